@@ -1,0 +1,495 @@
+//! The Flask-compatible cookie codec: itsdangerous' `URLSafeTimedSerializer`
+//! as Flask configures it, with Flask's tagged JSON.
+//!
+//! A cookie is `payload.timestamp.signature`:
+//!
+//! - `payload` is the unpadded URL-safe base64 of the session's tagged JSON,
+//!   or `.` followed by the base64 of its zlib compression when that is at
+//!   least 2 bytes shorter;
+//! - `timestamp` is the signing time in Unix seconds, minimal big-endian
+//!   bytes, base64;
+//! - `signature` is `HMAC-SHA1(derived key, payload "." timestamp)`, base64,
+//!   where the derived key is `HMAC-SHA1(secret, "cookie-session")`.
+//!
+//! [`SessionCodec`] writes exactly the bytes Flask writes and accepts exactly
+//! what Flask accepts, with typed errors for everything else and bounds on
+//! decompressed size and JSON nesting.
+//!
+//! # Examples
+//!
+//! ```
+//! use session_runtime::codec::{Dict, SecretKey, SessionCodec};
+//!
+//! let codec = SessionCodec::flask(SecretKey::from_text("dev-key")?);
+//! let mut session = Dict::new();
+//! session.insert("user", "ada");
+//! session.insert("n", 1);
+//!
+//! let cookie = codec.dumps_session(&session, 1_700_000_000)?;
+//! assert_eq!(cookie, "eyJuIjoxLCJ1c2VyIjoiYWRhIn0.ZVPxAA.mf0bc39ibTxY3NxcJRC7kyBNw14");
+//!
+//! let opened = codec.loads_session(&cookie, 1_700_000_100, Some(31 * 86_400))?;
+//! assert_eq!(opened.value, session);
+//! assert_eq!(opened.timestamp, 1_700_000_000);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod b64;
+mod compress;
+mod datetime;
+mod error;
+mod json_read;
+mod json_write;
+mod pystr;
+pub(crate) mod serde_impl;
+mod signer;
+mod tag;
+mod value;
+
+pub use datetime::DateTime;
+pub use error::{
+    DecodeError, EncodeError, JsonError, JsonErrorKind, KeyError, PayloadError, TagError,
+};
+pub use pystr::{CodePoints, PyString};
+pub use serde_impl::{Markup, from_value, to_value};
+pub use signer::{KeyDerivation, SecretKey, SecretKeys};
+pub use value::{BigInt, Dict, Uuid, Value};
+
+use signer::Signer;
+
+/// The salt Flask's session cookies use.
+pub const FLASK_SESSION_SALT: &str = "cookie-session";
+
+/// Default limit on the decoded (decompressed) payload size: 64 KiB.
+pub const DEFAULT_MAX_PAYLOAD: usize = 64 * 1024;
+
+/// Default limit on JSON nesting (objects and arrays, tags included).
+pub const DEFAULT_MAX_DEPTH: usize = 256;
+
+/// Flask's default `PERMANENT_SESSION_LIFETIME` (31 days), which is also the
+/// maximum age of every session cookie.
+pub const FLASK_DEFAULT_MAX_AGE: u64 = 31 * 24 * 60 * 60;
+
+/// Whether payloads may be compressed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Compression {
+    /// As itsdangerous: compress with zlib when that saves at least 2 bytes.
+    /// Byte-identical to Flask.
+    #[default]
+    Auto,
+    /// Never compress (faster; Flask still reads such cookies, but its own
+    /// cookies for the same session may differ in bytes).
+    Never,
+}
+
+/// A decoded value with its signing time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Signed<T> {
+    /// The value.
+    pub value: T,
+    /// The signing time, Unix seconds.
+    pub timestamp: u64,
+}
+
+/// What [`SessionCodec::decode_unverified`] can read from a cookie without a
+/// key.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unverified {
+    /// The JSON text (decompressed if needed), lossily as UTF-8.
+    pub json: String,
+    /// The payload parsed as tagged JSON, if it parses.
+    pub value: Result<Value, PayloadError>,
+    /// The signing time, if the timestamp part decodes.
+    pub timestamp: Option<u64>,
+    /// Whether the payload was compressed.
+    pub compressed: bool,
+}
+
+/// The signing and serialisation settings of a [`SessionCodec`].
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct CodecBuilder {
+    keys: SecretKeys,
+    salt: Vec<u8>,
+    derivation: KeyDerivation,
+    compression: Compression,
+    max_payload: usize,
+    max_depth: usize,
+}
+
+impl CodecBuilder {
+    /// The salt (default `cookie-session`, Flask's). Other itsdangerous users
+    /// pick their own.
+    pub fn salt(mut self, salt: impl Into<Vec<u8>>) -> Self {
+        self.salt = salt.into();
+        self
+    }
+
+    /// The key derivation (default [`KeyDerivation::Hmac`], Flask's).
+    pub fn key_derivation(mut self, d: KeyDerivation) -> Self {
+        self.derivation = d;
+        self
+    }
+
+    /// Whether to compress (default [`Compression::Auto`], Flask's).
+    pub fn compression(mut self, c: Compression) -> Self {
+        self.compression = c;
+        self
+    }
+
+    /// The largest decoded payload accepted, in bytes (default 64 KiB).
+    pub fn max_payload(mut self, bytes: usize) -> Self {
+        self.max_payload = bytes;
+        self
+    }
+
+    /// The deepest JSON nesting accepted and written (default 256).
+    pub fn max_depth(mut self, depth: usize) -> Self {
+        self.max_depth = depth;
+        self
+    }
+
+    /// Derives the keys and builds the codec.
+    pub fn build(self) -> SessionCodec {
+        SessionCodec {
+            signer: Signer::new(&self.keys, &self.salt, self.derivation),
+            compression: self.compression,
+            max_payload: self.max_payload,
+            max_depth: self.max_depth,
+        }
+    }
+}
+
+/// Signs and opens cookies in Flask's format. Cheap to clone; keys are
+/// derived once, in [`CodecBuilder::build`].
+#[derive(Clone, Debug)]
+pub struct SessionCodec {
+    signer: Signer,
+    compression: Compression,
+    max_payload: usize,
+    max_depth: usize,
+}
+
+/// Splits at the last `.`.
+fn rsplit_dot(s: &[u8]) -> Option<(&[u8], &[u8])> {
+    let i = s.iter().rposition(|&b| b == b'.')?;
+    Some((s.get(..i)?, s.get(i + 1..)?))
+}
+
+fn decode_timestamp(ts: &[u8]) -> Option<u64> {
+    let bytes = b64::decode_itsdangerous(ts).ok()?;
+    if bytes.len() > 8 {
+        return None;
+    }
+    Some(bytes.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
+}
+
+fn encode_timestamp(ts: u64, out: &mut String) {
+    let bytes = ts.to_be_bytes();
+    let skip = bytes.iter().take_while(|&&b| b == 0).count();
+    b64::encode_url(bytes.get(skip..).unwrap_or_default(), out);
+}
+
+impl SessionCodec {
+    /// A builder with Flask's settings and the given keys.
+    pub fn builder(keys: impl Into<SecretKeys>) -> CodecBuilder {
+        CodecBuilder {
+            keys: keys.into(),
+            salt: FLASK_SESSION_SALT.as_bytes().to_vec(),
+            derivation: KeyDerivation::Hmac,
+            compression: Compression::Auto,
+            max_payload: DEFAULT_MAX_PAYLOAD,
+            max_depth: DEFAULT_MAX_DEPTH,
+        }
+    }
+
+    /// A codec exactly as Flask signs sessions.
+    pub fn flask(keys: impl Into<SecretKeys>) -> SessionCodec {
+        Self::builder(keys).build()
+    }
+
+    /// Signs already-serialised JSON text, compressing it by itsdangerous'
+    /// rule. `json` must be what the payload should decode to.
+    pub fn sign_json(&self, json: &[u8], timestamp: u64) -> String {
+        let mut out = String::with_capacity(json.len() * 4 / 3 + 48);
+        let mut compressed = Vec::new();
+        let use_compressed = self.compression == Compression::Auto && {
+            compress::compress_into(json, &mut compressed);
+            !compressed.is_empty() && compressed.len() + 1 < json.len()
+        };
+        if use_compressed {
+            out.push('.');
+            b64::encode_url(&compressed, &mut out);
+        } else {
+            b64::encode_url(json, &mut out);
+        }
+        out.push('.');
+        encode_timestamp(timestamp, &mut out);
+        self.signer.append_signature(&mut out, 0);
+        out
+    }
+
+    /// Signs any value (Flask's `serializer.dumps`). Sessions are dicts: see
+    /// [`SessionCodec::dumps_session`].
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError`] if the value cannot be written as Flask's JSON.
+    pub fn dumps(&self, value: &Value, timestamp: u64) -> Result<String, EncodeError> {
+        let mut json = Vec::with_capacity(128);
+        json_write::write_tagged(&mut json, value, self.max_depth)?;
+        Ok(self.sign_json(&json, timestamp))
+    }
+
+    /// Signs a session dict: the exact cookie value Flask writes for it at
+    /// `timestamp`.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError`] if a value cannot be written as Flask's JSON.
+    pub fn dumps_session(&self, session: &Dict, timestamp: u64) -> Result<String, EncodeError> {
+        let mut json = Vec::with_capacity(128);
+        write_session_json(&mut json, session, self.max_depth)?;
+        Ok(self.sign_json(&json, timestamp))
+    }
+
+    /// Verifies the signature and age and returns the payload's JSON bytes
+    /// (decompressed) with the signing time. `max_age: None` skips the age
+    /// checks (itsdangerous' `max_age=None`).
+    ///
+    /// # Errors
+    ///
+    /// See [`DecodeError`]; the order of checks is itsdangerous'.
+    pub fn unsign(
+        &self,
+        cookie: impl AsRef<[u8]>,
+        now: u64,
+        max_age: Option<u64>,
+    ) -> Result<Signed<Vec<u8>>, DecodeError> {
+        let cookie = cookie.as_ref();
+        if cookie.is_empty() {
+            return Err(DecodeError::Empty);
+        }
+        let (signed_text, sig) = rsplit_dot(cookie).ok_or(DecodeError::NoSeparator)?;
+        if !self.signer.verify(signed_text, sig) {
+            return Err(DecodeError::SignatureMismatch);
+        }
+        let (payload, ts) = rsplit_dot(signed_text).ok_or(DecodeError::TimestampMissing)?;
+        let signed_at = decode_timestamp(ts).ok_or(DecodeError::MalformedTimestamp)?;
+        if let Some(max_age) = max_age {
+            let age = i128::from(now) - i128::from(signed_at);
+            if age > i128::from(max_age) {
+                return Err(DecodeError::Expired {
+                    age: u64::try_from(age).unwrap_or(u64::MAX),
+                    max_age,
+                    signed_at,
+                });
+            }
+            if age < 0 {
+                return Err(DecodeError::FutureTimestamp {
+                    signed_at,
+                    ahead: u64::try_from(-age).unwrap_or(u64::MAX),
+                });
+            }
+        }
+        let json = self.decode_payload(payload)?;
+        Ok(Signed {
+            value: json,
+            timestamp: signed_at,
+        })
+    }
+
+    fn decode_payload(&self, payload: &[u8]) -> Result<Vec<u8>, PayloadError> {
+        decode_payload(payload, self.max_payload)
+    }
+
+    /// Verifies and decodes any value (Flask's `serializer.loads`).
+    ///
+    /// # Errors
+    ///
+    /// See [`DecodeError`].
+    pub fn loads(
+        &self,
+        cookie: impl AsRef<[u8]>,
+        now: u64,
+        max_age: Option<u64>,
+    ) -> Result<Signed<Value>, DecodeError> {
+        let Signed {
+            value: json,
+            timestamp,
+        } = self.unsign(cookie, now, max_age)?;
+        let text = std::str::from_utf8(&json).map_err(|_| PayloadError::Utf8)?;
+        let value = json_read::parse_tagged(text, self.max_depth)?;
+        Ok(Signed { value, timestamp })
+    }
+
+    /// Verifies and decodes a session: a dict, with JSON `null` read as an
+    /// empty session (as Flask does).
+    ///
+    /// # Errors
+    ///
+    /// See [`DecodeError`]; a payload that is neither a dict nor `null` is
+    /// [`DecodeError::NotAMapping`].
+    pub fn loads_session(
+        &self,
+        cookie: impl AsRef<[u8]>,
+        now: u64,
+        max_age: Option<u64>,
+    ) -> Result<Signed<Dict>, DecodeError> {
+        let Signed { value, timestamp } = self.loads(cookie, now, max_age)?;
+        let dict = match value {
+            Value::Dict(d) => d,
+            Value::Null => Dict::new(),
+            other => return Err(DecodeError::NotAMapping(other.kind())),
+        };
+        Ok(Signed {
+            value: dict,
+            timestamp,
+        })
+    }
+
+    /// Parses Flask's tagged JSON text (any valid spelling) into a value,
+    /// with this codec's depth limit.
+    ///
+    /// # Errors
+    ///
+    /// [`PayloadError`] for invalid JSON or a tag that does not convert.
+    pub fn parse_json(&self, text: &str) -> Result<Value, PayloadError> {
+        json_read::parse_tagged(text, self.max_depth)
+    }
+
+    /// Reads a cookie's payload and timestamp **without checking the
+    /// signature**: for inspection only, never for trust.
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::Empty`], [`DecodeError::NoSeparator`] or
+    /// [`DecodeError::TimestampMissing`] when the cookie has too few parts,
+    /// [`DecodeError::Payload`] when the payload is not decodable.
+    pub fn decode_unverified(cookie: impl AsRef<[u8]>) -> Result<Unverified, DecodeError> {
+        let cookie = cookie.as_ref();
+        if cookie.is_empty() {
+            return Err(DecodeError::Empty);
+        }
+        let (signed_text, _sig) = rsplit_dot(cookie).ok_or(DecodeError::NoSeparator)?;
+        let (payload, ts) = rsplit_dot(signed_text).ok_or(DecodeError::TimestampMissing)?;
+        let json = decode_payload(payload, DEFAULT_MAX_PAYLOAD)?;
+        let value = std::str::from_utf8(&json)
+            .map_err(|_| PayloadError::Utf8)
+            .and_then(|t| json_read::parse_tagged(t, DEFAULT_MAX_DEPTH));
+        Ok(Unverified {
+            json: String::from_utf8_lossy(&json).into_owned(),
+            value,
+            timestamp: decode_timestamp(ts),
+            compressed: payload.first() == Some(&b'.'),
+        })
+    }
+}
+
+/// Base64-decodes (and decompresses, for a `.` prefix) a payload part.
+fn decode_payload(payload: &[u8], max_payload: usize) -> Result<Vec<u8>, PayloadError> {
+    let (compressed, data) = match payload.split_first() {
+        Some((b'.', rest)) => (true, rest),
+        _ => (false, payload),
+    };
+    if !compressed && data.len() / 4 * 3 > max_payload.saturating_add(3) {
+        return Err(PayloadError::TooLarge { limit: max_payload });
+    }
+    let raw = b64::decode_itsdangerous(data).map_err(|_| PayloadError::Base64)?;
+    if compressed {
+        compress::decompress(&raw, max_payload)
+    } else if raw.len() > max_payload {
+        Err(PayloadError::TooLarge { limit: max_payload })
+    } else {
+        Ok(raw)
+    }
+}
+
+/// Writes a session dict as Flask's tagged JSON (the session itself goes
+/// through the tagger too, so a session whose only key is a tag key is
+/// escaped with `" di"`).
+pub(crate) fn write_session_json(
+    out: &mut Vec<u8>,
+    session: &Dict,
+    max_depth: usize,
+) -> Result<(), EncodeError> {
+    json_write::write_dict(out, session, max_depth)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codec(key: &str) -> SessionCodec {
+        SessionCodec::flask(SecretKey::from_text(key).unwrap())
+    }
+
+    #[test]
+    fn timestamps_are_minimal_big_endian() {
+        for (ts, want) in [
+            (0, ""),
+            (1, "AQ"),
+            (0xFF_FFFF, "____"),
+            ((1 << 32) + 5, "AQAAAAU"),
+            (1_700_000_000, "ZVPxAA"),
+        ] {
+            let mut s = String::new();
+            encode_timestamp(ts, &mut s);
+            assert_eq!(s, want);
+            assert_eq!(decode_timestamp(s.as_bytes()), Some(ts));
+        }
+        assert_eq!(decode_timestamp(b"AQAAAAAAAAAAAA"), None);
+    }
+
+    #[test]
+    fn check_order_and_boundaries() {
+        let c = codec("k");
+        let cookie = c.dumps_session(&Dict::new(), 1000).unwrap();
+        assert!(c.loads_session(&cookie, 1010, Some(10)).is_ok());
+        assert!(matches!(
+            c.loads_session(&cookie, 1011, Some(10)),
+            Err(DecodeError::Expired {
+                age: 11,
+                max_age: 10,
+                ..
+            })
+        ));
+        assert!(matches!(
+            c.loads_session(&cookie, 999, Some(10)),
+            Err(DecodeError::FutureTimestamp { ahead: 1, .. })
+        ));
+        assert!(c.loads_session(&cookie, 0, None).is_ok());
+        assert_eq!(c.loads_session("", 0, None), Err(DecodeError::Empty));
+        assert_eq!(
+            c.loads_session("abc", 0, None),
+            Err(DecodeError::NoSeparator)
+        );
+        assert_eq!(
+            c.loads_session("a.b", 0, None),
+            Err(DecodeError::SignatureMismatch)
+        );
+        // An expired cookie under a wrong key is a signature error first.
+        assert_eq!(
+            codec("other").loads_session(&cookie, 5000, Some(10)),
+            Err(DecodeError::SignatureMismatch)
+        );
+    }
+
+    #[test]
+    fn null_and_non_mapping_payloads() {
+        let c = codec("k");
+        let null = c.sign_json(b"null", 5);
+        assert_eq!(c.loads_session(&null, 5, None).unwrap().value, Dict::new());
+        let list = c.sign_json(b"[1]", 5);
+        assert_eq!(
+            c.loads_session(&list, 5, None),
+            Err(DecodeError::NotAMapping("list"))
+        );
+        let garbage = c.sign_json(b"{nope", 5);
+        assert!(matches!(
+            c.loads_session(&garbage, 5, None),
+            Err(DecodeError::Payload(PayloadError::Json(_)))
+        ));
+    }
+}

@@ -1,0 +1,122 @@
+//! zlib as Python's `zlib.compress` / `zlib.decompress` do it.
+//!
+//! Byte-identical output needs real zlib (level 6, window 15, memLevel 8):
+//! `flate2` on its `zlib` backend. The compressor and decompressor states are
+//! kept per thread and reset, never allocated per cookie.
+
+use std::cell::RefCell;
+
+use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
+
+use super::error::PayloadError;
+
+thread_local! {
+    static COMPRESSOR: RefCell<Compress> = RefCell::new(Compress::new(Compression::new(6), true));
+    static DECOMPRESSOR: RefCell<Decompress> = RefCell::new(Decompress::new(true));
+}
+
+/// `zlib.compress(data)` (level 6) into `out`, which is cleared first.
+pub(crate) fn compress_into(data: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    // zlib's compressBound plus the header and trailer.
+    out.reserve(data.len() + data.len() / 1000 + 64);
+    COMPRESSOR.with(|c| {
+        let mut c = c.borrow_mut();
+        c.reset();
+        loop {
+            let consumed = usize::try_from(c.total_in()).unwrap_or(usize::MAX);
+            let rest = data.get(consumed..).unwrap_or_default();
+            match c.compress_vec(rest, out, FlushCompress::Finish) {
+                Ok(Status::StreamEnd) => break,
+                Ok(_) => out.reserve(out.capacity().max(64)),
+                // Cannot happen with a finishing flush and spare room; fall
+                // back to "no compression" by emptying the output.
+                Err(_) => {
+                    out.clear();
+                    break;
+                }
+            }
+        }
+        c.reset();
+    });
+}
+
+/// `zlib.decompress(data)`, refusing output larger than `limit`. Like
+/// Python, data after the end of the stream is ignored and a truncated
+/// stream is an error.
+pub(crate) fn decompress(data: &[u8], limit: usize) -> Result<Vec<u8>, PayloadError> {
+    DECOMPRESSOR.with(|d| {
+        let mut d = d.borrow_mut();
+        d.reset(true);
+        let result = inflate(&mut d, data, limit);
+        d.reset(true);
+        result
+    })
+}
+
+fn inflate(d: &mut Decompress, data: &[u8], limit: usize) -> Result<Vec<u8>, PayloadError> {
+    let mut out = Vec::with_capacity((data.len() * 4).clamp(64, limit.saturating_add(1)));
+    loop {
+        let consumed = usize::try_from(d.total_in()).unwrap_or(usize::MAX);
+        let rest = data.get(consumed..).unwrap_or_default();
+        let before_out = out.len();
+        let status = d
+            .decompress_vec(rest, &mut out, FlushDecompress::None)
+            .map_err(|e| PayloadError::Decompress(e.to_string()))?;
+        if out.len() > limit {
+            return Err(PayloadError::TooLarge { limit });
+        }
+        match status {
+            Status::StreamEnd => return Ok(out),
+            _ => {
+                let progressed = out.len() > before_out
+                    || usize::try_from(d.total_in()).unwrap_or(usize::MAX) > consumed;
+                if out.len() == out.capacity() {
+                    // Grow, but never past the limit (+1 to detect overflow).
+                    let target = (out.capacity() * 2).min(limit.saturating_add(1));
+                    if target <= out.capacity() {
+                        return Err(PayloadError::TooLarge { limit });
+                    }
+                    out.reserve_exact(target - out.len());
+                } else if !progressed {
+                    return Err(PayloadError::Decompress(
+                        "incomplete or truncated stream".into(),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_python_bytes() {
+        let mut z = Vec::new();
+        compress_into(br#"{"a":1}"#, &mut z);
+        // zlib.compress(b'{"a":1}') in CPython 3.11 / zlib 1.2.13.
+        assert_eq!(z, b"x\x9c\xabVJT\xb22\xac\x05\x00\x08*\x02\t");
+        assert_eq!(decompress(&z, 100).unwrap(), br#"{"a":1}"#);
+        let mut junk = z.clone();
+        junk.extend_from_slice(b"junk");
+        assert_eq!(decompress(&junk, 100).unwrap(), br#"{"a":1}"#);
+        assert!(decompress(&z[..z.len() - 2], 100).is_err());
+        assert!(decompress(b"not zlib", 100).is_err());
+        assert!(decompress(b"", 100).is_err());
+    }
+
+    #[test]
+    fn inflation_is_bounded() {
+        let big = vec![b'a'; 100_000];
+        let mut z = Vec::new();
+        compress_into(&big, &mut z);
+        assert!(z.len() < 200);
+        assert_eq!(
+            decompress(&z, 65_536),
+            Err(PayloadError::TooLarge { limit: 65_536 })
+        );
+        assert_eq!(decompress(&z, 100_000).unwrap().len(), 100_000);
+    }
+}

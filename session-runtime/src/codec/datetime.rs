@@ -1,0 +1,543 @@
+//! [`DateTime`]: Python's aware `datetime` as Flask's `" d"` tag carries it.
+
+use std::fmt;
+
+/// A date and time with a UTC offset, in whole seconds, within Python's year
+/// range 1–9999: what Flask's `" d"` tag stores.
+///
+/// Flask writes it as an HTTP date in UTC (`Tue, 02 Jan 2024 03:04:05 GMT`),
+/// dropping microseconds, and reads it back with an RFC 2822 parser that keeps
+/// a numeric offset (`+0530`) without converting. Equality compares the local
+/// fields *and* the offset.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::DateTime;
+///
+/// let dt = DateTime::from_unix(1_700_000_000).unwrap();
+/// assert_eq!(dt.http_date().unwrap(), "Tue, 14 Nov 2023 22:13:20 GMT");
+/// let ist = DateTime::new(2024, 1, 2, 3, 4, 5, 19_800).unwrap();
+/// assert_eq!(ist.http_date().unwrap(), "Mon, 01 Jan 2024 21:34:05 GMT");
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DateTime {
+    year: u16,
+    month: u8,
+    day: u8,
+    hour: u8,
+    minute: u8,
+    second: u8,
+    offset: i32,
+}
+
+const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+impl DateTime {
+    /// A datetime from local fields and a UTC offset in seconds; `None` when
+    /// Python's `datetime` would reject it (year outside 1–9999, invalid day,
+    /// hour ≥ 24, ..., or `|offset|` ≥ 24 h).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        year: i64,
+        month: i64,
+        day: i64,
+        hour: i64,
+        minute: i64,
+        second: i64,
+        offset_seconds: i64,
+    ) -> Option<DateTime> {
+        if !(1..=9999).contains(&year)
+            || !(1..=12).contains(&month)
+            || !(0..24).contains(&hour)
+            || !(0..60).contains(&minute)
+            || !(0..60).contains(&second)
+            || offset_seconds.abs() >= 86_400
+        {
+            return None;
+        }
+        if day < 1 || day > days_in_month(year, month) {
+            return None;
+        }
+        Some(DateTime {
+            year: u16::try_from(year).ok()?,
+            month: u8::try_from(month).ok()?,
+            day: u8::try_from(day).ok()?,
+            hour: u8::try_from(hour).ok()?,
+            minute: u8::try_from(minute).ok()?,
+            second: u8::try_from(second).ok()?,
+            offset: i32::try_from(offset_seconds).ok()?,
+        })
+    }
+
+    /// The UTC datetime of a Unix timestamp (seconds); `None` outside years
+    /// 1–9999.
+    pub fn from_unix(secs: i64) -> Option<DateTime> {
+        let days = secs.div_euclid(86_400);
+        let rem = secs.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        DateTime::new(y, m, d, rem / 3600, rem % 3600 / 60, rem % 60, 0)
+    }
+
+    /// Seconds since the Unix epoch of the instant this datetime denotes.
+    pub fn to_unix(&self) -> i64 {
+        let days = days_from_civil(
+            i64::from(self.year),
+            i64::from(self.month),
+            i64::from(self.day),
+        );
+        days * 86_400
+            + i64::from(self.hour) * 3600
+            + i64::from(self.minute) * 60
+            + i64::from(self.second)
+            - i64::from(self.offset)
+    }
+
+    /// The same instant with offset zero; `None` if that leaves years 1–9999
+    /// (Python raises `OverflowError` there).
+    pub fn to_utc(&self) -> Option<DateTime> {
+        DateTime::from_unix(self.to_unix())
+    }
+
+    /// The year (1–9999).
+    pub fn year(&self) -> u16 {
+        self.year
+    }
+    /// The month (1–12).
+    pub fn month(&self) -> u8 {
+        self.month
+    }
+    /// The day of the month (1–31).
+    pub fn day(&self) -> u8 {
+        self.day
+    }
+    /// The hour (0–23).
+    pub fn hour(&self) -> u8 {
+        self.hour
+    }
+    /// The minute (0–59).
+    pub fn minute(&self) -> u8 {
+        self.minute
+    }
+    /// The second (0–59).
+    pub fn second(&self) -> u8 {
+        self.second
+    }
+    /// The UTC offset in seconds (east positive).
+    pub fn offset_seconds(&self) -> i32 {
+        self.offset
+    }
+
+    /// The HTTP date Flask writes (`Wdy, DD Mon YYYY HH:MM:SS GMT`, in UTC);
+    /// `None` if the UTC conversion leaves years 1–9999.
+    pub fn http_date(&self) -> Option<String> {
+        let u = self.to_utc()?;
+        let days = days_from_civil(i64::from(u.year), i64::from(u.month), i64::from(u.day));
+        // 1970-01-01 was a Thursday (index 3 from Monday).
+        let wd = usize::try_from((days + 3).rem_euclid(7)).ok()?;
+        Some(format!(
+            "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
+            DAYS.get(wd)?,
+            u.day,
+            MONTHS.get(usize::from(u.month) - 1)?,
+            u.year,
+            u.hour,
+            u.minute,
+            u.second
+        ))
+    }
+
+    /// Parses ISO 8601 as [`DateTime`]'s `Display` writes it (and Python's
+    /// `isoformat()`): `YYYY-MM-DD[T| ]HH:MM:SS[.ffffff][Z|±HH:MM[:SS]]`.
+    /// Fractions are dropped (Flask drops them too); no offset means UTC.
+    ///
+    /// ```
+    /// use session_runtime::codec::DateTime;
+    /// let d = DateTime::parse_iso("2024-01-02T03:04:05.123+05:30").unwrap();
+    /// assert_eq!(d.to_string(), "2024-01-02T03:04:05+05:30");
+    /// ```
+    pub fn parse_iso(text: &str) -> Option<DateTime> {
+        let b = text.as_bytes();
+        let num = |r: std::ops::Range<usize>| -> Option<i64> {
+            let part = text.get(r)?;
+            if part.bytes().all(|c| c.is_ascii_digit()) {
+                part.parse().ok()
+            } else {
+                None
+            }
+        };
+        if b.len() < 19
+            || b.get(4) != Some(&b'-')
+            || b.get(7) != Some(&b'-')
+            || !matches!(b.get(10), Some(b'T' | b' '))
+            || b.get(13) != Some(&b':')
+            || b.get(16) != Some(&b':')
+        {
+            return None;
+        }
+        let (y, mo, d, h, mi, se) = (
+            num(0..4)?,
+            num(5..7)?,
+            num(8..10)?,
+            num(11..13)?,
+            num(14..16)?,
+            num(17..19)?,
+        );
+        let mut rest = text.get(19..)?;
+        if let Some(frac) = rest.strip_prefix('.') {
+            let n = frac.bytes().take_while(u8::is_ascii_digit).count();
+            if n == 0 {
+                return None;
+            }
+            rest = frac.get(n..)?;
+        }
+        let offset = match rest {
+            "" | "Z" => 0,
+            _ => {
+                let sign = match rest.as_bytes().first() {
+                    Some(b'+') => 1,
+                    Some(b'-') => -1,
+                    _ => return None,
+                };
+                let parts: Vec<&str> = rest.get(1..)?.split(':').collect();
+                if parts.len() < 2
+                    || parts.len() > 3
+                    || parts
+                        .iter()
+                        .any(|p| p.len() != 2 || !p.bytes().all(|c| c.is_ascii_digit()))
+                {
+                    return None;
+                }
+                let mut secs = 0i64;
+                for (p, unit) in parts.iter().zip([3600, 60, 1]) {
+                    secs += p.parse::<i64>().ok()? * unit;
+                }
+                sign * secs
+            }
+        };
+        DateTime::new(y, mo, d, h, mi, se, offset)
+    }
+
+    /// Parses text as Flask reads a `" d"` tag: Werkzeug's `parse_date`, that
+    /// is Python's `email.utils.parsedate_to_datetime`, a naive result taken
+    /// as UTC. `None` where Flask gets `None` (unparsable or out of range).
+    ///
+    /// ```
+    /// use session_runtime::codec::DateTime;
+    /// let d = DateTime::parse_rfc2822("Tue, 02 Jan 2024 03:04:05 +0530").unwrap();
+    /// assert_eq!((d.hour(), d.offset_seconds()), (3, 19_800));
+    /// assert!(DateTime::parse_rfc2822("garbage").is_none());
+    /// ```
+    pub fn parse_rfc2822(text: &str) -> Option<DateTime> {
+        let p = parsedate_tz(text)?;
+        DateTime::new(p[0], p[1], p[2], p[3], p[4], p[5], p[6])
+    }
+}
+
+impl fmt::Debug for DateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DateTime({self})")
+    }
+}
+
+impl fmt::Display for DateTime {
+    /// ISO 8601 with the offset, like Python's `isoformat()`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.offset < 0 { '-' } else { '+' };
+        let off = self.offset.unsigned_abs();
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}{:02}:{:02}",
+            self.year,
+            self.month,
+            self.day,
+            self.hour,
+            self.minute,
+            self.second,
+            sign,
+            off / 3600,
+            off % 3600 / 60
+        )?;
+        if off % 60 != 0 {
+            write!(f, ":{:02}", off % 60)?;
+        }
+        Ok(())
+    }
+}
+
+fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap(y) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// Python's `str.isspace()` for the characters it is true for.
+pub(crate) fn is_python_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r' | '\u{1C}'..='\u{1F}' | ' ' | '\u{85}' | '\u{A0}'
+            | '\u{1680}' | '\u{2000}'..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{202F}'
+            | '\u{205F}' | '\u{3000}'
+    )
+}
+
+/// Python's `int(s)` (base 10) for ASCII digits: whitespace around, an
+/// optional sign, `_` allowed between digits. Values beyond `i64` fail (they
+/// would fail later in `datetime` anyway).
+fn python_int(s: &str) -> Option<i64> {
+    let s = s.trim_matches(is_python_space);
+    let (neg, body) = match s.as_bytes().first() {
+        Some(b'-') => (true, s.get(1..)?),
+        Some(b'+') => (false, s.get(1..)?),
+        _ => (false, s),
+    };
+    if body.is_empty() || body.starts_with('_') || body.ends_with('_') || body.contains("__") {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for c in body.chars().filter(|&c| c != '_') {
+        v = v.checked_mul(10)?.checked_add(i64::from(c.to_digit(10)?))?;
+    }
+    Some(if neg { -v } else { v })
+}
+
+const DAYNAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+const MONTHNAMES: [&str; 24] = [
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "may",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "oct",
+    "nov",
+    "dec",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+fn timezone(tz: &str) -> Option<i64> {
+    Some(match tz {
+        "UT" | "UTC" | "GMT" | "Z" => 0,
+        "AST" => -400,
+        "ADT" => -300,
+        "EST" => -500,
+        "EDT" => -400,
+        "CST" => -600,
+        "CDT" => -500,
+        "MST" => -700,
+        "MDT" => -600,
+        "PST" => -800,
+        "PDT" => -700,
+        _ => return None,
+    })
+}
+
+/// A port of CPython 3.11's `email._parseaddr._parsedate_tz`, returning
+/// `[year, month, day, hour, minute, second, offset_seconds]` with the offset
+/// 0 for a naive result (Werkzeug then assumes UTC).
+fn parsedate_tz(data: &str) -> Option<[i64; 7]> {
+    let mut parts: Vec<String> = data
+        .split(is_python_space)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let first = parts.first()?.clone();
+    if first.ends_with(',') || DAYNAMES.contains(&first.to_lowercase().as_str()) {
+        parts.remove(0);
+    } else if let Some(i) = first.rfind(',') {
+        parts[0] = first[i + 1..].to_owned();
+    }
+    if parts.len() == 3 {
+        let stuff: Vec<String> = parts[0].split('-').map(str::to_owned).collect();
+        if stuff.len() == 3 {
+            let rest = parts.split_off(1);
+            parts = stuff;
+            parts.extend(rest);
+        }
+    }
+    if parts.len() == 4 {
+        let s = parts[3].clone();
+        let i = s.find('+').or_else(|| s.find('-'));
+        match i {
+            Some(i) if i > 0 => {
+                parts.truncate(3);
+                parts.push(s[..i].to_owned());
+                parts.push(s[i..].to_owned());
+            }
+            _ => parts.push(String::new()),
+        }
+    }
+    if parts.len() < 5 {
+        return None;
+    }
+    parts.truncate(5);
+    let [mut dd, mut mm, mut yy, mut tm, mut tz]: [String; 5] = parts.try_into().ok()?;
+    if dd.is_empty() || mm.is_empty() || yy.is_empty() {
+        return None;
+    }
+    mm = mm.to_lowercase();
+    if !MONTHNAMES.contains(&mm.as_str()) {
+        (dd, mm) = (mm, dd.to_lowercase());
+        if !MONTHNAMES.contains(&mm.as_str()) {
+            return None;
+        }
+    }
+    let mut month = MONTHNAMES.iter().position(|&m| m == mm)? as i64 + 1;
+    if month > 12 {
+        month -= 12;
+    }
+    if dd.ends_with(',') {
+        dd.pop();
+    }
+    if yy.find(':').is_some_and(|i| i > 0) {
+        std::mem::swap(&mut yy, &mut tm);
+    }
+    if yy.ends_with(',') {
+        yy.pop();
+        if yy.is_empty() {
+            return None;
+        }
+    }
+    if !yy.chars().next().is_some_and(python_isdigit) {
+        std::mem::swap(&mut yy, &mut tz);
+    }
+    if tm.ends_with(',') {
+        tm.pop();
+    }
+    let mut tparts: Vec<&str> = tm.split(':').collect();
+    if tparts.len() == 1 && tm.contains('.') {
+        tparts = tm.split('.').collect();
+        if tparts.len() < 2 {
+            return None;
+        }
+    }
+    let (thh, tmm, tss) = match tparts.as_slice() {
+        [h, m] => (*h, *m, "0"),
+        [h, m, s] => (*h, *m, *s),
+        _ => return None,
+    };
+    let mut year = python_int(&yy)?;
+    let day = python_int(&dd)?;
+    let hour = python_int(thh)?;
+    let minute = python_int(tmm)?;
+    let second = python_int(tss)?;
+    if year < 100 {
+        year += if year > 68 { 1900 } else { 2000 };
+    }
+    let tz = tz.to_uppercase();
+    let mut tzoffset = timezone(&tz).or_else(|| python_int(&tz));
+    if tzoffset == Some(0) && tz.starts_with('-') {
+        tzoffset = None;
+    }
+    let offset = match tzoffset {
+        Some(o) if o != 0 => {
+            let (sign, o) = if o < 0 { (-1, -o) } else { (1, o) };
+            sign * ((o / 100) * 3600 + (o % 100) * 60)
+        }
+        _ => 0,
+    };
+    Some([year, month, day, hour, minute, second, offset])
+}
+
+/// Python's `str.isdigit()` on one character (approximated by Unicode's
+/// numeric property outside ASCII).
+fn python_isdigit(c: char) -> bool {
+    c.is_ascii_digit() || (!c.is_ascii() && c.is_numeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unix_round_trip_and_limits() {
+        for s in [0, 1, -1, 1_700_000_000, 253_402_300_799, -62_135_596_800] {
+            assert_eq!(DateTime::from_unix(s).unwrap().to_unix(), s);
+        }
+        assert!(DateTime::from_unix(253_402_300_800).is_none());
+        assert!(DateTime::from_unix(-62_135_596_801).is_none());
+    }
+
+    #[test]
+    fn parses_like_python() {
+        let p = |s: &str| DateTime::parse_rfc2822(s).map(|d| d.to_string());
+        assert_eq!(
+            p("Tue, 02 Jan 2024 03:04:05 GMT").as_deref(),
+            Some("2024-01-02T03:04:05+00:00")
+        );
+        assert_eq!(
+            p("Tue, 02 Jan 0050 03:04:05 GMT").as_deref(),
+            Some("2050-01-02T03:04:05+00:00")
+        );
+        assert_eq!(
+            p("02 Jan 99 03:04 EST").as_deref(),
+            Some("1999-01-02T03:04:00-05:00")
+        );
+        assert_eq!(
+            p("Jan 02 2024 03:04:05 -0000").as_deref(),
+            Some("2024-01-02T03:04:05+00:00")
+        );
+        assert_eq!(p("2-Jan-2024 03:04:05"), None);
+        assert_eq!(
+            p("Tuesday, 02-Jan-24 03:04:05 GMT").as_deref(),
+            Some("2024-01-02T03:04:05+00:00")
+        );
+        assert_eq!(
+            p("Tue, 02 Jan 2024 03.04.05 +0100").as_deref(),
+            Some("2024-01-02T03:04:05+01:00")
+        );
+        assert_eq!(p("Tue, 02 Jan 2024 25:04:05 GMT"), None);
+        assert_eq!(p("Tue, 31 Feb 2024 03:04:05 GMT"), None);
+        assert_eq!(p("Tue, 02 Jan 2024 03:04:05 +9999"), None);
+        assert_eq!(p(""), None);
+        assert_eq!(p("   "), None);
+    }
+}

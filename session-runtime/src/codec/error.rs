@@ -1,0 +1,237 @@
+//! The codec's typed errors.
+
+use std::fmt;
+
+use super::datetime::DateTime;
+
+/// Why a cookie could not be opened.
+///
+/// Every variant but [`DecodeError::Payload`] and
+/// [`DecodeError::NotAMapping`] is what itsdangerous calls a `BadSignature`:
+/// Flask silently starts a new session for those. The other two can only
+/// happen when the signature is valid (someone holding the key wrote it);
+/// Flask answers 500 there, sessionkit reports them as typed errors.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The cookie value is empty (Flask opens a new session without looking).
+    #[error("the cookie value is empty")]
+    Empty,
+    /// There is no `.` in the value.
+    #[error("bad signature: no '.' found in the value")]
+    NoSeparator,
+    /// The signature matches none of the keys (tampered, wrong key, wrong salt,
+    /// truncated or garbage).
+    #[error("bad signature: the signature does not match any key")]
+    SignatureMismatch,
+    /// The signature is valid but the signed text has no timestamp part.
+    #[error("bad signature: timestamp missing")]
+    TimestampMissing,
+    /// The signature is valid but the timestamp is not decodable.
+    #[error("bad signature: malformed timestamp")]
+    MalformedTimestamp,
+    /// The signature is older than the maximum age.
+    #[error("signature expired: age {age} > {max_age} seconds (signed at {signed_at})")]
+    Expired {
+        /// Seconds between signing and now.
+        age: u64,
+        /// The maximum age allowed.
+        max_age: u64,
+        /// The signing time (Unix seconds).
+        signed_at: u64,
+    },
+    /// The signature's timestamp lies in the future.
+    #[error(
+        "signature timestamp is in the future: signed at {signed_at}, {ahead} seconds ahead of now"
+    )]
+    FutureTimestamp {
+        /// The signing time (Unix seconds).
+        signed_at: u64,
+        /// How far ahead of now it is, in seconds.
+        ahead: u64,
+    },
+    /// The signature is valid but the payload cannot be decoded.
+    #[error("validly signed payload cannot be decoded: {0}")]
+    Payload(#[from] PayloadError),
+    /// The payload decoded to a value that is not a dict (nor `null`), so it
+    /// is not a session.
+    #[error("validly signed payload is a {0}, not a session dict")]
+    NotAMapping(&'static str),
+}
+
+impl DecodeError {
+    /// Whether itsdangerous would call this a `BadSignature` (including
+    /// expiry): a cookie nobody with the key wrote for this moment. Flask
+    /// answers those with a fresh session.
+    pub fn is_bad_signature(&self) -> bool {
+        !matches!(self, DecodeError::Payload(_) | DecodeError::NotAMapping(_))
+    }
+}
+
+/// Why a validly signed payload could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PayloadError {
+    /// The payload is not base64.
+    #[error("the payload is not valid base64")]
+    Base64,
+    /// The compressed payload is not a valid zlib stream.
+    #[error("the payload cannot be decompressed: {0}")]
+    Decompress(String),
+    /// The decoded payload is larger than the configured limit.
+    #[error("the decoded payload exceeds the limit of {limit} bytes")]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The payload is not UTF-8.
+    #[error("the payload is not valid UTF-8")]
+    Utf8,
+    /// The payload is not JSON (as Python's `json` reads it).
+    #[error("{0}")]
+    Json(#[from] JsonError),
+    /// A tagged value could not be converted back.
+    #[error("{0}")]
+    Tag(#[from] TagError),
+}
+
+/// A JSON syntax error with its byte offset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonError {
+    kind: JsonErrorKind,
+    offset: usize,
+}
+
+impl JsonError {
+    pub(crate) fn new(kind: JsonErrorKind, offset: usize) -> Self {
+        JsonError { kind, offset }
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &JsonErrorKind {
+        &self.kind
+    }
+
+    /// Byte offset in the JSON text.
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+}
+
+impl fmt::Display for JsonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid JSON at byte {}: {}", self.offset, self.kind)
+    }
+}
+
+impl std::error::Error for JsonError {}
+
+/// The kinds of [`JsonError`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum JsonErrorKind {
+    /// The text starts with a byte order mark.
+    #[error("unexpected UTF-8 BOM")]
+    Bom,
+    /// A value was expected.
+    #[error("expecting value")]
+    ExpectedValue,
+    /// An object key (a string) was expected.
+    #[error("expecting property name enclosed in double quotes")]
+    ExpectedKey,
+    /// `:` was expected.
+    #[error("expecting ':' delimiter")]
+    ExpectedColon,
+    /// `,` or the closing bracket was expected.
+    #[error("expecting ',' delimiter or closing bracket")]
+    ExpectedCommaOrEnd,
+    /// The string has no closing quote.
+    #[error("unterminated string")]
+    UnterminatedString,
+    /// Unknown backslash escape.
+    #[error("invalid \\escape")]
+    BadEscape,
+    /// `\u` not followed by four hex digits.
+    #[error("invalid \\uXXXX escape")]
+    BadUnicodeEscape,
+    /// A raw control character inside a string.
+    #[error("invalid control character in string")]
+    ControlCharacter,
+    /// More text after the value.
+    #[error("extra data")]
+    ExtraData,
+    /// An integer with more than 4300 digits (Python's limit).
+    #[error("integer exceeds the limit of 4300 digits")]
+    IntTooLong,
+    /// Nesting deeper than the limit.
+    #[error("nesting deeper than {0} levels")]
+    TooDeep(usize),
+}
+
+/// A tag whose content Flask cannot convert back (a payload error in Flask).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagError {
+    tag: &'static str,
+    reason: String,
+}
+
+impl TagError {
+    pub(crate) fn new(tag: &'static str, reason: &str) -> Self {
+        TagError {
+            tag,
+            reason: reason.to_owned(),
+        }
+    }
+
+    /// The tag key, such as `" t"`.
+    pub fn tag(&self) -> &'static str {
+        self.tag
+    }
+}
+
+impl fmt::Display for TagError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "bad {:?} tag: {}", self.tag, self.reason)
+    }
+}
+
+impl std::error::Error for TagError {}
+
+/// Why a value could not be written as Flask's JSON.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EncodeError {
+    /// Nesting deeper than the limit.
+    #[error("value nested deeper than {0} levels")]
+    TooDeep(usize),
+    /// A datetime whose UTC conversion leaves years 1–9999.
+    #[error("datetime {0} is out of range once converted to UTC")]
+    DateTimeOutOfRange(DateTime),
+    /// The session is not a dict.
+    #[error("a session must be a dict, not a {0}")]
+    NotAMapping(&'static str),
+    /// A map key that is not a string, integer, bool or unit.
+    #[error("map keys must be strings, integers or booleans")]
+    KeyMustBeString,
+    /// An error raised by a `Serialize` implementation.
+    #[error("{0}")]
+    Custom(String),
+}
+
+impl serde::ser::Error for EncodeError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        EncodeError::Custom(msg.to_string())
+    }
+}
+
+/// A secret key cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The key is empty (Flask treats an empty `SECRET_KEY` as no key at all).
+    #[error("the secret key is empty; use at least 32 random bytes")]
+    Empty,
+    /// A hex key is not valid hex.
+    #[error("the secret key is not valid hex: {0}")]
+    BadHex(String),
+}

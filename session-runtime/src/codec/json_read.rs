@@ -1,0 +1,363 @@
+//! Reading tagged JSON as Flask does: Python's `json.loads` (C scanner)
+//! followed by `TaggedJSONSerializer`'s bottom-up untagging.
+
+use super::error::{JsonError, JsonErrorKind, PayloadError};
+use super::pystr::{PyString, PyStringBuilder};
+use super::tag;
+use super::value::{Dict, Value};
+
+/// Python refuses to convert integer text longer than this (3.11's default
+/// `sys.get_int_max_str_digits()`).
+const MAX_INT_DIGITS: usize = 4300;
+
+/// Parses tagged JSON text into a [`Value`], untagging bottom-up.
+pub(crate) fn parse_tagged(text: &str, max_depth: usize) -> Result<Value, PayloadError> {
+    if text.starts_with('\u{FEFF}') {
+        return Err(JsonError::new(JsonErrorKind::Bom, 0).into());
+    }
+    let mut p = Parser {
+        s: text.as_bytes(),
+        text,
+        pos: 0,
+        max_depth,
+    };
+    p.skip_ws();
+    let v = p.value(0)?;
+    p.skip_ws();
+    if p.pos != p.s.len() {
+        return Err(p.err(JsonErrorKind::ExtraData).into());
+    }
+    Ok(v)
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    text: &'a str,
+    pos: usize,
+    max_depth: usize,
+}
+
+impl Parser<'_> {
+    fn err(&self, kind: JsonErrorKind) -> JsonError {
+        JsonError::new(kind, self.pos)
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.pos).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn eat_literal(&mut self, lit: &str) -> bool {
+        if self.s.get(self.pos..self.pos + lit.len()) == Some(lit.as_bytes()) {
+            self.pos += lit.len();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Value, PayloadError> {
+        match self.peek() {
+            Some(b'{') => self.object(depth + 1),
+            Some(b'[') => self.array(depth + 1),
+            Some(b'"') => Ok(Value::Str(self.string()?)),
+            Some(b'-') if self.s.get(self.pos + 1) == Some(&b'I') => {
+                if self.eat_literal("-Infinity") {
+                    Ok(Value::Float(f64::NEG_INFINITY))
+                } else {
+                    Err(self.err(JsonErrorKind::ExpectedValue).into())
+                }
+            }
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => {
+                for (lit, v) in [
+                    ("null", Value::Null),
+                    ("true", Value::Bool(true)),
+                    ("false", Value::Bool(false)),
+                    ("NaN", Value::Float(f64::NAN)),
+                    ("Infinity", Value::Float(f64::INFINITY)),
+                ] {
+                    if self.eat_literal(lit) {
+                        return Ok(v);
+                    }
+                }
+                Err(self.err(JsonErrorKind::ExpectedValue).into())
+            }
+        }
+    }
+
+    fn enter(&self, depth: usize) -> Result<(), JsonError> {
+        if depth > self.max_depth {
+            Err(self.err(JsonErrorKind::TooDeep(self.max_depth)))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<Value, PayloadError> {
+        self.enter(depth)?;
+        self.pos += 1;
+        let mut dict = Dict::new();
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(Value::Dict(dict));
+        }
+        loop {
+            if self.peek() != Some(b'"') {
+                return Err(self.err(JsonErrorKind::ExpectedKey).into());
+            }
+            let key = self.string()?;
+            self.skip_ws();
+            if self.peek() != Some(b':') {
+                return Err(self.err(JsonErrorKind::ExpectedColon).into());
+            }
+            self.pos += 1;
+            self.skip_ws();
+            let v = self.value(depth)?;
+            dict.insert(key, v);
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => {
+                    self.pos += 1;
+                    self.skip_ws();
+                }
+                Some(b'}') => {
+                    self.pos += 1;
+                    break;
+                }
+                _ => return Err(self.err(JsonErrorKind::ExpectedCommaOrEnd).into()),
+            }
+        }
+        tag::untag_dict(dict)
+    }
+
+    fn array(&mut self, depth: usize) -> Result<Value, PayloadError> {
+        self.enter(depth)?;
+        self.pos += 1;
+        let mut items = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(Value::List(items));
+        }
+        loop {
+            items.push(self.value(depth)?);
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => {
+                    self.pos += 1;
+                    self.skip_ws();
+                }
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(Value::List(items));
+                }
+                _ => return Err(self.err(JsonErrorKind::ExpectedCommaOrEnd).into()),
+            }
+        }
+    }
+
+    fn hex4(&self, at: usize) -> Result<u32, JsonError> {
+        let digits = self
+            .s
+            .get(at..at + 4)
+            .ok_or(JsonError::new(JsonErrorKind::BadUnicodeEscape, at))?;
+        digits.iter().try_fold(0u32, |acc, &b| {
+            char::from(b)
+                .to_digit(16)
+                .map(|d| (acc << 4) | d)
+                .ok_or(JsonError::new(JsonErrorKind::BadUnicodeEscape, at))
+        })
+    }
+
+    fn string(&mut self) -> Result<PyString, JsonError> {
+        let start = self.pos;
+        self.pos += 1;
+        let mut b = PyStringBuilder::with_capacity(16);
+        loop {
+            // Copy the run of plain characters in one go.
+            let run_start = self.pos;
+            while let Some(c) = self.peek() {
+                if c == b'"' || c == b'\\' || c < 0x20 {
+                    break;
+                }
+                self.pos += 1;
+            }
+            // Boundaries are ASCII bytes, so they are char boundaries.
+            b.push_str(self.text.get(run_start..self.pos).unwrap_or_default());
+            match self.peek() {
+                None => return Err(JsonError::new(JsonErrorKind::UnterminatedString, start)),
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(b.finish());
+                }
+                Some(b'\\') => {
+                    let esc = self.s.get(self.pos + 1).copied();
+                    let simple = match esc {
+                        Some(b'"') => Some('"'),
+                        Some(b'\\') => Some('\\'),
+                        Some(b'/') => Some('/'),
+                        Some(b'b') => Some('\u{8}'),
+                        Some(b'f') => Some('\u{c}'),
+                        Some(b'n') => Some('\n'),
+                        Some(b'r') => Some('\r'),
+                        Some(b't') => Some('\t'),
+                        Some(b'u') => None,
+                        None => {
+                            return Err(JsonError::new(JsonErrorKind::UnterminatedString, start));
+                        }
+                        Some(_) => return Err(self.err(JsonErrorKind::BadEscape)),
+                    };
+                    match simple {
+                        Some(c) => {
+                            b.push_code_point(u32::from(c));
+                            self.pos += 2;
+                        }
+                        None => {
+                            let cp = self.hex4(self.pos + 2)?;
+                            self.pos += 6;
+                            b.push_code_point(cp);
+                        }
+                    }
+                }
+                Some(_) => return Err(self.err(JsonErrorKind::ControlCharacter)),
+            }
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    fn number(&mut self) -> Result<Value, PayloadError> {
+        let start = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(JsonError::new(JsonErrorKind::ExpectedValue, start).into()),
+        }
+        let int_end = self.pos;
+        let mut is_float = false;
+        if self.peek() == Some(b'.') && matches!(self.s.get(self.pos + 1), Some(b'0'..=b'9')) {
+            self.pos += 1;
+            self.digits();
+            is_float = true;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            let save = self.pos;
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                self.pos = save;
+            } else {
+                is_float = true;
+            }
+        }
+        let text = self.text.get(start..self.pos).unwrap_or_default();
+        if is_float {
+            let f: f64 = text
+                .parse()
+                .map_err(|_| JsonError::new(JsonErrorKind::ExpectedValue, start))?;
+            return Ok(Value::Float(f));
+        }
+        if int_end - start > MAX_INT_DIGITS + usize::from(text.starts_with('-')) {
+            return Err(JsonError::new(JsonErrorKind::IntTooLong, start).into());
+        }
+        Value::int_from_decimal(text)
+            .ok_or_else(|| JsonError::new(JsonErrorKind::ExpectedValue, start).into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Result<Value, PayloadError> {
+        parse_tagged(s, 64)
+    }
+
+    #[test]
+    fn python_json_grammar() {
+        assert_eq!(
+            p(" [1, -0, 2.5e1, NaN] ").unwrap().to_flask_json().unwrap(),
+            "[1,0,25.0,NaN]"
+        );
+        assert_eq!(p("-Infinity").unwrap(), Value::Float(f64::NEG_INFINITY));
+        assert_eq!(p("1E400").unwrap(), Value::Float(f64::INFINITY));
+        for bad in [
+            "",
+            "01",
+            "1.",
+            "[1,]",
+            "{\"a\":1,}",
+            "\u{FEFF}{}",
+            "\"\u{1}\"",
+            "\"\\x\"",
+            "tru",
+            "{} x",
+            "'a'",
+            "-",
+            "\"\\u12\"",
+        ] {
+            assert!(p(bad).is_err(), "{bad:?} should fail");
+        }
+    }
+
+    #[test]
+    fn surrogates_pair_or_stay_lone() {
+        assert_eq!(p(r#""\ud83d\ude00""#).unwrap(), Value::from("😀"));
+        let lone = p(r#""\udc00\ud800x""#).unwrap();
+        match lone {
+            Value::Str(s) => {
+                assert_eq!(s.code_points().collect::<Vec<_>>(), [0xDC00, 0xD800, 0x78])
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_last_wins_first_position() {
+        let v = p(r#"{"b":1,"a":2,"b":3}"#).unwrap();
+        let d = v.as_dict().unwrap();
+        assert_eq!(
+            d.keys().map(|k| k.to_string()).collect::<Vec<_>>(),
+            ["b", "a"]
+        );
+        assert_eq!(d.get("b"), Some(&Value::Int(3)));
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        let deep = "[".repeat(65) + &"]".repeat(65);
+        assert!(matches!(
+            p(&deep),
+            Err(PayloadError::Json(e)) if matches!(e.kind(), JsonErrorKind::TooDeep(64))
+        ));
+        let ok = "[".repeat(64) + &"]".repeat(64);
+        assert!(p(&ok).is_ok());
+    }
+
+    #[test]
+    fn int_digit_limit() {
+        assert!(p(&"9".repeat(4300)).is_ok());
+        assert!(p(&format!("-{}", "9".repeat(4300))).is_ok());
+        assert!(p(&"9".repeat(4301)).is_err());
+    }
+}

@@ -1,0 +1,347 @@
+//! Writing the JSON dialect Flask writes sessions in: compact separators,
+//! keys sorted by code point, ASCII only with lowercase `\uXXXX` escapes,
+//! Python's float `repr`, `NaN`/`Infinity`, and Flask's tags.
+
+use std::fmt::Write as _;
+
+use super::b64;
+use super::error::EncodeError;
+use super::pystr::PyString;
+use super::tag::Tag;
+use super::value::{Dict, Value};
+
+/// Appends the tagged JSON of a dict to `out` (a session is tagged like any
+/// other dict).
+pub(crate) fn write_dict(out: &mut Vec<u8>, d: &Dict, max_depth: usize) -> Result<(), EncodeError> {
+    Writer { out, max_depth }.dict(d, 0)
+}
+
+/// Appends the tagged JSON of `v` to `out`.
+pub(crate) fn write_tagged(
+    out: &mut Vec<u8>,
+    v: &Value,
+    max_depth: usize,
+) -> Result<(), EncodeError> {
+    Writer { out, max_depth }.value(v, 0)
+}
+
+struct Writer<'a> {
+    out: &'a mut Vec<u8>,
+    max_depth: usize,
+}
+
+impl Writer<'_> {
+    fn enter(&self, depth: usize) -> Result<usize, EncodeError> {
+        if depth >= self.max_depth {
+            Err(EncodeError::TooDeep(self.max_depth))
+        } else {
+            Ok(depth + 1)
+        }
+    }
+
+    /// Opens `{"<tag>":` and returns the depth inside the object.
+    fn tagged_open(&mut self, tag: Tag, depth: usize) -> Result<usize, EncodeError> {
+        let depth = self.enter(depth)?;
+        self.out.extend_from_slice(b"{\"");
+        self.out.extend_from_slice(tag.key().as_bytes());
+        self.out.extend_from_slice(b"\":");
+        Ok(depth)
+    }
+
+    fn value(&mut self, v: &Value, depth: usize) -> Result<(), EncodeError> {
+        match v {
+            Value::Null => self.out.extend_from_slice(b"null"),
+            Value::Bool(true) => self.out.extend_from_slice(b"true"),
+            Value::Bool(false) => self.out.extend_from_slice(b"false"),
+            Value::Int(i) => write_i64(self.out, *i),
+            Value::BigInt(b) => self.out.extend_from_slice(b.as_decimal().as_bytes()),
+            Value::Float(f) => write_float(self.out, *f),
+            Value::Str(s) => write_py_string(self.out, s),
+            Value::List(items) => self.array(items, depth)?,
+            Value::Tuple(items) => {
+                let depth = self.tagged_open(Tag::Tuple, depth)?;
+                self.array(items, depth)?;
+                self.out.push(b'}');
+            }
+            Value::Bytes(b) => {
+                self.tagged_open(Tag::Bytes, depth)?;
+                write_ascii_string(self.out, &b64::encode_std(b));
+                self.out.push(b'}');
+            }
+            Value::Markup(s) => {
+                self.tagged_open(Tag::Markup, depth)?;
+                write_py_string(self.out, s);
+                self.out.push(b'}');
+            }
+            Value::Uuid(u) => {
+                self.tagged_open(Tag::Uuid, depth)?;
+                write_ascii_string(self.out, &u.simple());
+                self.out.push(b'}');
+            }
+            Value::DateTime(d) => {
+                let text = d.http_date().ok_or(EncodeError::DateTimeOutOfRange(*d))?;
+                self.tagged_open(Tag::DateTime, depth)?;
+                write_ascii_string(self.out, &text);
+                self.out.push(b'}');
+            }
+            Value::Dict(d) => self.dict(d, depth)?,
+        }
+        Ok(())
+    }
+
+    fn dict(&mut self, d: &Dict, depth: usize) -> Result<(), EncodeError> {
+        if let Some((k, inner)) = d.first().filter(|_| d.len() == 1)
+            && Tag::from_key(k.as_bytes()).is_some()
+        {
+            // `{" di": {"<key>__": <tagged value>}}`
+            let depth = self.tagged_open(Tag::Dict, depth)?;
+            let depth = self.enter(depth)?;
+            self.out.extend_from_slice(b"{\"");
+            self.out.extend_from_slice(k.as_bytes());
+            self.out.extend_from_slice(b"__\":");
+            self.value(inner, depth)?;
+            self.out.extend_from_slice(b"}}");
+            return Ok(());
+        }
+        let depth = self.enter(depth)?;
+        self.out.push(b'{');
+        for (i, (k, v)) in d.sorted().into_iter().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            write_py_string(self.out, k);
+            self.out.push(b':');
+            self.value(v, depth)?;
+        }
+        self.out.push(b'}');
+        Ok(())
+    }
+
+    fn array(&mut self, items: &[Value], depth: usize) -> Result<(), EncodeError> {
+        let depth = self.enter(depth)?;
+        self.out.push(b'[');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            self.value(item, depth)?;
+        }
+        self.out.push(b']');
+        Ok(())
+    }
+}
+
+pub(crate) fn write_i64(out: &mut Vec<u8>, i: i64) {
+    let mut buf = [0u8; 20];
+    let mut n = i.unsigned_abs();
+    let mut pos = buf.len();
+    loop {
+        pos -= 1;
+        if let Some(slot) = buf.get_mut(pos) {
+            // n % 10 < 10, the cast cannot truncate.
+            *slot = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(buf.get(pos..).unwrap_or_default());
+}
+
+/// Writes `f` as Python's `float.__repr__` does, with JSON's names for the
+/// non-finite values (`NaN`, `Infinity`, `-Infinity`).
+pub(crate) fn write_float(out: &mut Vec<u8>, f: f64) {
+    let mut s = String::with_capacity(24);
+    if f.is_nan() {
+        s.push_str("NaN");
+    } else if f.is_infinite() {
+        s.push_str(if f > 0.0 { "Infinity" } else { "-Infinity" });
+    } else {
+        python_float_str(f, &mut s);
+    }
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// Python's `repr(float)` for a finite value (`nan`/`inf` spelled as Python).
+pub(crate) fn python_float_str(f: f64, s: &mut String) {
+    if f.is_nan() {
+        s.push_str("nan");
+        return;
+    }
+    if f.is_infinite() {
+        s.push_str(if f > 0.0 { "inf" } else { "-inf" });
+        return;
+    }
+    // Shortest round-trip digits, as `d.ddddeN`.
+    let sci = format!("{f:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let (neg, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => (true, m),
+        None => (false, mantissa),
+    };
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    if neg {
+        s.push('-');
+    }
+    if !(-4..16).contains(&exp) {
+        let (first, rest) = digits.split_at(1);
+        s.push_str(first);
+        if !rest.is_empty() {
+            s.push('.');
+            s.push_str(rest);
+        }
+        let sign = if exp < 0 { '-' } else { '+' };
+        let _ = write!(s, "e{sign}{:02}", exp.unsigned_abs());
+    } else if exp >= 0 {
+        let int_len = usize::try_from(exp).unwrap_or(0) + 1;
+        if digits.len() <= int_len {
+            s.push_str(&digits);
+            s.extend(std::iter::repeat_n('0', int_len - digits.len()));
+            s.push_str(".0");
+        } else {
+            let (int_part, frac) = digits.split_at(int_len);
+            s.push_str(int_part);
+            s.push('.');
+            s.push_str(frac);
+        }
+    } else {
+        s.push_str("0.");
+        s.extend(std::iter::repeat_n(
+            '0',
+            usize::try_from(-exp - 1).unwrap_or(0),
+        ));
+        s.push_str(&digits);
+    }
+}
+
+fn write_ascii_string(out: &mut Vec<u8>, s: &str) {
+    write_py_string_bytes(out, s.as_bytes());
+}
+
+pub(crate) fn write_py_string(out: &mut Vec<u8>, s: &PyString) {
+    write_py_string_bytes(out, s.as_bytes());
+}
+
+/// Writes a JSON string from generalized UTF-8 bytes with Python's
+/// `ensure_ascii` escaping.
+pub(crate) fn write_py_string_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let push_u = |out: &mut Vec<u8>, u: u32| {
+        out.extend_from_slice(b"\\u");
+        for shift in [12, 8, 4, 0] {
+            out.push(
+                HEX.get(((u >> shift) & 0xF) as usize)
+                    .copied()
+                    .unwrap_or(b'0'),
+            );
+        }
+    };
+    out.push(b'"');
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        // Copy the run of bytes that need no escaping.
+        let start = i;
+        while let Some(&c) = bytes.get(i) {
+            if (0x20..0x7F).contains(&c) && c != b'"' && c != b'\\' {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        if i > start {
+            out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+            continue;
+        }
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0C => out.extend_from_slice(b"\\f"),
+            0x00..=0x7F => push_u(out, u32::from(b)),
+            _ => {
+                let (len, init) = match b {
+                    0xC0..=0xDF => (2, u32::from(b & 0x1F)),
+                    0xE0..=0xEF => (3, u32::from(b & 0x0F)),
+                    _ => (4, u32::from(b & 0x07)),
+                };
+                let cont = bytes.get(i + 1..i + len).unwrap_or_default();
+                let cp = cont
+                    .iter()
+                    .fold(init, |acc, &c| (acc << 6) | u32::from(c & 0x3F));
+                if cp > 0xFFFF {
+                    let v = cp - 0x10000;
+                    push_u(out, 0xD800 | (v >> 10));
+                    push_u(out, 0xDC00 | (v & 0x3FF));
+                } else {
+                    push_u(out, cp);
+                }
+                i += len;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repr(f: f64) -> String {
+        let mut s = String::new();
+        python_float_str(f, &mut s);
+        s
+    }
+
+    #[test]
+    fn floats_like_python_repr() {
+        let cases = [
+            (1.0, "1.0"),
+            (0.1, "0.1"),
+            (-0.0, "-0.0"),
+            (1e16, "1e+16"),
+            (1e15, "1000000000000000.0"),
+            (123456789012345678.0, "1.2345678901234568e+17"),
+            (1e-5, "1e-05"),
+            (0.0001, "0.0001"),
+            (5e-324, "5e-324"),
+            (1e100, "1e+100"),
+            (0.30000000000000004, "0.30000000000000004"),
+            (1.5e300, "1.5e+300"),
+            (-2.5e-7, "-2.5e-07"),
+            (9999999999999998.0, "9999999999999998.0"),
+            (f64::MAX, "1.7976931348623157e+308"),
+        ];
+        for (f, want) in cases {
+            assert_eq!(repr(f), want, "{f:e}");
+        }
+    }
+
+    #[test]
+    fn strings_escape_like_python() {
+        let mut out = Vec::new();
+        write_py_string(
+            &mut out,
+            &PyString::from("a\"\\/\u{7f}\u{1}\u{8}\u{c}é😀\u{FFFF}"),
+        );
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#""a\"\\/\u007f\u0001\b\fé\ud83d\ude00\uffff""#.replace('é', "\\u00e9")
+        );
+        let mut out = Vec::new();
+        write_py_string(
+            &mut out,
+            &PyString::from_code_points([0xD800, 0x41]).unwrap(),
+        );
+        assert_eq!(out, br#""\ud800A""#);
+    }
+}

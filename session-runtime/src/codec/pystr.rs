@@ -1,0 +1,362 @@
+//! [`PyString`]: a Python `str`, which may hold lone surrogates.
+
+use std::borrow::Borrow;
+use std::fmt;
+
+/// A Python string: a sequence of Unicode code points, including lone
+/// surrogates (`U+D800`–`U+DFFF`), which Python strings may hold and Flask
+/// writes and reads back unchanged (as a single `\udXXX` escape).
+///
+/// Storage is *generalized UTF-8*: ordinary characters are plain UTF-8 and a
+/// lone surrogate is the 3-byte sequence UTF-8 would use for its code point.
+/// A valid surrogate pair is always stored as the one supplementary character
+/// it encodes (as Python's JSON reader combines it). Comparing the bytes
+/// therefore compares code points, which is the order Flask sorts keys in.
+///
+/// Most strings are valid UTF-8: [`PyString::as_str`] gives a `&str` for them.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::PyString;
+///
+/// let s = PyString::from("café");
+/// assert_eq!(s.as_str(), Some("café"));
+///
+/// let lone = PyString::from_code_points([0x61, 0xD800]).unwrap();
+/// assert_eq!(lone.as_str(), None);
+/// assert_eq!(lone.code_points().collect::<Vec<_>>(), vec![0x61, 0xD800]);
+/// ```
+#[derive(Clone, Default)]
+pub struct PyString {
+    /// Generalized UTF-8; see the type's docs.
+    bytes: Vec<u8>,
+    /// Whether `bytes` is valid UTF-8 (holds no lone surrogate).
+    utf8: bool,
+}
+
+impl PyString {
+    /// An empty string.
+    pub const fn new() -> Self {
+        PyString {
+            bytes: Vec::new(),
+            utf8: true,
+        }
+    }
+
+    /// Builds a string from code points; `None` if one is above `U+10FFFF`.
+    ///
+    /// Adjacent high and low surrogates are kept as two code points only if
+    /// they do not form a pair; a valid pair becomes one character.
+    pub fn from_code_points<I: IntoIterator<Item = u32>>(cps: I) -> Option<Self> {
+        let mut b = PyStringBuilder::default();
+        for cp in cps {
+            if cp > 0x10FFFF {
+                return None;
+            }
+            b.push_code_point(cp);
+        }
+        Some(b.finish())
+    }
+
+    /// The string as `&str`, or `None` if it holds a lone surrogate.
+    pub fn as_str(&self) -> Option<&str> {
+        if self.utf8 {
+            std::str::from_utf8(&self.bytes).ok()
+        } else {
+            None
+        }
+    }
+
+    /// The string as a Rust `String`, or itself back if it holds a lone
+    /// surrogate.
+    pub fn into_string(self) -> Result<String, PyString> {
+        if self.utf8 {
+            String::from_utf8(self.bytes).map_err(|e| PyString {
+                bytes: e.into_bytes(),
+                utf8: false,
+            })
+        } else {
+            Err(self)
+        }
+    }
+
+    /// The string with each lone surrogate replaced by `U+FFFD`.
+    pub fn to_string_lossy(&self) -> String {
+        match self.as_str() {
+            Some(s) => s.to_owned(),
+            None => self
+                .code_points()
+                .map(|cp| char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER))
+                .collect(),
+        }
+    }
+
+    /// Whether every code point is a Unicode scalar value (no lone surrogate).
+    pub fn is_utf8(&self) -> bool {
+        self.utf8
+    }
+
+    /// The generalized UTF-8 bytes (see the type's docs).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Number of code points (Python's `len()`).
+    pub fn len(&self) -> usize {
+        self.bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
+    }
+
+    /// Whether the string is empty.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// The code points, in order.
+    pub fn code_points(&self) -> CodePoints<'_> {
+        CodePoints { rest: &self.bytes }
+    }
+
+    /// The string without its last `n` code points (Python's `s[:-n]`).
+    pub(crate) fn drop_last(&self, n: usize) -> PyString {
+        let mut end = self.bytes.len();
+        let mut dropped = 0;
+        while dropped < n && end > 0 {
+            end -= 1;
+            while end > 0 && self.bytes.get(end).is_some_and(|b| (b & 0xC0) == 0x80) {
+                end -= 1;
+            }
+            dropped += 1;
+        }
+        let bytes = self.bytes.get(..end).unwrap_or_default().to_vec();
+        let utf8 = self.utf8 || std::str::from_utf8(&bytes).is_ok();
+        PyString { bytes, utf8 }
+    }
+}
+
+/// Iterator over the code points of a [`PyString`].
+#[derive(Debug, Clone)]
+pub struct CodePoints<'a> {
+    rest: &'a [u8],
+}
+
+impl Iterator for CodePoints<'_> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        let (&first, tail) = self.rest.split_first()?;
+        let (len, init) = match first {
+            0x00..=0x7F => (1, u32::from(first)),
+            0xC0..=0xDF => (2, u32::from(first & 0x1F)),
+            0xE0..=0xEF => (3, u32::from(first & 0x0F)),
+            _ => (4, u32::from(first & 0x07)),
+        };
+        let (cont, rest) = tail.split_at(len.min(tail.len() + 1) - 1);
+        self.rest = rest;
+        Some(
+            cont.iter()
+                .fold(init, |acc, &b| (acc << 6) | u32::from(b & 0x3F)),
+        )
+    }
+}
+
+/// Builds a [`PyString`] code point by code point.
+#[derive(Debug, Default)]
+pub(crate) struct PyStringBuilder {
+    bytes: Vec<u8>,
+    has_surrogate: bool,
+    /// The last code point pushed was a high surrogate (at the end of `bytes`).
+    pending_high: Option<u32>,
+}
+
+impl PyStringBuilder {
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        PyStringBuilder {
+            bytes: Vec::with_capacity(n),
+            ..Self::default()
+        }
+    }
+
+    pub(crate) fn push_str(&mut self, s: &str) {
+        if !s.is_empty() {
+            self.pending_high = None;
+            self.bytes.extend_from_slice(s.as_bytes());
+        }
+    }
+
+    pub(crate) fn push_code_point(&mut self, cp: u32) {
+        if let (Some(high), 0xDC00..=0xDFFF) = (self.pending_high, cp) {
+            // Combine with the high surrogate just written.
+            self.bytes.truncate(self.bytes.len() - 3);
+            let combined = 0x10000 + ((high - 0xD800) << 10) + (cp - 0xDC00);
+            self.pending_high = None;
+            push_generalized_utf8(&mut self.bytes, combined);
+            return;
+        }
+        self.pending_high = None;
+        if (0xD800..=0xDFFF).contains(&cp) {
+            self.has_surrogate = true;
+            if cp <= 0xDBFF {
+                self.pending_high = Some(cp);
+            }
+        }
+        push_generalized_utf8(&mut self.bytes, cp);
+    }
+
+    pub(crate) fn finish(self) -> PyString {
+        let utf8 = !self.has_surrogate || std::str::from_utf8(&self.bytes).is_ok();
+        PyString {
+            bytes: self.bytes,
+            utf8,
+        }
+    }
+}
+
+fn push_generalized_utf8(out: &mut Vec<u8>, cp: u32) {
+    // Truncating casts are intended: each byte keeps the bits it encodes.
+    match cp {
+        0..=0x7F => out.push(cp as u8),
+        0x80..=0x7FF => out.extend_from_slice(&[0xC0 | (cp >> 6) as u8, 0x80 | (cp & 0x3F) as u8]),
+        0x800..=0xFFFF => out.extend_from_slice(&[
+            0xE0 | (cp >> 12) as u8,
+            0x80 | ((cp >> 6) & 0x3F) as u8,
+            0x80 | (cp & 0x3F) as u8,
+        ]),
+        _ => out.extend_from_slice(&[
+            0xF0 | (cp >> 18) as u8,
+            0x80 | ((cp >> 12) & 0x3F) as u8,
+            0x80 | ((cp >> 6) & 0x3F) as u8,
+            0x80 | (cp & 0x3F) as u8,
+        ]),
+    }
+}
+
+impl From<&str> for PyString {
+    fn from(s: &str) -> Self {
+        PyString {
+            bytes: s.as_bytes().to_vec(),
+            utf8: true,
+        }
+    }
+}
+
+impl From<String> for PyString {
+    fn from(s: String) -> Self {
+        PyString {
+            bytes: s.into_bytes(),
+            utf8: true,
+        }
+    }
+}
+
+impl From<char> for PyString {
+    fn from(c: char) -> Self {
+        PyString::from(c.encode_utf8(&mut [0; 4]) as &str)
+    }
+}
+
+// Equality, order and hash look at the bytes only (`utf8` is derived from
+// them), and hash exactly like `[u8]` so `Borrow<[u8]>` lookups work.
+impl PartialEq for PyString {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes == other.bytes
+    }
+}
+
+impl Eq for PyString {}
+
+impl PartialOrd for PyString {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for PyString {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.bytes.cmp(&other.bytes)
+    }
+}
+
+impl std::hash::Hash for PyString {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.bytes.as_slice().hash(state);
+    }
+}
+
+impl PartialEq<str> for PyString {
+    fn eq(&self, other: &str) -> bool {
+        self.bytes == other.as_bytes()
+    }
+}
+
+impl PartialEq<&str> for PyString {
+    fn eq(&self, other: &&str) -> bool {
+        self.bytes == other.as_bytes()
+    }
+}
+
+impl Borrow<[u8]> for PyString {
+    fn borrow(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl fmt::Debug for PyString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.as_str() {
+            Some(s) => fmt::Debug::fmt(s, f),
+            None => {
+                f.write_str("\"")?;
+                for cp in self.code_points() {
+                    match char::from_u32(cp) {
+                        Some(c) => write!(f, "{}", c.escape_debug())?,
+                        None => write!(f, "\\u{{{cp:x}}}")?,
+                    }
+                }
+                f.write_str("\"")
+            }
+        }
+    }
+}
+
+impl fmt::Display for PyString {
+    /// Lone surrogates are shown as `U+FFFD`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.as_str() {
+            Some(s) => f.write_str(s),
+            None => f.write_str(&self.to_string_lossy()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_combine_lone_surrogates_stay() {
+        let s = PyString::from_code_points([0xD83D, 0xDE00]).unwrap();
+        assert_eq!(s.as_str(), Some("😀"));
+        let s = PyString::from_code_points([0xDE00, 0xD83D]).unwrap();
+        assert_eq!(s.as_str(), None);
+        assert_eq!(s.code_points().collect::<Vec<_>>(), [0xDE00, 0xD83D]);
+        assert_eq!(s.len(), 2);
+    }
+
+    #[test]
+    fn byte_order_is_code_point_order() {
+        let a = PyString::from("\u{FFFF}");
+        let b = PyString::from("😀");
+        let lone = PyString::from_code_points([0xDFFF]).unwrap();
+        assert!(a < b);
+        assert!(lone < a);
+        assert!(PyString::from("\u{D7FF}") < lone);
+    }
+
+    #[test]
+    fn drop_last_counts_code_points() {
+        let s = PyString::from("aé😀");
+        assert_eq!(s.drop_last(2), PyString::from("a"));
+        assert_eq!(PyString::from("x").drop_last(2), PyString::new());
+    }
+}

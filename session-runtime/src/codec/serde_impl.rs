@@ -1,0 +1,1139 @@
+//! serde support: typed Rust values into and out of [`Value`].
+//!
+//! Mapping (Rust → Flask):
+//!
+//! | Rust | Flask / Python |
+//! | --- | --- |
+//! | `bool`, integers (any width), floats | `bool`, `int`, `float` |
+//! | `String`, `&str`, `char` | `str` |
+//! | `Option<T>` | `None` or the value |
+//! | `()`, unit structs | `None` |
+//! | `Vec<T>`, slices, sets | `list` |
+//! | tuples, tuple structs, `[T; N]` | `tuple` (tag `" t"`) |
+//! | structs, maps | `dict` (integer and bool keys become strings, as in JSON) |
+//! | enums | externally tagged, like serde_json: `"Unit"` or `{"Variant": ...}` |
+//! | bytes (`serde_bytes`) | `bytes` (tag `" b"`) |
+//! | [`Markup`], [`Uuid`], [`DateTime`], [`Value`] | `Markup`, `UUID`, `datetime`, anything |
+//!
+//! The special types travel through serde as newtype structs with reserved
+//! names, so with other formats (serde_json...) they are plain strings.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{self, Serialize, SerializeMap as _};
+use serde::{Deserialize, Deserializer, Serializer};
+
+use super::datetime::DateTime;
+use super::error::EncodeError;
+use super::pystr::PyString;
+use super::value::{Dict, Uuid, Value};
+
+const MARKUP: &str = "$sessionkit::Markup";
+const UUID: &str = "$sessionkit::Uuid";
+const DATETIME: &str = "$sessionkit::DateTime";
+const BIGINT: &str = "$sessionkit::BigInt";
+const PYSTRING: &str = "$sessionkit::PyString";
+const VALUE: &str = "$sessionkit::Value";
+/// Keys of the one-entry maps that carry tagged values to `Value`'s visitor.
+const TAG_PREFIX: &str = "\u{0}$sessionkit:";
+
+/// A markupsafe `Markup` string: HTML that Flask stores with the `" m"` tag.
+///
+/// ```
+/// use session_runtime::codec::{Markup, Value, to_value};
+/// let v = to_value(&Markup("<b>hi</b>".into())).unwrap();
+/// assert_eq!(v.to_flask_json().unwrap(), r#"{" m":"<b>hi</b>"}"#);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Markup(pub String);
+
+/// Converts a typed value into the value model.
+///
+/// # Errors
+///
+/// [`EncodeError`] when a map key is not a string, integer or bool, or the
+/// type's `Serialize` fails.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::to_value;
+///
+/// #[derive(serde::Serialize)]
+/// struct Prefs { theme: String, cart: Vec<(u64, u32)> }
+///
+/// let v = to_value(&Prefs { theme: "dark".into(), cart: vec![(7, 2)] }).unwrap();
+/// assert_eq!(v.to_flask_json().unwrap(), r#"{"cart":[{" t":[7,2]}],"theme":"dark"}"#);
+/// ```
+pub fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value, EncodeError> {
+    value.serialize(ValueSerializer)
+}
+
+/// Converts a value into a typed Rust value.
+///
+/// # Errors
+///
+/// [`DeError`] when the value does not fit the type.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::{SecretKey, SessionCodec, from_value};
+///
+/// let codec = SessionCodec::flask(SecretKey::from_text("k").unwrap());
+/// let v = codec.parse_json(r#"{"cart":[{" t":[7,2]}]}"#).unwrap();
+/// #[derive(serde::Deserialize)]
+/// struct S { cart: Vec<(u64, u32)> }
+/// let s: S = from_value(v).unwrap();
+/// assert_eq!(s.cart, [(7, 2)]);
+/// ```
+pub fn from_value<T: de::DeserializeOwned>(value: Value) -> Result<T, DeError> {
+    T::deserialize(ValueDeserializer { value })
+}
+
+// ---------------------------------------------------------------------------
+// Serialize impls for the model's types.
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Null => s.serialize_unit(),
+            Value::Bool(b) => s.serialize_bool(*b),
+            Value::Int(i) => s.serialize_i64(*i),
+            Value::BigInt(b) => s.serialize_newtype_struct(BIGINT, b.as_decimal()),
+            Value::Float(f) => s.serialize_f64(*f),
+            Value::Str(p) => p.serialize(s),
+            Value::List(items) => s.collect_seq(items),
+            Value::Tuple(items) => {
+                use serde::ser::SerializeTuple as _;
+                let mut t = s.serialize_tuple(items.len())?;
+                for item in items {
+                    t.serialize_element(item)?;
+                }
+                t.end()
+            }
+            Value::Dict(d) => d.serialize(s),
+            Value::Bytes(b) => s.serialize_bytes(b),
+            Value::Markup(p) => s.serialize_newtype_struct(MARKUP, p),
+            Value::Uuid(u) => u.serialize(s),
+            Value::DateTime(d) => d.serialize(s),
+        }
+    }
+}
+
+impl Serialize for Dict {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.len()))?;
+        for (k, v) in self {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+impl Serialize for PyString {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.as_str() {
+            Some(text) => s.serialize_str(text),
+            None => s.serialize_newtype_struct(PYSTRING, &self.code_points().collect::<Vec<u32>>()),
+        }
+    }
+}
+
+impl Serialize for Markup {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_newtype_struct(MARKUP, &self.0)
+    }
+}
+
+impl Serialize for Uuid {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_newtype_struct(UUID, &self.to_string())
+    }
+}
+
+impl Serialize for DateTime {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_newtype_struct(DATETIME, &self.to_string())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Deserialize impls for the model's types.
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a session value")
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        Value::deserialize(d)
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+    fn visit_i64<E>(self, i: i64) -> Result<Value, E> {
+        Ok(Value::Int(i))
+    }
+    fn visit_u64<E>(self, u: u64) -> Result<Value, E> {
+        Ok(Value::from(u))
+    }
+    fn visit_i128<E>(self, i: i128) -> Result<Value, E> {
+        Ok(Value::from(i))
+    }
+    fn visit_u128<E>(self, u: u128) -> Result<Value, E> {
+        Ok(Value::from(u))
+    }
+    fn visit_f64<E>(self, f: f64) -> Result<Value, E> {
+        Ok(Value::Float(f))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::from(s))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::from(s))
+    }
+    fn visit_bytes<E>(self, b: &[u8]) -> Result<Value, E> {
+        Ok(Value::Bytes(b.to_vec()))
+    }
+    fn visit_byte_buf<E>(self, b: Vec<u8>) -> Result<Value, E> {
+        Ok(Value::Bytes(b))
+    }
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+        while let Some(item) = seq.next_element::<Value>()? {
+            items.push(item);
+        }
+        Ok(Value::List(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut dict = Dict::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if let Some(tag) = key.strip_prefix(TAG_PREFIX) {
+                let inner: Value = map.next_value()?;
+                return untag_carrier(tag, inner)
+                    .ok_or_else(|| de::Error::custom("malformed tagged value"));
+            }
+            let v: Value = map.next_value()?;
+            dict.insert(key, v);
+        }
+        Ok(Value::Dict(dict))
+    }
+}
+
+/// Rebuilds a tagged value from its carrier map entry (see [`TAG_PREFIX`]).
+fn untag_carrier(tag: &str, inner: Value) -> Option<Value> {
+    Some(match (tag, inner) {
+        ("tuple", Value::List(v)) => Value::Tuple(v),
+        ("markup", Value::Str(s)) => Value::Markup(s),
+        ("markup", Value::Dict(d)) => match untag_carrier_dict(d)? {
+            Value::Str(s) => Value::Markup(s),
+            _ => return None,
+        },
+        ("uuid", Value::Str(s)) => Value::Uuid(Uuid::parse_python(s.as_str()?)?),
+        ("datetime", Value::Str(s)) => Value::DateTime(DateTime::parse_iso(s.as_str()?)?),
+        ("bigint", Value::Str(s)) => Value::int_from_decimal(s.as_str()?)?,
+        ("pystring", Value::List(cps)) => Value::Str(PyString::from_code_points(
+            cps.iter()
+                .map(|c| c.as_i64().and_then(|i| u32::try_from(i).ok()))
+                .collect::<Option<Vec<u32>>>()?,
+        )?),
+        _ => return None,
+    })
+}
+
+fn untag_carrier_dict(d: Dict) -> Option<Value> {
+    let (k, v) = d.into_single()?;
+    untag_carrier(k.as_str()?.strip_prefix(TAG_PREFIX)?, v)
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+        d.deserialize_newtype_struct(VALUE, ValueVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for Dict {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Dict, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Dict(dict) => Ok(dict),
+            other => Err(de::Error::custom(format_args!(
+                "expected a dict, found {}",
+                other.kind()
+            ))),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for PyString {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<PyString, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Str(s) | Value::Markup(s) => Ok(s),
+            other => Err(de::Error::custom(format_args!(
+                "expected a str, found {}",
+                other.kind()
+            ))),
+        }
+    }
+}
+
+struct StrVisitor<T>(&'static str, fn(&str) -> Option<T>);
+
+impl<T> Visitor<'_> for StrVisitor<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<T, E> {
+        (self.1)(s).ok_or_else(|| E::invalid_value(de::Unexpected::Str(s), &self))
+    }
+}
+
+impl<'de> Deserialize<'de> for Markup {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Markup, D::Error> {
+        String::deserialize(d).map(Markup)
+    }
+}
+
+impl<'de> Deserialize<'de> for Uuid {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Uuid, D::Error> {
+        d.deserialize_newtype_struct(UUID, StrVisitor("a UUID", Uuid::parse_python))
+    }
+}
+
+impl<'de> Deserialize<'de> for DateTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<DateTime, D::Error> {
+        d.deserialize_newtype_struct(
+            DATETIME,
+            StrVisitor("a datetime (ISO 8601 or RFC 2822)", |s| {
+                DateTime::parse_iso(s).or_else(|| DateTime::parse_rfc2822(s))
+            }),
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The serializer into Value.
+
+/// Serializes into [`Value`].
+struct ValueSerializer;
+
+fn key_string(v: Value) -> Result<PyString, EncodeError> {
+    Ok(match v {
+        Value::Str(s) => s,
+        Value::Int(i) => i.to_string().into(),
+        Value::BigInt(b) => b.as_decimal().into(),
+        Value::Bool(b) => if b { "true" } else { "false" }.into(),
+        Value::Null => "null".into(),
+        Value::Float(f) => {
+            let mut s = String::new();
+            super::json_write::python_float_str(f, &mut s);
+            s.into()
+        }
+        _ => return Err(EncodeError::KeyMustBeString),
+    })
+}
+
+impl Serializer for ValueSerializer {
+    type Ok = Value;
+    type Error = EncodeError;
+    type SerializeSeq = SeqBuilder;
+    type SerializeTuple = SeqBuilder;
+    type SerializeTupleStruct = SeqBuilder;
+    type SerializeTupleVariant = VariantBuilder<SeqBuilder>;
+    type SerializeMap = MapBuilder;
+    type SerializeStruct = MapBuilder;
+    type SerializeStructVariant = VariantBuilder<MapBuilder>;
+
+    fn serialize_bool(self, v: bool) -> Result<Value, EncodeError> {
+        Ok(Value::Bool(v))
+    }
+    fn serialize_i8(self, v: i8) -> Result<Value, EncodeError> {
+        Ok(Value::from(v))
+    }
+    fn serialize_i16(self, v: i16) -> Result<Value, EncodeError> {
+        Ok(Value::from(v))
+    }
+    fn serialize_i32(self, v: i32) -> Result<Value, EncodeError> {
+        Ok(Value::from(v))
+    }
+    fn serialize_i64(self, v: i64) -> Result<Value, EncodeError> {
+        Ok(Value::from(v))
+    }
+    fn serialize_i128(self, v: i128) -> Result<Value, EncodeError> {
+        Ok(Value::from(v))
+    }
+    fn serialize_u8(self, v: u8) -> Result<Value, EncodeError> {
+        Ok(Value::from(v))
+    }
+    fn serialize_u16(self, v: u16) -> Result<Value, EncodeError> {
+        Ok(Value::from(v))
+    }
+    fn serialize_u32(self, v: u32) -> Result<Value, EncodeError> {
+        Ok(Value::from(v))
+    }
+    fn serialize_u64(self, v: u64) -> Result<Value, EncodeError> {
+        Ok(Value::from(v))
+    }
+    fn serialize_u128(self, v: u128) -> Result<Value, EncodeError> {
+        Ok(Value::from(v))
+    }
+    fn serialize_f32(self, v: f32) -> Result<Value, EncodeError> {
+        Ok(Value::from(v))
+    }
+    fn serialize_f64(self, v: f64) -> Result<Value, EncodeError> {
+        Ok(Value::Float(v))
+    }
+    fn serialize_char(self, v: char) -> Result<Value, EncodeError> {
+        Ok(Value::Str(PyString::from(v)))
+    }
+    fn serialize_str(self, v: &str) -> Result<Value, EncodeError> {
+        Ok(Value::from(v))
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<Value, EncodeError> {
+        Ok(Value::Bytes(v.to_vec()))
+    }
+    fn serialize_none(self) -> Result<Value, EncodeError> {
+        Ok(Value::Null)
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<Value, EncodeError> {
+        v.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<Value, EncodeError> {
+        Ok(Value::Null)
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<Value, EncodeError> {
+        Ok(Value::Null)
+    }
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<Value, EncodeError> {
+        Ok(Value::from(variant))
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        name: &'static str,
+        v: &T,
+    ) -> Result<Value, EncodeError> {
+        let inner = v.serialize(ValueSerializer)?;
+        let bad = || EncodeError::Custom(format!("invalid content for {name}"));
+        Ok(match name {
+            MARKUP => match inner {
+                Value::Str(s) => Value::Markup(s),
+                _ => return Err(bad()),
+            },
+            UUID => Value::Uuid(
+                inner
+                    .as_str()
+                    .and_then(Uuid::parse_python)
+                    .ok_or_else(bad)?,
+            ),
+            DATETIME => Value::DateTime(
+                inner
+                    .as_str()
+                    .and_then(DateTime::parse_iso)
+                    .ok_or_else(bad)?,
+            ),
+            BIGINT => inner
+                .as_str()
+                .and_then(Value::int_from_decimal)
+                .ok_or_else(bad)?,
+            PYSTRING => untag_carrier("pystring", inner).ok_or_else(bad)?,
+            _ => inner,
+        })
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        v: &T,
+    ) -> Result<Value, EncodeError> {
+        let mut d = Dict::with_capacity(1);
+        d.insert(variant, v.serialize(ValueSerializer)?);
+        Ok(Value::Dict(d))
+    }
+    fn serialize_seq(self, len: Option<usize>) -> Result<SeqBuilder, EncodeError> {
+        Ok(SeqBuilder {
+            items: Vec::with_capacity(len.unwrap_or(0).min(1024)),
+            tuple: false,
+        })
+    }
+    fn serialize_tuple(self, len: usize) -> Result<SeqBuilder, EncodeError> {
+        Ok(SeqBuilder {
+            items: Vec::with_capacity(len.min(1024)),
+            tuple: true,
+        })
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        len: usize,
+    ) -> Result<SeqBuilder, EncodeError> {
+        self.serialize_tuple(len)
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<VariantBuilder<SeqBuilder>, EncodeError> {
+        Ok(VariantBuilder {
+            variant,
+            inner: self.serialize_tuple(len)?,
+        })
+    }
+    fn serialize_map(self, len: Option<usize>) -> Result<MapBuilder, EncodeError> {
+        Ok(MapBuilder {
+            dict: Dict::with_capacity(len.unwrap_or(0).min(1024)),
+            key: None,
+        })
+    }
+    fn serialize_struct(self, _: &'static str, len: usize) -> Result<MapBuilder, EncodeError> {
+        self.serialize_map(Some(len))
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<VariantBuilder<MapBuilder>, EncodeError> {
+        Ok(VariantBuilder {
+            variant,
+            inner: self.serialize_map(Some(len))?,
+        })
+    }
+}
+
+#[doc(hidden)]
+#[derive(Debug)]
+pub(crate) struct SeqBuilder {
+    items: Vec<Value>,
+    tuple: bool,
+}
+
+impl SeqBuilder {
+    fn push<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), EncodeError> {
+        self.items.push(v.serialize(ValueSerializer)?);
+        Ok(())
+    }
+    fn finish(self) -> Value {
+        if self.tuple {
+            Value::Tuple(self.items)
+        } else {
+            Value::List(self.items)
+        }
+    }
+}
+
+impl ser::SerializeSeq for SeqBuilder {
+    type Ok = Value;
+    type Error = EncodeError;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), EncodeError> {
+        self.push(v)
+    }
+    fn end(self) -> Result<Value, EncodeError> {
+        Ok(self.finish())
+    }
+}
+
+impl ser::SerializeTuple for SeqBuilder {
+    type Ok = Value;
+    type Error = EncodeError;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), EncodeError> {
+        self.push(v)
+    }
+    fn end(self) -> Result<Value, EncodeError> {
+        Ok(self.finish())
+    }
+}
+
+impl ser::SerializeTupleStruct for SeqBuilder {
+    type Ok = Value;
+    type Error = EncodeError;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), EncodeError> {
+        self.push(v)
+    }
+    fn end(self) -> Result<Value, EncodeError> {
+        Ok(self.finish())
+    }
+}
+
+#[doc(hidden)]
+#[derive(Debug)]
+pub(crate) struct MapBuilder {
+    dict: Dict,
+    key: Option<PyString>,
+}
+
+impl ser::SerializeMap for MapBuilder {
+    type Ok = Value;
+    type Error = EncodeError;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, k: &T) -> Result<(), EncodeError> {
+        self.key = Some(key_string(k.serialize(ValueSerializer)?)?);
+        Ok(())
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), EncodeError> {
+        let key = self
+            .key
+            .take()
+            .ok_or_else(|| EncodeError::Custom("value without a key".into()))?;
+        self.dict.insert(key, v.serialize(ValueSerializer)?);
+        Ok(())
+    }
+    fn end(self) -> Result<Value, EncodeError> {
+        Ok(Value::Dict(self.dict))
+    }
+}
+
+impl ser::SerializeStruct for MapBuilder {
+    type Ok = Value;
+    type Error = EncodeError;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        v: &T,
+    ) -> Result<(), EncodeError> {
+        self.dict.insert(key, v.serialize(ValueSerializer)?);
+        Ok(())
+    }
+    fn end(self) -> Result<Value, EncodeError> {
+        Ok(Value::Dict(self.dict))
+    }
+}
+
+#[doc(hidden)]
+#[derive(Debug)]
+pub(crate) struct VariantBuilder<B> {
+    variant: &'static str,
+    inner: B,
+}
+
+impl<B> VariantBuilder<B> {
+    fn wrap(variant: &'static str, v: Value) -> Value {
+        let mut d = Dict::with_capacity(1);
+        d.insert(variant, v);
+        Value::Dict(d)
+    }
+}
+
+impl ser::SerializeTupleVariant for VariantBuilder<SeqBuilder> {
+    type Ok = Value;
+    type Error = EncodeError;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), EncodeError> {
+        self.inner.push(v)
+    }
+    fn end(self) -> Result<Value, EncodeError> {
+        Ok(Self::wrap(self.variant, self.inner.finish()))
+    }
+}
+
+impl ser::SerializeStructVariant for VariantBuilder<MapBuilder> {
+    type Ok = Value;
+    type Error = EncodeError;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        v: &T,
+    ) -> Result<(), EncodeError> {
+        ser::SerializeStruct::serialize_field(&mut self.inner, key, v)
+    }
+    fn end(self) -> Result<Value, EncodeError> {
+        Ok(Self::wrap(self.variant, Value::Dict(self.inner.dict)))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The deserializer from Value.
+
+/// A value did not fit the type it was deserialized into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeError(String);
+
+impl fmt::Display for DeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DeError {}
+
+impl de::Error for DeError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        DeError(msg.to_string())
+    }
+}
+
+/// Deserializes from an owned [`Value`].
+struct ValueDeserializer {
+    value: Value,
+}
+
+impl ValueDeserializer {
+    fn new(value: Value) -> Self {
+        ValueDeserializer { value }
+    }
+}
+
+/// Presents tagged values to `Value`'s own visitor as carrier maps, so that
+/// `Value` round-trips through serde without losing tags.
+struct TaggedDeserializer(Value);
+
+fn carrier(tag: &str, inner: Value) -> Value {
+    let mut d = Dict::with_capacity(1);
+    d.insert(format!("{TAG_PREFIX}{tag}"), inner);
+    Value::Dict(d)
+}
+
+impl<'de> Deserializer<'de> for TaggedDeserializer {
+    type Error = DeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        let value = match self.0 {
+            Value::Tuple(items) => carrier("tuple", Value::List(items)),
+            Value::Markup(s) if s.is_utf8() => carrier("markup", Value::Str(s)),
+            Value::Markup(s) => carrier("markup", carrier("pystring", code_point_list(&s))),
+            Value::Uuid(u) => carrier("uuid", Value::from(u.to_string())),
+            Value::DateTime(d) => carrier("datetime", Value::from(d.to_string())),
+            Value::BigInt(b) => carrier("bigint", Value::from(b.as_decimal())),
+            Value::Str(s) if !s.is_utf8() => carrier("pystring", code_point_list(&s)),
+            other => other,
+        };
+        ValueDeserializer::new(value).deserialize_any(v)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+fn code_point_list(s: &PyString) -> Value {
+    Value::List(s.code_points().map(Value::from).collect())
+}
+
+fn unexpected(v: &Value) -> de::Unexpected<'_> {
+    match v {
+        Value::Null => de::Unexpected::Unit,
+        Value::Bool(b) => de::Unexpected::Bool(*b),
+        Value::Int(i) => de::Unexpected::Signed(*i),
+        Value::Float(f) => de::Unexpected::Float(*f),
+        Value::Str(s) | Value::Markup(s) => match s.as_str() {
+            Some(t) => de::Unexpected::Str(t),
+            None => de::Unexpected::Other("string with lone surrogates"),
+        },
+        Value::List(_) => de::Unexpected::Seq,
+        Value::Tuple(_) => de::Unexpected::Other("tuple"),
+        Value::Dict(_) => de::Unexpected::Map,
+        Value::Bytes(b) => de::Unexpected::Bytes(b),
+        Value::BigInt(_) => de::Unexpected::Other("integer beyond 128 bits"),
+        Value::Uuid(_) => de::Unexpected::Other("UUID"),
+        Value::DateTime(_) => de::Unexpected::Other("datetime"),
+    }
+}
+
+fn into_string(s: PyString) -> Result<String, DeError> {
+    s.into_string()
+        .map_err(|_| de::Error::custom("string holds a lone surrogate, which Rust strings cannot"))
+}
+
+impl<'de> Deserializer<'de> for ValueDeserializer {
+    type Error = DeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        match self.value {
+            Value::Null => v.visit_unit(),
+            Value::Bool(b) => v.visit_bool(b),
+            Value::Int(i) => v.visit_i64(i),
+            Value::BigInt(b) => {
+                if let Some(i) = b.to_i128() {
+                    v.visit_i128(i)
+                } else if let Some(u) = b.to_u128() {
+                    v.visit_u128(u)
+                } else {
+                    Err(de::Error::custom(format_args!(
+                        "integer {b} does not fit in 128 bits"
+                    )))
+                }
+            }
+            Value::Float(f) => v.visit_f64(f),
+            Value::Str(s) | Value::Markup(s) => v.visit_string(into_string(s)?),
+            Value::List(items) | Value::Tuple(items) => {
+                v.visit_seq(SeqDeserializer(items.into_iter()))
+            }
+            Value::Dict(d) => v.visit_map(MapDeserializer {
+                iter: d.into_iter(),
+                value: None,
+            }),
+            Value::Bytes(b) => v.visit_byte_buf(b),
+            Value::Uuid(u) => v.visit_string(u.to_string()),
+            Value::DateTime(d) => v.visit_string(d.to_string()),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        match self.value {
+            Value::Null => v.visit_none(),
+            other => v.visit_some(ValueDeserializer::new(other)),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        v: V,
+    ) -> Result<V::Value, DeError> {
+        match name {
+            VALUE => v.visit_newtype_struct(TaggedDeserializer(self.value)),
+            UUID | DATETIME | MARKUP => self.deserialize_any(v),
+            _ => v.visit_newtype_struct(self),
+        }
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        match self.value {
+            Value::List(items) | Value::Tuple(items) => {
+                v.visit_seq(SeqDeserializer(items.into_iter()))
+            }
+            Value::Bytes(b) => v.visit_seq(SeqDeserializer(
+                b.into_iter()
+                    .map(Value::from)
+                    .collect::<Vec<_>>()
+                    .into_iter(),
+            )),
+            other => Err(de::Error::invalid_type(unexpected(&other), &v)),
+        }
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, v: V) -> Result<V::Value, DeError> {
+        self.deserialize_seq(v)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _len: usize,
+        v: V,
+    ) -> Result<V::Value, DeError> {
+        self.deserialize_seq(v)
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        match self.value {
+            Value::Null => v.visit_unit(),
+            other => Err(de::Error::invalid_type(unexpected(&other), &v)),
+        }
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        v: V,
+    ) -> Result<V::Value, DeError> {
+        self.deserialize_unit(v)
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        match self.value {
+            Value::Bytes(b) => v.visit_byte_buf(b),
+            other => ValueDeserializer::new(other).deserialize_any(v),
+        }
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        self.deserialize_bytes(v)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, DeError> {
+        match self.value {
+            Value::Str(s) => v.visit_enum(into_string(s)?.into_deserializer()),
+            Value::Dict(d) => {
+                let (k, value) = d.into_single().ok_or_else(|| {
+                    de::Error::custom("an enum variant must be a dict with one key")
+                })?;
+                v.visit_enum(EnumDeserializer {
+                    variant: into_string(k)?,
+                    value,
+                })
+            }
+            other => Err(de::Error::invalid_type(
+                unexpected(&other),
+                &"an enum variant",
+            )),
+        }
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        v.visit_unit()
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        map struct identifier
+    }
+}
+
+struct SeqDeserializer<I>(I);
+
+impl<'de, I: Iterator<Item = Value>> SeqAccess<'de> for SeqDeserializer<I> {
+    type Error = DeError;
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
+        self.0
+            .next()
+            .map(|v| seed.deserialize(ValueDeserializer::new(v)))
+            .transpose()
+    }
+    fn size_hint(&self) -> Option<usize> {
+        self.0.size_hint().1
+    }
+}
+
+struct MapDeserializer<I> {
+    iter: I,
+    value: Option<Value>,
+}
+
+impl<'de, I: Iterator<Item = (PyString, Value)>> MapAccess<'de> for MapDeserializer<I> {
+    type Error = DeError;
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
+        match self.iter.next() {
+            Some((k, v)) => {
+                self.value = Some(v);
+                seed.deserialize(KeyDeserializer(k)).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+    fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, DeError> {
+        let v = self
+            .value
+            .take()
+            .ok_or_else(|| de::Error::custom("value without a key"))?;
+        seed.deserialize(ValueDeserializer::new(v))
+    }
+    fn size_hint(&self) -> Option<usize> {
+        self.iter.size_hint().1
+    }
+}
+
+/// Dict keys are strings; integer and bool keys are parsed back from them.
+struct KeyDeserializer(PyString);
+
+macro_rules! parse_key {
+    ($($method:ident => $visit:ident),* $(,)?) => {$(
+        fn $method<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+            let s = into_string(self.0)?;
+            match s.parse() {
+                Ok(n) => v.$visit(n),
+                Err(_) => Err(de::Error::invalid_value(de::Unexpected::Str(&s), &v)),
+            }
+        }
+    )*};
+}
+
+impl<'de> Deserializer<'de> for KeyDeserializer {
+    type Error = DeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        v.visit_string(into_string(self.0)?)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        v: V,
+    ) -> Result<V::Value, DeError> {
+        match name {
+            VALUE => ValueDeserializer::new(Value::Str(self.0)).deserialize_newtype_struct(name, v),
+            _ => v.visit_newtype_struct(self),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        v.visit_some(self)
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        match self.0.as_str() {
+            Some("true") => v.visit_bool(true),
+            Some("false") => v.visit_bool(false),
+            _ => self.deserialize_any(v),
+        }
+    }
+
+    parse_key! {
+        deserialize_i8 => visit_i8, deserialize_i16 => visit_i16, deserialize_i32 => visit_i32,
+        deserialize_i64 => visit_i64, deserialize_i128 => visit_i128, deserialize_u8 => visit_u8,
+        deserialize_u16 => visit_u16, deserialize_u32 => visit_u32, deserialize_u64 => visit_u64,
+        deserialize_u128 => visit_u128, deserialize_f32 => visit_f32, deserialize_f64 => visit_f64,
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, DeError> {
+        v.visit_enum(into_string(self.0)?.into_deserializer())
+    }
+
+    serde::forward_to_deserialize_any! {
+        char str string bytes byte_buf unit unit_struct seq tuple
+        tuple_struct map struct identifier ignored_any
+    }
+}
+
+struct EnumDeserializer {
+    variant: String,
+    value: Value,
+}
+
+impl<'de> de::EnumAccess<'de> for EnumDeserializer {
+    type Error = DeError;
+    type Variant = VariantDeserializer;
+    fn variant_seed<V: DeserializeSeed<'de>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, VariantDeserializer), DeError> {
+        let variant = seed.deserialize(self.variant.into_deserializer())?;
+        Ok((variant, VariantDeserializer(self.value)))
+    }
+}
+
+struct VariantDeserializer(Value);
+
+impl<'de> de::VariantAccess<'de> for VariantDeserializer {
+    type Error = DeError;
+    fn unit_variant(self) -> Result<(), DeError> {
+        match self.0 {
+            Value::Null => Ok(()),
+            other => Err(de::Error::invalid_type(
+                unexpected(&other),
+                &"a unit variant",
+            )),
+        }
+    }
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, DeError> {
+        seed.deserialize(ValueDeserializer::new(self.0))
+    }
+    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, v: V) -> Result<V::Value, DeError> {
+        ValueDeserializer::new(self.0).deserialize_seq(v)
+    }
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        _fields: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, DeError> {
+        ValueDeserializer::new(self.0).deserialize_any(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+    enum Kind {
+        A,
+        B(u8),
+        C { x: i32 },
+        D(u8, u8),
+    }
+
+    #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+    struct Everything {
+        s: String,
+        o: Option<u64>,
+        big: u128,
+        f: f64,
+        t: (u8, String),
+        v: Vec<Kind>,
+        m: BTreeMap<u32, bool>,
+        markup: Markup,
+        uuid: Uuid,
+        when: DateTime,
+        any: Value,
+    }
+
+    #[test]
+    fn typed_round_trip_keeps_tags() {
+        let x = Everything {
+            s: "é".into(),
+            o: None,
+            big: u128::MAX,
+            f: -0.0,
+            t: (1, "x".into()),
+            v: vec![Kind::A, Kind::B(2), Kind::C { x: -3 }, Kind::D(4, 5)],
+            m: [(10, true), (9, false)].into_iter().collect(),
+            markup: Markup("<i>".into()),
+            uuid: Uuid::from_u128(42),
+            when: DateTime::new(2024, 1, 2, 3, 4, 5, 3600).unwrap(),
+            any: Value::Tuple(vec![
+                Value::Bytes(vec![1]),
+                Value::from(PyString::from_code_points([0xD800]).unwrap()),
+            ]),
+        };
+        let v = to_value(&x).unwrap();
+        let json = v.to_flask_json().unwrap();
+        assert!(json.contains(r#""t":{" t":[1,"x"]}"#), "{json}");
+        assert!(json.contains(r#""m":{"10":true,"9":false}"#), "{json}");
+        assert!(
+            json.contains(r#""any":{" t":[{" b":"AQ=="},"\ud800"]}"#),
+            "{json}"
+        );
+        assert!(
+            json.contains(r#""big":340282366920938463463374607431768211455"#),
+            "{json}"
+        );
+        let back: Everything = from_value(v).unwrap();
+        assert_eq!(back, x);
+    }
+
+    #[test]
+    fn with_serde_json_special_types_are_strings() {
+        let j = serde_json::to_string(&(Markup("m".into()), Uuid::from_u128(1))).unwrap();
+        assert_eq!(j, r#"["m","00000000-0000-0000-0000-000000000001"]"#);
+    }
+
+    #[test]
+    fn type_mismatch_is_an_error() {
+        let err = from_value::<u8>(Value::from("x")).unwrap_err();
+        assert!(err.to_string().contains("expected u8"), "{err}");
+        assert!(from_value::<u8>(Value::Int(300)).is_err());
+        assert!(
+            from_value::<String>(Value::Str(PyString::from_code_points([0xDC00]).unwrap()))
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,279 @@
+//! Keys, key derivation and HMAC-SHA1 signatures as itsdangerous makes them.
+//!
+//! SHA-1 is used only inside HMAC and only because Flask's cookies use it;
+//! HMAC-SHA1 has no known practical forgery, but new protocols should not
+//! choose it.
+
+use std::fmt;
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha1::{Digest, Sha1};
+use zeroize::Zeroizing;
+
+use super::b64;
+use super::error::KeyError;
+
+type HmacSha1 = Hmac<Sha1>;
+
+/// A secret key: bytes, never empty, never printed.
+///
+/// Text keys are their UTF-8 bytes, as in Flask. `Debug` shows only the
+/// length; the bytes are wiped from memory on drop.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::SecretKey;
+///
+/// let key = SecretKey::from_text("dev-key").unwrap();
+/// assert_eq!(format!("{key:?}"), "SecretKey(<7 bytes, redacted>)");
+/// assert!(SecretKey::new(Vec::new()).is_err());
+/// assert_eq!(SecretKey::from_hex("00ff").unwrap().len(), 2);
+/// ```
+#[derive(Clone)]
+pub struct SecretKey(Zeroizing<Vec<u8>>);
+
+impl SecretKey {
+    /// A key from raw bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Empty`] for an empty key.
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Result<Self, KeyError> {
+        let bytes = Zeroizing::new(bytes.into());
+        if bytes.is_empty() {
+            return Err(KeyError::Empty);
+        }
+        Ok(SecretKey(bytes))
+    }
+
+    /// A key from text (its UTF-8 bytes, like Flask's `str` keys).
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Empty`] for an empty key.
+    pub fn from_text(text: &str) -> Result<Self, KeyError> {
+        Self::new(text.as_bytes().to_vec())
+    }
+
+    /// A key from hexadecimal text.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::BadHex`] for non-hex text or an odd length,
+    /// [`KeyError::Empty`] for an empty key.
+    pub fn from_hex(hex: &str) -> Result<Self, KeyError> {
+        let hex = hex.trim();
+        if hex.len() % 2 != 0 {
+            return Err(KeyError::BadHex("odd number of digits".into()));
+        }
+        let bytes = hex
+            .as_bytes()
+            .chunks(2)
+            .map(|pair| {
+                std::str::from_utf8(pair)
+                    .ok()
+                    .and_then(|p| u8::from_str_radix(p, 16).ok())
+                    .ok_or_else(|| {
+                        KeyError::BadHex(format!(
+                            "{:?} is not a hex byte",
+                            String::from_utf8_lossy(pair)
+                        ))
+                    })
+            })
+            .collect::<Result<Vec<u8>, _>>()?;
+        Self::new(bytes)
+    }
+
+    /// The key's length in bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Always false: keys are never empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub(crate) fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretKey(<{} bytes, redacted>)", self.0.len())
+    }
+}
+
+/// The current key, which signs, and older keys that still verify
+/// (Flask's `SECRET_KEY` and `SECRET_KEY_FALLBACKS`).
+///
+/// Fallbacks are kept in the order given (oldest first, as in Flask's list);
+/// verification tries the current key, then the fallbacks from the last to
+/// the first. Signing always uses the current key — the behaviour Flask 3.1.0
+/// got wrong (GHSA-4grg-w6v8-c28g).
+///
+/// ```
+/// use session_runtime::codec::{SecretKey, SecretKeys};
+///
+/// let keys = SecretKeys::new(SecretKey::from_text("new").unwrap())
+///     .with_fallback(SecretKey::from_text("old").unwrap());
+/// assert_eq!(keys.fallbacks().len(), 1);
+/// ```
+#[derive(Clone, Debug)]
+pub struct SecretKeys {
+    current: SecretKey,
+    fallbacks: Vec<SecretKey>,
+}
+
+impl SecretKeys {
+    /// Keys with only a current key.
+    pub fn new(current: SecretKey) -> Self {
+        SecretKeys {
+            current,
+            fallbacks: Vec::new(),
+        }
+    }
+
+    /// Adds a fallback key (append in Flask's list order).
+    #[must_use]
+    pub fn with_fallback(mut self, key: SecretKey) -> Self {
+        self.fallbacks.push(key);
+        self
+    }
+
+    /// The signing key.
+    pub fn current(&self) -> &SecretKey {
+        &self.current
+    }
+
+    /// The fallback keys in the order given.
+    pub fn fallbacks(&self) -> &[SecretKey] {
+        &self.fallbacks
+    }
+}
+
+impl From<SecretKey> for SecretKeys {
+    fn from(k: SecretKey) -> Self {
+        SecretKeys::new(k)
+    }
+}
+
+/// How itsdangerous turns a secret key and a salt into the HMAC key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum KeyDerivation {
+    /// `HMAC-SHA1(key = secret, message = salt)`: what Flask's sessions use.
+    #[default]
+    Hmac,
+    /// `SHA1(salt + "signer" + secret)`: itsdangerous' default, used by
+    /// Flask-WTF's CSRF tokens.
+    DjangoConcat,
+    /// `SHA1(salt + secret)`.
+    Concat,
+    /// The secret itself.
+    None,
+}
+
+impl KeyDerivation {
+    fn derive(self, secret: &[u8], salt: &[u8]) -> Zeroizing<Vec<u8>> {
+        Zeroizing::new(match self {
+            KeyDerivation::Hmac => {
+                let mut mac = keyed_hmac(secret);
+                mac.update(salt);
+                mac.finalize().into_bytes().to_vec()
+            }
+            KeyDerivation::DjangoConcat => Sha1::new()
+                .chain_update(salt)
+                .chain_update(b"signer")
+                .chain_update(secret)
+                .finalize()
+                .to_vec(),
+            KeyDerivation::Concat => Sha1::new()
+                .chain_update(salt)
+                .chain_update(secret)
+                .finalize()
+                .to_vec(),
+            KeyDerivation::None => secret.to_vec(),
+        })
+    }
+}
+
+/// A keyed HMAC-SHA1 state.
+fn keyed_hmac(key: &[u8]) -> HmacSha1 {
+    #[allow(clippy::expect_used)]
+    <HmacSha1 as KeyInit>::new_from_slice(key).expect("HMAC takes keys of any length")
+}
+
+/// Pre-keyed HMAC states: derived once, cloned per cookie.
+#[derive(Clone)]
+pub(crate) struct Signer {
+    /// The signing key's state.
+    current: HmacSha1,
+    /// Verification order after `current`: the fallbacks last to first.
+    fallbacks: Vec<HmacSha1>,
+}
+
+impl fmt::Debug for Signer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signer")
+            .field("fallbacks", &self.fallbacks.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Signer {
+    pub(crate) fn new(keys: &SecretKeys, salt: &[u8], derivation: KeyDerivation) -> Signer {
+        let keyed = |k: &SecretKey| keyed_hmac(&derivation.derive(k.expose(), salt));
+        Signer {
+            current: keyed(&keys.current),
+            fallbacks: keys.fallbacks.iter().rev().map(keyed).collect(),
+        }
+    }
+
+    /// Appends `.` and the signature of `signed_text` (which `out` ends with).
+    pub(crate) fn append_signature(&self, out: &mut String, signed_start: usize) {
+        let mut mac = self.current.clone();
+        mac.update(out.as_bytes().get(signed_start..).unwrap_or_default());
+        let tag = mac.finalize().into_bytes();
+        out.push('.');
+        b64::encode_url(&tag, out);
+    }
+
+    /// Whether `sig` (base64, leniently decoded) is the HMAC of `signed_text`
+    /// under any key. Each comparison is constant-time.
+    pub(crate) fn verify(&self, signed_text: &[u8], sig: &[u8]) -> bool {
+        let Ok(sig) = b64::decode_itsdangerous(sig) else {
+            return false;
+        };
+        std::iter::once(&self.current)
+            .chain(&self.fallbacks)
+            .any(|state| {
+                let mut mac = state.clone();
+                mac.update(signed_text);
+                mac.verify_slice(&sig).is_ok()
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    #[test]
+    fn derivations_match_spec_examples() {
+        assert_eq!(
+            hex(&KeyDerivation::Hmac.derive(b"dev-key", b"cookie-session")),
+            "1e34d378ab465d58a6e2fa13f5269e1763af102a"
+        );
+        assert_eq!(
+            hex(&KeyDerivation::DjangoConcat.derive(b"dev-key", b"wtf-csrf-token")),
+            "010279a7a9a6229183c0700aed2f170a0a5af3f0"
+        );
+    }
+}

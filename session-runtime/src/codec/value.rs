@@ -1,0 +1,596 @@
+//! The value model: what a Flask session can hold, tags included.
+
+use std::fmt;
+
+use indexmap::IndexMap;
+
+use super::datetime::DateTime;
+use super::pystr::PyString;
+
+/// A value in a Flask session, as Flask's `TaggedJSONSerializer` sees it.
+///
+/// JSON's types plus the tagged ones (`tuple`, `bytes`, `Markup`, `UUID`,
+/// `datetime`), integers of any size and Python strings (which may hold lone
+/// surrogates).
+///
+/// Equality is structural: floats are equal when their bits are (so `NaN`
+/// equals `NaN` and `-0.0` differs from `0.0`), a tuple never equals a list,
+/// dicts compare as maps (order ignored), datetimes compare field by field
+/// including their UTC offset.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::{Dict, Value};
+///
+/// let mut d = Dict::new();
+/// d.insert("user", "ada");
+/// d.insert("cart", Value::Tuple(vec![Value::Int(7), Value::Int(2)]));
+/// let v = Value::Dict(d);
+/// assert_eq!(v.to_flask_json().unwrap(), r#"{"cart":{" t":[7,2]},"user":"ada"}"#);
+/// ```
+#[derive(Clone, Debug)]
+pub enum Value {
+    /// `None` / `null`.
+    Null,
+    /// `True` / `False`.
+    Bool(bool),
+    /// An integer that fits in `i64`.
+    Int(i64),
+    /// An integer outside the `i64` range (Python ints have no size limit).
+    BigInt(BigInt),
+    /// A float, including `NaN`, the infinities and `-0.0`.
+    Float(f64),
+    /// A string.
+    Str(PyString),
+    /// A list (JSON array).
+    List(Vec<Value>),
+    /// A dict with string keys (JSON object).
+    Dict(Dict),
+    /// A tuple (tag `" t"`).
+    Tuple(Vec<Value>),
+    /// Bytes (tag `" b"`).
+    Bytes(Vec<u8>),
+    /// A markupsafe `Markup` string (tag `" m"`).
+    Markup(PyString),
+    /// A `uuid.UUID` (tag `" u"`).
+    Uuid(Uuid),
+    /// A `datetime.datetime` (tag `" d"`), whole seconds, with a UTC offset.
+    DateTime(DateTime),
+}
+
+impl Value {
+    /// A short name of the value's kind, as Python would call it (`dict`,
+    /// `list`, `str`, ...), for messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "None",
+            Value::Bool(_) => "bool",
+            Value::Int(_) | Value::BigInt(_) => "int",
+            Value::Float(_) => "float",
+            Value::Str(_) => "str",
+            Value::List(_) => "list",
+            Value::Dict(_) => "dict",
+            Value::Tuple(_) => "tuple",
+            Value::Bytes(_) => "bytes",
+            Value::Markup(_) => "Markup",
+            Value::Uuid(_) => "UUID",
+            Value::DateTime(_) => "datetime",
+        }
+    }
+
+    /// The dict, if this is one.
+    pub fn as_dict(&self) -> Option<&Dict> {
+        match self {
+            Value::Dict(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The string, if this is a `str` without lone surrogates.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => s.as_str(),
+            _ => None,
+        }
+    }
+
+    /// The integer, if this is an `int` that fits in `i64`.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// Python truthiness (`bool(value)`).
+    pub fn is_truthy(&self) -> bool {
+        match self {
+            Value::Null => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::BigInt(_) => true,
+            Value::Float(f) => *f != 0.0,
+            Value::Str(s) | Value::Markup(s) => !s.is_empty(),
+            Value::List(v) | Value::Tuple(v) => !v.is_empty(),
+            Value::Dict(d) => !d.is_empty(),
+            Value::Bytes(b) => !b.is_empty(),
+            Value::Uuid(_) | Value::DateTime(_) => true,
+        }
+    }
+
+    /// An integer from decimal text (`-?[0-9]+`), of any size.
+    ///
+    /// ```
+    /// use session_runtime::codec::Value;
+    /// assert_eq!(Value::int_from_decimal("-007"), Some(Value::Int(-7)));
+    /// let big = Value::int_from_decimal("18446744073709551616").unwrap();
+    /// assert_eq!(big.to_string(), "18446744073709551616");
+    /// ```
+    pub fn int_from_decimal(text: &str) -> Option<Value> {
+        let (neg, digits) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let trimmed = digits.trim_start_matches('0');
+        if trimmed.len() <= 18 {
+            let magnitude: i64 = if trimmed.is_empty() {
+                0
+            } else {
+                trimmed.parse().ok()?
+            };
+            return Some(Value::Int(if neg { -magnitude } else { magnitude }));
+        }
+        if let Ok(v) = text.parse::<i64>() {
+            return Some(Value::Int(v));
+        }
+        let mut s = String::with_capacity(trimmed.len() + 1);
+        if neg {
+            s.push('-');
+        }
+        s.push_str(trimmed);
+        Some(Value::BigInt(BigInt(s.into_boxed_str())))
+    }
+
+    /// Flask's tagged JSON for this value: exactly the text Flask writes.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError`](super::EncodeError) if the value cannot be written
+    /// (a datetime whose UTC conversion leaves Python's year range, or nesting
+    /// deeper than the default limit).
+    pub fn to_flask_json(&self) -> Result<String, super::EncodeError> {
+        let mut out = Vec::new();
+        super::json_write::write_tagged(&mut out, self, super::DEFAULT_MAX_DEPTH)?;
+        // The writer emits ASCII only.
+        Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::BigInt(a), Value::BigInt(b)) => a == b,
+            (Value::Float(a), Value::Float(b)) => {
+                (a.is_nan() && b.is_nan()) || a.to_bits() == b.to_bits()
+            }
+            (Value::Str(a), Value::Str(b)) | (Value::Markup(a), Value::Markup(b)) => a == b,
+            (Value::List(a), Value::List(b)) | (Value::Tuple(a), Value::Tuple(b)) => a == b,
+            (Value::Dict(a), Value::Dict(b)) => a == b,
+            (Value::Bytes(a), Value::Bytes(b)) => a == b,
+            (Value::Uuid(a), Value::Uuid(b)) => a == b,
+            (Value::DateTime(a), Value::DateTime(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    /// Flask's tagged JSON text; see [`Value::to_flask_json`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.to_flask_json() {
+            Ok(s) => f.write_str(&s),
+            Err(_) => f.write_str("<unencodable value>"),
+        }
+    }
+}
+
+macro_rules! value_from {
+    ($($t:ty => $v:ident $(as $conv:ty)?),* $(,)?) => {$(
+        impl From<$t> for Value {
+            fn from(x: $t) -> Self {
+                Value::$v(x $(as $conv)?)
+            }
+        }
+    )*};
+}
+
+value_from! {
+    bool => Bool,
+    i8 => Int as i64, i16 => Int as i64, i32 => Int as i64, i64 => Int,
+    u8 => Int as i64, u16 => Int as i64, u32 => Int as i64,
+    f64 => Float, f32 => Float as f64,
+    PyString => Str, Dict => Dict, Uuid => Uuid, DateTime => DateTime,
+}
+
+impl From<u64> for Value {
+    fn from(x: u64) -> Self {
+        Value::from(u128::from(x))
+    }
+}
+
+impl From<i128> for Value {
+    fn from(x: i128) -> Self {
+        match i64::try_from(x) {
+            Ok(i) => Value::Int(i),
+            Err(_) => Value::BigInt(BigInt(x.to_string().into_boxed_str())),
+        }
+    }
+}
+
+impl From<u128> for Value {
+    fn from(x: u128) -> Self {
+        match i64::try_from(x) {
+            Ok(i) => Value::Int(i),
+            Err(_) => Value::BigInt(BigInt(x.to_string().into_boxed_str())),
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::Str(PyString::from(s))
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::Str(PyString::from(s))
+    }
+}
+
+impl From<Vec<Value>> for Value {
+    fn from(v: Vec<Value>) -> Self {
+        Value::List(v)
+    }
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+/// An integer outside the `i64` range, kept exactly as decimal digits.
+///
+/// Values inside the `i64` range are always [`Value::Int`], so equality of
+/// values is equality of numbers.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct BigInt(Box<str>);
+
+impl BigInt {
+    /// The decimal text: an optional `-`, then digits without leading zeros.
+    pub fn as_decimal(&self) -> &str {
+        &self.0
+    }
+
+    /// The value as `i128`, if it fits.
+    pub fn to_i128(&self) -> Option<i128> {
+        self.0.parse().ok()
+    }
+
+    /// The value as `u128`, if it fits.
+    pub fn to_u128(&self) -> Option<u128> {
+        self.0.parse().ok()
+    }
+}
+
+impl fmt::Debug for BigInt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Display for BigInt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A UUID (Python's `uuid.UUID`), written by Flask as 32 lowercase hex digits.
+///
+/// ```
+/// use session_runtime::codec::Uuid;
+/// let u = Uuid::from_u128(0x12345678_1234_5678_1234_567812345678);
+/// assert_eq!(u.to_string(), "12345678-1234-5678-1234-567812345678");
+/// assert_eq!(u.simple(), "12345678123456781234567812345678");
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Uuid(u128);
+
+impl Uuid {
+    /// From its 128-bit integer value.
+    pub const fn from_u128(v: u128) -> Self {
+        Uuid(v)
+    }
+
+    /// From its 16 bytes, big-endian (Python's `UUID(bytes=...)`).
+    pub const fn from_bytes(b: [u8; 16]) -> Self {
+        Uuid(u128::from_be_bytes(b))
+    }
+
+    /// The 128-bit integer value (Python's `uuid.int`).
+    pub const fn as_u128(&self) -> u128 {
+        self.0
+    }
+
+    /// The 16 bytes, big-endian.
+    pub const fn as_bytes(&self) -> [u8; 16] {
+        self.0.to_be_bytes()
+    }
+
+    /// 32 lowercase hex digits, no dashes (what Flask writes).
+    pub fn simple(&self) -> String {
+        format!("{:032x}", self.0)
+    }
+
+    /// Parses a UUID as Python's `uuid.UUID(text)` does: `urn:` and `uuid:`
+    /// removed, surrounding braces stripped, dashes removed, then exactly 32
+    /// characters read as a hexadecimal integer (Python's `int(x, 16)`, which
+    /// also allows surrounding whitespace, a `+` sign and `_` between digits).
+    ///
+    /// ```
+    /// use session_runtime::codec::Uuid;
+    /// let u = Uuid::parse_python("{12345678-1234-5678-1234-567812345678}").unwrap();
+    /// assert_eq!(u.simple(), "12345678123456781234567812345678");
+    /// assert!(Uuid::parse_python("nope").is_none());
+    /// ```
+    pub fn parse_python(text: &str) -> Option<Uuid> {
+        let s = text.replace("urn:", "").replace("uuid:", "");
+        let s = s.trim_matches(|c| c == '{' || c == '}').replace('-', "");
+        if s.chars().count() != 32 {
+            return None;
+        }
+        python_int_base16(&s).map(Uuid)
+    }
+}
+
+/// Python's `int(s, 16)` restricted to non-negative values below 2^128.
+fn python_int_base16(s: &str) -> Option<u128> {
+    let s = s.trim_matches(super::datetime::is_python_space);
+    let (neg, body) = match s.as_bytes().first() {
+        Some(b'+') => (false, s.get(1..)?),
+        Some(b'-') => (true, s.get(1..)?),
+        _ => (false, s),
+    };
+    let body = body
+        .strip_prefix("0x")
+        .or_else(|| body.strip_prefix("0X"))
+        .map_or(body, |rest| rest.strip_prefix('_').unwrap_or(rest));
+    if body.is_empty() || body.starts_with('_') || body.ends_with('_') || body.contains("__") {
+        return None;
+    }
+    let mut v: u128 = 0;
+    for c in body.chars().filter(|&c| c != '_') {
+        v = v
+            .checked_mul(16)?
+            .checked_add(u128::from(c.to_digit(16)?))?;
+    }
+    if neg && v != 0 {
+        return None;
+    }
+    Some(v)
+}
+
+impl fmt::Debug for Uuid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Uuid({self})")
+    }
+}
+
+impl fmt::Display for Uuid {
+    /// The canonical dashed form.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let h = format!("{:032x}", self.0);
+        let (a, rest) = h.split_at(8);
+        let (b, rest) = rest.split_at(4);
+        let (c, rest) = rest.split_at(4);
+        let (d, e) = rest.split_at(4);
+        write!(f, "{a}-{b}-{c}-{d}-{e}")
+    }
+}
+
+/// A dict with string keys, in insertion order (like a Python dict).
+///
+/// Flask writes keys sorted by code point whatever the insertion order; the
+/// order is kept because Flask's tag decoding depends on it in rare cases
+/// (`{" t": {"b":1,"a":2}}` reads as the tuple `("b", "a")`). Inserting an
+/// existing key keeps its position and replaces the value, like Python.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Dict(IndexMap<PyString, Value>);
+
+impl Dict {
+    /// An empty dict.
+    pub fn new() -> Self {
+        Dict(IndexMap::new())
+    }
+
+    /// An empty dict with room for `n` entries.
+    pub fn with_capacity(n: usize) -> Self {
+        Dict(IndexMap::with_capacity(n))
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The value under `key`.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0.get(key.as_bytes())
+    }
+
+    /// The value under `key`, mutably.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+        self.0.get_mut(key.as_bytes())
+    }
+
+    /// The value under a key that may hold lone surrogates.
+    pub fn get_py(&self, key: &PyString) -> Option<&Value> {
+        self.0.get(key)
+    }
+
+    /// Whether `key` is present.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.0.contains_key(key.as_bytes())
+    }
+
+    /// Inserts, returning the previous value; an existing key keeps its place.
+    pub fn insert(&mut self, key: impl Into<PyString>, value: impl Into<Value>) -> Option<Value> {
+        self.0.insert(key.into(), value.into())
+    }
+
+    /// Removes `key`, keeping the order of the others (Python's `pop`).
+    pub fn remove(&mut self, key: &str) -> Option<Value> {
+        self.0.shift_remove(key.as_bytes())
+    }
+
+    /// Removes every entry.
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// The entries in insertion order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&PyString, &Value)> {
+        self.0.iter()
+    }
+
+    /// The keys in insertion order.
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &PyString> {
+        self.0.keys()
+    }
+
+    /// The entries sorted by key code points: the order Flask writes them in.
+    pub fn sorted(&self) -> Vec<(&PyString, &Value)> {
+        let mut v: Vec<_> = self.0.iter().collect();
+        v.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        v
+    }
+
+    /// The first entry in insertion order.
+    pub(crate) fn first(&self) -> Option<(&PyString, &Value)> {
+        self.0.first()
+    }
+
+    /// Takes the single entry of a one-entry dict.
+    pub(crate) fn into_single(self) -> Option<(PyString, Value)> {
+        if self.0.len() == 1 {
+            self.0.into_iter().next()
+        } else {
+            None
+        }
+    }
+}
+
+impl<K: Into<PyString>, V: Into<Value>> FromIterator<(K, V)> for Dict {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        Dict(
+            iter.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
+    }
+}
+
+impl IntoIterator for Dict {
+    type Item = (PyString, Value);
+    type IntoIter = indexmap::map::IntoIter<PyString, Value>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Dict {
+    type Item = (&'a PyString, &'a Value);
+    type IntoIter = indexmap::map::Iter<'a, PyString, Value>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ints_normalise() {
+        assert_eq!(Value::int_from_decimal("-0"), Some(Value::Int(0)));
+        assert_eq!(
+            Value::int_from_decimal("-9223372036854775808"),
+            Some(Value::Int(i64::MIN))
+        );
+        match Value::int_from_decimal("-9223372036854775809") {
+            Some(Value::BigInt(b)) => assert_eq!(b.as_decimal(), "-9223372036854775809"),
+            other => panic!("{other:?}"),
+        }
+        match Value::int_from_decimal("000123456789012345678901234567890") {
+            Some(Value::BigInt(b)) => assert_eq!(b.as_decimal(), "123456789012345678901234567890"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(Value::int_from_decimal("1.0"), None);
+        assert_eq!(Value::int_from_decimal("-"), None);
+        assert_eq!(Value::from(u64::MAX).to_string(), "18446744073709551615");
+    }
+
+    #[test]
+    fn python_uuid_parsing() {
+        let plain = "12345678123456781234567812345678";
+        for ok in [
+            plain,
+            "12345678-1234-5678-1234-567812345678",
+            "urn:uuid:12345678-1234-5678-1234-567812345678",
+            "{{12345678123456781234567812345678}",
+            "+2345678123456781234567812345678",
+            "1_345678123456781234567812345678",
+            " 2345678123456781234567812345678",
+            "0x345678123456781234567812345678",
+        ] {
+            assert!(Uuid::parse_python(ok).is_some(), "{ok}");
+        }
+        for bad in [
+            "1234567812345678123456781234567",
+            "-2345678123456781234567812345678",
+            "_2345678123456781234567812345678",
+            "1__45678123456781234567812345678",
+            "g2345678123456781234567812345678",
+        ] {
+            assert!(Uuid::parse_python(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn dict_keeps_first_position_last_value() {
+        let mut d = Dict::new();
+        d.insert("b", 1);
+        d.insert("a", 2);
+        d.insert("b", 3);
+        let keys: Vec<_> = d.keys().map(|k| k.to_string()).collect();
+        assert_eq!(keys, ["b", "a"]);
+        assert_eq!(d.get("b"), Some(&Value::Int(3)));
+        let sorted: Vec<_> = d.sorted().iter().map(|(k, _)| k.to_string()).collect();
+        assert_eq!(sorted, ["a", "b"]);
+    }
+}
