@@ -1,0 +1,131 @@
+"""Drives real Flask's session serializer for the Rust tests.
+
+Reads one JSON request per line on stdin and answers one JSON line each:
+
+  {"op": "dumps", "key_hex": H, "fallbacks_hex": [..], "timestamp": T, "value": TYPED}
+      -> {"cookie": "..."}
+  {"op": "loads", "key_hex": H, "fallbacks_hex": [..], "now": T, "max_age": S, "cookie": C}
+      -> {"session": TYPED} | {"error": "ExceptionClass", "message": "..."}
+  {"op": "json", "value": TYPED} -> {"json": "..."}   (Flask's tagged JSON text)
+
+TYPED is the vectors' typed-value convention (tests/data/flask-sessions.json).
+"""
+
+import datetime
+import json
+import sys
+import uuid
+from unittest import mock
+
+from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+from markupsafe import Markup
+
+
+def from_typed(t):
+    k = t["t"]
+    if k == "none":
+        return None
+    if k == "bool":
+        return t["v"]
+    if k == "int":
+        return int(t["v"])
+    if k == "float":
+        return float(t["v"])
+    if k in ("str", "markup"):
+        s = t["v"] if "v" in t else "".join(chr(c) for c in t["cps"])
+        return Markup(s) if k == "markup" else s
+    if k == "bytes":
+        return bytes.fromhex(t["hex"])
+    if k == "list":
+        return [from_typed(x) for x in t["v"]]
+    if k == "tuple":
+        return tuple(from_typed(x) for x in t["v"])
+    if k == "dict":
+        return {from_typed(a): from_typed(b) for a, b in t["v"]}
+    if k == "uuid":
+        return uuid.UUID(t["v"])
+    if k == "datetime":
+        return datetime.datetime.fromisoformat(t["v"])
+    raise ValueError(f"unknown typed kind {k}")
+
+
+def to_typed(v):
+    if v is None:
+        return {"t": "none"}
+    if isinstance(v, bool):
+        return {"t": "bool", "v": v}
+    if isinstance(v, int):
+        return {"t": "int", "v": str(v)}
+    if isinstance(v, float):
+        return {"t": "float", "v": repr(v)}
+    if isinstance(v, str):
+        kind = "markup" if isinstance(v, Markup) else "str"
+        try:
+            v.encode("utf-8")
+            return {"t": kind, "v": str(v)}
+        except UnicodeEncodeError:
+            return {"t": kind, "cps": [ord(c) for c in v]}
+    if isinstance(v, bytes):
+        return {"t": "bytes", "hex": v.hex()}
+    if isinstance(v, list):
+        return {"t": "list", "v": [to_typed(x) for x in v]}
+    if isinstance(v, tuple):
+        return {"t": "tuple", "v": [to_typed(x) for x in v]}
+    if isinstance(v, dict):
+        return {"t": "dict", "v": [[to_typed(a), to_typed(b)] for a, b in v.items()]}
+    if isinstance(v, uuid.UUID):
+        return {"t": "uuid", "v": str(v)}
+    if isinstance(v, datetime.datetime):
+        return {"t": "datetime", "v": v.isoformat()}
+    raise ValueError(f"cannot type {type(v)}")
+
+
+def serializer(req):
+    app = Flask("interop")
+    app.secret_key = bytes.fromhex(req["key_hex"])
+    app.config["SECRET_KEY_FALLBACKS"] = [bytes.fromhex(h) for h in req.get("fallbacks_hex", [])]
+    ctx = app.app_context()
+    ctx.push()
+    return ctx, SecureCookieSessionInterface().get_signing_serializer(app)
+
+
+def handle(req):
+    op = req["op"]
+    if op == "json":
+        app = Flask("interop")
+        with app.app_context():
+            return {"json": SecureCookieSessionInterface.serializer.dumps(from_typed(req["value"]))}
+    ctx, s = serializer(req)
+    try:
+        if op == "dumps":
+            with mock.patch("itsdangerous.timed.time.time", return_value=req["timestamp"]):
+                return {"cookie": s.dumps(from_typed(req["value"]))}
+        if op == "loads":
+            with mock.patch("itsdangerous.timed.time.time", return_value=req["now"]):
+                try:
+                    data = s.loads(req["cookie"], max_age=req["max_age"])
+                except Exception as e:  # the class name is the answer
+                    return {"error": type(e).__name__, "message": str(e)}
+            if data is None:
+                data = {}
+            return {"session": to_typed(dict(data))}
+        raise ValueError(f"unknown op {op}")
+    finally:
+        ctx.pop()
+
+
+def main():
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            out = handle(json.loads(line))
+        except Exception as e:
+            out = {"error": type(e).__name__, "message": str(e)}
+        sys.stdout.write(json.dumps(out) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+//! Real Flask for the live interop tests.
+//!
+//! On first use this creates a Python venv under `target/interop-venv` with
+//! the pinned packages of `tests/interop/requirements.txt` (Flask 3.1.3,
+//! itsdangerous 2.2.0, ...). A lock file serialises concurrent test binaries.
+//! In CI (`CI` set) a missing Python or a failed install fails the test;
+//! elsewhere the test prints a loud SKIPPED notice and passes.
+
+use std::fs::{self, File};
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+use serde_json::Value as Json;
+
+const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|p| if p.is_absolute() { p } else { Path::new(MANIFEST).join(p) })
+        .unwrap_or_else(|| Path::new(MANIFEST).join("target"))
+}
+
+fn run(cmd: &mut Command) -> Result<(), String> {
+    let out = cmd.output().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{cmd:?} failed ({}):\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+fn ensure_venv() -> Result<PathBuf, String> {
+    let requirements = Path::new(MANIFEST).join("tests/interop/requirements.txt");
+    let wanted = fs::read_to_string(&requirements).map_err(|e| format!("{}: {e}", requirements.display()))?;
+    let target = target_dir();
+    fs::create_dir_all(&target).map_err(|e| e.to_string())?;
+    let venv = target.join("interop-venv");
+    let python = venv.join("bin/python");
+    let stamp = venv.join(".sessionkit-requirements");
+    let lock = File::create(target.join("interop-venv.lock")).map_err(|e| e.to_string())?;
+    lock.lock().map_err(|e| format!("cannot lock the venv: {e}"))?;
+    if python.exists() && fs::read_to_string(&stamp).is_ok_and(|s| s == wanted) {
+        return Ok(python);
+    }
+    eprintln!("interop: creating {} with {}", venv.display(), wanted.split_whitespace().collect::<Vec<_>>().join(" "));
+    let _ = fs::remove_dir_all(&venv);
+    let system_python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    run(Command::new(&system_python).args(["-m", "venv"]).arg(&venv))?;
+    run(Command::new(&python)
+        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+        .arg(&requirements))?;
+    fs::write(&stamp, &wanted).map_err(|e| e.to_string())?;
+    Ok(python)
+}
+
+/// The venv's Python, or `None` (after a loud notice) when it cannot be set
+/// up outside CI. Panics in CI.
+pub fn python(test: &str) -> Option<PathBuf> {
+    match ensure_venv() {
+        Ok(p) => Some(p),
+        Err(e) if in_ci() => panic!("live Flask interop is required in CI but unavailable: {e}"),
+        Err(e) => {
+            eprintln!(
+                "\n==================== SKIPPED: {test} ====================\n\
+                 live Flask interop test skipped: no usable Python/Flask ({e}).\n\
+                 Install python3 with venv and pip (and network access to PyPI) to run it.\n\
+                 ==========================================================\n"
+            );
+            None
+        }
+    }
+}
+
+/// A running `tests/interop/flask_codec.py`.
+pub struct FlaskCodec {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl FlaskCodec {
+    pub fn start(test: &str) -> Option<FlaskCodec> {
+        let python = python(test)?;
+        let mut child = Command::new(python)
+            .arg(Path::new(MANIFEST).join("tests/interop/flask_codec.py"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the Flask helper");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        Some(FlaskCodec { child, stdin, stdout })
+    }
+
+    pub fn call(&mut self, req: &Json) -> Json {
+        writeln!(self.stdin, "{req}").expect("write to the Flask helper");
+        self.stdin.flush().expect("flush");
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).expect("read from the Flask helper");
+        assert!(!line.is_empty(), "the Flask helper exited");
+        serde_json::from_str(&line).expect("helper answers JSON")
+    }
+}
+
+impl Drop for FlaskCodec {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
