@@ -17,3 +17,7 @@
 //! ```
 
 pub use session_runtime::codec;
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -10,8 +10,11 @@ use sessionkit::codec::{DecodeError, SecretKeys, SessionCodec, Value};
 use support::typed;
 
 fn vectors() -> Json {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/flask-sessions.json"))
-        .expect("read vectors");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/flask-sessions.json"
+    ))
+    .expect("read vectors");
     serde_json::from_str(&text).expect("parse vectors")
 }
 
@@ -29,7 +32,9 @@ fn reason_matches(reason: &str, err: &DecodeError) -> bool {
         "future_timestamp" => matches!(err, DecodeError::FutureTimestamp { .. }),
         "bad_signature" => matches!(
             err,
-            DecodeError::SignatureMismatch | DecodeError::TimestampMissing | DecodeError::MalformedTimestamp
+            DecodeError::SignatureMismatch
+                | DecodeError::TimestampMissing
+                | DecodeError::MalformedTimestamp
         ),
         "no_separator" => matches!(err, DecodeError::NoSeparator),
         "timestamp_missing" => matches!(err, DecodeError::TimestampMissing),
@@ -45,7 +50,12 @@ fn reason_matches(reason: &str, err: &DecodeError) -> bool {
 fn every_vector_opens_as_flask_opened_it() {
     let all = vectors();
     let mut opens = 0;
-    for (i, v) in all["session_vectors"].as_array().unwrap().iter().enumerate() {
+    for (i, v) in all["session_vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
         let name = v["name"].as_str().unwrap();
         let cookie = v["cookie"].as_str().unwrap();
         for (j, open) in v["opens"].as_array().unwrap().iter().enumerate() {
@@ -57,10 +67,19 @@ fn every_vector_opens_as_flask_opened_it() {
             let ctx = format!("vector #{i} {name}, open #{j}");
             match open["outcome"].as_str().unwrap() {
                 "accepted" => {
-                    let session = got.unwrap_or_else(|e| panic!("{ctx}: Flask accepted, we rejected: {e}"));
+                    let session =
+                        got.unwrap_or_else(|e| panic!("{ctx}: Flask accepted, we rejected: {e}"));
                     let want = typed::to_value(&open["session"]).expect("typed session");
-                    assert_eq!(Value::Dict(session.value.clone()), want, "{ctx}: opened value");
-                    assert_eq!(session.timestamp, v["timestamp"].as_u64().unwrap_or(session.timestamp), "{ctx}");
+                    assert_eq!(
+                        Value::Dict(session.value.clone()),
+                        want,
+                        "{ctx}: opened value"
+                    );
+                    assert_eq!(
+                        session.timestamp,
+                        v["timestamp"].as_u64().unwrap_or(session.timestamp),
+                        "{ctx}"
+                    );
                     assert_eq!(
                         Value::Dict(session.value).to_flask_json().unwrap(),
                         open["session_payload_json"].as_str().unwrap(),
@@ -69,9 +88,18 @@ fn every_vector_opens_as_flask_opened_it() {
                 }
                 outcome => {
                     let reason = open["reason"].as_str().unwrap();
-                    let err = got.err().unwrap_or_else(|| panic!("{ctx}: Flask said {outcome}/{reason}, we accepted"));
-                    assert!(reason_matches(reason, &err), "{ctx}: Flask said {reason}, we said {err:?}");
-                    assert_eq!(err.is_bad_signature(), outcome == "rejected", "{ctx}: {err:?}");
+                    let err = got.err().unwrap_or_else(|| {
+                        panic!("{ctx}: Flask said {outcome}/{reason}, we accepted")
+                    });
+                    assert!(
+                        reason_matches(reason, &err),
+                        "{ctx}: Flask said {reason}, we said {err:?}"
+                    );
+                    assert_eq!(
+                        err.is_bad_signature(),
+                        outcome == "rejected",
+                        "{ctx}: {err:?}"
+                    );
                 }
             }
             opens += 1;
@@ -84,7 +112,12 @@ fn every_vector_opens_as_flask_opened_it() {
 fn every_encode_vector_re_signs_byte_identically() {
     let all = vectors();
     let (mut from_json, mut from_value) = (0, 0);
-    for (i, v) in all["session_vectors"].as_array().unwrap().iter().enumerate() {
+    for (i, v) in all["session_vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
         if v["category"] != "encode" {
             continue;
         }
@@ -94,17 +127,34 @@ fn every_encode_vector_re_signs_byte_identically() {
         let codec = SessionCodec::flask(typed::key(&v["signing_key"]));
         // The exact JSON Flask signed, through our compression and signature.
         let json = v["payload_json"].as_str().unwrap();
-        assert_eq!(codec.sign_json(json.as_bytes(), ts), cookie, "vector #{i} {name}: sign_json");
-        assert_eq!(cookie.starts_with('.'), v["compressed"].as_bool().unwrap(), "vector #{i} {name}");
+        assert_eq!(
+            codec.sign_json(json.as_bytes(), ts),
+            cookie,
+            "vector #{i} {name}: sign_json"
+        );
+        assert_eq!(
+            cookie.starts_with('.'),
+            v["compressed"].as_bool().unwrap(),
+            "vector #{i} {name}"
+        );
         from_json += 1;
         // The stored value through our JSON writer, where the model holds it.
         if let Some(value) = typed::to_value(&v["value"]) {
-            let Value::Dict(session) = value else { panic!("vector #{i} {name}: not a dict") };
-            assert_eq!(codec.dumps_session(&session, ts).unwrap(), cookie, "vector #{i} {name}: dumps_session");
+            let Value::Dict(session) = value else {
+                panic!("vector #{i} {name}: not a dict")
+            };
+            assert_eq!(
+                codec.dumps_session(&session, ts).unwrap(),
+                cookie,
+                "vector #{i} {name}: dumps_session"
+            );
             from_value += 1;
         }
     }
-    assert!(from_json >= 35 && from_value >= 30, "{from_json} / {from_value}");
+    assert!(
+        from_json >= 35 && from_value >= 30,
+        "{from_json} / {from_value}"
+    );
 }
 
 #[test]

@@ -51,7 +51,7 @@ pub use error::{
     DecodeError, EncodeError, JsonError, JsonErrorKind, KeyError, PayloadError, TagError,
 };
 pub use pystr::{CodePoints, PyString};
-pub use serde_impl::{Markup, from_value, to_value};
+pub use serde_impl::{DeError, Markup, from_value, to_value};
 pub use signer::{KeyDerivation, SecretKey, SecretKeys};
 pub use value::{BigInt, Dict, Uuid, Value};
 
@@ -63,8 +63,9 @@ pub const FLASK_SESSION_SALT: &str = "cookie-session";
 /// Default limit on the decoded (decompressed) payload size: 64 KiB.
 pub const DEFAULT_MAX_PAYLOAD: usize = 64 * 1024;
 
-/// Default limit on JSON nesting (objects and arrays, tags included).
-pub const DEFAULT_MAX_DEPTH: usize = 256;
+/// Default limit on JSON nesting (objects and arrays, tags included): 512,
+/// above the ~497 levels Flask itself can read.
+pub const DEFAULT_MAX_DEPTH: usize = 512;
 
 /// Flask's default `PERMANENT_SESSION_LIFETIME` (31 days), which is also the
 /// maximum age of every session cookie.
@@ -144,7 +145,7 @@ impl CodecBuilder {
         self
     }
 
-    /// The deepest JSON nesting accepted and written (default 256).
+    /// The deepest JSON nesting accepted and written (default 512).
     pub fn max_depth(mut self, depth: usize) -> Self {
         self.max_depth = depth;
         self
@@ -491,5 +492,44 @@ mod tests {
             c.loads_session(&garbage, 5, None),
             Err(DecodeError::Payload(PayloadError::Json(_)))
         ));
+    }
+}
+
+#[cfg(test)]
+mod depth_tests {
+    use super::*;
+
+    /// The default depth limit must be safe on Rust's default 2 MiB thread
+    /// stack, even unoptimised. (Reading is iterative; writing recurses.)
+    #[test]
+    fn max_depth_fits_a_small_stack() {
+        let run = || {
+            let c = SessionCodec::flask(SecretKey::from_text("k").unwrap());
+            let n = DEFAULT_MAX_DEPTH - 1;
+            for open in ["[", "{\"a\":", "{\" t\":["] {
+                let close = match open {
+                    "[" => "]",
+                    "{\"a\":" => "}",
+                    _ => "]}",
+                };
+                let reps = if open.len() > 5 { n / 2 } else { n };
+                let json = format!("{{\"x\":{}1{}}}", open.repeat(reps), close.repeat(reps));
+                let v = c.parse_json(&json).unwrap();
+                let cookie = c.dumps(&v, 1).unwrap();
+                assert_eq!(c.loads(&cookie, 1, None).unwrap().value, v);
+                let too_deep = format!(
+                    "{}{}",
+                    "[".repeat(DEFAULT_MAX_DEPTH + 1),
+                    "]".repeat(DEFAULT_MAX_DEPTH + 1)
+                );
+                assert!(c.parse_json(&too_deep).is_err());
+            }
+        };
+        std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(run)
+            .unwrap()
+            .join()
+            .unwrap();
     }
 }

@@ -6,6 +6,8 @@ Reads one JSON request per line on stdin and answers one JSON line each:
       -> {"cookie": "..."}
   {"op": "loads", "key_hex": H, "fallbacks_hex": [..], "now": T, "max_age": S, "cookie": C}
       -> {"session": TYPED} | {"error": "ExceptionClass", "message": "..."}
+  {"op": "loads_any", ...same as loads...}
+      -> {"value": TYPED} | {"error": ...}   (the payload need not be a dict)
   {"op": "json", "value": TYPED} -> {"json": "..."}   (Flask's tagged JSON text)
 
 TYPED is the vectors' typed-value convention (tests/data/flask-sessions.json).
@@ -101,12 +103,14 @@ def handle(req):
         if op == "dumps":
             with mock.patch("itsdangerous.timed.time.time", return_value=req["timestamp"]):
                 return {"cookie": s.dumps(from_typed(req["value"]))}
-        if op == "loads":
+        if op in ("loads", "loads_any"):
             with mock.patch("itsdangerous.timed.time.time", return_value=req["now"]):
                 try:
                     data = s.loads(req["cookie"], max_age=req["max_age"])
                 except Exception as e:  # the class name is the answer
                     return {"error": type(e).__name__, "message": str(e)}
+            if op == "loads_any":
+                return {"value": to_typed(data)}
             if data is None:
                 data = {}
             return {"session": to_typed(dict(data))}

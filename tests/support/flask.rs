@@ -22,12 +22,20 @@ fn in_ci() -> bool {
 fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .map(|p| if p.is_absolute() { p } else { Path::new(MANIFEST).join(p) })
+        .map(|p| {
+            if p.is_absolute() {
+                p
+            } else {
+                Path::new(MANIFEST).join(p)
+            }
+        })
         .unwrap_or_else(|| Path::new(MANIFEST).join("target"))
 }
 
 fn run(cmd: &mut Command) -> Result<(), String> {
-    let out = cmd.output().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
     if out.status.success() {
         Ok(())
     } else {
@@ -42,23 +50,36 @@ fn run(cmd: &mut Command) -> Result<(), String> {
 
 fn ensure_venv() -> Result<PathBuf, String> {
     let requirements = Path::new(MANIFEST).join("tests/interop/requirements.txt");
-    let wanted = fs::read_to_string(&requirements).map_err(|e| format!("{}: {e}", requirements.display()))?;
+    let wanted = fs::read_to_string(&requirements)
+        .map_err(|e| format!("{}: {e}", requirements.display()))?;
     let target = target_dir();
     fs::create_dir_all(&target).map_err(|e| e.to_string())?;
     let venv = target.join("interop-venv");
     let python = venv.join("bin/python");
     let stamp = venv.join(".sessionkit-requirements");
     let lock = File::create(target.join("interop-venv.lock")).map_err(|e| e.to_string())?;
-    lock.lock().map_err(|e| format!("cannot lock the venv: {e}"))?;
+    lock.lock()
+        .map_err(|e| format!("cannot lock the venv: {e}"))?;
     if python.exists() && fs::read_to_string(&stamp).is_ok_and(|s| s == wanted) {
         return Ok(python);
     }
-    eprintln!("interop: creating {} with {}", venv.display(), wanted.split_whitespace().collect::<Vec<_>>().join(" "));
+    eprintln!(
+        "interop: creating {} with {}",
+        venv.display(),
+        wanted.split_whitespace().collect::<Vec<_>>().join(" ")
+    );
     let _ = fs::remove_dir_all(&venv);
     let system_python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
     run(Command::new(&system_python).args(["-m", "venv"]).arg(&venv))?;
     run(Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+        ])
         .arg(&requirements))?;
     fs::write(&stamp, &wanted).map_err(|e| e.to_string())?;
     Ok(python)
@@ -100,14 +121,20 @@ impl FlaskCodec {
             .expect("start the Flask helper");
         let stdin = child.stdin.take().expect("stdin");
         let stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        Some(FlaskCodec { child, stdin, stdout })
+        Some(FlaskCodec {
+            child,
+            stdin,
+            stdout,
+        })
     }
 
     pub fn call(&mut self, req: &Json) -> Json {
         writeln!(self.stdin, "{req}").expect("write to the Flask helper");
         self.stdin.flush().expect("flush");
         let mut line = String::new();
-        self.stdout.read_line(&mut line).expect("read from the Flask helper");
+        self.stdout
+            .read_line(&mut line)
+            .expect("read from the Flask helper");
         assert!(!line.is_empty(), "the Flask helper exited");
         serde_json::from_str(&line).expect("helper answers JSON")
     }

@@ -2,4 +2,5 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod flask;
+pub mod strategies;
 pub mod typed;

@@ -56,7 +56,9 @@ pub fn to_value(t: &Json) -> Option<Value> {
         "dict" => {
             let mut d = Dict::new();
             for pair in v.as_array()? {
-                let Value::Str(k) = to_value(&pair[0])? else { return None };
+                let Value::Str(k) = to_value(&pair[0])? else {
+                    return None;
+                };
                 d.insert(k, to_value(&pair[1])?);
             }
             Value::Dict(d)
@@ -82,7 +84,9 @@ fn float_repr(f: f64) -> String {
         return if f > 0.0 { "inf" } else { "-inf" }.into();
     }
     // The codec writes Python's repr; reuse it through a one-element list.
-    let json = Value::List(vec![Value::Float(f)]).to_flask_json().expect("float");
+    let json = Value::List(vec![Value::Float(f)])
+        .to_flask_json()
+        .expect("float");
     json.trim_matches(|c| c == '[' || c == ']').to_owned()
 }
 
@@ -96,10 +100,18 @@ pub fn from_value(v: &Value) -> Json {
         Value::Float(f) => json!({"t": "float", "v": float_repr(*f)}),
         Value::Str(s) => string_typed("str", s),
         Value::Markup(s) => string_typed("markup", s),
-        Value::Bytes(b) => json!({"t": "bytes", "hex": b.iter().map(|x| format!("{x:02x}")).collect::<String>()}),
-        Value::List(items) => json!({"t": "list", "v": items.iter().map(from_value).collect::<Vec<_>>()}),
-        Value::Tuple(items) => json!({"t": "tuple", "v": items.iter().map(from_value).collect::<Vec<_>>()}),
-        Value::Dict(d) => json!({"t": "dict", "v": d.iter().map(|(k, v)| json!([string_typed("str", k), from_value(v)])).collect::<Vec<_>>()}),
+        Value::Bytes(b) => {
+            json!({"t": "bytes", "hex": b.iter().map(|x| format!("{x:02x}")).collect::<String>()})
+        }
+        Value::List(items) => {
+            json!({"t": "list", "v": items.iter().map(from_value).collect::<Vec<_>>()})
+        }
+        Value::Tuple(items) => {
+            json!({"t": "tuple", "v": items.iter().map(from_value).collect::<Vec<_>>()})
+        }
+        Value::Dict(d) => {
+            json!({"t": "dict", "v": d.iter().map(|(k, v)| json!([string_typed("str", k), from_value(v)])).collect::<Vec<_>>()})
+        }
         Value::Uuid(u) => json!({"t": "uuid", "v": u.to_string()}),
         Value::DateTime(d) => json!({"t": "datetime", "v": d.to_string()}),
     }

@@ -261,7 +261,7 @@ impl fmt::Display for DateTime {
             off / 3600,
             off % 3600 / 60
         )?;
-        if off % 60 != 0 {
+        if !off.is_multiple_of(60) {
             write!(f, ":{:02}", off % 60)?;
         }
         Ok(())

@@ -234,4 +234,7 @@ pub enum KeyError {
     /// A hex key is not valid hex.
     #[error("the secret key is not valid hex: {0}")]
     BadHex(String),
+    /// The operating system's random source failed.
+    #[error("cannot generate a key: {0}")]
+    Rng(String),
 }

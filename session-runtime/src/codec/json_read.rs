@@ -22,12 +22,19 @@ pub(crate) fn parse_tagged(text: &str, max_depth: usize) -> Result<Value, Payloa
         max_depth,
     };
     p.skip_ws();
-    let v = p.value(0)?;
+    let v = p.value()?;
     p.skip_ws();
     if p.pos != p.s.len() {
         return Err(p.err(JsonErrorKind::ExtraData).into());
     }
     Ok(v)
+}
+
+/// An open container while parsing.
+enum Frame {
+    Array(Vec<Value>),
+    /// The dict so far and the key whose value is being read.
+    Object(Dict, PyString),
 }
 
 struct Parser<'a> {
@@ -61,19 +68,19 @@ impl Parser<'_> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Value, PayloadError> {
+    /// A scalar, or `None` at an opening bracket (the caller handles those).
+    fn scalar(&mut self) -> Result<Option<Value>, PayloadError> {
         match self.peek() {
-            Some(b'{') => self.object(depth + 1),
-            Some(b'[') => self.array(depth + 1),
-            Some(b'"') => Ok(Value::Str(self.string()?)),
+            Some(b'{' | b'[') => Ok(None),
+            Some(b'"') => Ok(Some(Value::Str(self.string()?))),
             Some(b'-') if self.s.get(self.pos + 1) == Some(&b'I') => {
                 if self.eat_literal("-Infinity") {
-                    Ok(Value::Float(f64::NEG_INFINITY))
+                    Ok(Some(Value::Float(f64::NEG_INFINITY)))
                 } else {
                     Err(self.err(JsonErrorKind::ExpectedValue).into())
                 }
             }
-            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b'-' | b'0'..=b'9') => self.number().map(Some),
             _ => {
                 for (lit, v) in [
                     ("null", Value::Null),
@@ -83,7 +90,7 @@ impl Parser<'_> {
                     ("Infinity", Value::Float(f64::INFINITY)),
                 ] {
                     if self.eat_literal(lit) {
-                        return Ok(v);
+                        return Ok(Some(v));
                     }
                 }
                 Err(self.err(JsonErrorKind::ExpectedValue).into())
@@ -91,76 +98,101 @@ impl Parser<'_> {
         }
     }
 
-    fn enter(&self, depth: usize) -> Result<(), JsonError> {
-        if depth > self.max_depth {
-            Err(self.err(JsonErrorKind::TooDeep(self.max_depth)))
-        } else {
-            Ok(())
+    /// Parses one value iteratively: nesting depth costs heap, not stack.
+    fn value(&mut self) -> Result<Value, PayloadError> {
+        let mut stack: Vec<Frame> = Vec::new();
+        'value: loop {
+            // Read a value: a scalar, or open a container and loop for its
+            // first element.
+            let mut done = match self.peek() {
+                Some(open @ (b'{' | b'[')) => {
+                    if stack.len() >= self.max_depth {
+                        return Err(self.err(JsonErrorKind::TooDeep(self.max_depth)).into());
+                    }
+                    self.pos += 1;
+                    self.skip_ws();
+                    if open == b'[' {
+                        if self.peek() == Some(b']') {
+                            self.pos += 1;
+                            Value::List(Vec::new())
+                        } else {
+                            stack.push(Frame::Array(Vec::new()));
+                            continue 'value;
+                        }
+                    } else if self.peek() == Some(b'}') {
+                        self.pos += 1;
+                        Value::Dict(Dict::new())
+                    } else {
+                        let key = self.key()?;
+                        stack.push(Frame::Object(Dict::new(), key));
+                        continue 'value;
+                    }
+                }
+                _ => match self.scalar()? {
+                    Some(v) => v,
+                    None => return Err(self.err(JsonErrorKind::ExpectedValue).into()),
+                },
+            };
+            // Attach the finished value to its container; close containers
+            // that end here.
+            loop {
+                let Some(frame) = stack.pop() else {
+                    return Ok(done);
+                };
+                self.skip_ws();
+                let sep = self.peek();
+                match frame {
+                    Frame::Array(mut items) => {
+                        items.push(done);
+                        match sep {
+                            Some(b',') => {
+                                self.pos += 1;
+                                self.skip_ws();
+                                stack.push(Frame::Array(items));
+                                continue 'value;
+                            }
+                            Some(b']') => {
+                                self.pos += 1;
+                                done = Value::List(items);
+                            }
+                            _ => return Err(self.err(JsonErrorKind::ExpectedCommaOrEnd).into()),
+                        }
+                    }
+                    Frame::Object(mut dict, key) => {
+                        dict.insert(key, done);
+                        match sep {
+                            Some(b',') => {
+                                self.pos += 1;
+                                self.skip_ws();
+                                let key = self.key()?;
+                                stack.push(Frame::Object(dict, key));
+                                continue 'value;
+                            }
+                            Some(b'}') => {
+                                self.pos += 1;
+                                done = tag::untag_dict(dict)?;
+                            }
+                            _ => return Err(self.err(JsonErrorKind::ExpectedCommaOrEnd).into()),
+                        }
+                    }
+                }
+            }
         }
     }
 
-    fn object(&mut self, depth: usize) -> Result<Value, PayloadError> {
-        self.enter(depth)?;
-        self.pos += 1;
-        let mut dict = Dict::new();
+    /// An object key and its colon, leaving the position at the value.
+    fn key(&mut self) -> Result<PyString, PayloadError> {
+        if self.peek() != Some(b'"') {
+            return Err(self.err(JsonErrorKind::ExpectedKey).into());
+        }
+        let key = self.string()?;
         self.skip_ws();
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-            return Ok(Value::Dict(dict));
+        if self.peek() != Some(b':') {
+            return Err(self.err(JsonErrorKind::ExpectedColon).into());
         }
-        loop {
-            if self.peek() != Some(b'"') {
-                return Err(self.err(JsonErrorKind::ExpectedKey).into());
-            }
-            let key = self.string()?;
-            self.skip_ws();
-            if self.peek() != Some(b':') {
-                return Err(self.err(JsonErrorKind::ExpectedColon).into());
-            }
-            self.pos += 1;
-            self.skip_ws();
-            let v = self.value(depth)?;
-            dict.insert(key, v);
-            self.skip_ws();
-            match self.peek() {
-                Some(b',') => {
-                    self.pos += 1;
-                    self.skip_ws();
-                }
-                Some(b'}') => {
-                    self.pos += 1;
-                    break;
-                }
-                _ => return Err(self.err(JsonErrorKind::ExpectedCommaOrEnd).into()),
-            }
-        }
-        tag::untag_dict(dict)
-    }
-
-    fn array(&mut self, depth: usize) -> Result<Value, PayloadError> {
-        self.enter(depth)?;
         self.pos += 1;
-        let mut items = Vec::new();
         self.skip_ws();
-        if self.peek() == Some(b']') {
-            self.pos += 1;
-            return Ok(Value::List(items));
-        }
-        loop {
-            items.push(self.value(depth)?);
-            self.skip_ws();
-            match self.peek() {
-                Some(b',') => {
-                    self.pos += 1;
-                    self.skip_ws();
-                }
-                Some(b']') => {
-                    self.pos += 1;
-                    return Ok(Value::List(items));
-                }
-                _ => return Err(self.err(JsonErrorKind::ExpectedCommaOrEnd).into()),
-            }
-        }
+        Ok(key)
     }
 
     fn hex4(&self, at: usize) -> Result<u32, JsonError> {

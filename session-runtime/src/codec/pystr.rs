@@ -350,7 +350,8 @@ mod tests {
         let lone = PyString::from_code_points([0xDFFF]).unwrap();
         assert!(a < b);
         assert!(lone < a);
-        assert!(PyString::from("\u{D7FF}") < lone);
+        let below = PyString::from("\u{D7FF}");
+        assert!(below < lone);
     }
 
     #[test]

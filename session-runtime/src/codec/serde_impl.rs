@@ -221,8 +221,13 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut dict = Dict::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if let Some(tag) = key.strip_prefix(TAG_PREFIX) {
+        // Keys are read as values so that lone surrogates survive.
+        while let Some(key) = map.next_key::<Value>()? {
+            let key = match key {
+                Value::Str(k) => k,
+                other => key_string(other).map_err(de::Error::custom)?,
+            };
+            if let Some(tag) = key.as_str().and_then(|k| k.strip_prefix(TAG_PREFIX)) {
                 let inner: Value = map.next_value()?;
                 return untag_carrier(tag, inner)
                     .ok_or_else(|| de::Error::custom("malformed tagged value"));

@@ -64,7 +64,7 @@ impl SecretKey {
     /// [`KeyError::Empty`] for an empty key.
     pub fn from_hex(hex: &str) -> Result<Self, KeyError> {
         let hex = hex.trim();
-        if hex.len() % 2 != 0 {
+        if !hex.len().is_multiple_of(2) {
             return Err(KeyError::BadHex("odd number of digits".into()));
         }
         let bytes = hex
@@ -83,6 +83,32 @@ impl SecretKey {
             })
             .collect::<Result<Vec<u8>, _>>()?;
         Self::new(bytes)
+    }
+
+    /// A new random key of `len` bytes from the operating system's CSPRNG
+    /// (32 is a good length).
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Empty`] for `len == 0`, [`KeyError::Rng`] if the OS
+    /// random source fails.
+    ///
+    /// ```
+    /// use session_runtime::codec::SecretKey;
+    /// let k = SecretKey::generate(32).unwrap();
+    /// assert_eq!(k.len(), 32);
+    /// assert_eq!(k.to_hex().len(), 64);
+    /// ```
+    pub fn generate(len: usize) -> Result<Self, KeyError> {
+        let mut bytes = Zeroizing::new(vec![0u8; len]);
+        getrandom::fill(&mut bytes).map_err(|e| KeyError::Rng(e.to_string()))?;
+        Self::new(bytes.to_vec())
+    }
+
+    /// The key as lowercase hex (to store or hand to Flask as
+    /// `bytes.fromhex(...)`). Treat the result as the secret it is.
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// The key's length in bytes.

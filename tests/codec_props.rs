@@ -1,0 +1,195 @@
+//! Property tests of the codec without Python: encode→decode identity for
+//! the value model, and no input of any shape makes anything panic.
+
+mod support;
+
+use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
+use sessionkit::codec::{
+    Compression, DateTime, DecodeError, Dict, SecretKey, SecretKeys, SessionCodec, Uuid, Value,
+    from_value, to_value,
+};
+use support::strategies::{session, value};
+
+fn codec() -> SessionCodec {
+    SessionCodec::flask(SecretKey::from_text("property-key").unwrap())
+}
+
+/// Values whose encoding is lossless: datetimes already in UTC with a
+/// four-digit year (others are normalised to UTC / the RFC 2822 year rule).
+fn lossless(v: &Value) -> bool {
+    match v {
+        Value::DateTime(d) => d.offset_seconds() == 0 && d.year() >= 100,
+        Value::List(items) | Value::Tuple(items) => items.iter().all(lossless),
+        Value::Dict(d) => d.iter().all(|(_, v)| lossless(v)),
+        _ => true,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 512,
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn cookie_round_trip_is_identity(s in session(), ts in any::<u64>()) {
+        prop_assume!(lossless(&Value::Dict(s.clone())));
+        let c = codec();
+        let cookie = c.dumps_session(&s, ts).unwrap();
+        let opened = c.loads_session(&cookie, 0, None).unwrap();
+        prop_assert_eq!(opened.timestamp, ts);
+        prop_assert_eq!(&opened.value, &s);
+        // Never compressed, still the same session.
+        let plain = SessionCodec::builder(SecretKey::from_text("property-key").unwrap()).compression(Compression::Never).build();
+        let cookie = plain.dumps_session(&s, ts).unwrap();
+        prop_assert!(!cookie.starts_with('.'));
+        prop_assert_eq!(c.loads_session(&cookie, 0, None).unwrap().value, s);
+    }
+
+    #[test]
+    fn json_round_trip_is_identity(v in value()) {
+        prop_assume!(lossless(&v));
+        let text = v.to_flask_json().unwrap();
+        prop_assert!(text.is_ascii());
+        let back = codec().parse_json(&text).unwrap();
+        prop_assert_eq!(&back, &v);
+        // Writing is canonical: the same text again.
+        prop_assert_eq!(back.to_flask_json().unwrap(), text);
+    }
+
+    #[test]
+    fn serde_round_trip_of_value_is_identity(v in value()) {
+        let through: Value = from_value(to_value(&v).unwrap()).unwrap();
+        prop_assert_eq!(through, v);
+    }
+
+    #[test]
+    fn any_cookie_string_is_ok_or_typed_error(s in any::<String>(), now in any::<u64>(), max_age in proptest::option::of(any::<u64>())) {
+        let c = codec();
+        let _ = c.loads(&s, now, max_age);
+        let _ = c.loads_session(s.as_bytes(), now, max_age);
+        let _ = SessionCodec::decode_unverified(&s);
+    }
+
+    #[test]
+    fn any_cookie_shaped_input_is_ok_or_typed_error(parts in proptest::collection::vec("[A-Za-z0-9_=+/!.-]{0,40}", 0..5)) {
+        let s = parts.join(".");
+        let _ = codec().loads(&s, 1_700_000_000, Some(100));
+        let _ = SessionCodec::decode_unverified(&s);
+    }
+
+    #[test]
+    fn any_signed_payload_is_ok_or_payload_error(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+        let c = codec();
+        let cookie = c.sign_json(&bytes, 7);
+        match c.loads(&cookie, 7, Some(0)) {
+            Ok(_) => {}
+            Err(e) => prop_assert!(!e.is_bad_signature(), "{e:?}"),
+        }
+    }
+
+    #[test]
+    fn any_json_text_is_ok_or_typed_error(s in "[\\[\\]{}\":,0-9a-zA-Z .eE+\\\\/-]{0,80}") {
+        let _ = codec().parse_json(&s);
+    }
+
+    #[test]
+    fn any_text_parsers_never_panic(s in any::<String>()) {
+        let _ = SecretKey::from_hex(&s);
+        let _ = Uuid::parse_python(&s);
+        let _ = DateTime::parse_rfc2822(&s);
+        let _ = DateTime::parse_iso(&s);
+    }
+
+    #[test]
+    fn fallback_keys_verify_and_current_key_signs(s in session(), n in 1usize..4) {
+        prop_assume!(lossless(&Value::Dict(s.clone())));
+        let key = |i: usize| SecretKey::from_text(&format!("key-{i}")).unwrap();
+        let mut keys = SecretKeys::new(key(0));
+        for i in 1..=n { keys = keys.with_fallback(key(i)); }
+        let rotated = SessionCodec::flask(keys);
+        for i in 0..=n {
+            let cookie = SessionCodec::flask(key(i)).dumps_session(&s, 5).unwrap();
+            prop_assert_eq!(&rotated.loads_session(&cookie, 5, None).unwrap().value, &s);
+        }
+        let ours = rotated.dumps_session(&s, 5).unwrap();
+        prop_assert_eq!(&ours, &SessionCodec::flask(key(0)).dumps_session(&s, 5).unwrap());
+        prop_assert_eq!(SessionCodec::flask(key(n)).loads_session(&ours, 5, None), Err(DecodeError::SignatureMismatch));
+    }
+}
+
+#[test]
+fn compression_bomb_is_bounded_by_the_configured_limit() {
+    let c = SessionCodec::builder(SecretKey::from_text("k").unwrap())
+        .max_payload(1000)
+        .build();
+    let big: Dict = [("x", "a".repeat(5000))].into_iter().collect();
+    let cookie = SessionCodec::flask(SecretKey::from_text("k").unwrap())
+        .dumps_session(&big, 1)
+        .unwrap();
+    assert!(cookie.starts_with('.') && cookie.len() < 200, "{cookie}");
+    let err = c.loads_session(&cookie, 1, None).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DecodeError::Payload(sessionkit::codec::PayloadError::TooLarge { limit: 1000 })
+        ),
+        "{err:?}"
+    );
+    // The default limit is 64 KiB.
+    let huge: Dict = [("x", "a".repeat(70_000))].into_iter().collect();
+    let cookie = SessionCodec::flask(SecretKey::from_text("k").unwrap())
+        .dumps_session(&huge, 1)
+        .unwrap();
+    assert!(
+        SessionCodec::flask(SecretKey::from_text("k").unwrap())
+            .loads_session(&cookie, 1, None)
+            .is_err()
+    );
+}
+
+#[test]
+fn validly_signed_garbage_is_a_typed_payload_error_not_a_panic() {
+    let c = codec();
+    for json in [
+        &b"\xff\xfe"[..],
+        b"",
+        b"{",
+        b"[1",
+        b"{\" t\": 5}",
+        b"{\" u\": \"nope\"}",
+        b"{\" b\": \"YQ\"}",
+        b"{\" di\": {}}",
+        b"\"\\ud800\"",
+    ] {
+        let cookie = c.sign_json(json, 1);
+        let err = c.loads_session(&cookie, 1, None).unwrap_err();
+        assert!(!err.is_bad_signature(), "{json:?}: {err:?}");
+    }
+}
+
+#[test]
+fn typed_structs_serialise_to_flask_json() {
+    #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+    struct Login {
+        _user_id: String,
+        _fresh: bool,
+        _flashes: Vec<(String, String)>,
+        visits: u64,
+    }
+    let s = Login {
+        _user_id: "42".into(),
+        _fresh: true,
+        _flashes: vec![("message".into(), "Hi".into())],
+        visits: 3,
+    };
+    let v = to_value(&s).unwrap();
+    assert_eq!(
+        v.to_flask_json().unwrap(),
+        r#"{"_flashes":[{" t":["message","Hi"]}],"_fresh":true,"_user_id":"42","visits":3}"#
+    );
+    let back: Login = from_value(v).unwrap();
+    assert_eq!(back, s);
+}
