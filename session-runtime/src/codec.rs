@@ -251,7 +251,9 @@ impl SessionCodec {
     /// [`EncodeError`] if a value cannot be written as Flask's JSON.
     pub fn dumps_session(&self, session: &Dict, timestamp: u64) -> Result<String, EncodeError> {
         let mut json = Vec::with_capacity(128);
-        write_session_json(&mut json, session, self.max_depth)?;
+        // The session itself goes through the tagger like any dict, so a
+        // session whose only key is a tag key is escaped with `" di"`.
+        json_write::write_dict(&mut json, session, self.max_depth)?;
         Ok(self.sign_json(&json, timestamp))
     }
 
@@ -405,17 +407,6 @@ fn decode_payload(payload: &[u8], max_payload: usize) -> Result<Vec<u8>, Payload
     } else {
         Ok(raw)
     }
-}
-
-/// Writes a session dict as Flask's tagged JSON (the session itself goes
-/// through the tagger too, so a session whose only key is a tag key is
-/// escaped with `" di"`).
-pub(crate) fn write_session_json(
-    out: &mut Vec<u8>,
-    session: &Dict,
-    max_depth: usize,
-) -> Result<(), EncodeError> {
-    json_write::write_dict(out, session, max_depth)
 }
 
 #[cfg(test)]
