@@ -17,6 +17,12 @@
 //! ```
 
 pub use session_runtime::codec;
+pub use session_runtime::{
+    AfterRequest, BeforeRequest, ConfigError, DynamicSession, EarlyResponse, Lifecycle,
+    OversizePolicy, PERMANENT_KEY, Protection, SameSite, SaveError, SecureCookieSessionInterface,
+    SessionConfig, SessionData, SessionDataError, SessionHandle, SessionInterface,
+    SessionLifecycle, SessionState,
+};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

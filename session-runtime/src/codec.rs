@@ -37,6 +37,7 @@
 mod b64;
 mod compress;
 mod datetime;
+mod encrypted;
 mod error;
 mod json_read;
 mod json_write;
@@ -47,6 +48,7 @@ mod tag;
 mod value;
 
 pub use datetime::DateTime;
+pub use encrypted::{EncryptError, EncryptedCodec};
 pub use error::{
     DecodeError, EncodeError, JsonError, JsonErrorKind, KeyError, PayloadError, TagError,
 };
@@ -251,9 +253,7 @@ impl SessionCodec {
     /// [`EncodeError`] if a value cannot be written as Flask's JSON.
     pub fn dumps_session(&self, session: &Dict, timestamp: u64) -> Result<String, EncodeError> {
         let mut json = Vec::with_capacity(128);
-        // The session itself goes through the tagger like any dict, so a
-        // session whose only key is a tag key is escaped with `" di"`.
-        json_write::write_dict(&mut json, session, self.max_depth)?;
+        write_session_json(&mut json, session, self.max_depth)?;
         Ok(self.sign_json(&json, timestamp))
     }
 
@@ -280,22 +280,7 @@ impl SessionCodec {
         }
         let (payload, ts) = rsplit_dot(signed_text).ok_or(DecodeError::TimestampMissing)?;
         let signed_at = decode_timestamp(ts).ok_or(DecodeError::MalformedTimestamp)?;
-        if let Some(max_age) = max_age {
-            let age = i128::from(now) - i128::from(signed_at);
-            if age > i128::from(max_age) {
-                return Err(DecodeError::Expired {
-                    age: u64::try_from(age).unwrap_or(u64::MAX),
-                    max_age,
-                    signed_at,
-                });
-            }
-            if age < 0 {
-                return Err(DecodeError::FutureTimestamp {
-                    signed_at,
-                    ahead: u64::try_from(-age).unwrap_or(u64::MAX),
-                });
-            }
-        }
+        check_age(signed_at, now, max_age)?;
         let json = self.decode_payload(payload)?;
         Ok(Signed {
             value: json,
@@ -322,8 +307,7 @@ impl SessionCodec {
             value: json,
             timestamp,
         } = self.unsign(cookie, now, max_age)?;
-        let text = std::str::from_utf8(&json).map_err(|_| PayloadError::Utf8)?;
-        let value = json_read::parse_tagged(text, self.max_depth)?;
+        let value = parse_json_bytes(&json, self.max_depth)?;
         Ok(Signed { value, timestamp })
     }
 
@@ -340,14 +324,12 @@ impl SessionCodec {
         now: u64,
         max_age: Option<u64>,
     ) -> Result<Signed<Dict>, DecodeError> {
-        let Signed { value, timestamp } = self.loads(cookie, now, max_age)?;
-        let dict = match value {
-            Value::Dict(d) => d,
-            Value::Null => Dict::new(),
-            other => return Err(DecodeError::NotAMapping(other.kind())),
-        };
+        let Signed {
+            value: json,
+            timestamp,
+        } = self.unsign(cookie, now, max_age)?;
         Ok(Signed {
-            value: dict,
+            value: parse_session_json(&json, self.max_depth)?,
             timestamp,
         })
     }
@@ -388,6 +370,64 @@ impl SessionCodec {
             compressed: payload.first() == Some(&b'.'),
         })
     }
+}
+
+/// itsdangerous' age rule: `age > max_age` is expired, `age < 0` is in the
+/// future, `age == max_age` is still valid.
+pub(crate) fn check_age(signed_at: u64, now: u64, max_age: Option<u64>) -> Result<(), DecodeError> {
+    let Some(max_age) = max_age else {
+        return Ok(());
+    };
+    let age = i128::from(now) - i128::from(signed_at);
+    if age > i128::from(max_age) {
+        return Err(DecodeError::Expired {
+            age: u64::try_from(age).unwrap_or(u64::MAX),
+            max_age,
+            signed_at,
+        });
+    }
+    if age < 0 {
+        return Err(DecodeError::FutureTimestamp {
+            signed_at,
+            ahead: u64::try_from(-age).unwrap_or(u64::MAX),
+        });
+    }
+    Ok(())
+}
+
+fn parse_json_bytes(json: &[u8], max_depth: usize) -> Result<Value, PayloadError> {
+    let text = std::str::from_utf8(json).map_err(|_| PayloadError::Utf8)?;
+    json_read::parse_tagged(text, max_depth)
+}
+
+/// Parses a decoded payload into a session dict, as Flask builds its session:
+/// a dict, or `null` for an empty session.
+///
+/// # Errors
+///
+/// [`DecodeError::Payload`] for invalid UTF-8 or JSON,
+/// [`DecodeError::NotAMapping`] for any other JSON value.
+pub fn parse_session_json(json: &[u8], max_depth: usize) -> Result<Dict, DecodeError> {
+    match parse_json_bytes(json, max_depth)? {
+        Value::Dict(d) => Ok(d),
+        Value::Null => Ok(Dict::new()),
+        other => Err(DecodeError::NotAMapping(other.kind())),
+    }
+}
+
+/// Writes a session dict as Flask's tagged JSON. The session goes through
+/// the tagger like any dict, so a session whose only key is a tag key is
+/// escaped with `" di"`.
+///
+/// # Errors
+///
+/// [`EncodeError`] if a value cannot be written.
+pub fn write_session_json(
+    out: &mut Vec<u8>,
+    session: &Dict,
+    max_depth: usize,
+) -> Result<(), EncodeError> {
+    json_write::write_dict(out, session, max_depth)
 }
 
 /// Base64-decodes (and decompresses, for a `.` prefix) a payload part.

@@ -3,9 +3,41 @@
 //!
 //! - [`codec`]: Flask's exact cookie format — itsdangerous signing
 //!   (HMAC-SHA1, salt `cookie-session`, timestamps, zlib) and Flask's tagged
-//!   JSON — with typed errors for every bad input.
+//!   JSON — plus the encrypted format, with typed errors for every bad input.
+//! - [`SessionInterface`] and [`SecureCookieSessionInterface`]: open a
+//!   session from a request and save it into a response by Flask's rules.
+//! - [`SessionData`]: what a session type provides (the `#[session]` macro
+//!   implements it); [`DynamicSession`] is the dict-like session.
+//! - [`SessionLifecycle`]: `preprocess_request` / `process_response` with
+//!   before- and after-request hooks, and a runner for any `http` handler.
 //!
 //! Users normally depend on the `sessionkit` facade crate, which re-exports
 //! this one.
 
 pub mod codec;
+mod config;
+mod data;
+mod error;
+mod interface;
+mod lifecycle;
+mod secure_cookie;
+mod state;
+
+pub use config::{OversizePolicy, Protection, SameSite, SessionConfig};
+pub use data::{DynamicSession, PERMANENT_KEY, SessionData, SessionDataError};
+pub use error::{ConfigError, SaveError};
+pub use interface::SessionInterface;
+pub use lifecycle::{
+    AfterRequest, BeforeRequest, EarlyResponse, Lifecycle, SessionHandle, SessionLifecycle,
+    default_save_error_response,
+};
+pub use secure_cookie::{Clock, SecureCookieSessionInterface, format_set_cookie};
+pub use state::{NULL_SESSION_MESSAGE, SessionState};
+
+/// Re-exports of the types that appear in this crate's signatures.
+pub mod deps {
+    #[doc(no_inline)]
+    pub use cookie;
+    #[doc(no_inline)]
+    pub use http;
+}

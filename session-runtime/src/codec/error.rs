@@ -50,6 +50,13 @@ pub enum DecodeError {
         /// How far ahead of now it is, in seconds.
         ahead: u64,
     },
+    /// Not a cookie in the expected format (an encrypted cookie whose version
+    /// prefix or layout is wrong).
+    #[error("bad cookie: not in the expected format")]
+    UnknownFormat,
+    /// An encrypted cookie that no key authenticates (tampered, or foreign).
+    #[error("bad cookie: decryption failed (tampered, or encrypted with another key)")]
+    DecryptionFailed,
     /// The signature is valid but the payload cannot be decoded.
     #[error("validly signed payload cannot be decoded: {0}")]
     Payload(#[from] PayloadError),

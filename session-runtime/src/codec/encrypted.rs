@@ -1,0 +1,268 @@
+//! Encrypted cookies: XChaCha20-Poly1305 with keys from HKDF-SHA256.
+//!
+//! Format: `v1.` followed by the unpadded URL-safe base64 of
+//! `nonce (24 random bytes) || ciphertext || tag (16 bytes)`. The plaintext
+//! is the signing time (8 bytes, big-endian) followed by the session's JSON;
+//! the associated data is the version label, so both the time and the format
+//! are authenticated. Payloads are never compressed (compression before
+//! encryption leaks content through length).
+//!
+//! Each secret key gives a 256-bit key
+//! `HKDF-SHA256(ikm = secret, salt = none, info = "sessionkit/encrypted-cookie/v1/" + salt)`.
+//! The current key encrypts; it and the fallbacks decrypt (same rotation as
+//! signed cookies).
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hkdf::Hkdf;
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+use super::error::{DecodeError, PayloadError};
+use super::signer::{SecretKey, SecretKeys};
+use super::{DEFAULT_MAX_PAYLOAD, Signed};
+
+const VERSION: &str = "v1";
+const PREFIX: &str = "v1.";
+const NONCE_LEN: usize = 24;
+const TAG_LEN: usize = 16;
+const TIME_LEN: usize = 8;
+const PURPOSE: &str = "sessionkit/encrypted-cookie/v1/";
+
+/// Encrypts and decrypts session payloads (see the module docs).
+#[derive(Clone)]
+pub struct EncryptedCodec {
+    /// The current key first, then the fallbacks from the last to the first.
+    ciphers: Vec<XChaCha20Poly1305>,
+    max_payload: usize,
+}
+
+impl fmt::Debug for EncryptedCodec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EncryptedCodec")
+            .field("keys", &self.ciphers.len())
+            .field("max_payload", &self.max_payload)
+            .finish()
+    }
+}
+
+fn cipher(key: &SecretKey, salt: &str) -> XChaCha20Poly1305 {
+    let mut okm = Zeroizing::new([0u8; 32]);
+    let info = format!("{PURPOSE}{salt}");
+    // 32 bytes is far below HKDF-SHA256's 8160-byte limit: expand cannot fail.
+    let _ = Hkdf::<Sha256>::new(None, key.expose()).expand(info.as_bytes(), okm.as_mut());
+    XChaCha20Poly1305::new(&(*okm).into())
+}
+
+impl EncryptedCodec {
+    /// Derives the keys. `salt` is a purpose label (use the session salt).
+    pub fn new(keys: &SecretKeys, salt: &str) -> Self {
+        let mut ciphers = vec![cipher(keys.current(), salt)];
+        ciphers.extend(keys.fallbacks().iter().rev().map(|k| cipher(k, salt)));
+        EncryptedCodec {
+            ciphers,
+            max_payload: DEFAULT_MAX_PAYLOAD,
+        }
+    }
+
+    /// The largest JSON payload accepted (default 64 KiB).
+    #[must_use]
+    pub fn with_max_payload(mut self, bytes: usize) -> Self {
+        self.max_payload = bytes;
+        self
+    }
+
+    /// Encrypts `json` signed at `timestamp` into a cookie value.
+    ///
+    /// # Errors
+    ///
+    /// [`PayloadError::TooLarge`]-like failures cannot happen here; the only
+    /// error is the OS random source failing ([`EncryptError`]).
+    pub fn seal(&self, json: &[u8], timestamp: u64) -> Result<String, EncryptError> {
+        let mut nonce = [0u8; NONCE_LEN];
+        getrandom::fill(&mut nonce).map_err(|e| EncryptError(e.to_string()))?;
+        let mut plaintext = Zeroizing::new(Vec::with_capacity(TIME_LEN + json.len()));
+        plaintext.extend_from_slice(&timestamp.to_be_bytes());
+        plaintext.extend_from_slice(json);
+        let current = self
+            .ciphers
+            .first()
+            .ok_or_else(|| EncryptError("no key".into()))?;
+        let sealed = current
+            .encrypt(
+                &XNonce::from(nonce),
+                Payload {
+                    msg: &plaintext,
+                    aad: VERSION.as_bytes(),
+                },
+            )
+            .map_err(|_| EncryptError("encryption failed".into()))?;
+        let mut out = String::with_capacity(PREFIX.len() + (NONCE_LEN + sealed.len()) * 4 / 3 + 4);
+        out.push_str(PREFIX);
+        let mut raw = Vec::with_capacity(NONCE_LEN + sealed.len());
+        raw.extend_from_slice(&nonce);
+        raw.extend_from_slice(&sealed);
+        URL_SAFE_NO_PAD.encode_string(&raw, &mut out);
+        Ok(out)
+    }
+
+    /// Decrypts a cookie value and checks its age like the signed format
+    /// (`max_age: None` skips the age checks). Returns the JSON bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::UnknownFormat`] for a value not in this format,
+    /// [`DecodeError::DecryptionFailed`] when no key authenticates it,
+    /// [`DecodeError::Expired`] / [`DecodeError::FutureTimestamp`] for its
+    /// age, [`DecodeError::Payload`] when it is larger than the limit.
+    pub fn open(
+        &self,
+        cookie: impl AsRef<[u8]>,
+        now: u64,
+        max_age: Option<u64>,
+    ) -> Result<Signed<Vec<u8>>, DecodeError> {
+        let cookie = cookie.as_ref();
+        if cookie.is_empty() {
+            return Err(DecodeError::Empty);
+        }
+        let body = cookie
+            .strip_prefix(PREFIX.as_bytes())
+            .ok_or(DecodeError::UnknownFormat)?;
+        let overhead = NONCE_LEN + TAG_LEN + TIME_LEN;
+        if body.len() / 4 * 3 > self.max_payload.saturating_add(overhead + 3) {
+            return Err(PayloadError::TooLarge {
+                limit: self.max_payload,
+            }
+            .into());
+        }
+        let raw = URL_SAFE_NO_PAD
+            .decode(body)
+            .map_err(|_| DecodeError::UnknownFormat)?;
+        if raw.len() < overhead {
+            return Err(DecodeError::UnknownFormat);
+        }
+        let (nonce, sealed) = raw.split_at(NONCE_LEN);
+        let nonce_bytes: [u8; NONCE_LEN] =
+            nonce.try_into().map_err(|_| DecodeError::UnknownFormat)?;
+        let nonce = XNonce::from(nonce_bytes);
+        let plaintext = self
+            .ciphers
+            .iter()
+            .find_map(|c| {
+                c.decrypt(
+                    &nonce,
+                    Payload {
+                        msg: sealed,
+                        aad: VERSION.as_bytes(),
+                    },
+                )
+                .ok()
+            })
+            .map(Zeroizing::new)
+            .ok_or(DecodeError::DecryptionFailed)?;
+        let (time, json) = plaintext.split_at(TIME_LEN);
+        let signed_at =
+            u64::from_be_bytes(time.try_into().map_err(|_| DecodeError::UnknownFormat)?);
+        super::check_age(signed_at, now, max_age)?;
+        if json.len() > self.max_payload {
+            return Err(PayloadError::TooLarge {
+                limit: self.max_payload,
+            }
+            .into());
+        }
+        Ok(Signed {
+            value: json.to_vec(),
+            timestamp: signed_at,
+        })
+    }
+}
+
+/// Encryption failed (the OS random source is unavailable).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot encrypt the session: {0}")]
+pub struct EncryptError(String);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(k: &str) -> SecretKeys {
+        SecretKeys::new(SecretKey::from_text(k).unwrap())
+    }
+
+    #[test]
+    fn round_trip_confidential_and_fresh_nonces() {
+        let c = EncryptedCodec::new(&keys("k"), "cookie-session");
+        let json = br#"{"user":"very-secret-user-name"}"#;
+        let a = c.seal(json, 100).unwrap();
+        let b = c.seal(json, 100).unwrap();
+        assert_ne!(a, b, "a random nonce per cookie");
+        assert!(a.starts_with("v1."));
+        for cookie in [&a, &b] {
+            assert!(!cookie.contains("very-secret"));
+            let opened = c.open(cookie, 100, Some(10)).unwrap();
+            assert_eq!(
+                (opened.value.as_slice(), opened.timestamp),
+                (&json[..], 100)
+            );
+        }
+        assert!(matches!(
+            c.open(&a, 111, Some(10)),
+            Err(DecodeError::Expired { .. })
+        ));
+        assert!(matches!(
+            c.open(&a, 99, Some(10)),
+            Err(DecodeError::FutureTimestamp { .. })
+        ));
+    }
+
+    #[test]
+    fn every_single_byte_change_is_rejected() {
+        let c = EncryptedCodec::new(&keys("k"), "cookie-session");
+        let cookie = c.seal(br#"{"a":1}"#, 5).unwrap();
+        let bytes = cookie.as_bytes();
+        for i in 0..bytes.len() {
+            for replacement in [b'A', b'-', b'z', b'.', b'0'] {
+                if bytes[i] == replacement {
+                    continue;
+                }
+                let mut m = bytes.to_vec();
+                m[i] = replacement;
+                assert!(
+                    c.open(&m, 5, None).is_err(),
+                    "byte {i} -> {}",
+                    replacement as char
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn rotation_and_separation() {
+        let old = EncryptedCodec::new(&keys("old"), "cookie-session");
+        let rotated = EncryptedCodec::new(
+            &keys("new").with_fallback(SecretKey::from_text("old").unwrap()),
+            "cookie-session",
+        );
+        let by_old = old.seal(b"{}", 1).unwrap();
+        assert!(rotated.open(&by_old, 1, None).is_ok());
+        let by_new = rotated.seal(b"{}", 1).unwrap();
+        assert_eq!(
+            old.open(&by_new, 1, None),
+            Err(DecodeError::DecryptionFailed)
+        );
+        let other_purpose = EncryptedCodec::new(&keys("old"), "other-salt");
+        assert_eq!(
+            other_purpose.open(&by_old, 1, None),
+            Err(DecodeError::DecryptionFailed)
+        );
+        assert_eq!(
+            old.open("eyJhIjoxfQ.ZVPxAA.sig", 1, None),
+            Err(DecodeError::UnknownFormat)
+        );
+    }
+}

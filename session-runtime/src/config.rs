@@ -1,0 +1,200 @@
+//! [`SessionConfig`]: Flask's session settings, with Flask's defaults.
+
+use std::time::Duration;
+
+pub use cookie::SameSite;
+
+use crate::codec::{DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAYLOAD, FLASK_SESSION_SALT, SecretKey};
+
+/// How the cookie's payload is protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Protection {
+    /// Signed exactly like Flask (itsdangerous, HMAC-SHA1): readable by anyone
+    /// who has the cookie, unforgeable without the key, shared with Flask.
+    #[default]
+    Signed,
+    /// Encrypted and authenticated (XChaCha20-Poly1305, key from HKDF-SHA256):
+    /// confidential too, but not readable by Flask.
+    Encrypted,
+}
+
+/// What to do when the `Set-Cookie` header would exceed
+/// [`SessionConfig::max_cookie_size`] (browsers silently drop such cookies).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum OversizePolicy {
+    /// Saving fails with [`SaveError::CookieTooLarge`](crate::SaveError).
+    #[default]
+    Error,
+    /// Log a warning and send it anyway (Werkzeug's behaviour).
+    WarnAndSend,
+}
+
+/// Session settings, mirroring Flask's `SESSION_COOKIE_*`,
+/// `PERMANENT_SESSION_LIFETIME`, `SESSION_REFRESH_EACH_REQUEST`,
+/// `SECRET_KEY`, `SECRET_KEY_FALLBACKS` and `MAX_COOKIE_SIZE`.
+///
+/// Defaults are Flask's, except `cookie_same_site`, which is `Lax` (Flask:
+/// unset).
+///
+/// ```
+/// use std::time::Duration;
+/// use session_runtime::{SameSite, SessionConfig};
+/// use session_runtime::codec::SecretKey;
+///
+/// let config = SessionConfig::default()
+///     .with_secret_key(SecretKey::from_text("a long random secret").unwrap())
+///     .with_cookie_name("sid")
+///     .with_lifetime(Duration::from_secs(3600));
+/// assert_eq!(config.cookie_same_site, Some(SameSite::Lax));
+/// assert!(config.cookie_http_only && !config.cookie_secure);
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SessionConfig {
+    /// `SECRET_KEY`: signs (and verifies). `None`: null sessions, like Flask.
+    pub secret_key: Option<SecretKey>,
+    /// `SECRET_KEY_FALLBACKS`: older keys that still verify, oldest first.
+    pub secret_key_fallbacks: Vec<SecretKey>,
+    /// `SESSION_COOKIE_NAME` (`session`).
+    pub cookie_name: String,
+    /// `SESSION_COOKIE_DOMAIN` (none). Written as Werkzeug does: anything from
+    /// a `:` dropped, leading dots removed, IDNA-encoded.
+    pub cookie_domain: Option<String>,
+    /// `SESSION_COOKIE_PATH` (`/`).
+    pub cookie_path: String,
+    /// `SESSION_COOKIE_HTTPONLY` (true).
+    pub cookie_http_only: bool,
+    /// `SESSION_COOKIE_SECURE` (false).
+    pub cookie_secure: bool,
+    /// `SESSION_COOKIE_SAMESITE` (`Lax` here; Flask: none).
+    pub cookie_same_site: Option<SameSite>,
+    /// `SESSION_COOKIE_PARTITIONED` (false); implies `Secure`.
+    pub cookie_partitioned: bool,
+    /// `PERMANENT_SESSION_LIFETIME` (31 days): the maximum age of every
+    /// session cookie and the expiry of permanent ones.
+    pub permanent_session_lifetime: Duration,
+    /// `SESSION_REFRESH_EACH_REQUEST` (true): re-send permanent sessions on
+    /// every response.
+    pub refresh_each_request: bool,
+    /// `MAX_COOKIE_SIZE` (4093): the largest `Set-Cookie` value; 0 disables
+    /// the check.
+    pub max_cookie_size: usize,
+    /// What to do above `max_cookie_size` (fail by default).
+    pub oversize: OversizePolicy,
+    /// Signed (Flask-compatible, default) or encrypted.
+    pub protection: Protection,
+    /// The itsdangerous salt for signed cookies (`cookie-session`), also the
+    /// HKDF purpose suffix for encrypted ones.
+    pub salt: String,
+    /// The largest decoded payload accepted (64 KiB).
+    pub max_payload: usize,
+    /// The deepest JSON nesting accepted and written (512).
+    pub max_depth: usize,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        SessionConfig {
+            secret_key: None,
+            secret_key_fallbacks: Vec::new(),
+            cookie_name: "session".into(),
+            cookie_domain: None,
+            cookie_path: "/".into(),
+            cookie_http_only: true,
+            cookie_secure: false,
+            cookie_same_site: Some(SameSite::Lax),
+            cookie_partitioned: false,
+            permanent_session_lifetime: Duration::from_secs(crate::codec::FLASK_DEFAULT_MAX_AGE),
+            refresh_each_request: true,
+            max_cookie_size: 4093,
+            oversize: OversizePolicy::Error,
+            protection: Protection::Signed,
+            salt: FLASK_SESSION_SALT.into(),
+            max_payload: DEFAULT_MAX_PAYLOAD,
+            max_depth: DEFAULT_MAX_DEPTH,
+        }
+    }
+}
+
+macro_rules! with {
+    ($($(#[$doc:meta])* $name:ident($field:ident: $t:ty)),* $(,)?) => {$(
+        $(#[$doc])*
+        #[must_use]
+        pub fn $name(mut self, $field: $t) -> Self {
+            self.$field = $field;
+            self
+        }
+    )*};
+}
+
+impl SessionConfig {
+    with! {
+        /// Sets `cookie_http_only`.
+        with_http_only(cookie_http_only: bool),
+        /// Sets `cookie_secure`.
+        with_secure(cookie_secure: bool),
+        /// Sets `cookie_same_site`.
+        with_same_site(cookie_same_site: Option<SameSite>),
+        /// Sets `cookie_partitioned`.
+        with_partitioned(cookie_partitioned: bool),
+        /// Sets `permanent_session_lifetime`.
+        with_lifetime(permanent_session_lifetime: Duration),
+        /// Sets `refresh_each_request`.
+        with_refresh_each_request(refresh_each_request: bool),
+        /// Sets `max_cookie_size`.
+        with_max_cookie_size(max_cookie_size: usize),
+        /// Sets `oversize`.
+        with_oversize(oversize: OversizePolicy),
+        /// Sets `protection`.
+        with_protection(protection: Protection),
+    }
+
+    /// Sets the secret key.
+    #[must_use]
+    pub fn with_secret_key(mut self, key: SecretKey) -> Self {
+        self.secret_key = Some(key);
+        self
+    }
+
+    /// Adds a fallback key (append oldest first, as in Flask's list).
+    #[must_use]
+    pub fn with_fallback_key(mut self, key: SecretKey) -> Self {
+        self.secret_key_fallbacks.push(key);
+        self
+    }
+
+    /// Sets the cookie name.
+    #[must_use]
+    pub fn with_cookie_name(mut self, name: impl Into<String>) -> Self {
+        self.cookie_name = name.into();
+        self
+    }
+
+    /// Sets the cookie domain.
+    #[must_use]
+    pub fn with_domain(mut self, domain: impl Into<String>) -> Self {
+        self.cookie_domain = Some(domain.into());
+        self
+    }
+
+    /// Sets the cookie path.
+    #[must_use]
+    pub fn with_path(mut self, path: impl Into<String>) -> Self {
+        self.cookie_path = path.into();
+        self
+    }
+
+    /// Sets the salt.
+    #[must_use]
+    pub fn with_salt(mut self, salt: impl Into<String>) -> Self {
+        self.salt = salt.into();
+        self
+    }
+
+    /// The lifetime in whole seconds (Flask's `max_age`).
+    pub fn max_age_secs(&self) -> u64 {
+        self.permanent_session_lifetime.as_secs()
+    }
+}

@@ -1,0 +1,46 @@
+//! Errors of the session layer (the codec has its own, in [`crate::codec`]).
+
+use crate::codec::{EncodeError, EncryptError};
+use crate::state::NULL_SESSION_MESSAGE;
+
+/// Why a session could not be saved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SaveError {
+    /// The handler wrote to a null session (sessions are unavailable because
+    /// no secret key is configured). Flask raises `RuntimeError` here.
+    #[error("{NULL_SESSION_MESSAGE}")]
+    NullSessionWrite,
+    /// A value cannot be written as Flask's JSON.
+    #[error("the session cannot be serialised: {0}")]
+    Encode(#[from] EncodeError),
+    /// Encryption failed.
+    #[error(transparent)]
+    Encrypt(#[from] EncryptError),
+    /// The `Set-Cookie` header would be larger than browsers accept; they
+    /// would drop it silently, so it is not sent.
+    #[error(
+        "the {name:?} cookie is too large: the Set-Cookie value would be {size} bytes, \
+         the limit is {limit}; store less in the session (or raise max_cookie_size)"
+    )]
+    CookieTooLarge {
+        /// The cookie name.
+        name: String,
+        /// The size of the header value.
+        size: usize,
+        /// The configured limit.
+        limit: usize,
+    },
+}
+
+/// A session configuration cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The cookie name is empty or not an HTTP token.
+    #[error("invalid cookie name {0:?}: use letters, digits and !#$%&'*+-.^_`|~")]
+    CookieName(String),
+    /// The cookie domain cannot be IDNA-encoded.
+    #[error("invalid cookie domain {0:?}")]
+    Domain(String),
+}

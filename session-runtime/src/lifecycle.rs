@@ -1,0 +1,320 @@
+//! The request lifecycle: open the session before the handler, save it
+//! after — Flask's `preprocess_request` and `process_response` — and a
+//! framework-free runner over plain `http` types.
+//!
+//! Per request:
+//!
+//! 1. **preprocess**: open the session (a null session when the interface
+//!    has none), put its [`SessionHandle`] into the request's extensions,
+//!    then run the before-request hooks in registration order; the first one
+//!    that answers short-circuits the handler (a CSRF check, say);
+//! 2. the handler runs (unless a hook answered);
+//! 3. **process**: the after-request hooks run in *reverse* registration
+//!    order, then the session is saved (never for a null session; a write a
+//!    null session refused is reported). Early answers and error statuses go
+//!    through this step too.
+//!
+//! A save error replaces the response by a 500 (customisable with
+//! [`SessionLifecycle::on_save_error`]): a session is never lost silently.
+//!
+//! ```
+//! use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+//! use session_runtime::codec::SecretKey;
+//!
+//! let config = SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
+//! let app = SessionLifecycle::<DynamicSession>::new(SecureCookieSessionInterface::new(config).unwrap());
+//!
+//! let response = app.run_sync(http::Request::new(()), |req| {
+//!     let session = SessionHandle::<DynamicSession>::from_request(&req).unwrap();
+//!     session.lock().insert("visits", 1);
+//!     http::Response::new(Vec::from("hello"))
+//! });
+//! assert!(response.headers()["set-cookie"].to_str().unwrap().starts_with("session="));
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use http::{Request, Response, StatusCode};
+
+use crate::data::SessionData;
+use crate::error::SaveError;
+use crate::interface::SessionInterface;
+
+/// A response produced by the session layer itself (an early answer from a
+/// hook, or a save error).
+pub type EarlyResponse = Response<Vec<u8>>;
+
+/// The request's session, shared between hooks and the handler. Cloning is
+/// cheap (it is an `Arc`); it is found in the request's extensions.
+///
+/// Hold the lock briefly, and never across an `.await`.
+#[derive(Debug)]
+pub struct SessionHandle<S>(Arc<Mutex<S>>);
+
+impl<S> Clone for SessionHandle<S> {
+    fn clone(&self) -> Self {
+        SessionHandle(Arc::clone(&self.0))
+    }
+}
+
+impl<S: SessionData> SessionHandle<S> {
+    /// Wraps a session.
+    pub fn new(session: S) -> Self {
+        SessionHandle(Arc::new(Mutex::new(session)))
+    }
+
+    /// Locks the session. A panic in another holder does not make the
+    /// session unusable (the data stays as it was written).
+    pub fn lock(&self) -> MutexGuard<'_, S> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The handle the lifecycle put into `request`'s extensions.
+    pub fn from_request<B>(request: &Request<B>) -> Option<Self> {
+        request.extensions().get::<SessionHandle<S>>().cloned()
+    }
+
+    /// The handle in request parts' extensions.
+    pub fn from_parts(parts: &http::request::Parts) -> Option<Self> {
+        parts.extensions.get::<SessionHandle<S>>().cloned()
+    }
+}
+
+/// A before-request hook: may answer early instead of the handler.
+pub trait BeforeRequest<S>: Send + Sync + 'static {
+    /// Runs before the handler; `Some` answers the request.
+    fn before_request(
+        &self,
+        request: &http::request::Parts,
+        session: &SessionHandle<S>,
+    ) -> Option<EarlyResponse>;
+}
+
+impl<S, F> BeforeRequest<S> for F
+where
+    F: Fn(&http::request::Parts, &SessionHandle<S>) -> Option<EarlyResponse>
+        + Send
+        + Sync
+        + 'static,
+{
+    fn before_request(
+        &self,
+        request: &http::request::Parts,
+        session: &SessionHandle<S>,
+    ) -> Option<EarlyResponse> {
+        self(request, session)
+    }
+}
+
+/// An after-request hook: may change the response and the session before
+/// it is saved.
+pub trait AfterRequest<S>: Send + Sync + 'static {
+    /// Runs after the handler (or an early answer), before the save.
+    fn after_request(&self, response: &mut http::response::Parts, session: &SessionHandle<S>);
+}
+
+impl<S, F> AfterRequest<S> for F
+where
+    F: Fn(&mut http::response::Parts, &SessionHandle<S>) + Send + Sync + 'static,
+{
+    fn after_request(&self, response: &mut http::response::Parts, session: &SessionHandle<S>) {
+        self(response, session);
+    }
+}
+
+/// The lifecycle's two steps (Flask's names), for adapters.
+pub trait Lifecycle<S: SessionData>: Send + Sync {
+    /// Opens the session, stores its handle in the request's extensions and
+    /// runs the before-request hooks; returns the handle and an early answer
+    /// if a hook gave one.
+    fn preprocess_request(
+        &self,
+        request: &mut http::request::Parts,
+    ) -> (SessionHandle<S>, Option<EarlyResponse>);
+
+    /// Runs the after-request hooks (reverse order), then saves the session.
+    ///
+    /// # Errors
+    ///
+    /// [`SaveError`] from the interface, or for a write a null session refused.
+    fn process_response(
+        &self,
+        session: &SessionHandle<S>,
+        response: &mut http::response::Parts,
+    ) -> Result<(), SaveError>;
+}
+
+type SaveErrorHandler = Arc<dyn Fn(&SaveError) -> EarlyResponse + Send + Sync>;
+
+/// The lifecycle around a [`SessionInterface`], with hooks, and a runner for
+/// any handler over `http` types.
+pub struct SessionLifecycle<S, I = crate::SecureCookieSessionInterface> {
+    interface: Arc<I>,
+    before: Vec<Arc<dyn BeforeRequest<S>>>,
+    after: Vec<Arc<dyn AfterRequest<S>>>,
+    on_save_error: SaveErrorHandler,
+}
+
+impl<S, I> Clone for SessionLifecycle<S, I> {
+    fn clone(&self) -> Self {
+        SessionLifecycle {
+            interface: Arc::clone(&self.interface),
+            before: self.before.clone(),
+            after: self.after.clone(),
+            on_save_error: Arc::clone(&self.on_save_error),
+        }
+    }
+}
+
+impl<S, I: fmt::Debug> fmt::Debug for SessionLifecycle<S, I> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionLifecycle")
+            .field("interface", &self.interface)
+            .field("before_request_hooks", &self.before.len())
+            .field("after_request_hooks", &self.after.len())
+            .finish()
+    }
+}
+
+/// The default answer to a save error: 500 with the reason as text.
+pub fn default_save_error_response(e: &SaveError) -> EarlyResponse {
+    let mut r = Response::new(e.to_string().into_bytes());
+    *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
+    /// A lifecycle without hooks.
+    pub fn new(interface: I) -> Self {
+        SessionLifecycle {
+            interface: Arc::new(interface),
+            before: Vec::new(),
+            after: Vec::new(),
+            on_save_error: Arc::new(default_save_error_response),
+        }
+    }
+
+    /// The session interface.
+    pub fn interface(&self) -> &I {
+        &self.interface
+    }
+
+    /// Registers a before-request hook (they run in registration order).
+    #[must_use]
+    pub fn before_request(mut self, hook: impl BeforeRequest<S>) -> Self {
+        self.before.push(Arc::new(hook));
+        self
+    }
+
+    /// Registers an after-request hook (they run in reverse order).
+    #[must_use]
+    pub fn after_request(mut self, hook: impl AfterRequest<S>) -> Self {
+        self.after.push(Arc::new(hook));
+        self
+    }
+
+    /// Sets the response used when saving fails (default: 500 with the
+    /// reason).
+    #[must_use]
+    pub fn on_save_error(
+        mut self,
+        f: impl Fn(&SaveError) -> EarlyResponse + Send + Sync + 'static,
+    ) -> Self {
+        self.on_save_error = Arc::new(f);
+        self
+    }
+
+    /// Saves and turns a save error into the error response.
+    fn finish<R: From<Vec<u8>>>(
+        &self,
+        session: &SessionHandle<S>,
+        response: Response<R>,
+    ) -> Response<R> {
+        let (mut parts, body) = response.into_parts();
+        match self.process_response(session, &mut parts) {
+            Ok(()) => Response::from_parts(parts, body),
+            Err(e) => {
+                tracing::error!(error = %e, "the session could not be saved");
+                (self.on_save_error)(&e).map(R::from)
+            }
+        }
+    }
+
+    /// Runs `handler` inside the lifecycle. The handler finds the session
+    /// with [`SessionHandle::from_request`].
+    pub async fn run<B, R, F, Fut>(&self, request: Request<B>, handler: F) -> Response<R>
+    where
+        R: From<Vec<u8>>,
+        F: FnOnce(Request<B>) -> Fut,
+        Fut: Future<Output = Response<R>>,
+    {
+        let (mut parts, body) = request.into_parts();
+        let (session, early) = self.preprocess_request(&mut parts);
+        let response = match early {
+            Some(r) => r.map(R::from),
+            None => handler(Request::from_parts(parts, body)).await,
+        };
+        self.finish(&session, response)
+    }
+
+    /// [`SessionLifecycle::run`] for a synchronous handler.
+    pub fn run_sync<B, R, F>(&self, request: Request<B>, handler: F) -> Response<R>
+    where
+        R: From<Vec<u8>>,
+        F: FnOnce(Request<B>) -> Response<R>,
+    {
+        let (mut parts, body) = request.into_parts();
+        let (session, early) = self.preprocess_request(&mut parts);
+        let response = match early {
+            Some(r) => r.map(R::from),
+            None => handler(Request::from_parts(parts, body)),
+        };
+        self.finish(&session, response)
+    }
+}
+
+impl<S: SessionData, I: SessionInterface<S>> Lifecycle<S> for SessionLifecycle<S, I> {
+    fn preprocess_request(
+        &self,
+        request: &mut http::request::Parts,
+    ) -> (SessionHandle<S>, Option<EarlyResponse>) {
+        let session = self
+            .interface
+            .open_session(request)
+            .unwrap_or_else(|| self.interface.make_null_session());
+        let handle = SessionHandle::new(session);
+        request.extensions.insert(handle.clone());
+        let early = self
+            .before
+            .iter()
+            .find_map(|h| h.before_request(request, &handle));
+        (handle, early)
+    }
+
+    fn process_response(
+        &self,
+        session: &SessionHandle<S>,
+        response: &mut http::response::Parts,
+    ) -> Result<(), SaveError> {
+        for hook in self.after.iter().rev() {
+            hook.after_request(response, session);
+        }
+        let s = session.lock();
+        if self.interface.is_null_session(&s) {
+            return if s.state().refused_write() {
+                Err(SaveError::NullSessionWrite)
+            } else {
+                Ok(())
+            };
+        }
+        self.interface.save_session(&s, &mut response.headers)
+    }
+}

@@ -1,0 +1,510 @@
+//! [`SecureCookieSessionInterface`]: the whole session in a signed (or
+//! encrypted) cookie, saved by Flask's rules.
+//!
+//! Saving, exactly as Flask decides it:
+//!
+//! 1. accessed → `Vary: Cookie`;
+//! 2. empty session: modified → a deletion cookie (and `Vary: Cookie`);
+//!    untouched → nothing;
+//! 3. otherwise, unless modified or (permanent and refresh-each-request) →
+//!    nothing;
+//! 4. `Set-Cookie` with the session signed at the current time, `Expires` =
+//!    now + lifetime when permanent, and `Vary: Cookie`.
+//!
+//! `Set-Cookie` headers are rendered as Werkzeug renders them (attribute
+//! order `Domain`, `Expires`, `Max-Age`, `Secure`, `HttpOnly`, `Path`,
+//! `SameSite`, `Partitioned`), so responses match Flask's byte for byte.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use cookie::{Cookie, Expiration};
+use http::header::{COOKIE, HeaderMap, HeaderValue, SET_COOKIE, VARY};
+
+use crate::codec::{
+    DateTime, DecodeError, Dict, EncryptedCodec, SecretKeys, SessionCodec, Signed,
+    parse_session_json,
+};
+use crate::config::{OversizePolicy, Protection, SessionConfig};
+use crate::data::SessionData;
+use crate::error::{ConfigError, SaveError};
+use crate::interface::{SessionInterface, unix_secs};
+use crate::state::SessionState;
+
+/// A clock: the current time.
+pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
+
+#[derive(Clone, Debug)]
+enum Protector {
+    Signed(SessionCodec),
+    Encrypted(EncryptedCodec),
+}
+
+/// Flask's default session interface: the session lives in a cookie, signed
+/// like Flask's (default) or encrypted. See the module docs for the save
+/// rules.
+///
+/// Bad, expired or foreign cookies open as a fresh session with a
+/// `tracing` debug line; they never cause an error response.
+#[derive(Clone)]
+pub struct SecureCookieSessionInterface {
+    config: SessionConfig,
+    protector: Option<Protector>,
+    /// `Domain` as Werkzeug writes it.
+    domain: Option<String>,
+    /// `Path` as Werkzeug writes it.
+    path: String,
+    clock: Option<Clock>,
+}
+
+impl fmt::Debug for SecureCookieSessionInterface {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecureCookieSessionInterface")
+            .field("config", &self.config)
+            .field("protector", &self.protector)
+            .finish_non_exhaustive()
+    }
+}
+
+fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// Werkzeug's domain rule: drop from the first `:`, strip leading dots,
+/// IDNA-encode (ASCII labels keep their case).
+fn werkzeug_domain(domain: &str) -> Result<Option<String>, ConfigError> {
+    let host = domain
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches('.');
+    if host.is_empty() {
+        return Ok(None);
+    }
+    let labels = host
+        .split('.')
+        .map(|label| {
+            if label.is_ascii() {
+                Ok(label.to_owned())
+            } else {
+                idna::domain_to_ascii(label).map_err(|_| ConfigError::Domain(domain.to_owned()))
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(labels.join(".")))
+}
+
+/// Werkzeug's path quoting: `quote(path, safe="%!$&'()*+,/:=@")`.
+fn werkzeug_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for &b in path.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"_.-~%!$&'()*+,/:=@".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Werkzeug's cookie value unquoting: `"..."` with `\ooo` and `\x` escapes.
+fn unquote(value: &str) -> std::borrow::Cow<'_, str> {
+    let Some(inner) = value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .filter(|_| value.len() >= 2)
+    else {
+        return value.into();
+    };
+    let bytes = inner.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'\\' {
+            let octal = bytes
+                .get(i + 1..i + 4)
+                .filter(|d| matches!(d, [b'0'..=b'3', b'0'..=b'7', b'0'..=b'7']));
+            if let Some(d) = octal {
+                out.push(d.iter().fold(0u8, |acc, &c| (acc << 3) | (c - b'0')));
+                i += 4;
+                continue;
+            }
+            if let Some(&next) = bytes.get(i + 1) {
+                out.push(next);
+                i += 2;
+                continue;
+            }
+        }
+        out.push(b);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned().into()
+}
+
+/// The value of the first cookie named `name` in the request's `Cookie`
+/// headers (Werkzeug: the first one wins), unquoted.
+pub(crate) fn request_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    for header in headers.get_all(COOKIE) {
+        // Werkzeug reads header bytes as Latin-1.
+        let text: std::borrow::Cow<'_, str> = match header.to_str() {
+            Ok(s) => s.into(),
+            Err(_) => header
+                .as_bytes()
+                .iter()
+                .map(|&b| char::from(b))
+                .collect::<String>()
+                .into(),
+        };
+        for c in Cookie::split_parse(text.as_ref()).flatten() {
+            if c.name() == name {
+                return Some(unquote(c.value()).into_owned());
+            }
+        }
+    }
+    None
+}
+
+/// Adds `Cookie` to `Vary` (once, merged into an existing value).
+pub(crate) fn add_vary_cookie(headers: &mut HeaderMap) {
+    let mut existing: Vec<String> = Vec::new();
+    for v in headers.get_all(VARY) {
+        for item in String::from_utf8_lossy(v.as_bytes()).split(',') {
+            let item = item.trim();
+            if item == "*" || item.eq_ignore_ascii_case("cookie") {
+                return;
+            }
+            if !item.is_empty() {
+                existing.push(item.to_owned());
+            }
+        }
+    }
+    existing.push("Cookie".to_owned());
+    if let Ok(v) = HeaderValue::from_str(&existing.join(", ")) {
+        headers.insert(VARY, v);
+    }
+}
+
+/// Renders a cookie in Werkzeug's attribute order.
+pub fn format_set_cookie(c: &Cookie<'_>) -> String {
+    let mut s = format!("{}={}", c.name(), c.value());
+    if let Some(d) = c.domain() {
+        s.push_str("; Domain=");
+        s.push_str(d);
+    }
+    if let Some(t) = c.expires_datetime() {
+        let date = DateTime::from_unix(t.unix_timestamp()).and_then(|d| d.http_date());
+        if let Some(date) = date {
+            s.push_str("; Expires=");
+            s.push_str(&date);
+        }
+    }
+    if let Some(age) = c.max_age() {
+        s.push_str(&format!("; Max-Age={}", age.whole_seconds()));
+    }
+    let partitioned = c.partitioned() == Some(true);
+    if c.secure() == Some(true) || partitioned {
+        s.push_str("; Secure");
+    }
+    if c.http_only() == Some(true) {
+        s.push_str("; HttpOnly");
+    }
+    if let Some(p) = c.path() {
+        s.push_str("; Path=");
+        s.push_str(p);
+    }
+    if let Some(ss) = c.same_site() {
+        s.push_str(&format!("; SameSite={ss}"));
+    }
+    if partitioned {
+        s.push_str("; Partitioned");
+    }
+    s
+}
+
+impl SecureCookieSessionInterface {
+    /// Builds the interface: validates the configuration and derives the
+    /// keys once. Without a secret key every request gets a null session
+    /// (like Flask), and a warning is logged.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] for an invalid cookie name or domain.
+    pub fn new(config: SessionConfig) -> Result<Self, ConfigError> {
+        if !is_token(&config.cookie_name) {
+            return Err(ConfigError::CookieName(config.cookie_name.clone()));
+        }
+        let domain = match &config.cookie_domain {
+            Some(d) => werkzeug_domain(d)?,
+            None => None,
+        };
+        let path = werkzeug_path(if config.cookie_path.is_empty() {
+            "/"
+        } else {
+            &config.cookie_path
+        });
+        let protector = config.secret_key.as_ref().map(|key| {
+            let mut keys = SecretKeys::new(key.clone());
+            for f in &config.secret_key_fallbacks {
+                keys = keys.with_fallback(f.clone());
+            }
+            match config.protection {
+                Protection::Encrypted => Protector::Encrypted(
+                    EncryptedCodec::new(&keys, &config.salt).with_max_payload(config.max_payload),
+                ),
+                _ => Protector::Signed(
+                    SessionCodec::builder(keys)
+                        .salt(config.salt.as_bytes())
+                        .max_payload(config.max_payload)
+                        .max_depth(config.max_depth)
+                        .build(),
+                ),
+            }
+        });
+        match &config.secret_key {
+            None => {
+                tracing::warn!("no secret key configured: sessions are unavailable (null sessions)")
+            }
+            Some(k) if k.len() < 32 => {
+                tracing::warn!(
+                    bytes = k.len(),
+                    "the secret key is shorter than 32 bytes; use a long random key"
+                );
+            }
+            Some(_) => {}
+        }
+        Ok(SecureCookieSessionInterface {
+            config,
+            protector,
+            domain,
+            path,
+            clock: None,
+        })
+    }
+
+    /// Uses `clock` instead of the system time (for tests and replays).
+    #[must_use]
+    pub fn with_clock(mut self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// Opens a cookie value into a session dict (signature/decryption, age,
+    /// payload), with this interface's keys and lifetime.
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError`]; without a secret key, [`DecodeError::SignatureMismatch`].
+    pub fn decode_cookie(&self, value: &str) -> Result<Signed<Dict>, DecodeError> {
+        let now = unix_secs(self.current_time());
+        let max_age = Some(self.config.max_age_secs());
+        match &self.protector {
+            Some(Protector::Signed(codec)) => codec.loads_session(value, now, max_age),
+            Some(Protector::Encrypted(codec)) => {
+                let Signed {
+                    value: json,
+                    timestamp,
+                } = codec.open(value, now, max_age)?;
+                Ok(Signed {
+                    value: parse_session_json(&json, self.config.max_depth)?,
+                    timestamp,
+                })
+            }
+            None => Err(DecodeError::SignatureMismatch),
+        }
+    }
+
+    /// The cookie value for a session, signed (or encrypted) now.
+    ///
+    /// # Errors
+    ///
+    /// [`SaveError`] when the session cannot be written, or without a key
+    /// ([`SaveError::NullSessionWrite`]).
+    pub fn encode_session<S: SessionData>(&self, session: &S) -> Result<String, SaveError> {
+        let mut json = Vec::with_capacity(128);
+        session.write_json(&mut json, self.config.max_depth)?;
+        let now = unix_secs(self.current_time());
+        match &self.protector {
+            Some(Protector::Signed(codec)) => Ok(codec.sign_json(&json, now)),
+            Some(Protector::Encrypted(codec)) => Ok(codec.seal(&json, now)?),
+            None => Err(SaveError::NullSessionWrite),
+        }
+    }
+
+    fn current_time(&self) -> SystemTime {
+        self.clock.as_ref().map_or_else(SystemTime::now, |c| c())
+    }
+
+    /// The session cookie with this interface's attributes.
+    fn cookie<S: SessionData>(
+        &self,
+        value: String,
+        expires: Option<SystemTime>,
+    ) -> Cookie<'static> {
+        let mut c = Cookie::build((SessionInterface::<S>::cookie_name(self).to_owned(), value))
+            .path(self.path.clone())
+            .http_only(SessionInterface::<S>::cookie_http_only(self))
+            .secure(SessionInterface::<S>::cookie_secure(self))
+            .partitioned(SessionInterface::<S>::cookie_partitioned(self));
+        if let Some(d) = &self.domain {
+            c = c.domain(d.clone());
+        }
+        if let Some(ss) = SessionInterface::<S>::cookie_same_site(self) {
+            c = c.same_site(ss);
+        }
+        if let Some(t) = expires {
+            let secs = i64::try_from(unix_secs(t)).unwrap_or(i64::MAX);
+            if let Ok(dt) = time::OffsetDateTime::from_unix_timestamp(secs) {
+                c = c.expires(Expiration::DateTime(dt));
+            }
+        }
+        c.build()
+    }
+
+    fn emit(&self, headers: &mut HeaderMap, cookie: &Cookie<'_>) -> Result<(), SaveError> {
+        let line = format_set_cookie(cookie);
+        let limit = self.config.max_cookie_size;
+        if limit > 0 && line.len() > limit {
+            match self.config.oversize {
+                OversizePolicy::WarnAndSend => tracing::warn!(
+                    size = line.len(),
+                    limit,
+                    "the session cookie is too large; browsers may silently ignore it"
+                ),
+                _ => {
+                    return Err(SaveError::CookieTooLarge {
+                        name: cookie.name().to_owned(),
+                        size: line.len(),
+                        limit,
+                    });
+                }
+            }
+        }
+        // Our values are base64url and dots, names are tokens: always valid.
+        if let Ok(v) = HeaderValue::from_str(&line) {
+            headers.append(SET_COOKIE, v);
+        }
+        Ok(())
+    }
+}
+
+impl<S: SessionData> SessionInterface<S> for SecureCookieSessionInterface {
+    fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    fn now(&self) -> SystemTime {
+        self.current_time()
+    }
+
+    fn open_session(&self, request: &http::request::Parts) -> Option<S> {
+        self.protector.as_ref()?;
+        let name = SessionInterface::<S>::cookie_name(self);
+        let value = match request_cookie(&request.headers, name) {
+            Some(v) if !v.is_empty() => v,
+            _ => return Some(S::default()),
+        };
+        let dict = match self.decode_cookie(&value) {
+            Ok(signed) => signed.value,
+            Err(e) => {
+                tracing::debug!(cookie = name, error = %e, "bad session cookie: starting a new session");
+                return Some(S::default());
+            }
+        };
+        match S::from_dict(dict) {
+            Ok(mut s) => {
+                *s.state_mut() = SessionState::loaded();
+                Some(s)
+            }
+            Err(e) => {
+                tracing::debug!(cookie = name, error = %e, "session cookie does not fit the session type: starting a new session");
+                Some(S::default())
+            }
+        }
+    }
+
+    fn save_session(&self, session: &S, headers: &mut HeaderMap) -> Result<(), SaveError> {
+        let state = session.state();
+        if state.is_accessed() {
+            add_vary_cookie(headers);
+        }
+        if session.is_empty_session() {
+            if state.is_modified() {
+                let mut c = self.cookie::<S>(String::new(), None);
+                c.set_expires(Expiration::DateTime(time::OffsetDateTime::UNIX_EPOCH));
+                c.set_max_age(time::Duration::ZERO);
+                self.emit(headers, &c)?;
+                add_vary_cookie(headers);
+            }
+            return Ok(());
+        }
+        if !self.should_set_cookie(session) {
+            return Ok(());
+        }
+        let expires = self.expiration_time(session);
+        let value = self.encode_session(session)?;
+        self.emit(headers, &self.cookie::<S>(value, expires))?;
+        add_vary_cookie(headers);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cookie::SameSite;
+
+    #[test]
+    fn werkzeug_attribute_rendering() {
+        assert_eq!(
+            werkzeug_domain(".Example.COM:8443").unwrap().as_deref(),
+            Some("Example.COM")
+        );
+        assert_eq!(
+            werkzeug_domain("bücher.example").unwrap().as_deref(),
+            Some("xn--bcher-kva.example")
+        );
+        assert_eq!(werkzeug_path("/my app"), "/my%20app");
+        assert_eq!(werkzeug_path("/a;b/ü"), "/a%3Bb/%C3%BC");
+        let c = Cookie::build(("s", "v"))
+            .domain("Example.COM")
+            .path("/app")
+            .secure(false)
+            .http_only(false)
+            .same_site(SameSite::Lax)
+            .partitioned(true)
+            .build();
+        assert_eq!(
+            format_set_cookie(&c),
+            "s=v; Domain=Example.COM; Secure; Path=/app; SameSite=Lax; Partitioned"
+        );
+    }
+
+    #[test]
+    fn request_cookie_first_wins_and_unquotes() {
+        let mut h = HeaderMap::new();
+        h.append(
+            COOKIE,
+            HeaderValue::from_static("a=1; session=\"x\\073y\\\"\"; session=second"),
+        );
+        h.append(COOKIE, HeaderValue::from_static("session=third"));
+        assert_eq!(request_cookie(&h, "session").as_deref(), Some("x;y\""));
+        assert_eq!(request_cookie(&h, "a").as_deref(), Some("1"));
+        assert_eq!(request_cookie(&h, "zz"), None);
+    }
+
+    #[test]
+    fn vary_is_a_set() {
+        let mut h = HeaderMap::new();
+        add_vary_cookie(&mut h);
+        add_vary_cookie(&mut h);
+        assert_eq!(h.get_all(VARY).iter().count(), 1);
+        assert_eq!(h[VARY], "Cookie");
+        let mut h = HeaderMap::new();
+        h.insert(VARY, HeaderValue::from_static("Accept-Encoding"));
+        add_vary_cookie(&mut h);
+        assert_eq!(h[VARY], "Accept-Encoding, Cookie");
+    }
+}
