@@ -1,8 +1,10 @@
 //! **sessionkit**: typed, declarative web sessions for Rust, byte-compatible
 //! with Flask's session cookies.
 //!
-//! This crate only re-exports; see [`codec`] for the Flask-compatible cookie
-//! codec.
+//! This crate only re-exports: [`codec`] is the Flask-compatible cookie
+//! codec; [`SessionInterface`], [`SecureCookieSessionInterface`],
+//! [`DynamicSession`] and [`SessionLifecycle`] open and save sessions by
+//! Flask's rules over plain `http` types.
 //!
 //! ```
 //! use sessionkit::codec::{Dict, SecretKey, SessionCodec};

@@ -337,21 +337,36 @@ impl SecureCookieSessionInterface {
         self.clock.as_ref().map_or_else(SystemTime::now, |c| c())
     }
 
-    /// The session cookie with this interface's attributes.
-    fn cookie<S: SessionData>(
+    /// The session cookie with the attributes `hooks` give (Werkzeug's
+    /// rendering of the domain and path; cached for the configured values).
+    fn cookie<S: SessionData, H: SessionInterface<S> + ?Sized>(
         &self,
+        hooks: &H,
         value: String,
         expires: Option<SystemTime>,
     ) -> Cookie<'static> {
-        let mut c = Cookie::build((SessionInterface::<S>::cookie_name(self).to_owned(), value))
-            .path(self.path.clone())
-            .http_only(SessionInterface::<S>::cookie_http_only(self))
-            .secure(SessionInterface::<S>::cookie_secure(self))
-            .partitioned(SessionInterface::<S>::cookie_partitioned(self));
-        if let Some(d) = &self.domain {
-            c = c.domain(d.clone());
+        let path = if hooks.cookie_path() == self.config.cookie_path {
+            self.path.clone()
+        } else {
+            werkzeug_path(hooks.cookie_path())
+        };
+        let domain = match hooks.cookie_domain() {
+            d if d == self.config.cookie_domain.as_deref() => self.domain.clone(),
+            Some(d) => werkzeug_domain(d).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "ignoring an invalid cookie domain");
+                None
+            }),
+            None => None,
+        };
+        let mut c = Cookie::build((hooks.cookie_name().to_owned(), value))
+            .path(path)
+            .http_only(hooks.cookie_http_only())
+            .secure(hooks.cookie_secure())
+            .partitioned(hooks.cookie_partitioned());
+        if let Some(d) = domain {
+            c = c.domain(d);
         }
-        if let Some(ss) = SessionInterface::<S>::cookie_same_site(self) {
+        if let Some(ss) = hooks.cookie_same_site() {
             c = c.same_site(ss);
         }
         if let Some(t) = expires {
@@ -390,18 +405,16 @@ impl SecureCookieSessionInterface {
     }
 }
 
-impl<S: SessionData> SessionInterface<S> for SecureCookieSessionInterface {
-    fn config(&self) -> &SessionConfig {
-        &self.config
-    }
-
-    fn now(&self) -> SystemTime {
-        self.current_time()
-    }
-
-    fn open_session(&self, request: &http::request::Parts) -> Option<S> {
+impl SecureCookieSessionInterface {
+    /// [`SessionInterface::open_session`] reading the cookie name from
+    /// `hooks`: for an interface that wraps this one and overrides hooks.
+    pub fn open_session_with<S: SessionData, H: SessionInterface<S> + ?Sized>(
+        &self,
+        hooks: &H,
+        request: &http::request::Parts,
+    ) -> Option<S> {
         self.protector.as_ref()?;
-        let name = SessionInterface::<S>::cookie_name(self);
+        let name = hooks.cookie_name();
         let value = match request_cookie(&request.headers, name) {
             Some(v) if !v.is_empty() => v,
             _ => return Some(S::default()),
@@ -425,14 +438,26 @@ impl<S: SessionData> SessionInterface<S> for SecureCookieSessionInterface {
         }
     }
 
-    fn save_session(&self, session: &S, headers: &mut HeaderMap) -> Result<(), SaveError> {
+    /// [`SessionInterface::save_session`] with every cookie attribute and
+    /// policy decision taken from `hooks` (Flask's subclass-and-override,
+    /// for an interface that wraps this one).
+    ///
+    /// # Errors
+    ///
+    /// See [`SessionInterface::save_session`].
+    pub fn save_session_with<S: SessionData, H: SessionInterface<S> + ?Sized>(
+        &self,
+        hooks: &H,
+        session: &S,
+        headers: &mut HeaderMap,
+    ) -> Result<(), SaveError> {
         let state = session.state();
         if state.is_accessed() {
             add_vary_cookie(headers);
         }
         if session.is_empty_session() {
             if state.is_modified() {
-                let mut c = self.cookie::<S>(String::new(), None);
+                let mut c = self.cookie::<S, H>(hooks, String::new(), None);
                 c.set_expires(Expiration::DateTime(time::OffsetDateTime::UNIX_EPOCH));
                 c.set_max_age(time::Duration::ZERO);
                 self.emit(headers, &c)?;
@@ -440,14 +465,32 @@ impl<S: SessionData> SessionInterface<S> for SecureCookieSessionInterface {
             }
             return Ok(());
         }
-        if !self.should_set_cookie(session) {
+        if !hooks.should_set_cookie(session) {
             return Ok(());
         }
-        let expires = self.expiration_time(session);
+        let expires = hooks.expiration_time(session);
         let value = self.encode_session(session)?;
-        self.emit(headers, &self.cookie::<S>(value, expires))?;
+        self.emit(headers, &self.cookie::<S, H>(hooks, value, expires))?;
         add_vary_cookie(headers);
         Ok(())
+    }
+}
+
+impl<S: SessionData> SessionInterface<S> for SecureCookieSessionInterface {
+    fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    fn now(&self) -> SystemTime {
+        self.current_time()
+    }
+
+    fn open_session(&self, request: &http::request::Parts) -> Option<S> {
+        self.open_session_with(self, request)
+    }
+
+    fn save_session(&self, session: &S, headers: &mut HeaderMap) -> Result<(), SaveError> {
+        self.save_session_with(self, session, headers)
     }
 }
 

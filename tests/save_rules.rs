@@ -1,0 +1,540 @@
+//! Flask's save decision, row by row, with exact `Set-Cookie` and `Vary`;
+//! expiry, key rotation, size limits, null sessions and hook order.
+
+use std::time::{Duration, SystemTime};
+
+use sessionkit::codec::{Dict, SecretKey, SessionCodec};
+use sessionkit::{
+    DynamicSession, OversizePolicy, Protection, SaveError, SecureCookieSessionInterface,
+    SessionConfig, SessionData, SessionHandle, SessionInterface, SessionLifecycle,
+};
+
+const NOW: u64 = 1_700_000_000;
+const KEY: &str = "a-test-key-that-is-long-enough-32b";
+
+fn key() -> SecretKey {
+    SecretKey::from_text(KEY).unwrap()
+}
+
+fn interface(config: SessionConfig) -> SecureCookieSessionInterface {
+    SecureCookieSessionInterface::new(config.with_secret_key(key()))
+        .unwrap()
+        .with_clock(|| SystemTime::UNIX_EPOCH + Duration::from_secs(NOW))
+}
+
+fn request(cookie: Option<&str>) -> http::request::Parts {
+    let mut b = http::Request::builder();
+    if let Some(c) = cookie {
+        b = b.header("cookie", format!("session={c}"));
+    }
+    b.body(()).unwrap().into_parts().0
+}
+
+fn sign(pairs: &[(&str, sessionkit::codec::Value)], at: u64) -> String {
+    let d: Dict = pairs.iter().cloned().collect();
+    SessionCodec::flask(key()).dumps_session(&d, at).unwrap()
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Origin {
+    New,
+    Loaded,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Contents {
+    Empty,
+    Data,
+    Permanent,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Outcome {
+    Nothing,
+    Set,
+    SetWithExpires,
+    Delete,
+}
+
+/// Every row of the decision: (origin, final contents, modified, accessed,
+/// refresh_each_request) -> (Set-Cookie, Vary). The "new, non-empty,
+/// unmodified" rows cannot happen (data only gets into a new session by a
+/// write) and are left out.
+#[rustfmt::skip]
+const TABLE: &[(Origin, Contents, bool, bool, bool, Outcome, bool)] = {
+    use Contents::*;
+    use Origin::*;
+    use Outcome::*;
+    &[
+        // origin  contents   modified accessed refresh  -> outcome        vary
+        (New,    Empty,     false,   false,   true,      Nothing,        false),
+        (New,    Empty,     false,   true,    true,      Nothing,        true),
+        (New,    Empty,     false,   false,   false,     Nothing,        false),
+        (New,    Empty,     true,    true,    true,      Delete,         true),
+        (New,    Empty,     true,    true,    false,     Delete,         true),
+        (New,    Data,      true,    true,    true,      Set,            true),
+        (New,    Data,      true,    true,    false,     Set,            true),
+        (New,    Permanent, true,    true,    true,      SetWithExpires, true),
+        (New,    Permanent, true,    true,    false,     SetWithExpires, true),
+        (Loaded, Empty,     true,    true,    true,      Delete,         true),
+        (Loaded, Empty,     true,    true,    false,     Delete,         true),
+        (Loaded, Data,      false,   false,   true,      Nothing,        false),
+        (Loaded, Data,      false,   true,    true,      Nothing,        true),
+        (Loaded, Data,      false,   false,   false,     Nothing,        false),
+        (Loaded, Data,      true,    true,    true,      Set,            true),
+        (Loaded, Data,      true,    true,    false,     Set,            true),
+        (Loaded, Permanent, false,   false,   true,      SetWithExpires, true),
+        (Loaded, Permanent, false,   true,    true,      SetWithExpires, true),
+        (Loaded, Permanent, false,   false,   false,     Nothing,        false),
+        (Loaded, Permanent, false,   true,    false,     Nothing,        true),
+        (Loaded, Permanent, true,    true,    true,      SetWithExpires, true),
+        (Loaded, Permanent, true,    true,    false,     SetWithExpires, true),
+    ]
+};
+
+#[test]
+fn save_decision_table() {
+    let lifetime = 3600;
+    for &(origin, contents, modified, accessed, refresh, outcome, vary) in TABLE {
+        let row = format!(
+            "{origin:?} {contents:?} modified={modified} accessed={accessed} refresh={refresh}"
+        );
+        let i = interface(
+            SessionConfig::default()
+                .with_refresh_each_request(refresh)
+                .with_lifetime(Duration::from_secs(lifetime)),
+        );
+        // The cookie the request carries, signed a minute ago.
+        let loaded: Vec<(&str, sessionkit::codec::Value)> = match contents {
+            Contents::Permanent => vec![("_permanent", true.into()), ("a", 1.into())],
+            _ => vec![("a", 1.into())],
+        };
+        let cookie = sign(&loaded, NOW - 60);
+        let mut s: DynamicSession = match origin {
+            Origin::New => i.open_session(&request(None)).unwrap(),
+            Origin::Loaded => i.open_session(&request(Some(&cookie))).unwrap(),
+        };
+        assert_eq!(s.state().is_new(), matches!(origin, Origin::New), "{row}");
+        // Bring the session to the row's state.
+        match (origin, contents, modified) {
+            (Origin::New, Contents::Empty, true) | (Origin::Loaded, Contents::Empty, true) => {
+                s.clear()
+            }
+            (Origin::New, Contents::Data, true) => {
+                s.insert("a", 1);
+            }
+            (Origin::New, Contents::Permanent, true) => {
+                s.insert("a", 1);
+                s.set_permanent(true);
+            }
+            (Origin::Loaded, _, true) => {
+                s.insert("a", 1);
+            }
+            _ => {}
+        }
+        if accessed {
+            let _ = s.get("a");
+        }
+        assert_eq!(s.state().is_modified(), modified, "{row}");
+        assert_eq!(s.state().is_accessed(), accessed, "{row}");
+
+        let mut headers = http::HeaderMap::new();
+        i.save_session(&s, &mut headers).unwrap();
+        let set: Vec<&str> = headers
+            .get_all("set-cookie")
+            .iter()
+            .map(|h| h.to_str().unwrap())
+            .collect();
+        let fresh = sign(&loaded, NOW);
+        let expected: Vec<String> = match outcome {
+            Outcome::Nothing => vec![],
+            Outcome::Delete => vec!["session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; HttpOnly; Path=/; SameSite=Lax".into()],
+            Outcome::Set => vec![format!("session={fresh}; HttpOnly; Path=/; SameSite=Lax")],
+            // NOW + 3600 = Tue, 14 Nov 2023 23:13:20 GMT
+            Outcome::SetWithExpires => vec![format!("session={fresh}; Expires=Tue, 14 Nov 2023 23:13:20 GMT; HttpOnly; Path=/; SameSite=Lax")],
+        };
+        assert_eq!(set, expected, "{row}");
+        assert_eq!(
+            headers.get("vary").map(|v| v.to_str().unwrap()),
+            vary.then_some("Cookie"),
+            "{row}"
+        );
+    }
+}
+
+#[test]
+fn bad_and_expired_cookies_open_fresh_sessions() {
+    let i = interface(SessionConfig::default().with_lifetime(Duration::from_secs(100)));
+    for cookie in [
+        sign(&[("a", 1.into())], NOW - 101), // expired
+        sign(&[("a", 1.into())], NOW + 5),   // future
+        "garbage".to_owned(),                // malformed
+        SessionCodec::flask(SecretKey::from_text("other").unwrap())
+            .dumps_session(&Dict::new(), NOW)
+            .unwrap(),
+        SessionCodec::flask(key()).sign_json(b"[1,2]", NOW), // validly signed, not a dict
+        SessionCodec::flask(key()).sign_json(b"{\"a\":", NOW), // validly signed garbage
+    ] {
+        let s: DynamicSession = i.open_session(&request(Some(&cookie))).unwrap();
+        assert!(s.state().is_new(), "{cookie}");
+        assert!(s.dict_untracked().is_empty(), "{cookie}");
+    }
+    let ok: DynamicSession = i
+        .open_session(&request(Some(&sign(&[("a", 1.into())], NOW - 100))))
+        .unwrap();
+    assert!(!ok.state().is_new(), "age == lifetime is still valid");
+}
+
+#[test]
+fn fallback_key_cookie_opens_and_is_resigned_with_the_current_key() {
+    let old = SecretKey::from_text("the-old-key").unwrap();
+    let i = interface(SessionConfig::default().with_fallback_key(old.clone()));
+    let by_old = SessionCodec::flask(old.clone())
+        .dumps_session(&[("_permanent", true)].into_iter().collect(), NOW - 10)
+        .unwrap();
+    let s: DynamicSession = i.open_session(&request(Some(&by_old))).unwrap();
+    assert!(!s.state().is_new() && s.is_permanent_session());
+    let mut headers = http::HeaderMap::new();
+    i.save_session(&s, &mut headers).unwrap();
+    let set = headers["set-cookie"].to_str().unwrap();
+    let value = set
+        .trim_start_matches("session=")
+        .split(';')
+        .next()
+        .unwrap();
+    assert!(
+        SessionCodec::flask(key())
+            .loads_session(value, NOW, None)
+            .is_ok(),
+        "re-signed with the current key"
+    );
+    assert!(
+        SessionCodec::flask(old)
+            .loads_session(value, NOW, None)
+            .is_err()
+    );
+}
+
+#[test]
+fn oversized_cookie_is_an_error_or_a_warning_never_silent() {
+    let big = "x".repeat(5000);
+    // Incompressible text (xorshift64).
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    let random_ish: String = (0..5000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            char::from(b'a' + u8::try_from(x % 26).unwrap())
+        })
+        .collect();
+    for (policy, ok) in [
+        (OversizePolicy::Error, false),
+        (OversizePolicy::WarnAndSend, true),
+    ] {
+        let i = interface(SessionConfig::default().with_oversize(policy));
+        let mut s = DynamicSession::default();
+        s.insert("big", big.clone());
+        let mut headers = http::HeaderMap::new();
+        assert!(
+            i.save_session(&s, &mut headers).is_ok(),
+            "compresses well: fits"
+        );
+        s.insert("big", random_ish.clone());
+        let mut headers = http::HeaderMap::new();
+        let result = i.save_session(&s, &mut headers);
+        assert_eq!(result.is_ok(), ok, "{policy:?}: {result:?}");
+        if let Err(SaveError::CookieTooLarge { size, limit, .. }) = result {
+            assert!(size > limit && limit == 4093);
+            assert!(headers.get("set-cookie").is_none());
+        } else {
+            assert!(headers["set-cookie"].len() > 4093);
+        }
+    }
+    // The limit counts the whole header value: a header exactly at the limit
+    // is sent, one byte over is refused.
+    let mut s = DynamicSession::default();
+    s.insert("k", random_ish.clone());
+    let mut h = http::HeaderMap::new();
+    interface(SessionConfig::default().with_max_cookie_size(0))
+        .save_session(&s, &mut h)
+        .unwrap();
+    let len = h["set-cookie"].len();
+    assert!(len > 4093, "0 disables the check");
+    let at_limit = interface(SessionConfig::default().with_max_cookie_size(len));
+    assert!(
+        at_limit
+            .save_session(&s, &mut http::HeaderMap::new())
+            .is_ok()
+    );
+    let below = interface(SessionConfig::default().with_max_cookie_size(len - 1));
+    assert_eq!(
+        below.save_session(&s, &mut http::HeaderMap::new()),
+        Err(SaveError::CookieTooLarge {
+            name: "session".into(),
+            size: len,
+            limit: len - 1
+        })
+    );
+}
+
+#[test]
+fn null_session_reads_empty_refuses_writes_and_fails_loudly() {
+    let i = SecureCookieSessionInterface::new(SessionConfig::default()).unwrap();
+    let app = SessionLifecycle::<DynamicSession>::new(i);
+    let cookie = sign(&[("a", 1.into())], NOW);
+    let read = app.run_sync(
+        http::Request::builder()
+            .header("cookie", format!("session={cookie}"))
+            .body(())
+            .unwrap(),
+        |req| {
+            let h = SessionHandle::<DynamicSession>::from_request(&req).unwrap();
+            let s = h.lock();
+            assert!(s.state().is_null());
+            assert_eq!(s.get("a"), None, "a null session reads as empty");
+            http::Response::new(Vec::from("ok"))
+        },
+    );
+    assert_eq!(read.status(), 200);
+    assert!(read.headers().get("set-cookie").is_none() && read.headers().get("vary").is_none());
+    let write = app.run_sync(http::Request::new(()), |req| {
+        SessionHandle::<DynamicSession>::from_request(&req)
+            .unwrap()
+            .lock()
+            .insert("x", 1);
+        http::Response::new(Vec::from("ok"))
+    });
+    assert_eq!(write.status(), 500);
+    let body = String::from_utf8(write.body().clone()).unwrap();
+    assert!(
+        body.contains("no secret key was set") && body.contains("secret_key"),
+        "{body}"
+    );
+}
+
+#[test]
+fn hooks_run_in_flask_order_and_early_answers_are_saved() {
+    use std::sync::{Arc, Mutex};
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let l = |name: &'static str| {
+        let log = Arc::clone(&log);
+        move || log.lock().unwrap().push(name)
+    };
+    let (b1, b2, a1, a2) = (l("before1"), l("before2"), l("after1"), l("after2"));
+    let app = SessionLifecycle::<DynamicSession>::new(interface(SessionConfig::default()))
+        .before_request(
+            move |_: &http::request::Parts, _: &SessionHandle<DynamicSession>| {
+                b1();
+                None
+            },
+        )
+        .before_request(
+            move |req: &http::request::Parts, s: &SessionHandle<DynamicSession>| {
+                b2();
+                (req.uri.path() == "/blocked").then(|| {
+                    s.lock().insert("blocked", true);
+                    let mut r = http::Response::new(Vec::from("no"));
+                    *r.status_mut() = http::StatusCode::FORBIDDEN;
+                    r
+                })
+            },
+        )
+        .after_request(
+            move |_: &mut http::response::Parts, s: &SessionHandle<DynamicSession>| {
+                a1();
+                s.lock().insert("after1", true);
+            },
+        )
+        .after_request(
+            move |resp: &mut http::response::Parts, _: &SessionHandle<DynamicSession>| {
+                a2();
+                resp.headers
+                    .insert("x-after", http::HeaderValue::from_static("2"));
+            },
+        );
+
+    let r = app.run_sync(
+        http::Request::builder().uri("/ok").body(()).unwrap(),
+        |_req| {
+            log.lock().unwrap().push("handler");
+            http::Response::new(Vec::from("ok"))
+        },
+    );
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["before1", "before2", "handler", "after2", "after1"]
+    );
+    let set = r.headers()["set-cookie"].to_str().unwrap();
+    let value = set
+        .trim_start_matches("session=")
+        .split(';')
+        .next()
+        .unwrap();
+    let saved = SessionCodec::flask(key())
+        .loads_session(value, NOW, None)
+        .unwrap()
+        .value;
+    assert_eq!(
+        saved.get("after1"),
+        Some(&true.into()),
+        "after-request changes are saved"
+    );
+
+    log.lock().unwrap().clear();
+    let r = app.run_sync(
+        http::Request::builder().uri("/blocked").body(()).unwrap(),
+        |_req| -> http::Response<Vec<u8>> { panic!("the handler must not run") },
+    );
+    assert_eq!(r.status(), 403);
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["before1", "before2", "after2", "after1"]
+    );
+    assert_eq!(r.headers()["x-after"], "2");
+    let value = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("session=")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let saved = SessionCodec::flask(key())
+        .loads_session(value, NOW, None)
+        .unwrap()
+        .value;
+    assert_eq!(saved.get("blocked"), Some(&true.into()));
+}
+
+#[test]
+fn encrypted_sessions_round_trip_through_the_lifecycle() {
+    let i = interface(SessionConfig::default().with_protection(Protection::Encrypted));
+    let app = SessionLifecycle::<DynamicSession>::new(i.clone());
+    let r = app.run_sync(http::Request::new(()), |req| {
+        SessionHandle::<DynamicSession>::from_request(&req)
+            .unwrap()
+            .lock()
+            .insert("secret", "launch-codes-1234");
+        http::Response::new(Vec::new())
+    });
+    let set = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let value = set
+        .trim_start_matches("session=")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(
+        value.starts_with("v1.") && !set.contains("launch-codes"),
+        "{set}"
+    );
+    assert!(
+        SessionCodec::decode_unverified(&value).is_err(),
+        "not readable as a signed cookie"
+    );
+    let r = app.run_sync(
+        http::Request::builder()
+            .header("cookie", format!("session={value}"))
+            .body(())
+            .unwrap(),
+        |req| {
+            let h = SessionHandle::<DynamicSession>::from_request(&req).unwrap();
+            let s = h.lock();
+            assert_eq!(
+                s.get_as::<String>("secret").unwrap().unwrap(),
+                "launch-codes-1234"
+            );
+            http::Response::new(Vec::new())
+        },
+    );
+    assert!(r.headers().get("set-cookie").is_none());
+    // A signed-mode interface with the same key does not accept it, and vice versa.
+    let signed: DynamicSession = interface(SessionConfig::default())
+        .open_session(&request(Some(&value)))
+        .unwrap();
+    assert!(signed.state().is_new());
+    let flask_cookie = sign(&[("a", 1.into())], NOW);
+    let enc: DynamicSession = i.open_session(&request(Some(&flask_cookie))).unwrap();
+    assert!(enc.state().is_new());
+}
+
+#[test]
+fn async_runner_behaves_like_the_sync_one() {
+    let app = SessionLifecycle::<DynamicSession>::new(interface(SessionConfig::default()));
+    let fut = app.run(http::Request::new(()), |req| async move {
+        SessionHandle::<DynamicSession>::from_request(&req)
+            .unwrap()
+            .lock()
+            .insert("a", 1);
+        http::Response::new(Vec::new())
+    });
+    let mut fut = std::pin::pin!(fut);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let std::task::Poll::Ready(r) = fut.as_mut().poll(&mut cx) else {
+        panic!("a handler without awaits completes at once")
+    };
+    let expected = format!(
+        "session={}; HttpOnly; Path=/; SameSite=Lax",
+        sign(&[("a", 1.into())], NOW)
+    );
+    assert_eq!(r.headers()["set-cookie"], expected.as_str());
+    assert_eq!(r.headers()["vary"], "Cookie");
+}
+
+/// Flask's "subclass and override a hook", in Rust: wrap the interface,
+/// override hooks, delegate open/save with `*_with(self, ...)`.
+struct AlwaysRefresh(SecureCookieSessionInterface);
+
+impl SessionInterface<DynamicSession> for AlwaysRefresh {
+    fn config(&self) -> &SessionConfig {
+        SessionInterface::<DynamicSession>::config(&self.0)
+    }
+    fn cookie_name(&self) -> &str {
+        "sid"
+    }
+    fn cookie_secure(&self) -> bool {
+        true
+    }
+    fn now(&self) -> SystemTime {
+        SessionInterface::<DynamicSession>::now(&self.0)
+    }
+    fn should_set_cookie(&self, _session: &DynamicSession) -> bool {
+        true
+    }
+    fn open_session(&self, request: &http::request::Parts) -> Option<DynamicSession> {
+        self.0.open_session_with(self, request)
+    }
+    fn save_session(
+        &self,
+        session: &DynamicSession,
+        headers: &mut http::HeaderMap,
+    ) -> Result<(), SaveError> {
+        self.0.save_session_with(self, session, headers)
+    }
+}
+
+#[test]
+fn overridden_hooks_drive_open_and_save() {
+    let i = AlwaysRefresh(interface(SessionConfig::default()));
+    let cookie = sign(&[("a", 1.into())], NOW - 5);
+    let req = http::Request::builder()
+        .header("cookie", format!("session=ignored; sid={cookie}"))
+        .body(())
+        .unwrap()
+        .into_parts()
+        .0;
+    let s = i.open_session(&req).unwrap();
+    assert!(!s.state().is_new(), "opened from the `sid` cookie");
+    let mut headers = http::HeaderMap::new();
+    i.save_session(&s, &mut headers).unwrap();
+    let expected = format!(
+        "sid={}; Secure; HttpOnly; Path=/; SameSite=Lax",
+        sign(&[("a", 1.into())], NOW)
+    );
+    assert_eq!(
+        headers["set-cookie"],
+        expected.as_str(),
+        "untouched, yet saved: should_set_cookie overridden"
+    );
+}
