@@ -242,6 +242,40 @@ mod tests {
     }
 
     #[test]
+    fn every_bit_flip_of_the_sealed_bytes_is_rejected() {
+        let c = EncryptedCodec::new(&keys("k"), "cookie-session");
+        let cookie = c.seal(br#"{"user":"ada"}"#, 5).unwrap();
+        let raw = URL_SAFE_NO_PAD.decode(&cookie[PREFIX.len()..]).unwrap();
+        for i in 0..raw.len() {
+            for bit in 0..8 {
+                let mut m = raw.clone();
+                m[i] ^= 1 << bit;
+                let forged = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(&m));
+                assert_eq!(
+                    c.open(&forged, 5, None),
+                    Err(DecodeError::DecryptionFailed),
+                    "byte {i} bit {bit}"
+                );
+            }
+        }
+        // Truncation and extension too.
+        for cut in 1..raw.len() {
+            let forged = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(&raw[..cut]));
+            assert!(c.open(&forged, 5, None).is_err(), "cut at {cut}");
+        }
+        let mut longer = raw.clone();
+        longer.push(0);
+        assert!(
+            c.open(
+                format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(&longer)),
+                5,
+                None
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
     fn rotation_and_separation() {
         let old = EncryptedCodec::new(&keys("old"), "cookie-session");
         let rotated = EncryptedCodec::new(
