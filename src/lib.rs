@@ -19,6 +19,117 @@
 //! ```
 
 pub use session_runtime::codec;
+
+#[doc(hidden)]
+pub use session_runtime::__private;
+
+/// Declares a typed session: a struct whose fields are the session's keys.
+///
+/// ```
+/// use sessionkit::session;
+///
+/// #[session(cookie = "session", lifetime = "31d", same_site = "lax", secure)]
+/// pub struct UserSession {
+///     /// Who is logged in (Flask-Login's key).
+///     #[session(rename = "_user_id")]
+///     user: Option<String>,
+///     #[session(default = 1)]
+///     theme_version: u32,
+///     cart: Vec<(u64, u32)>,
+/// }
+///
+/// let mut s = UserSession::default();          // a new, empty session
+/// assert_eq!(*s.theme_version(), 1);          // reads mark it accessed
+/// s.set_user(Some("ada".into()));              // writes mark it modified
+/// s.cart_mut().push((7, 2));
+/// assert_eq!(s.take_cart(), vec![(7, 2)]);     // like `session.pop()`
+/// assert!(s.is_modified() && !s.is_empty());
+/// ```
+///
+/// # What is generated
+///
+/// For every field `x: T`: `x(&self) -> &T` (marks the session accessed),
+/// `set_x(&mut self, T)`, `x_mut(&mut self) -> &mut T` (both mark it
+/// modified) and `take_x(&mut self) -> T` (removes the key like Flask's
+/// `session.pop()`: modified only if the key was there). Doc comments on a
+/// field are carried to its getter. Whole-session methods: `clear`,
+/// `is_empty`, `is_new`, `is_modified`, `is_permanent`, `set_permanent`.
+/// Plus `Default` (a new, empty session, every field at its default) and
+/// [`SessionData`], which the runtime uses to open and save it.
+///
+/// Fields are stored in tracked slots reachable only through these methods,
+/// so change tracking cannot be bypassed. A field is *present* only when its
+/// key was in the cookie or it was assigned since; only present fields are
+/// written, so an untouched new session sets no cookie and an emptied one
+/// deletes it. Keys in the cookie that the struct does not declare (written
+/// by Flask, Flask-Login or another service) are kept and written back
+/// unchanged; so is a declared key whose value does not fit the field's type
+/// (the field then reads as its default).
+///
+/// **Null sessions** (no secret key configured): reads see defaults; every
+/// write is refused *and recorded*, and the save step turns it into an
+/// error response (500, with Flask's message), so a refused write cannot go
+/// unnoticed. The struct's own attributes (`#[derive(Debug, Clone)]`, docs,
+/// visibility) keep working.
+///
+/// # Container options
+///
+/// All optional, each at most once; they become [`SessionData::default_config`],
+/// still overridable at run time:
+///
+/// | option | meaning | example |
+/// | --- | --- | --- |
+/// | `cookie = "NAME"` | cookie name (an RFC 6265 token) | `cookie = "sid"` |
+/// | `lifetime = "..."` | `PERMANENT_SESSION_LIFETIME`: units `s m h d w`, compounds allowed | `lifetime = "1d12h"` |
+/// | `same_site = "..."` | `lax`, `strict` or `none` (`none` requires `secure`) | `same_site = "strict"` |
+/// | `secure` / `secure = BOOL` | the `Secure` attribute | `secure` |
+/// | `http_only = BOOL` | the `HttpOnly` attribute (default true) | `http_only = false` |
+/// | `domain = "..."` | the `Domain` attribute | `domain = "example.com"` |
+/// | `path = "/..."` | the `Path` attribute (must start with `/`) | `path = "/app"` |
+/// | `partitioned` | the `Partitioned` attribute (requires `secure`) | `partitioned, secure` |
+/// | `refresh_each_request = BOOL` | re-send permanent sessions on every response | `refresh_each_request = false` |
+/// | `encrypted` | encrypt the cookie (XChaCha20-Poly1305) instead of signing it like Flask | `encrypted` |
+/// | `crate = "path"` | where sessionkit is, if renamed | `crate = "::my_sessionkit"` |
+///
+/// ```
+/// # use sessionkit::{session, SessionData, Protection, SameSite};
+/// #[session(cookie = "sid", lifetime = "2w", same_site = "none", secure, http_only = true,
+///           domain = "example.com", path = "/app", partitioned, refresh_each_request = false, encrypted)]
+/// struct Everything {
+///     n: u64,
+/// }
+/// let c = Everything::default_config();
+/// assert_eq!(c.cookie_name, "sid");
+/// assert_eq!(c.cookie_same_site, Some(SameSite::None));
+/// assert_eq!(c.protection, Protection::Encrypted);
+/// assert_eq!(c.permanent_session_lifetime.as_secs(), 14 * 86_400);
+/// ```
+///
+/// # Field options
+///
+/// `rename = "wire_key"` (the key in the cookie, e.g. Flask-Login's
+/// `_user_id`) and `default = EXPR` (the value when the key is absent;
+/// otherwise `Default::default()`). The key `_permanent` is reserved.
+///
+/// ```
+/// # use sessionkit::session;
+/// #[session]
+/// struct Prefs {
+///     #[session(rename = "_fresh", default = true)]
+///     fresh: bool,
+/// }
+/// assert!(*Prefs::default().fresh());
+/// ```
+///
+/// Every misuse is a compile error that names the problem and the fix:
+///
+/// ```compile_fail
+/// # use sessionkit::session;
+/// #[session(same_site = "none")] // requires `secure`
+/// struct S { n: u32 }
+/// ```
+#[doc(inline)]
+pub use session_macros::session;
 pub use session_runtime::{
     AfterRequest, BeforeRequest, ConfigError, DynamicSession, EarlyResponse, Lifecycle,
     OversizePolicy, PERMANENT_KEY, Protection, SameSite, SaveError, SecureCookieSessionInterface,

@@ -14,6 +14,9 @@
 //! Users normally depend on the `sessionkit` facade crate, which re-exports
 //! this one.
 
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
 pub mod codec;
 mod config;
 mod data;

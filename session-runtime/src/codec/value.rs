@@ -29,9 +29,10 @@ use super::pystr::PyString;
 /// let v = Value::Dict(d);
 /// assert_eq!(v.to_flask_json().unwrap(), r#"{"cart":{" t":[7,2]},"user":"ada"}"#);
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub enum Value {
-    /// `None` / `null`.
+    /// `None` / `null` (the default).
+    #[default]
     Null,
     /// `True` / `False`.
     Bool(bool),
@@ -311,7 +312,8 @@ impl fmt::Display for BigInt {
 /// assert_eq!(u.to_string(), "12345678-1234-5678-1234-567812345678");
 /// assert_eq!(u.simple(), "12345678123456781234567812345678");
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The default is the nil UUID (all zeros).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Uuid(u128);
 
 impl Uuid {

@@ -1,0 +1,124 @@
+//! `impl SessionData`: loading from the cookie's dict, writing JSON, and the
+//! default configuration from the container options.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned as _;
+
+use super::default_fn;
+use crate::duration::parse_lifetime;
+use crate::model::Model;
+
+fn config(model: &Model, private: &TokenStream) -> TokenStream {
+    let o = &model.options;
+    let mut sets = Vec::new();
+    if let Some(c) = &o.cookie {
+        let v = c.value.value();
+        sets.push(quote!(c.cookie_name = ::std::string::String::from(#v);));
+    }
+    if let Some(secs) = o
+        .lifetime
+        .as_ref()
+        .and_then(|l| parse_lifetime(&l.value.value()).ok())
+    {
+        sets.push(quote!(c.permanent_session_lifetime = ::core::time::Duration::from_secs(#secs);));
+    }
+    if let Some(s) = &o.same_site {
+        let v = match s.value.value().to_ascii_lowercase().as_str() {
+            "strict" => quote!(Strict),
+            "none" => quote!(None),
+            _ => quote!(Lax),
+        };
+        sets.push(
+            quote!(c.cookie_same_site = ::core::option::Option::Some(#private::SameSite::#v);),
+        );
+    }
+    for (opt, field) in [
+        (&o.secure, quote!(cookie_secure)),
+        (&o.http_only, quote!(cookie_http_only)),
+        (&o.partitioned, quote!(cookie_partitioned)),
+        (&o.refresh_each_request, quote!(refresh_each_request)),
+    ] {
+        if let Some(b) = opt {
+            let v = b.value;
+            sets.push(quote!(c.#field = #v;));
+        }
+    }
+    if let Some(d) = &o.domain {
+        let v = d.value.value();
+        sets.push(quote!(c.cookie_domain = ::core::option::Option::Some(::std::string::String::from(#v));));
+    }
+    if let Some(p) = &o.path {
+        let v = p.value.value();
+        sets.push(quote!(c.cookie_path = ::std::string::String::from(#v);));
+    }
+    if o.encrypted.as_ref().is_some_and(|e| e.value) {
+        sets.push(quote!(c.protection = #private::Protection::Encrypted;));
+    }
+    quote! {
+        #[allow(unused_mut)]
+        let mut c = #private::SessionConfig::default();
+        #(#sets)*
+        c
+    }
+}
+
+pub(super) fn expand(model: &Model, krate: &syn::Path, private: &TokenStream) -> TokenStream {
+    let ident = &model.ident;
+    let loads = model.fields.iter().map(|f| {
+        let (field, ty, wire) = (&f.ident, &f.ty, &f.wire);
+        let d = default_fn(f);
+        quote_spanned!(ty.span()=> #field: #private::field::<#ty>().load(&mut dict, #wire, #d),)
+    });
+    let wires = model.fields.iter().map(|f| {
+        let (field, ty, wire) = (&f.ident, &f.ty, &f.wire);
+        quote_spanned!(ty.span()=> (#wire, #private::field::<#ty>().to_wire(&self.#field)))
+    });
+    let present = model.fields.iter().map(|f| {
+        let field = &f.ident;
+        quote!(self.#field.is_present())
+    });
+    let config = config(model, private);
+    quote! {
+        #[automatically_derived]
+        #[allow(clippy::all, clippy::pedantic)]
+        impl #krate::SessionData for #ident {
+            fn from_dict(
+                mut dict: #private::Dict,
+            ) -> ::core::result::Result<Self, #private::SessionDataError> {
+                ::core::result::Result::Ok(Self {
+                    #(#loads)*
+                    __sessionkit: #private::loaded(dict),
+                })
+            }
+
+            fn write_json(
+                &self,
+                out: &mut ::std::vec::Vec<u8>,
+                max_depth: usize,
+            ) -> ::core::result::Result<(), #private::EncodeError> {
+                #private::write_json(out, &self.__sessionkit, &[#(#wires),*], max_depth)
+            }
+
+            fn is_empty_session(&self) -> bool {
+                self.__sessionkit.is_empty_with(&[#(#present),*])
+            }
+
+            fn is_permanent_session(&self) -> bool {
+                self.__sessionkit.is_permanent()
+            }
+
+            fn state(&self) -> &#private::SessionState {
+                self.__sessionkit.state()
+            }
+
+            fn state_mut(&mut self) -> &mut #private::SessionState {
+                self.__sessionkit.state_mut()
+            }
+
+            fn default_config() -> #private::SessionConfig {
+                #config
+            }
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! Cross-option and cross-field rules, checked on the model.
+
+use std::collections::HashMap;
+
+use crate::ctxt::Ctxt;
+use crate::duration::parse_lifetime;
+use crate::model::Model;
+
+/// Wire names the runtime owns.
+const RESERVED: &[(&str, &str)] = &[(
+    "_permanent",
+    "it stores the permanent flag: use `is_permanent()` / `set_permanent()`",
+)];
+
+fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// Checks every rule, recording each violation. Returns whether the model
+/// can still be expanded into valid code (so that, next to the errors, users'
+/// uses of the type produce no secondary errors).
+pub(crate) fn validate(ctxt: &mut Ctxt, model: &Model) -> bool {
+    let mut expandable = true;
+    let o = &model.options;
+    if let Some(c) = &o.cookie {
+        let name = c.value.value();
+        if !is_token(&name) {
+            ctxt.error(
+                &c.span,
+                format!(
+                    "cookie name {name:?} is not allowed by RFC 6265 (no spaces, separators like \
+                     `;,=\"()/<>@[]?{{}}` or control characters); use letters, digits, `_` or `-`, like \"session\""
+                ),
+            );
+        }
+    }
+    if let Some(l) = &o.lifetime
+        && let Err(msg) = parse_lifetime(&l.value.value())
+    {
+        ctxt.error(&l.span, msg);
+    }
+    if let Some(s) = &o.same_site {
+        let v = s.value.value();
+        if !matches!(v.to_ascii_lowercase().as_str(), "lax" | "strict" | "none") {
+            ctxt.error(
+                &s.span,
+                format!("invalid `same_site = {v:?}`; expected \"lax\", \"strict\" or \"none\""),
+            );
+        }
+    }
+    let secure = o.secure.as_ref().is_some_and(|s| s.value);
+    if let Some(s) = &o.same_site
+        && s.value.value().eq_ignore_ascii_case("none")
+        && !secure
+    {
+        ctxt.error(
+            &s.span,
+            "`same_site = \"none\"` requires `secure`: browsers reject SameSite=None cookies \
+             that are not Secure; add `secure` (or use \"lax\")",
+        );
+    }
+    if let Some(p) = &o.partitioned
+        && p.value
+        && !secure
+    {
+        ctxt.error(
+            &p.span,
+            "`partitioned` requires `secure`: browsers only accept Partitioned cookies that are Secure; add `secure`",
+        );
+    }
+    if let Some(p) = &o.path
+        && !p.value.value().starts_with('/')
+    {
+        let msg = format!(
+            "`path = {:?}` must start with `/`, like \"/\" or \"/app\"",
+            p.value.value()
+        );
+        ctxt.error(&p.span, msg);
+    }
+    if let Some(d) = &o.domain {
+        let v = d.value.value();
+        if v.is_empty()
+            || v.chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == ';')
+        {
+            ctxt.error(
+                &d.span,
+                format!("`domain = {v:?}` is not a host name; write one like \"example.com\""),
+            );
+        }
+    }
+
+    let mut seen: HashMap<&str, &str> = HashMap::new();
+    for f in &model.fields {
+        if f.wire.is_empty() {
+            ctxt.error(
+                &f.wire_span,
+                "`rename` is empty; give the key a name, like `rename = \"_user_id\"`",
+            );
+            continue;
+        }
+        if let Some((_, why)) = RESERVED.iter().find(|(k, _)| *k == f.wire) {
+            ctxt.error(
+                &f.wire_span,
+                format!(
+                    "session key {:?} is reserved: {why}; rename the field",
+                    f.wire
+                ),
+            );
+        }
+        if let Some(first) = seen.insert(&f.wire, &f.name) {
+            ctxt.error(
+                &f.wire_span,
+                format!(
+                    "fields `{first}` and `{}` both use the session key {:?}; give one of them another \
+                     `#[session(rename = \"...\")]`",
+                    f.name, f.wire
+                ),
+            );
+        }
+    }
+
+    // Generated method names must not collide.
+    let mut methods: HashMap<String, String> = [
+        "clear",
+        "is_empty",
+        "is_new",
+        "is_modified",
+        "is_permanent",
+        "set_permanent",
+    ]
+    .iter()
+    .map(|m| ((*m).to_owned(), "the whole-session method".to_owned()))
+    .collect();
+    for f in &model.fields {
+        let n = &f.name;
+        for m in [
+            n.clone(),
+            format!("set_{n}"),
+            format!("{n}_mut"),
+            format!("take_{n}"),
+        ] {
+            if let Some(other) = methods.insert(m.clone(), format!("the accessors of field `{n}`"))
+            {
+                ctxt.error(
+                    &f.ident,
+                    format!(
+                        "field `{n}` would generate a method `{m}` that clashes with {other}; rename the \
+                         field and keep its session key with `#[session(rename = \"{}\")]`",
+                        f.wire
+                    ),
+                );
+                expandable = false;
+                break;
+            }
+        }
+    }
+    expandable
+}

@@ -1,0 +1,213 @@
+//! The `#[session]` macro at run time: accessors, state tracking, presence,
+//! unknown keys, configuration, and the round trip through cookies.
+
+use std::time::{Duration, SystemTime};
+
+use sessionkit::codec::{Dict, SecretKey, SessionCodec, Value};
+use sessionkit::{SameSite, SecureCookieSessionInterface, SessionData, SessionInterface, session};
+
+/// The issue's example session.
+#[session(cookie = "session", lifetime = "31d", same_site = "lax", secure)]
+#[derive(Debug, Clone)]
+pub struct UserSession {
+    /// Who is logged in.
+    #[session(rename = "_user_id")]
+    user: Option<String>,
+    #[session(default = 1)]
+    theme_version: u32,
+    cart: Vec<(u64, u32)>,
+}
+
+#[test]
+fn defaults_presence_and_state() {
+    let mut s = UserSession::default();
+    assert!(s.is_new() && s.is_empty() && !s.is_modified());
+    assert_eq!(*s.theme_version(), 1);
+    assert_eq!(*s.user(), None);
+    s.set_user(Some("ada".into()));
+    s.cart_mut().push((7, 2));
+    assert!(s.is_modified() && !s.is_empty());
+    let mut json = Vec::new();
+    s.write_json(&mut json, 64).unwrap();
+    // Only present keys are written; theme_version still holds its default.
+    assert_eq!(
+        String::from_utf8(json).unwrap(),
+        r#"{"_user_id":"ada","cart":[{" t":[7,2]}]}"#
+    );
+    assert_eq!(s.take_cart(), vec![(7, 2)]);
+    assert_eq!(*s.cart(), vec![]);
+    s.clear();
+    assert!(s.is_empty());
+}
+
+#[test]
+fn container_options_become_the_default_config() {
+    let c = UserSession::default_config();
+    assert_eq!(c.cookie_name, "session");
+    assert_eq!(
+        c.permanent_session_lifetime,
+        Duration::from_secs(31 * 86_400)
+    );
+    assert_eq!(c.cookie_same_site, Some(SameSite::Lax));
+    assert!(c.cookie_secure && c.cookie_http_only);
+}
+
+#[test]
+fn unknown_keys_survive_a_round_trip() {
+    let key = SecretKey::from_text("k").unwrap();
+    let flask: Dict = [
+        ("_user_id", Value::from("42")),
+        ("_fresh", Value::Bool(true)),
+        ("_id", Value::from("abc")),
+        ("theme_version", Value::from("not-a-number")),
+    ]
+    .into_iter()
+    .collect();
+    let cookie = SessionCodec::flask(key.clone())
+        .dumps_session(&flask, 100)
+        .unwrap();
+    let i = SecureCookieSessionInterface::new(
+        UserSession::default_config().with_secret_key(key.clone()),
+    )
+    .unwrap()
+    .with_clock(|| SystemTime::UNIX_EPOCH + Duration::from_secs(200));
+    let req = http::Request::builder()
+        .header("cookie", format!("session={cookie}"))
+        .body(())
+        .unwrap()
+        .into_parts()
+        .0;
+    let mut s: UserSession = i.open_session(&req).unwrap();
+    assert!(!s.is_new());
+    assert_eq!(s.user().as_deref(), Some("42"));
+    assert_eq!(
+        *s.theme_version(),
+        1,
+        "a value that does not fit reads as the default"
+    );
+    s.cart_mut().push((1, 1));
+    let mut h = http::HeaderMap::new();
+    i.save_session(&s, &mut h).unwrap();
+    let set = h["set-cookie"].to_str().unwrap();
+    let value = set
+        .trim_start_matches("session=")
+        .split(';')
+        .next()
+        .unwrap();
+    let back = SessionCodec::flask(key)
+        .loads_session(value, 200, None)
+        .unwrap()
+        .value;
+    assert_eq!(back.get("_fresh"), Some(&Value::Bool(true)));
+    assert_eq!(back.get("_id"), Some(&Value::from("abc")));
+    assert_eq!(
+        back.get("theme_version"),
+        Some(&Value::from("not-a-number")),
+        "kept unchanged"
+    );
+    assert_eq!(back.get("_user_id"), Some(&Value::from("42")));
+    assert_eq!(back.len(), 5);
+}
+
+fn interface_for<S: SessionData>() -> SecureCookieSessionInterface {
+    SecureCookieSessionInterface::new(
+        S::default_config().with_secret_key(SecretKey::from_text("k").unwrap()),
+    )
+    .unwrap()
+    .with_clock(|| SystemTime::UNIX_EPOCH + Duration::from_secs(1_000))
+}
+
+fn open<S: SessionData>(cookie: Option<&str>) -> S {
+    let mut b = http::Request::builder();
+    if let Some(c) = cookie {
+        b = b.header("cookie", format!("session={c}"));
+    }
+    interface_for::<S>()
+        .open_session(&b.body(()).unwrap().into_parts().0)
+        .unwrap()
+}
+
+fn save<S: SessionData>(s: &S) -> (Option<String>, Option<String>) {
+    let mut h = http::HeaderMap::new();
+    interface_for::<S>().save_session(s, &mut h).unwrap();
+    let get = |n: &str| h.get(n).map(|v| v.to_str().unwrap().to_owned());
+    (get("set-cookie"), get("vary"))
+}
+
+/// A plain session (no container options) for the state tests.
+#[session]
+pub struct Plain {
+    /// A counter.
+    n: u32,
+    /// A list.
+    items: Vec<String>,
+}
+
+#[test]
+fn accessors_mark_exactly_what_the_save_rules_need() {
+    // Untouched new session: nothing at all.
+    let s: Plain = open(None);
+    assert_eq!(save(&s), (None, None));
+    // Read only: Vary, no cookie.
+    let s: Plain = open(None);
+    let _ = s.n();
+    assert_eq!(save(&s), (None, Some("Cookie".into())));
+    // Take of an absent key (Flask's pop): accessed, not modified.
+    let mut s: Plain = open(None);
+    assert_eq!(s.take_items(), Vec::<String>::new());
+    assert!(!s.is_modified());
+    assert_eq!(save(&s), (None, Some("Cookie".into())));
+    // Each writer marks modified and makes the key present.
+    for write in [
+        (|s: &mut Plain| s.set_n(0)) as fn(&mut Plain),
+        |s| *s.n_mut() += 1,
+        |s| s.items_mut().push("x".into()),
+    ] {
+        let mut s: Plain = open(None);
+        write(&mut s);
+        assert!(s.is_modified());
+        let (set, vary) = save(&s);
+        assert!(set.unwrap().starts_with("session=eyJ"), "a cookie is set");
+        assert_eq!(vary.as_deref(), Some("Cookie"));
+    }
+    // Loaded session: take of a present key removes it; emptied -> deleted.
+    let cookie = SessionCodec::flask(SecretKey::from_text("k").unwrap())
+        .dumps_session(&[("n", 5)].into_iter().collect(), 990)
+        .unwrap();
+    let mut s: Plain = open(Some(&cookie));
+    assert!(!s.is_new() && !s.is_modified());
+    assert_eq!(s.take_n(), 5);
+    assert!(s.is_modified() && s.is_empty());
+    let (set, _) = save(&s);
+    assert!(
+        set.unwrap()
+            .starts_with("session=; Expires=Thu, 01 Jan 1970"),
+        "emptied: deleted"
+    );
+    // clear() on a loaded session deletes it too; is_permanent reads _permanent.
+    let mut s: Plain = open(Some(&cookie));
+    s.clear();
+    assert!(save(&s).0.unwrap().starts_with("session=;"));
+    let mut s: Plain = open(None);
+    s.set_permanent(true);
+    assert!(s.is_permanent());
+    assert!(save(&s).0.unwrap().contains("; Expires="));
+}
+
+#[test]
+fn null_typed_session_refuses_writes_loudly() {
+    use sessionkit::{SessionHandle, SessionLifecycle};
+    let app = SessionLifecycle::<Plain>::new(
+        SecureCookieSessionInterface::new(Plain::default_config()).unwrap(),
+    );
+    let r = app.run_sync(http::Request::new(()), |req| {
+        let h = SessionHandle::<Plain>::from_request(&req).unwrap();
+        let mut s = h.lock();
+        assert_eq!(*s.n(), 0);
+        s.set_n(3);
+        assert_eq!(*s.n(), 0, "the write was refused");
+        http::Response::new(Vec::new())
+    });
+    assert_eq!(r.status(), 500);
+    assert!(r.headers().get("set-cookie").is_none());
+}

@@ -1,0 +1,8 @@
+use sessionkit::session;
+
+#[session(lifetime = "31 days")]
+struct Session {
+    n: u32,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use sessionkit::session;
+
+#[session(partitioned)]
+struct Session {
+    n: u32,
+}
+
+fn main() {}

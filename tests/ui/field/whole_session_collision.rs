@@ -1,0 +1,8 @@
+use sessionkit::session;
+
+#[session]
+struct Session {
+    permanent: bool,
+}
+
+fn main() {}

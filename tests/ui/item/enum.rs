@@ -1,0 +1,8 @@
+use sessionkit::session;
+
+#[session]
+enum Session {
+    LoggedOut,
+}
+
+fn main() {}

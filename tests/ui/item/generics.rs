@@ -1,0 +1,8 @@
+use sessionkit::session;
+
+#[session]
+struct Session<T> {
+    value: T,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use sessionkit::session;
+
+#[session]
+struct Session<'a> {
+    name: &'a str,
+}
+
+fn main() {}

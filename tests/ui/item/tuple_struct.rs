@@ -1,0 +1,6 @@
+use sessionkit::session;
+
+#[session]
+struct Session(String, u32);
+
+fn main() {}
