@@ -60,6 +60,17 @@ proptest! {
     }
 
     #[test]
+    fn direct_writer_matches_the_value_writer(v in value()) {
+        // Values serialise through serde into the streaming writer; the
+        // bytes must be those of the tree writer.
+        let mut direct = Vec::new();
+        match sessionkit::codec::write_flask_json(&mut direct, &v, 512) {
+            Ok(()) => prop_assert_eq!(String::from_utf8(direct).unwrap(), v.to_flask_json().unwrap()),
+            Err(e) => prop_assert!(v.to_flask_json().is_err(), "{e}"),
+        }
+    }
+
+    #[test]
     fn serde_round_trip_of_value_is_identity(v in value()) {
         let through: Value = from_value(to_value(&v).unwrap()).unwrap();
         prop_assert_eq!(through, v);
@@ -168,6 +179,64 @@ fn validly_signed_garbage_is_a_typed_payload_error_not_a_panic() {
         let err = c.loads_session(&cookie, 1, None).unwrap_err();
         assert!(!err.is_bad_signature(), "{json:?}: {err:?}");
     }
+}
+
+#[test]
+fn direct_writer_handles_typed_shapes() {
+    use std::collections::{BTreeMap, HashMap};
+    #[derive(serde::Serialize)]
+    enum E {
+        Unit,
+        New(u8),
+        Tup(u8, String),
+        Struct { b: u8, a: (u8,) },
+    }
+    #[derive(serde::Serialize)]
+    struct S {
+        z: Vec<E>,
+        m: HashMap<u32, bool>,
+        b: BTreeMap<String, Option<f64>>,
+        t: (i128, u128, char),
+        one_tag: BTreeMap<String, u8>,
+        #[serde(with = "serde_bytes_like")]
+        raw: Vec<u8>,
+    }
+    mod serde_bytes_like {
+        pub(super) fn serialize<S: serde::Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_bytes(v)
+        }
+    }
+    let s = S {
+        z: vec![
+            E::Unit,
+            E::New(1),
+            E::Tup(2, "x".into()),
+            E::Struct { b: 1, a: (2,) },
+        ],
+        m: [(10, true), (9, false)].into_iter().collect(),
+        b: [("é".to_owned(), None), ("a".to_owned(), Some(1e16))]
+            .into_iter()
+            .collect(),
+        t: (i128::MIN, u128::MAX, '😀'),
+        one_tag: [(" t".to_owned(), 1)].into_iter().collect(),
+        raw: vec![0, 255],
+    };
+    let mut direct = Vec::new();
+    sessionkit::codec::write_flask_json(&mut direct, &s, 512).unwrap();
+    let via_tree = to_value(&s).unwrap().to_flask_json().unwrap();
+    assert_eq!(String::from_utf8(direct).unwrap(), via_tree);
+    assert!(
+        via_tree.contains(r#""one_tag":{" di":{" t__":1}}"#),
+        "{via_tree}"
+    );
+    assert!(
+        via_tree.contains(r#""m":{"10":true,"9":false}"#),
+        "{via_tree}"
+    );
+    assert!(
+        via_tree.contains(r#"{"Struct":{"a":{" t":[2]},"b":1}}"#),
+        "{via_tree}"
+    );
 }
 
 #[test]

@@ -211,3 +211,67 @@ fn null_typed_session_refuses_writes_loudly() {
     assert_eq!(r.status(), 500);
     assert!(r.headers().get("set-cookie").is_none());
 }
+
+mod generated_writer {
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+    use sessionkit::codec::{Dict, to_value, write_session_json};
+    use sessionkit::{SessionData, session};
+
+    /// Wire names chosen to interleave with the kept keys below.
+    #[session]
+    pub struct Mixed {
+        #[session(rename = "b")]
+        b: u32,
+        #[session(rename = "d")]
+        d: String,
+        #[session(rename = "f")]
+        f: Vec<(u8, String)>,
+        #[session(rename = "é")]
+        accent: Option<f64>,
+        #[session(rename = "_a")]
+        a: BTreeMap<String, i64>,
+    }
+
+    fn extra_key() -> impl Strategy<Value = String> {
+        prop::sample::select(vec!["a", "c", "e", "g", "_", "z", "é2", " t", "_permanent"])
+            .prop_map(str::to_owned)
+    }
+
+    proptest! {
+        #[test]
+        fn streaming_write_equals_the_tree_write(
+            set in proptest::collection::vec(any::<bool>(), 5),
+            b in any::<u32>(),
+            d in ".{0,6}",
+            f in proptest::collection::vec((any::<u8>(), "[a-z]{0,3}"), 0..3),
+            accent in proptest::option::of(any::<f64>()),
+            a in proptest::collection::btree_map("[a-c]{1,2}", any::<i64>(), 0..3),
+            extras in proptest::collection::vec((extra_key(), any::<i64>()), 0..4),
+        ) {
+            let dict: Dict = extras.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+            let mut s = Mixed::from_dict(dict.clone()).unwrap();
+            let mut expected = dict;
+            macro_rules! maybe {
+                ($i:expr, $setter:ident, $key:expr, $v:expr) => {
+                    if set[$i] {
+                        s.$setter($v.clone());
+                        expected.insert($key, to_value(&$v).unwrap());
+                    }
+                };
+            }
+            maybe!(0, set_b, "b", b);
+            maybe!(1, set_d, "d", d);
+            maybe!(2, set_f, "f", f);
+            maybe!(3, set_accent, "é", accent);
+            maybe!(4, set_a, "_a", a);
+            let mut ours = Vec::new();
+            s.write_json(&mut ours, 512).unwrap();
+            let mut tree = Vec::new();
+            write_session_json(&mut tree, &expected, 512).unwrap();
+            prop_assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(tree).unwrap());
+            prop_assert_eq!(s.is_empty_session(), expected.is_empty());
+        }
+    }
+}

@@ -42,6 +42,7 @@ mod error;
 mod json_read;
 mod json_write;
 mod pystr;
+mod ser;
 pub(crate) mod serde_impl;
 mod signer;
 mod tag;
@@ -53,6 +54,7 @@ pub use error::{
     DecodeError, EncodeError, JsonError, JsonErrorKind, KeyError, PayloadError, TagError,
 };
 pub use pystr::{CodePoints, PyString};
+pub use ser::write_flask_json;
 pub use serde_impl::{DeError, Markup, from_value, to_value};
 pub use signer::{KeyDerivation, SecretKey, SecretKeys};
 pub use value::{BigInt, Dict, Uuid, Value};
@@ -428,6 +430,21 @@ pub fn write_session_json(
     max_depth: usize,
 ) -> Result<(), EncodeError> {
     json_write::write_dict(out, session, max_depth)
+}
+
+/// Writes `"key":` (Flask's escaping).
+pub(crate) fn write_json_key(out: &mut Vec<u8>, key: &[u8]) {
+    json_write::write_py_string_bytes(out, key);
+    out.push(b':');
+}
+
+/// Writes one value in Flask's dialect.
+pub(crate) fn write_json_value(
+    out: &mut Vec<u8>,
+    value: &Value,
+    max_depth: usize,
+) -> Result<(), EncodeError> {
+    json_write::write_tagged(out, value, max_depth)
 }
 
 /// Base64-decodes (and decompresses, for a `.` prefix) a payload part.

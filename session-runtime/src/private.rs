@@ -39,6 +39,7 @@ impl<T> Slot<T> {
 /// type that is not serde-able is reported once, at that type.
 pub struct FieldOps<T> {
     from_value: fn(Value) -> Result<T, crate::codec::DeError>,
+    write: fn(&mut Vec<u8>, &T, usize) -> Result<(), EncodeError>,
     to_value: fn(&T) -> Result<Value, EncodeError>,
 }
 
@@ -52,6 +53,7 @@ impl<T> std::fmt::Debug for FieldOps<T> {
 pub fn field<T: Serialize + DeserializeOwned>() -> FieldOps<T> {
     FieldOps {
         from_value: crate::codec::from_value::<T>,
+        write: |out, v, depth| crate::codec::write_flask_json(out, v, depth),
         to_value: |v| crate::codec::to_value(v),
     }
 }
@@ -77,9 +79,44 @@ impl<T> FieldOps<T> {
         }
     }
 
-    /// The value to write, if present.
-    pub fn to_wire(&self, slot: &Slot<T>) -> Option<Result<Value, EncodeError>> {
-        slot.present.then(|| (self.to_value)(&slot.value))
+    /// The field's JSON writer, if its key is present.
+    pub fn present<'a>(&self, slot: &'a Slot<T>) -> Option<FieldJson<'a, T>> {
+        slot.present.then_some(FieldJson {
+            value: &slot.value,
+            write: self.write,
+            to_value: self.to_value,
+        })
+    }
+}
+
+/// A present field, ready to be written.
+pub struct FieldJson<'a, T> {
+    value: &'a T,
+    write: fn(&mut Vec<u8>, &T, usize) -> Result<(), EncodeError>,
+    to_value: fn(&T) -> Result<Value, EncodeError>,
+}
+
+impl<T> std::fmt::Debug for FieldJson<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FieldJson")
+    }
+}
+
+/// Writes one field's value (type-erased for [`write_session`]).
+pub trait WriteField {
+    /// Appends the value's JSON.
+    fn write_field(&self, out: &mut Vec<u8>, max_depth: usize) -> Result<(), EncodeError>;
+    /// The value as a tree (for the rare whole-session escaping case).
+    fn to_value(&self) -> Result<Value, EncodeError>;
+}
+
+impl<T> WriteField for FieldJson<'_, T> {
+    fn write_field(&self, out: &mut Vec<u8>, max_depth: usize) -> Result<(), EncodeError> {
+        (self.write)(out, self.value, max_depth)
+    }
+
+    fn to_value(&self) -> Result<Value, EncodeError> {
+        (self.to_value)(self.value)
     }
 }
 
@@ -188,21 +225,65 @@ pub fn set_permanent(meta: &mut Meta, permanent: bool) {
     }
 }
 
-/// Writes the session: the present declared fields merged with the kept
-/// keys, in Flask's dialect.
-pub fn write_json(
+/// Writes the session in Flask's dialect, straight to bytes: the present
+/// declared fields (`fields`, sorted by key at compile time) merged with the
+/// kept keys (sorted now), each value written by its own serializer.
+pub fn write_session(
     out: &mut Vec<u8>,
     meta: &Meta,
-    fields: &[(&'static str, Option<Result<Value, EncodeError>>)],
+    fields: &[(&'static str, Option<&dyn WriteField>)],
     max_depth: usize,
 ) -> Result<(), EncodeError> {
-    let mut all = meta.extra.clone();
-    for (wire, value) in fields {
-        if let Some(v) = value {
-            all.insert(*wire, v.clone()?);
+    let present = fields.iter().filter_map(|(k, f)| f.map(|f| (*k, f)));
+    let count = present.clone().count() + meta.extra.len();
+    if count == 1 {
+        // A session whose only key is a tag key is escaped (`" di"`): rare,
+        // so take the tree path for it.
+        let mut all = meta.extra.clone();
+        for (k, f) in present {
+            all.insert(k, f.to_value()?);
+        }
+        return crate::codec::write_session_json(out, &all, max_depth);
+    }
+    if max_depth == 0 {
+        return Err(EncodeError::TooDeep(0));
+    }
+    let inner = max_depth - 1;
+    let mut declared = present.peekable();
+    let extra = meta.extra.sorted();
+    let mut extra = extra.into_iter().peekable();
+    out.push(b'{');
+    let mut first = true;
+    loop {
+        let take_declared = match (declared.peek(), extra.peek()) {
+            (Some((dk, _)), Some((ek, _))) => dk.as_bytes() <= ek.as_bytes(),
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        if take_declared {
+            if let Some((k, f)) = declared.next() {
+                // A kept key equal to a declared one is superseded by it.
+                if extra
+                    .peek()
+                    .is_some_and(|(ek, _)| ek.as_bytes() == k.as_bytes())
+                {
+                    extra.next();
+                }
+                crate::codec::write_json_key(out, k.as_bytes());
+                f.write_field(out, inner)?;
+            }
+        } else if let Some((k, v)) = extra.next() {
+            crate::codec::write_json_key(out, k.as_bytes());
+            crate::codec::write_json_value(out, v, inner)?;
         }
     }
-    crate::codec::write_session_json(out, &all, max_depth)
+    out.push(b'}');
+    Ok(())
 }
 
 #[cfg(test)]
@@ -218,9 +299,33 @@ mod tests {
         assert!(!slot.is_present());
         let meta = loaded(d);
         assert_eq!(*read(&meta, &slot), 7);
+        let ops = field::<u32>();
+        let written = |slot: &Slot<u32>| {
+            let present = ops.present(slot);
+            let mut out = Vec::new();
+            write_session(
+                &mut out,
+                &meta,
+                &[("n", present.as_ref().map(|p| p as &dyn WriteField))],
+                64,
+            )
+            .unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(written(&slot), r#"{"n":"not a number","other":1}"#);
+        let mut meta2 = meta.clone();
+        let mut slot2 = slot.clone();
+        write(&mut meta2, &mut slot2, "n", 5);
+        let present = ops.present(&slot2);
         let mut out = Vec::new();
-        write_json(&mut out, &meta, &[("n", field::<u32>().to_wire(&slot))], 64).unwrap();
-        assert_eq!(out, br#"{"n":"not a number","other":1}"#);
+        write_session(
+            &mut out,
+            &meta2,
+            &[("n", present.as_ref().map(|p| p as &dyn WriteField))],
+            64,
+        )
+        .unwrap();
+        assert_eq!(out, br#"{"n":5,"other":1}"#);
     }
 
     #[test]

@@ -70,9 +70,20 @@ pub(super) fn expand(model: &Model, krate: &syn::Path, private: &TokenStream) ->
         let d = default_fn(f);
         quote_spanned!(ty.span()=> #field: #private::field::<#ty>().load(&mut dict, #wire, #d),)
     });
-    let wires = model.fields.iter().map(|f| {
-        let (field, ty, wire) = (&f.ident, &f.ty, &f.wire);
-        quote_spanned!(ty.span()=> (#wire, #private::field::<#ty>().to_wire(&self.#field)))
+    // Fields in key order (UTF-8 byte order is code-point order): merged
+    // with the kept keys at run time without sorting.
+    let mut sorted: Vec<_> = model.fields.iter().collect();
+    sorted.sort_by(|a, b| a.wire.as_bytes().cmp(b.wire.as_bytes()));
+    let present_vars: Vec<_> = (0..sorted.len())
+        .map(|i| quote::format_ident!("__f{}", i))
+        .collect();
+    let lets = sorted.iter().zip(&present_vars).map(|(f, var)| {
+        let (field, ty) = (&f.ident, &f.ty);
+        quote_spanned!(ty.span()=> let #var = #private::field::<#ty>().present(&self.#field);)
+    });
+    let wires = sorted.iter().zip(&present_vars).map(|(f, var)| {
+        let wire = &f.wire;
+        quote!((#wire, #var.as_ref().map(|p| p as &dyn #private::WriteField)))
     });
     let present = model.fields.iter().map(|f| {
         let field = &f.ident;
@@ -97,7 +108,8 @@ pub(super) fn expand(model: &Model, krate: &syn::Path, private: &TokenStream) ->
                 out: &mut ::std::vec::Vec<u8>,
                 max_depth: usize,
             ) -> ::core::result::Result<(), #private::EncodeError> {
-                #private::write_json(out, &self.__sessionkit, &[#(#wires),*], max_depth)
+                #(#lets)*
+                #private::write_session(out, &self.__sessionkit, &[#(#wires),*], max_depth)
             }
 
             fn is_empty_session(&self) -> bool {

@@ -35,6 +35,17 @@ const DATETIME: &str = "$sessionkit::DateTime";
 const BIGINT: &str = "$sessionkit::BigInt";
 const PYSTRING: &str = "$sessionkit::PyString";
 const VALUE: &str = "$sessionkit::Value";
+/// Newtype names with a meaning to sessionkit's serializers.
+pub(crate) const SPECIAL_NEWTYPES: &[&str] = &[MARKUP, UUID, DATETIME, BIGINT, PYSTRING];
+
+/// Serialises one special newtype into a value.
+pub(crate) fn newtype_to_value<T: Serialize + ?Sized>(
+    name: &'static str,
+    v: &T,
+) -> Result<Value, EncodeError> {
+    ValueSerializer.serialize_newtype_struct(name, v)
+}
+
 /// Keys of the one-entry maps that carry tagged values to `Value`'s visitor.
 const TAG_PREFIX: &str = "\u{0}$sessionkit:";
 
