@@ -1,81 +1,181 @@
-//! The sessionkit demo.
-//!
-//! For now it walks through the Flask-compatible codec: it signs a session
-//! exactly as Flask would, opens it again, and shows what happens to a
-//! tampered and an expired cookie. (The web demo arrives with the axum
-//! adapter.)
+//! The sessionkit demo: a small axum app whose login session is shared with
+//! Flask (same cookie, same keys as Flask-Login and `flash()`).
 //!
 //! ```text
-//! cargo run --example demo
-//! SECRET_KEY=my-flask-secret cargo run --example demo
+//! cargo run --example demo                      # http://127.0.0.1:3000
+//! PORT=8080 SECRET_KEY='your flask secret' cargo run --example demo
 //! ```
+//!
+//! Routes: `GET /` (who is logged in, a visit counter, flashed messages, the
+//! login and logout forms), `POST /login` (form field `username`),
+//! `POST /logout`, `GET /api/session` (the session as JSON, read-only) and
+//! `GET /health` (does not touch the session).
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use axum::Router;
+use axum::extract::Form;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use sessionkit::axum::{Session, SessionLayer};
+use sessionkit::codec::SecretKey;
+use sessionkit::{ConfigError, SessionConfig, SessionData, session};
 
-use sessionkit::codec::{Dict, FLASK_DEFAULT_MAX_AGE, SecretKey, SessionCodec, Value};
+/// The demo's session, with Flask-compatible keys: a Flask app using
+/// Flask-Login and `flash()` with the same secret key shares it.
+#[session(cookie = "session", lifetime = "31d", same_site = "lax")]
+#[derive(Debug)]
+pub struct DemoSession {
+    /// The logged-in user's id (Flask-Login's `_user_id`).
+    #[session(rename = "_user_id")]
+    user: Option<String>,
+    /// Whether the login is fresh (Flask-Login's `_fresh`).
+    #[session(rename = "_fresh")]
+    fresh: bool,
+    /// Flashed messages, `(category, message)` (Flask's `_flashes`).
+    #[session(rename = "_flashes")]
+    flashes: Vec<(String, String)>,
+    /// Visits to the home page.
+    visits: u64,
+}
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let secret = match std::env::var("SECRET_KEY") {
-        Ok(k) if !k.is_empty() => k,
+/// The demo's configuration: the session type's options plus `key`.
+pub fn config(key: SecretKey) -> SessionConfig {
+    DemoSession::default_config().with_secret_key(key)
+}
+
+/// The demo app.
+///
+/// # Errors
+///
+/// [`ConfigError`] for an invalid configuration.
+pub fn app(config: SessionConfig) -> Result<Router, ConfigError> {
+    Ok(Router::new()
+        .route("/", get(home))
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/api/session", get(api_session))
+        .route("/health", get(|| async { "ok" }))
+        .layer(SessionLayer::<DemoSession>::with_config(config)?))
+}
+
+/// Escapes text for HTML.
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#x27;")
+}
+
+async fn home(session: Session<DemoSession>) -> Html<String> {
+    let mut s = session.lock();
+    *s.visits_mut() += 1;
+    let flashes = s.take_flashes();
+    let visits = *s.visits();
+    let user = s.user().clone();
+    drop(s);
+
+    let who = match &user {
+        Some(u) => format!(
+            "<p>Logged in as <strong id=\"user\">{}</strong>.</p>\
+             <form method=\"post\" action=\"/logout\"><button type=\"submit\">Log out</button></form>",
+            escape(u)
+        ),
+        None => "<p id=\"user\">Not logged in.</p>\
+                 <form method=\"post\" action=\"/login\">\
+                 <label>Username <input name=\"username\" required></label> \
+                 <button type=\"submit\">Log in</button></form>"
+            .to_owned(),
+    };
+    let flashed: String = flashes
+        .iter()
+        .map(|(category, message)| {
+            format!(
+                "<li class=\"{}\">{}</li>",
+                escape(category),
+                escape(message)
+            )
+        })
+        .collect();
+    Html(format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>sessionkit demo</title></head><body>\
+         <h1>sessionkit demo</h1>{who}<p>Visits: <span id=\"visits\">{visits}</span></p>\
+         <ul id=\"flashes\">{flashed}</ul>\
+         <p><a href=\"/api/session\">/api/session</a></p></body></html>"
+    ))
+}
+
+/// The login form.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    username: String,
+}
+
+async fn login(session: Session<DemoSession>, Form(form): Form<LoginForm>) -> Redirect {
+    let mut s = session.lock();
+    let name = form.username.trim();
+    if name.is_empty() {
+        s.flashes_mut()
+            .push(("error".into(), "Please enter a user name.".into()));
+    } else {
+        s.set_user(Some(name.to_owned()));
+        s.set_fresh(true);
+        s.set_permanent(true);
+        s.flashes_mut()
+            .push(("message".into(), format!("Logged in as {name}.")));
+    }
+    Redirect::to("/")
+}
+
+async fn logout(session: Session<DemoSession>) -> Redirect {
+    session.lock().clear();
+    Redirect::to("/")
+}
+
+async fn api_session(session: Session<DemoSession>) -> Response {
+    let s = session.lock();
+    let body = serde_json::json!({
+        "user": s.user(),
+        "visits": s.visits(),
+        "permanent": s.is_permanent(),
+    });
+    drop(s);
+    let mut r = (StatusCode::OK, body.to_string()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+#[allow(dead_code)]
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let key = match std::env::var("SECRET_KEY") {
+        Ok(k) if !k.is_empty() => SecretKey::from_text(&k)?,
         _ => {
-            let k = SecretKey::generate(32)?.to_hex();
-            eprintln!("!! SECRET_KEY is not set: using a random key for this run: {k}");
-            eprintln!("!! Cookies signed now will not verify after a restart.\n");
-            k
+            eprintln!("!! ------------------------------------------------------------------");
+            eprintln!("!! SECRET_KEY is not set: using a RANDOM key for this run.");
+            eprintln!("!! Sessions will not survive a restart and cannot be shared with Flask.");
+            eprintln!("!! Set SECRET_KEY to your Flask app's secret key to share its login.");
+            eprintln!("!! ------------------------------------------------------------------");
+            SecretKey::generate(32)?
         }
     };
-    let codec = SessionCodec::flask(SecretKey::from_text(&secret)?);
-    let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
-
-    // A session as Flask-Login and flash() would leave it.
-    let mut session = Dict::new();
-    session.insert("_user_id", "42");
-    session.insert("_fresh", true);
-    session.insert(
-        "_flashes",
-        Value::List(vec![Value::Tuple(vec![
-            "message".into(),
-            "Welcome back!".into(),
-        ])]),
-    );
-    session.insert("visits", 3);
-    session.insert("_permanent", true);
-
-    let cookie = codec.dumps_session(&session, now)?;
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(3000);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     println!(
-        "session JSON (Flask's dialect): {}",
-        Value::Dict(session.clone())
+        "sessionkit demo listening on http://{}",
+        listener.local_addr()?
     );
-    println!("cookie:  session={cookie}\n");
-
-    let opened = codec.loads_session(&cookie, now, Some(FLASK_DEFAULT_MAX_AGE))?;
-    println!(
-        "opened:  {} (signed at {})",
-        Value::Dict(opened.value),
-        opened.timestamp
-    );
-
-    let mut tampered = cookie.clone().into_bytes();
-    if let Some(b) = tampered.first_mut() {
-        *b = if *b == b'e' { b'f' } else { b'e' };
-    }
-    let tampered = String::from_utf8(tampered)?;
-    match codec.loads_session(&tampered, now, Some(FLASK_DEFAULT_MAX_AGE)) {
-        Ok(_) => println!("tampered: accepted (this must not happen)"),
-        Err(e) => println!("tampered: rejected -> {e}"),
-    }
-    match codec.loads_session(
-        &cookie,
-        now + FLASK_DEFAULT_MAX_AGE + 1,
-        Some(FLASK_DEFAULT_MAX_AGE),
-    ) {
-        Ok(_) => println!("expired:  accepted (this must not happen)"),
-        Err(e) => println!("expired:  rejected -> {e}"),
-    }
-
-    println!("\nCheck it with the CLI (or give the same SECRET_KEY to a Flask app):");
-    println!(
-        "  SECRET_KEY='{secret}' cargo run -q -p session-cli -- verify --secret-env SECRET_KEY {cookie}"
-    );
+    axum::serve(listener, app(config(key))?)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
     Ok(())
 }

@@ -20,6 +20,14 @@
 
 pub use session_runtime::codec;
 
+/// Test support: build session cookies, read sessions out of responses.
+pub use session_runtime::testing;
+
+/// tower and axum integration: `SessionLayer` and the `Session<T>` extractor
+/// (cargo feature `axum`, on by default).
+#[cfg(feature = "axum")]
+pub use session_runtime::axum;
+
 #[doc(hidden)]
 pub use session_runtime::__private;
 
@@ -133,7 +141,7 @@ pub use session_macros::session;
 pub use session_runtime::{
     AfterRequest, BeforeRequest, ConfigError, DynamicSession, EarlyResponse, Lifecycle,
     OversizePolicy, PERMANENT_KEY, Protection, SameSite, SaveError, SecureCookieSessionInterface,
-    SessionConfig, SessionData, SessionDataError, SessionHandle, SessionInterface,
+    SessionConfig, SessionData, SessionDataError, SessionGuard, SessionHandle, SessionInterface,
     SessionLifecycle, SessionState,
 };
 

@@ -98,6 +98,22 @@ pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
         session.state().is_null()
     }
 
+    /// Lazy opening: the request's session cookie value, captured cheaply,
+    /// if this interface can open the session from that value alone (then
+    /// [`SessionInterface::open_from_cookie`] runs when the session is first
+    /// used, or at save time). The default, `None`, opens eagerly with
+    /// [`SessionInterface::open_session`].
+    fn lazy_cookie(&self, _request: &http::request::Parts) -> Option<PendingCookie> {
+        None
+    }
+
+    /// Opens a session from a value captured by
+    /// [`SessionInterface::lazy_cookie`] (only called after it returned
+    /// `Some`).
+    fn open_from_cookie(&self, _cookie: PendingCookie) -> S {
+        S::default()
+    }
+
     /// `open_session`: the request's session, a fresh one if its cookie is
     /// missing or bad, or `None` when sessions are unavailable (no secret
     /// key), in which case the caller uses [`SessionInterface::make_null_session`].
@@ -111,6 +127,17 @@ pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
     /// [`SaveError`] when the session cannot be written, the cookie would be
     /// too large, or a write to a null session was refused.
     fn save_session(&self, session: &S, headers: &mut http::HeaderMap) -> Result<(), SaveError>;
+}
+
+/// The raw session cookie value of a request, captured for lazy opening.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PendingCookie(pub Option<String>);
+
+impl PendingCookie {
+    /// Whether the request carried a (non-empty) session cookie.
+    pub fn is_present(&self) -> bool {
+        self.0.as_deref().is_some_and(|v| !v.is_empty())
+    }
 }
 
 /// Seconds since the Unix epoch (0 before it).

@@ -17,6 +17,9 @@
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod axum;
 pub mod codec;
 mod config;
 mod data;
@@ -25,14 +28,15 @@ mod interface;
 mod lifecycle;
 mod secure_cookie;
 mod state;
+pub mod testing;
 
 pub use config::{OversizePolicy, Protection, SameSite, SessionConfig};
 pub use data::{DynamicSession, PERMANENT_KEY, SessionData, SessionDataError};
 pub use error::{ConfigError, SaveError};
-pub use interface::SessionInterface;
+pub use interface::{PendingCookie, SessionInterface};
 pub use lifecycle::{
-    AfterRequest, BeforeRequest, EarlyResponse, Lifecycle, SessionHandle, SessionLifecycle,
-    default_save_error_response,
+    AfterRequest, BeforeRequest, EarlyResponse, Lifecycle, SessionGuard, SessionHandle,
+    SessionLifecycle, default_save_error_response,
 };
 pub use secure_cookie::{Clock, SecureCookieSessionInterface, format_set_cookie};
 pub use state::{NULL_SESSION_MESSAGE, SessionState};

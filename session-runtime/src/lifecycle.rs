@@ -46,12 +46,35 @@ use crate::interface::SessionInterface;
 /// hook, or a save error).
 pub type EarlyResponse = Response<Vec<u8>>;
 
+/// Opens a lazily opened session.
+type Opener<S> = Box<dyn FnOnce() -> S + Send>;
+
+struct HandleState<S> {
+    session: S,
+    /// Set until the session is first used: whether the request carried a
+    /// session cookie, and how to open it.
+    pending: Option<(bool, Opener<S>)>,
+}
+
+impl<S> HandleState<S> {
+    fn open(&mut self) {
+        if let Some((_, open)) = self.pending.take() {
+            self.session = open();
+        }
+    }
+}
+
 /// The request's session, shared between hooks and the handler. Cloning is
-/// cheap (it is an `Arc`); it is found in the request's extensions.
+/// cheap (it is an `Arc`); the lifecycle puts it into the request's
+/// extensions.
+///
+/// The session is opened (its cookie verified and decoded) when it is first
+/// locked, so a request whose handler never looks at it pays nothing — unless
+/// it carries a session cookie, which the save step must then read to apply
+/// Flask's refresh rule for permanent sessions.
 ///
 /// Hold the lock briefly, and never across an `.await`.
-#[derive(Debug)]
-pub struct SessionHandle<S>(Arc<Mutex<S>>);
+pub struct SessionHandle<S>(Arc<Mutex<HandleState<S>>>);
 
 impl<S> Clone for SessionHandle<S> {
     fn clone(&self) -> Self {
@@ -59,18 +82,69 @@ impl<S> Clone for SessionHandle<S> {
     }
 }
 
+impl<S> fmt::Debug for SessionHandle<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionHandle").finish_non_exhaustive()
+    }
+}
+
+/// A locked session; dereferences to it.
+pub struct SessionGuard<'a, S>(MutexGuard<'a, HandleState<S>>);
+
+impl<S: fmt::Debug> fmt::Debug for SessionGuard<'_, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.session.fmt(f)
+    }
+}
+
+impl<S> std::ops::Deref for SessionGuard<'_, S> {
+    type Target = S;
+    fn deref(&self) -> &S {
+        &self.0.session
+    }
+}
+
+impl<S> std::ops::DerefMut for SessionGuard<'_, S> {
+    fn deref_mut(&mut self) -> &mut S {
+        &mut self.0.session
+    }
+}
+
 impl<S: SessionData> SessionHandle<S> {
-    /// Wraps a session.
+    /// Wraps an open session.
     pub fn new(session: S) -> Self {
-        SessionHandle(Arc::new(Mutex::new(session)))
+        SessionHandle(Arc::new(Mutex::new(HandleState {
+            session,
+            pending: None,
+        })))
     }
 
-    /// Locks the session. A panic in another holder does not make the
-    /// session unusable (the data stays as it was written).
-    pub fn lock(&self) -> MutexGuard<'_, S> {
+    /// A session opened on first use by `open`.
+    fn lazy(has_cookie: bool, open: Opener<S>) -> Self {
+        SessionHandle(Arc::new(Mutex::new(HandleState {
+            session: S::default(),
+            pending: Some((has_cookie, open)),
+        })))
+    }
+
+    fn state(&self) -> MutexGuard<'_, HandleState<S>> {
         self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Locks the session, opening it first if needed. A panic in another
+    /// holder does not make the session unusable (the data stays as it was
+    /// written).
+    pub fn lock(&self) -> SessionGuard<'_, S> {
+        let mut state = self.state();
+        state.open();
+        SessionGuard(state)
+    }
+
+    /// Whether the session has been opened (used) yet.
+    pub fn is_opened(&self) -> bool {
+        self.state().pending.is_none()
     }
 
     /// The handle the lifecycle put into `request`'s extensions.
@@ -232,8 +306,10 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
         self
     }
 
-    /// Saves and turns a save error into the error response.
-    fn finish<R: From<Vec<u8>>>(
+    /// The end of a request: runs [`Lifecycle::process_response`] on
+    /// `response` and, if saving fails, answers with the save-error response
+    /// instead. Adapters call this after the handler.
+    pub fn finish_response<R: From<Vec<u8>>>(
         &self,
         session: &SessionHandle<S>,
         response: Response<R>,
@@ -262,7 +338,7 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
             Some(r) => r.map(R::from),
             None => handler(Request::from_parts(parts, body)).await,
         };
-        self.finish(&session, response)
+        self.finish_response(&session, response)
     }
 
     /// [`SessionLifecycle::run`] for a synchronous handler.
@@ -277,7 +353,7 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
             Some(r) => r.map(R::from),
             None => handler(Request::from_parts(parts, body)),
         };
-        self.finish(&session, response)
+        self.finish_response(&session, response)
     }
 }
 
@@ -286,11 +362,20 @@ impl<S: SessionData, I: SessionInterface<S>> Lifecycle<S> for SessionLifecycle<S
         &self,
         request: &mut http::request::Parts,
     ) -> (SessionHandle<S>, Option<EarlyResponse>) {
-        let session = self
-            .interface
-            .open_session(request)
-            .unwrap_or_else(|| self.interface.make_null_session());
-        let handle = SessionHandle::new(session);
+        let handle = match self.interface.lazy_cookie(request) {
+            Some(cookie) => {
+                let interface = Arc::clone(&self.interface);
+                SessionHandle::lazy(
+                    cookie.is_present(),
+                    Box::new(move || interface.open_from_cookie(cookie)),
+                )
+            }
+            None => SessionHandle::new(
+                self.interface
+                    .open_session(request)
+                    .unwrap_or_else(|| self.interface.make_null_session()),
+            ),
+        };
         request.extensions.insert(handle.clone());
         let early = self
             .before
@@ -307,14 +392,23 @@ impl<S: SessionData, I: SessionInterface<S>> Lifecycle<S> for SessionLifecycle<S
         for hook in self.after.iter().rev() {
             hook.after_request(response, session);
         }
-        let s = session.lock();
-        if self.interface.is_null_session(&s) {
+        let mut state = session.state();
+        if let Some((has_cookie, open)) = state.pending.take() {
+            if !has_cookie {
+                // Never used and no cookie: a new, empty, untouched session,
+                // for which Flask saves nothing.
+                return Ok(());
+            }
+            state.session = open();
+        }
+        let s = &state.session;
+        if self.interface.is_null_session(s) {
             return if s.state().refused_write() {
                 Err(SaveError::NullSessionWrite)
             } else {
                 Ok(())
             };
         }
-        self.interface.save_session(&s, &mut response.headers)
+        self.interface.save_session(s, &mut response.headers)
     }
 }

@@ -29,7 +29,7 @@ use crate::codec::{
 use crate::config::{OversizePolicy, Protection, SessionConfig};
 use crate::data::SessionData;
 use crate::error::{ConfigError, SaveError};
-use crate::interface::{SessionInterface, unix_secs};
+use crate::interface::{PendingCookie, SessionInterface, unix_secs};
 use crate::state::SessionState;
 
 /// A clock: the current time.
@@ -415,25 +415,31 @@ impl SecureCookieSessionInterface {
     ) -> Option<S> {
         self.protector.as_ref()?;
         let name = hooks.cookie_name();
-        let value = match request_cookie(&request.headers, name) {
+        Some(self.open_cookie_value(name, request_cookie(&request.headers, name)))
+    }
+
+    /// Opens a session from the session cookie's value (a fresh session if
+    /// it is missing, bad, expired or foreign).
+    fn open_cookie_value<S: SessionData>(&self, name: &str, value: Option<String>) -> S {
+        let value = match value {
             Some(v) if !v.is_empty() => v,
-            _ => return Some(S::default()),
+            _ => return S::default(),
         };
         let dict = match self.decode_cookie(&value) {
             Ok(signed) => signed.value,
             Err(e) => {
                 tracing::debug!(cookie = name, error = %e, "bad session cookie: starting a new session");
-                return Some(S::default());
+                return S::default();
             }
         };
         match S::from_dict(dict) {
             Ok(mut s) => {
                 *s.state_mut() = SessionState::loaded();
-                Some(s)
+                s
             }
             Err(e) => {
                 tracing::debug!(cookie = name, error = %e, "session cookie does not fit the session type: starting a new session");
-                Some(S::default())
+                S::default()
             }
         }
     }
@@ -487,6 +493,16 @@ impl<S: SessionData> SessionInterface<S> for SecureCookieSessionInterface {
 
     fn open_session(&self, request: &http::request::Parts) -> Option<S> {
         self.open_session_with(self, request)
+    }
+
+    fn lazy_cookie(&self, request: &http::request::Parts) -> Option<PendingCookie> {
+        self.protector.as_ref()?;
+        let name = SessionInterface::<S>::cookie_name(self);
+        Some(PendingCookie(request_cookie(&request.headers, name)))
+    }
+
+    fn open_from_cookie(&self, cookie: PendingCookie) -> S {
+        self.open_cookie_value(SessionInterface::<S>::cookie_name(self), cookie.0)
     }
 
     fn save_session(&self, session: &S, headers: &mut HeaderMap) -> Result<(), SaveError> {

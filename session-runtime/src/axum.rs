@@ -1,0 +1,299 @@
+//! tower and axum integration: [`SessionLayer`] runs the session lifecycle
+//! around any inner service, and [`Session`] gives handlers the typed session.
+//!
+//! - The layer opens the session before the inner service (lazily: a handler
+//!   that never extracts it pays no decoding cost unless the request carries
+//!   a session cookie) and saves it after, on every response — error statuses
+//!   and early answers from before-request hooks included, as Flask does.
+//! - A save error ([`SaveError`]) becomes the response (500 by default; see
+//!   [`SessionLayer::on_save_error`]); a handler that extracts a session the
+//!   layer does not provide gets [`MissingSessionLayer`] (500).
+//!
+//! ```no_run
+//! use axum::{Router, routing::get};
+//! use session_runtime::DynamicSession;
+//! use session_runtime::axum::{Session, SessionLayer};
+//! use session_runtime::codec::SecretKey;
+//!
+//! async fn home(session: Session<DynamicSession>) -> String {
+//!     let mut s = session.lock();
+//!     let visits = s.get_as::<u64>("visits").and_then(Result::ok).unwrap_or(0) + 1;
+//!     s.insert("visits", visits);
+//!     format!("visit {visits}")
+//! }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let app = Router::new()
+//!     .route("/", get(home))
+//!     .layer(SessionLayer::<DynamicSession>::with_key(SecretKey::generate(32)?)?);
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//! axum::serve(listener, app).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! With `#[session]` structs it is the same: `Session<UserSession>` and
+//! `SessionLayer::<UserSession>::with_key(key)`, which uses the struct's
+//! declared cookie options.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum_core::extract::FromRequestParts;
+use axum_core::response::{IntoResponse, Response as AxumResponse};
+use http::{Request, Response, StatusCode};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::codec::SecretKey;
+use crate::config::SessionConfig;
+use crate::data::SessionData;
+use crate::error::{ConfigError, SaveError};
+use crate::interface::SessionInterface;
+use crate::lifecycle::{
+    AfterRequest, BeforeRequest, EarlyResponse, Lifecycle, SessionGuard, SessionHandle,
+    SessionLifecycle,
+};
+use crate::secure_cookie::SecureCookieSessionInterface;
+
+/// A tower [`Layer`] running the session lifecycle around the inner service.
+#[must_use]
+pub struct SessionLayer<S, I = SecureCookieSessionInterface> {
+    lifecycle: SessionLifecycle<S, I>,
+}
+
+impl<S, I> Clone for SessionLayer<S, I> {
+    fn clone(&self) -> Self {
+        SessionLayer {
+            lifecycle: self.lifecycle.clone(),
+        }
+    }
+}
+
+impl<S, I: fmt::Debug> fmt::Debug for SessionLayer<S, I> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionLayer")
+            .field("lifecycle", &self.lifecycle)
+            .finish()
+    }
+}
+
+impl<S: SessionData> SessionLayer<S, SecureCookieSessionInterface> {
+    /// Cookie sessions with the session type's configuration
+    /// ([`SessionData::default_config`]) and `key`.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] for an invalid configuration.
+    pub fn with_key(key: SecretKey) -> Result<Self, ConfigError> {
+        Self::with_config(S::default_config().with_secret_key(key))
+    }
+
+    /// Cookie sessions with `config`.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] for an invalid configuration.
+    pub fn with_config(config: SessionConfig) -> Result<Self, ConfigError> {
+        Ok(Self::new(SecureCookieSessionInterface::new(config)?))
+    }
+}
+
+impl<S: SessionData, I: SessionInterface<S>> SessionLayer<S, I> {
+    /// A layer over any session interface.
+    pub fn new(interface: I) -> Self {
+        SessionLayer {
+            lifecycle: SessionLifecycle::new(interface),
+        }
+    }
+
+    /// A layer running an existing lifecycle (with its hooks).
+    pub fn from_lifecycle(lifecycle: SessionLifecycle<S, I>) -> Self {
+        SessionLayer { lifecycle }
+    }
+
+    /// Registers a before-request hook (see [`SessionLifecycle::before_request`]).
+    pub fn before_request(self, hook: impl BeforeRequest<S>) -> Self {
+        SessionLayer {
+            lifecycle: self.lifecycle.before_request(hook),
+        }
+    }
+
+    /// Registers an after-request hook (see [`SessionLifecycle::after_request`]).
+    pub fn after_request(self, hook: impl AfterRequest<S>) -> Self {
+        SessionLayer {
+            lifecycle: self.lifecycle.after_request(hook),
+        }
+    }
+
+    /// Sets the response for save errors (default: 500 with the reason).
+    pub fn on_save_error(
+        self,
+        f: impl Fn(&SaveError) -> EarlyResponse + Send + Sync + 'static,
+    ) -> Self {
+        SessionLayer {
+            lifecycle: self.lifecycle.on_save_error(f),
+        }
+    }
+
+    /// The lifecycle this layer runs.
+    pub fn lifecycle(&self) -> &SessionLifecycle<S, I> {
+        &self.lifecycle
+    }
+}
+
+impl<Svc, S, I> Layer<Svc> for SessionLayer<S, I> {
+    type Service = SessionService<Svc, S, I>;
+
+    fn layer(&self, inner: Svc) -> Self::Service {
+        SessionService {
+            inner,
+            lifecycle: self.lifecycle.clone(),
+        }
+    }
+}
+
+/// The service [`SessionLayer`] produces.
+pub struct SessionService<Svc, S, I = SecureCookieSessionInterface> {
+    inner: Svc,
+    lifecycle: SessionLifecycle<S, I>,
+}
+
+impl<Svc: Clone, S, I> Clone for SessionService<Svc, S, I> {
+    fn clone(&self) -> Self {
+        SessionService {
+            inner: self.inner.clone(),
+            lifecycle: self.lifecycle.clone(),
+        }
+    }
+}
+
+impl<Svc: fmt::Debug, S, I: fmt::Debug> fmt::Debug for SessionService<Svc, S, I> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionService")
+            .field("inner", &self.inner)
+            .field("lifecycle", &self.lifecycle)
+            .finish()
+    }
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+impl<Svc, S, I, ReqB, ResB> Service<Request<ReqB>> for SessionService<Svc, S, I>
+where
+    Svc: Service<Request<ReqB>, Response = Response<ResB>> + Clone + Send + 'static,
+    Svc::Future: Send + 'static,
+    S: SessionData,
+    I: SessionInterface<S>,
+    ReqB: Send + 'static,
+    ResB: From<Vec<u8>> + Send + 'static,
+{
+    type Response = Response<ResB>;
+    type Error = Svc::Error;
+    type Future = BoxFuture<Result<Response<ResB>, Svc::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<ReqB>) -> Self::Future {
+        let (mut parts, body) = request.into_parts();
+        let (session, early) = self.lifecycle.preprocess_request(&mut parts);
+        let lifecycle = self.lifecycle.clone();
+        if let Some(response) = early {
+            return Box::pin(async move {
+                Ok(lifecycle.finish_response(&session, response.map(ResB::from)))
+            });
+        }
+        // Call the instance that was polled ready; keep a fresh clone.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let future = inner.call(Request::from_parts(parts, body));
+        Box::pin(async move {
+            let response = future.await?;
+            Ok(lifecycle.finish_response(&session, response))
+        })
+    }
+}
+
+/// The axum extractor for the request's typed session.
+///
+/// ```
+/// use session_runtime::axum::Session;
+/// use session_runtime::DynamicSession;
+///
+/// async fn handler(session: Session<DynamicSession>) -> String {
+///     let visits = session.lock().get_as::<u64>("visits").and_then(Result::ok).unwrap_or(0);
+///     format!("{visits}")
+/// }
+/// ```
+pub struct Session<S>(SessionHandle<S>);
+
+impl<S> fmt::Debug for Session<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Session").field(&self.0).finish()
+    }
+}
+
+impl<S> Clone for Session<S> {
+    fn clone(&self) -> Self {
+        Session(self.0.clone())
+    }
+}
+
+impl<S: SessionData> Session<S> {
+    /// Locks the session (opening it on first use). Do not hold the guard
+    /// across an `.await`: it is not `Send`, so axum rejects such handlers.
+    pub fn lock(&self) -> SessionGuard<'_, S> {
+        self.0.lock()
+    }
+
+    /// The underlying handle.
+    pub fn handle(&self) -> &SessionHandle<S> {
+        &self.0
+    }
+}
+
+impl<St: Send + Sync, S: SessionData> FromRequestParts<St> for Session<S> {
+    type Rejection = MissingSessionLayer;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        _state: &St,
+    ) -> Result<Self, Self::Rejection> {
+        SessionHandle::from_parts(parts)
+            .map(Session)
+            .ok_or(MissingSessionLayer(std::any::type_name::<S>()))
+    }
+}
+
+/// A handler extracted a session type that no [`SessionLayer`] provides
+/// (a wiring mistake): answered with 500.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "no SessionLayer provides the session type `{0}`: add `.layer(SessionLayer::<{0}>::...)` to the router"
+)]
+pub struct MissingSessionLayer(&'static str);
+
+impl IntoResponse for MissingSessionLayer {
+    fn into_response(self) -> AxumResponse {
+        tracing::error!(error = %self, "session extractor without a layer");
+        (StatusCode::INTERNAL_SERVER_ERROR, self.to_string()).into_response()
+    }
+}
+
+/// A save error as a response: 500 with the reason as text (what the layer
+/// answers by default).
+impl IntoResponse for SaveError {
+    fn into_response(self) -> AxumResponse {
+        crate::lifecycle::default_save_error_response(&self).map(axum_core::body::Body::from)
+    }
+}
+
+impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
+    /// Wraps this lifecycle into a tower layer.
+    pub fn into_layer(self) -> SessionLayer<S, I> {
+        SessionLayer::from_lifecycle(self)
+    }
+}

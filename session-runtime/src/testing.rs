@@ -1,0 +1,172 @@
+//! Test support for your own handlers, like Flask's `session_transaction()`:
+//! build a valid session cookie for a session type, and read the session a
+//! response saved.
+//!
+//! ```
+//! use session_runtime::testing::{SavedSession, SessionTester};
+//! use session_runtime::DynamicSession;
+//! use session_runtime::codec::SecretKey;
+//!
+//! let tester = SessionTester::<DynamicSession>::new(SecretKey::from_text("test-key").unwrap()).unwrap();
+//!
+//! // A request "already logged in":
+//! let cookie = tester.cookie(|s| { s.insert("_user_id", "42"); }).unwrap();
+//! assert!(cookie.starts_with("session="));
+//! # let response = {
+//! #     let mut h = http::HeaderMap::new();
+//! #     let value = cookie.trim_start_matches("session=");
+//! #     h.insert("set-cookie", format!("session={value}; HttpOnly; Path=/").parse().unwrap());
+//! #     h
+//! # };
+//!
+//! // ... send it to your app, then inspect what the response saved:
+//! match tester.saved(&response) {
+//!     SavedSession::Set(s) => assert_eq!(s.dict_untracked().get("_user_id").and_then(|v| v.as_str()), Some("42")),
+//!     other => panic!("{other:?}"),
+//! }
+//! ```
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use http::HeaderMap;
+use http::header::SET_COOKIE;
+
+use crate::codec::{DecodeError, SecretKey};
+use crate::config::SessionConfig;
+use crate::data::SessionData;
+use crate::error::{ConfigError, SaveError};
+use crate::interface::SessionInterface;
+use crate::secure_cookie::SecureCookieSessionInterface;
+use crate::state::SessionState;
+
+/// What a response did to the session cookie.
+#[derive(Debug)]
+pub enum SavedSession<S> {
+    /// No `Set-Cookie` for the session: the browser keeps what it had.
+    Unchanged,
+    /// The cookie was deleted (the session was emptied).
+    Deleted,
+    /// The cookie was set to this session.
+    Set(S),
+}
+
+/// Builds and reads session cookies the way an app with the same
+/// configuration does.
+pub struct SessionTester<S> {
+    interface: SecureCookieSessionInterface,
+    _session: PhantomData<fn() -> S>,
+}
+
+impl<S> fmt::Debug for SessionTester<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionTester")
+            .field("interface", &self.interface)
+            .finish()
+    }
+}
+
+impl<S: SessionData> SessionTester<S> {
+    /// A tester for the session type's configuration with `key`.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] for an invalid configuration.
+    pub fn new(key: SecretKey) -> Result<Self, ConfigError> {
+        Self::with_config(S::default_config().with_secret_key(key))
+    }
+
+    /// A tester for a full configuration (it must have a secret key).
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] for an invalid configuration.
+    pub fn with_config(config: SessionConfig) -> Result<Self, ConfigError> {
+        Ok(SessionTester {
+            interface: SecureCookieSessionInterface::new(config)?,
+            _session: PhantomData,
+        })
+    }
+
+    /// The interface used.
+    pub fn interface(&self) -> &SecureCookieSessionInterface {
+        &self.interface
+    }
+
+    /// A `Cookie` header value (`name=value`) carrying the session `prepare`
+    /// builds from a new one, signed now.
+    ///
+    /// # Errors
+    ///
+    /// [`SaveError`] if the session cannot be encoded (or there is no key).
+    pub fn cookie(&self, prepare: impl FnOnce(&mut S)) -> Result<String, SaveError> {
+        let mut session = S::default();
+        prepare(&mut session);
+        let value = self.interface.encode_session(&session)?;
+        Ok(format!(
+            "{}={value}",
+            SessionInterface::<S>::cookie_name(&self.interface)
+        ))
+    }
+
+    /// Opens a session cookie value as the app would.
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError`] for a bad, expired or foreign cookie.
+    pub fn open(&self, value: &str) -> Result<S, DecodeError> {
+        let dict = self.interface.decode_cookie(value)?.value;
+        let mut s = S::from_dict(dict).map_err(|_| DecodeError::NotAMapping("session"))?;
+        *s.state_mut() = SessionState::loaded();
+        Ok(s)
+    }
+
+    /// What a response saved, from its headers.
+    pub fn saved_from_headers(&self, headers: &HeaderMap) -> SavedSession<S> {
+        let name = SessionInterface::<S>::cookie_name(&self.interface);
+        let prefix = format!("{name}=");
+        let line = headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|l| l.starts_with(&prefix));
+        let Some(line) = line else {
+            return SavedSession::Unchanged;
+        };
+        let value = line[prefix.len()..]
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim();
+        if value.is_empty() {
+            return SavedSession::Deleted;
+        }
+        match self.open(value) {
+            Ok(s) => SavedSession::Set(s),
+            Err(_) => SavedSession::Unchanged,
+        }
+    }
+
+    /// What a response saved.
+    pub fn saved<B>(&self, response: &impl AsHeaders<B>) -> SavedSession<S> {
+        self.saved_from_headers(response.headers_ref())
+    }
+}
+
+/// Anything with response headers (`http::Response`, a `HeaderMap`).
+pub trait AsHeaders<B> {
+    /// The headers.
+    fn headers_ref(&self) -> &HeaderMap;
+}
+
+impl<B> AsHeaders<B> for http::Response<B> {
+    fn headers_ref(&self) -> &HeaderMap {
+        self.headers()
+    }
+}
+
+impl AsHeaders<()> for HeaderMap {
+    fn headers_ref(&self) -> &HeaderMap {
+        self
+    }
+}
