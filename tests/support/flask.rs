@@ -146,3 +146,50 @@ impl Drop for FlaskCodec {
         let _ = self.child.wait();
     }
 }
+
+/// A running `tests/interop/flask_app.py` on a loopback port (killed on drop).
+pub struct FlaskApp {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+}
+
+impl FlaskApp {
+    /// Starts the app with `secret` and waits until it accepts connections.
+    pub fn start(test: &str, secret: &str) -> Option<FlaskApp> {
+        let python = python(test)?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let child = Command::new(python)
+            .arg(Path::new(MANIFEST).join("tests/interop/flask_app.py"))
+            .arg(port.to_string())
+            .arg(secret)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the Flask app");
+        let app = FlaskApp {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the Flask app did not start on port {port}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Some(app)
+    }
+}
+
+impl Drop for FlaskApp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,301 @@
+//! The demo app on a real listening socket, driven by a real HTTP client
+//! with a cookie jar.
+
+#[allow(dead_code, unreachable_pub, missing_docs)]
+#[path = "../examples/demo.rs"]
+mod demo;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::get;
+use demo::DemoSession;
+use reqwest::redirect::Policy;
+use sessionkit::axum::{Session, SessionLayer};
+use sessionkit::codec::{DateTime, SecretKey};
+use sessionkit::testing::{SavedSession, SessionTester};
+
+const KEY: &str = "demo-test-key-0123456789abcdef0123";
+
+fn key() -> SecretKey {
+    SecretKey::from_text(KEY).unwrap()
+}
+
+/// Serves `app` on 127.0.0.1 (a free port); returns its base URL.
+async fn serve(app: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+async fn demo_server() -> String {
+    serve(demo::app(demo::config(key())).unwrap()).await
+}
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn tester() -> SessionTester<DemoSession> {
+    SessionTester::new(key()).unwrap()
+}
+
+async fn api(client: &reqwest::Client, base: &str) -> serde_json::Value {
+    let r = client
+        .get(format!("{base}/api/session"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    serde_json::from_str(&r.text().await.unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn login_counter_flash_and_logout() {
+    let base = demo_server().await;
+    let b = browser();
+
+    let page = b
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Not logged in"), "{page}");
+
+    let r = b
+        .post(format!("{base}/login"))
+        .form(&[("username", "ada <b>")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/");
+    let saved = tester().saved_from_headers(r.headers());
+    let SavedSession::Set(s) = saved else {
+        panic!("login must set the cookie: {saved:?}")
+    };
+    assert_eq!(s.user().as_deref(), Some("ada <b>"));
+    assert!(*s.fresh() && s.is_permanent());
+
+    // The flash shows once, escaped; the counter counts.
+    let page = b
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Logged in as <strong id=\"user\">ada &lt;b&gt;</strong>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<li class=\"message\">Logged in as ada &lt;b&gt;.</li>"),
+        "{page}"
+    );
+    let page = b
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("<li"), "a flash is consumed once: {page}");
+    b.get(format!("{base}/")).send().await.unwrap();
+    let state = api(&b, &base).await;
+    // One visit before logging in, three after: the login kept the counter.
+    assert_eq!(
+        state,
+        serde_json::json!({"user": "ada <b>", "visits": 4, "permanent": true})
+    );
+
+    let r = b.post(format!("{base}/logout")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(matches!(
+        tester().saved_from_headers(r.headers()),
+        SavedSession::Deleted
+    ));
+    let state = api(&b, &base).await;
+    assert_eq!(
+        state,
+        serde_json::json!({"user": null, "visits": 0, "permanent": false})
+    );
+}
+
+#[tokio::test]
+async fn permanent_login_cookie_expires_after_the_lifetime() {
+    let base = demo_server().await;
+    let r = browser()
+        .post(format!("{base}/login"))
+        .form(&[("username", "ada")])
+        .send()
+        .await
+        .unwrap();
+    let set = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let expires = set
+        .split("; ")
+        .find_map(|a| a.strip_prefix("Expires="))
+        .expect("Expires");
+    let at = DateTime::parse_rfc2822(expires).unwrap().to_unix();
+    let now = i64::try_from(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+    .unwrap();
+    let lifetime = 31 * 86_400;
+    assert!((at - (now + lifetime)).abs() <= 60, "{set}");
+    assert!(set.contains("; HttpOnly; Path=/; SameSite=Lax"), "{set}");
+}
+
+#[tokio::test]
+async fn tampered_cookie_is_logged_out_not_an_error() {
+    let base = demo_server().await;
+    let cookie = tester()
+        .cookie(|s| s.set_user(Some("mallory".into())))
+        .unwrap();
+    let mut tampered = cookie.clone().into_bytes();
+    let last = tampered.len() - 1;
+    tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    let client = reqwest::Client::new();
+    for (c, who) in [
+        (cookie.as_str(), Some("mallory")),
+        (tampered.as_str(), None),
+    ] {
+        let r = client
+            .get(format!("{base}/api/session"))
+            .header("cookie", c)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let v: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+        assert_eq!(v["user"].as_str(), who, "{c}");
+    }
+    let r = client
+        .get(format!("{base}/"))
+        .header("cookie", "session=garbage.garbage.garbage")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Not logged in"));
+}
+
+#[tokio::test]
+async fn vary_and_no_set_cookie_when_the_session_is_untouched() {
+    let base = demo_server().await;
+    let client = reqwest::Client::new();
+    let r = client.get(format!("{base}/")).send().await.unwrap();
+    assert_eq!(r.headers()["vary"], "Cookie");
+    assert!(r.headers().get("set-cookie").is_some());
+
+    // Reads without a cookie: Vary, but nothing to set.
+    let r = client
+        .get(format!("{base}/api/session"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["vary"], "Cookie");
+    assert!(r.headers().get("set-cookie").is_none());
+
+    // A handler that does not touch the session, with a non-permanent cookie.
+    let cookie = tester().cookie(|s| *s.visits_mut() = 5).unwrap();
+    let r = client
+        .get(format!("{base}/health"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("set-cookie").is_none() && r.headers().get("vary").is_none());
+    let r = client
+        .get(format!("{base}/api/session"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.headers().get("set-cookie").is_none(),
+        "read-only, not permanent: no Set-Cookie"
+    );
+    assert_eq!(r.headers()["vary"], "Cookie");
+}
+
+/// Handlers that fail after writing, as in Flask: the session is saved on
+/// the error response too.
+#[tokio::test]
+async fn errors_in_handlers_still_save_the_session() {
+    async fn fails(session: Session<DemoSession>) -> Result<String, (StatusCode, &'static str)> {
+        session.lock().set_user(Some("z".into()));
+        Err((StatusCode::INTERNAL_SERVER_ERROR, "boom"))
+    }
+    async fn forbidden(session: Session<DemoSession>) -> StatusCode {
+        session.lock().set_user(Some("z".into()));
+        StatusCode::FORBIDDEN
+    }
+    let app = Router::new()
+        .route("/fails", get(fails))
+        .route("/forbidden", get(forbidden))
+        .layer(SessionLayer::<DemoSession>::with_key(key()).unwrap());
+    let base = serve(app).await;
+    for (path, status) in [("/fails", 500), ("/forbidden", 403)] {
+        let r = reqwest::get(format!("{base}{path}")).await.unwrap();
+        assert_eq!(r.status().as_u16(), status);
+        let SavedSession::Set(s) = tester().saved_from_headers(r.headers()) else {
+            panic!("{path}: not saved")
+        };
+        assert_eq!(s.user().as_deref(), Some("z"));
+    }
+}
+
+#[tokio::test]
+async fn a_handler_without_a_layer_gets_a_clear_500() {
+    let app = Router::new().route("/", get(|_s: Session<DemoSession>| async { "unreachable" }));
+    let base = serve(app).await;
+    let r = reqwest::get(format!("{base}/")).await.unwrap();
+    assert_eq!(r.status(), 500);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("no SessionLayer provides the session type")
+    );
+}
+
+#[tokio::test]
+async fn sessions_are_opened_lazily() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let opened = Arc::new(AtomicBool::new(true));
+    let seen = Arc::clone(&opened);
+    let layer = SessionLayer::<DemoSession>::with_key(key())
+        .unwrap()
+        .after_request(
+            move |_: &mut axum::http::response::Parts,
+                  s: &sessionkit::SessionHandle<DemoSession>| {
+                seen.store(s.is_opened(), Ordering::SeqCst);
+            },
+        );
+    let app = Router::new()
+        .route("/health", get(|| async { "ok" }))
+        .layer(layer);
+    let base = serve(app).await;
+    reqwest::get(format!("{base}/health")).await.unwrap();
+    assert!(
+        !opened.load(Ordering::SeqCst),
+        "no decoding for a handler that does not use the session"
+    );
+}
