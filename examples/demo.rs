@@ -10,6 +10,10 @@
 //! login and logout forms), `POST /login` (form field `username`),
 //! `POST /logout`, `GET /api/session` (the session as JSON, read-only) and
 //! `GET /health` (does not touch the session).
+//!
+//! The forms carry a Flask-WTF-compatible CSRF token; `POST /login` and
+//! `POST /logout` refuse requests without a valid one (400) and cross-site
+//! posts (403).
 
 use axum::Router;
 use axum::extract::Form;
@@ -17,8 +21,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use sessionkit::axum::{Session, SessionLayer};
+use sessionkit::axum::{CsrfLayer, Session, SessionLayer};
 use sessionkit::codec::SecretKey;
+use sessionkit::csrf::{Csrf, CsrfConfig};
 use sessionkit::{ConfigError, SessionConfig, SessionData, session};
 
 /// The demo's session, with Flask-compatible keys: a Flask app using
@@ -50,11 +55,18 @@ pub fn config(key: SecretKey) -> SessionConfig {
 ///
 /// [`ConfigError`] for an invalid configuration.
 pub fn app(config: SessionConfig) -> Result<Router, ConfigError> {
+    let key = config
+        .secret_key
+        .clone()
+        .ok_or(ConfigError::MissingSecretKey)?;
+    let csrf = Csrf::new(CsrfConfig::new(key));
     Ok(Router::new()
         .route("/", get(home))
         .route("/login", post(login))
         .route("/logout", post(logout))
         .route("/api/session", get(api_session))
+        // Checked only on matched routes (like Flask-WTF); unsafe methods only.
+        .route_layer(CsrfLayer::<DemoSession>::new(csrf))
         .route("/health", get(|| async { "ok" }))
         .layer(SessionLayer::<DemoSession>::with_config(config)?))
 }
@@ -68,25 +80,31 @@ fn escape(s: &str) -> String {
         .replace('\'', "&#x27;")
 }
 
-async fn home(session: Session<DemoSession>) -> Html<String> {
+async fn home(session: Session<DemoSession>, csrf: Csrf) -> Html<String> {
     let mut s = session.lock();
     *s.visits_mut() += 1;
     let flashes = s.take_flashes();
     let visits = *s.visits();
     let user = s.user().clone();
+    let token = csrf.token(&mut *s).unwrap_or_default();
     drop(s);
+    let hidden = format!(
+        "<input type=\"hidden\" name=\"csrf_token\" value=\"{}\">",
+        escape(&token)
+    );
 
     let who = match &user {
         Some(u) => format!(
             "<p>Logged in as <strong id=\"user\">{}</strong>.</p>\
-             <form method=\"post\" action=\"/logout\"><button type=\"submit\">Log out</button></form>",
+             <form method=\"post\" action=\"/logout\">{hidden}<button type=\"submit\">Log out</button></form>",
             escape(u)
         ),
-        None => "<p id=\"user\">Not logged in.</p>\
-                 <form method=\"post\" action=\"/login\">\
-                 <label>Username <input name=\"username\" required></label> \
-                 <button type=\"submit\">Log in</button></form>"
-            .to_owned(),
+        None => format!(
+            "<p id=\"user\">Not logged in.</p>\
+             <form method=\"post\" action=\"/login\">{hidden}\
+             <label>Username <input name=\"username\" required></label> \
+             <button type=\"submit\">Log in</button></form>"
+        ),
     };
     let flashed: String = flashes
         .iter()

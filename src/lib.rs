@@ -20,6 +20,9 @@
 
 pub use session_runtime::codec;
 
+/// CSRF protection compatible with Flask-WTF, plus Fetch-Metadata/Origin checks.
+pub use session_runtime::csrf;
+
 /// Test support: build session cookies, read sessions out of responses.
 pub use session_runtime::testing;
 

@@ -46,6 +46,39 @@ fn tester() -> SessionTester<DemoSession> {
     SessionTester::new(key()).unwrap()
 }
 
+/// The CSRF token of the page's forms.
+fn form_token(page: &str) -> String {
+    const NEEDLE: &str = "name=\"csrf_token\" value=\"";
+    let start = page.find(NEEDLE).expect("a token in the form") + NEEDLE.len();
+    page[start..].split('"').next().unwrap().to_owned()
+}
+
+/// Loads the home page and posts a form from it, with its token.
+async fn submit(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let page = client
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = form_token(&page);
+    let mut form: Vec<(&str, &str)> = fields.to_vec();
+    form.push(("csrf_token", &token));
+    client
+        .post(format!("{base}{path}"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn api(client: &reqwest::Client, base: &str) -> serde_json::Value {
     let r = client
         .get(format!("{base}/api/session"))
@@ -71,12 +104,8 @@ async fn login_counter_flash_and_logout() {
         .unwrap();
     assert!(page.contains("Not logged in"), "{page}");
 
-    let r = b
-        .post(format!("{base}/login"))
-        .form(&[("username", "ada <b>")])
-        .send()
-        .await
-        .unwrap();
+    // The login form's own GET / is the second visit.
+    let r = submit(&b, &base, "/login", &[("username", "ada <b>")]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()["location"], "/");
     let saved = tester().saved_from_headers(r.headers());
@@ -114,13 +143,13 @@ async fn login_counter_flash_and_logout() {
     assert!(!page.contains("<li"), "a flash is consumed once: {page}");
     b.get(format!("{base}/")).send().await.unwrap();
     let state = api(&b, &base).await;
-    // One visit before logging in, three after: the login kept the counter.
+    // Two visits before logging in, three after: the login kept the counter.
     assert_eq!(
         state,
-        serde_json::json!({"user": "ada <b>", "visits": 4, "permanent": true})
+        serde_json::json!({"user": "ada <b>", "visits": 5, "permanent": true})
     );
 
-    let r = b.post(format!("{base}/logout")).send().await.unwrap();
+    let r = submit(&b, &base, "/logout", &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(matches!(
         tester().saved_from_headers(r.headers()),
@@ -136,12 +165,8 @@ async fn login_counter_flash_and_logout() {
 #[tokio::test]
 async fn permanent_login_cookie_expires_after_the_lifetime() {
     let base = demo_server().await;
-    let r = browser()
-        .post(format!("{base}/login"))
-        .form(&[("username", "ada")])
-        .send()
-        .await
-        .unwrap();
+    let r = submit(&browser(), &base, "/login", &[("username", "ada")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let set = r.headers()["set-cookie"].to_str().unwrap().to_owned();
     let expires = set
         .split("; ")

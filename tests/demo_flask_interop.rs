@@ -92,6 +92,7 @@ async fn one_login_across_flask_and_rust() {
         .iter()
         .map(|k| k.as_str().unwrap())
         .collect();
+    // csrf_token: the Rust page issued a Flask-WTF token for its forms.
     assert_eq!(
         keys,
         [
@@ -99,14 +100,114 @@ async fn one_login_across_flask_and_rust() {
             "_id",
             "_permanent",
             "_user_id",
+            "csrf_token",
             "flask_only",
             "visits"
         ]
     );
 
-    // Logging out in Rust logs out of Flask.
-    let r = browser.post(format!("{rust}/logout")).send().await.unwrap();
+    // Logging out in Rust (with the page's CSRF token) logs out of Flask.
+    const NEEDLE: &str = "name=\"csrf_token\" value=\"";
+    let page = browser
+        .get(format!("{rust}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let start = page.find(NEEDLE).unwrap() + NEEDLE.len();
+    let token = page[start..].split('"').next().unwrap().to_owned();
+    let r = browser
+        .post(format!("{rust}/logout"))
+        .form(&[("csrf_token", token)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303);
     let gone = json(&browser, format!("{}/whoami", flask.base)).await;
     assert_eq!(gone["user"], Value::Null);
+}
+
+/// Flask-WTF tokens validate in Rust, and Rust's tokens validate in
+/// Flask-WTF (same secret, same session cookie).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn csrf_tokens_work_both_ways_with_flask_wtf() {
+    const NEEDLE: &str = "name=\"csrf_token\" value=\"";
+    let Some(flask) = FlaskApp::start("csrf_tokens_work_both_ways_with_flask_wtf", SECRET) else {
+        return;
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let rust = format!("http://{}", listener.local_addr().unwrap());
+    let app = demo::app(demo::config(SecretKey::from_text(SECRET).unwrap())).unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    // Flask issues the token (and stores its raw form in the shared session);
+    // Rust accepts it on a protected POST.
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    let flask_token = browser
+        .get(format!("{}/csrf", flask.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = browser
+        .post(format!("{rust}/login"))
+        .form(&[("username", "grace"), ("csrf_token", flask_token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    // Without it, Rust refuses with Flask-WTF's message.
+    let r = browser
+        .post(format!("{rust}/login"))
+        .form(&[("username", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.text().await.unwrap(), "The CSRF token is missing.");
+
+    // Rust issues the token (a fresh browser); Flask-WTF accepts it.
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    let page = browser
+        .get(format!("{rust}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let start = page.find(NEEDLE).unwrap() + NEEDLE.len();
+    let rust_token = page[start..].split('"').next().unwrap().to_owned();
+    let r = browser
+        .post(format!("{}/protected", flask.base))
+        .form(&[("csrf_token", rust_token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let r = browser
+        .post(format!("{}/protected", flask.base))
+        .header("X-CSRFToken", rust_token.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = browser
+        .post(format!("{}/protected", flask.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "Flask-WTF refuses a missing token");
 }

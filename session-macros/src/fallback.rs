@@ -45,6 +45,8 @@ pub(crate) fn fallback(
                     }
                     fn is_empty_session(&self) -> bool { ::core::unreachable!("#[session] did not expand") }
                     fn is_permanent_session(&self) -> bool { ::core::unreachable!("#[session] did not expand") }
+                fn get_key(&self, _: &str) -> ::core::option::Option<::sessionkit::__private::Value> { ::core::unreachable!("#[session] did not expand") }
+                fn set_key(&mut self, _: &str, _: ::sessionkit::__private::Value) -> ::core::result::Result<(), ::sessionkit::__private::SessionDataError> { ::core::unreachable!("#[session] did not expand") }
                     fn state(&self) -> &::sessionkit::__private::SessionState { ::core::unreachable!("#[session] did not expand") }
                     fn state_mut(&mut self) -> &mut ::sessionkit::__private::SessionState { ::core::unreachable!("#[session] did not expand") }
                 }

@@ -38,6 +38,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum_core::extract::FromRequestParts;
@@ -295,5 +296,190 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     /// Wraps this lifecycle into a tower layer.
     pub fn into_layer(self) -> SessionLayer<S, I> {
         SessionLayer::from_lifecycle(self)
+    }
+}
+
+/// A tower [`Layer`] enforcing CSRF protection (see [`crate::csrf`]).
+///
+/// Put it *inside* the [`SessionLayer`] (add it to the router first:
+/// `.layer(CsrfLayer::new(csrf)).layer(session_layer)`), since it reads the
+/// session. For checked requests it reads the body (up to
+/// [`CsrfConfig::max_body`](crate::csrf::CsrfConfig::max_body)) to find the
+/// token and passes the same bytes on, so handlers still read the form. It
+/// also makes the [`Csrf`](crate::csrf::Csrf) available to handlers as an
+/// extractor, to generate tokens for forms.
+#[must_use]
+pub struct CsrfLayer<S> {
+    csrf: crate::csrf::Csrf,
+    on_error: Arc<dyn Fn(&crate::csrf::CsrfError) -> EarlyResponse + Send + Sync>,
+    _session: std::marker::PhantomData<fn() -> S>,
+}
+
+impl<S> Clone for CsrfLayer<S> {
+    fn clone(&self) -> Self {
+        CsrfLayer {
+            csrf: self.csrf.clone(),
+            on_error: Arc::clone(&self.on_error),
+            _session: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<S> fmt::Debug for CsrfLayer<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CsrfLayer")
+            .field("csrf", &self.csrf)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: SessionData> CsrfLayer<S> {
+    /// Protection by `csrf`; refusals answer [`CsrfError::to_response`](crate::csrf::CsrfError::to_response).
+    pub fn new(csrf: crate::csrf::Csrf) -> Self {
+        CsrfLayer {
+            csrf,
+            on_error: Arc::new(crate::csrf::CsrfError::to_response),
+            _session: std::marker::PhantomData,
+        }
+    }
+
+    /// Sets the response for refused requests.
+    pub fn on_error(
+        mut self,
+        f: impl Fn(&crate::csrf::CsrfError) -> EarlyResponse + Send + Sync + 'static,
+    ) -> Self {
+        self.on_error = Arc::new(f);
+        self
+    }
+}
+
+impl<Svc, S> Layer<Svc> for CsrfLayer<S> {
+    type Service = CsrfService<Svc, S>;
+
+    fn layer(&self, inner: Svc) -> Self::Service {
+        CsrfService {
+            inner,
+            layer: self.clone(),
+        }
+    }
+}
+
+/// The service [`CsrfLayer`] produces.
+pub struct CsrfService<Svc, S> {
+    inner: Svc,
+    layer: CsrfLayer<S>,
+}
+
+impl<Svc: Clone, S> Clone for CsrfService<Svc, S> {
+    fn clone(&self) -> Self {
+        CsrfService {
+            inner: self.inner.clone(),
+            layer: self.layer.clone(),
+        }
+    }
+}
+
+impl<Svc: fmt::Debug, S> fmt::Debug for CsrfService<Svc, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CsrfService")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<Svc, S, ResB> Service<Request<axum_core::body::Body>> for CsrfService<Svc, S>
+where
+    Svc:
+        Service<Request<axum_core::body::Body>, Response = Response<ResB>> + Clone + Send + 'static,
+    Svc::Future: Send + 'static,
+    S: SessionData,
+    ResB: From<Vec<u8>> + Send + 'static,
+{
+    type Response = Response<ResB>;
+    type Error = Svc::Error;
+    type Future = BoxFuture<Result<Response<ResB>, Svc::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<axum_core::body::Body>) -> Self::Future {
+        use http_body_util::BodyExt as _;
+
+        let (mut parts, body) = request.into_parts();
+        let csrf = self.layer.csrf.clone();
+        parts.extensions.insert(csrf.clone());
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        if !csrf.applies_to(&parts) {
+            let future = inner.call(Request::from_parts(parts, body));
+            return Box::pin(future);
+        }
+        let on_error = Arc::clone(&self.layer.on_error);
+        Box::pin(async move {
+            let limited = http_body_util::Limited::new(body, csrf.config().max_body);
+            let bytes = match limited.collect().await {
+                Ok(collected) => collected.to_bytes(),
+                Err(e) => {
+                    let err = if e.is::<http_body_util::LengthLimitError>() {
+                        crate::csrf::CsrfError::BodyTooLarge
+                    } else {
+                        crate::csrf::CsrfError::BodyUnreadable
+                    };
+                    return Ok(on_error(&err).map(ResB::from));
+                }
+            };
+            let Some(session) = SessionHandle::<S>::from_parts(&parts) else {
+                let e = MissingSessionLayer(std::any::type_name::<S>());
+                tracing::error!(error = %e, "CsrfLayer outside SessionLayer");
+                return Ok(
+                    crate::lifecycle::default_save_error_response_text(&e.to_string())
+                        .map(ResB::from),
+                );
+            };
+            if let Err(e) = csrf.protect(&parts, &bytes, &session) {
+                tracing::debug!(error = %e, path = %parts.uri.path(), "CSRF check refused the request");
+                return Ok(on_error(&e).map(ResB::from));
+            }
+            inner
+                .call(Request::from_parts(
+                    parts,
+                    axum_core::body::Body::from(bytes),
+                ))
+                .await
+        })
+    }
+}
+
+impl<St: Send + Sync> FromRequestParts<St> for crate::csrf::Csrf {
+    type Rejection = MissingCsrfLayer;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        _state: &St,
+    ) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<crate::csrf::Csrf>()
+            .cloned()
+            .ok_or(MissingCsrfLayer)
+    }
+}
+
+/// A handler extracted [`Csrf`](crate::csrf::Csrf) without a [`CsrfLayer`]: 500.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("no CsrfLayer on this route: add `.layer(CsrfLayer::new(csrf))` inside the SessionLayer")]
+pub struct MissingCsrfLayer;
+
+impl IntoResponse for MissingCsrfLayer {
+    fn into_response(self) -> AxumResponse {
+        (StatusCode::INTERNAL_SERVER_ERROR, self.to_string()).into_response()
+    }
+}
+
+/// A CSRF refusal as a response (its status and message).
+impl IntoResponse for crate::csrf::CsrfError {
+    fn into_response(self) -> AxumResponse {
+        self.to_response().map(axum_core::body::Body::from)
     }
 }

@@ -36,6 +36,7 @@
 
 mod b64;
 mod compress;
+mod csrf;
 mod datetime;
 mod encrypted;
 mod error;
@@ -48,6 +49,7 @@ mod signer;
 mod tag;
 mod value;
 
+pub use csrf::{CSRF_SALT, CsrfTokenCodec, new_raw_csrf_token, tokens_equal};
 pub use datetime::DateTime;
 pub use encrypted::{EncryptError, EncryptedCodec};
 pub use error::{

@@ -46,6 +46,18 @@ pub trait SessionData: Default + Send + 'static {
     /// Whether `_permanent` is set (truthy).
     fn is_permanent_session(&self) -> bool;
 
+    /// The value stored under a wire key (a declared field if present, or a
+    /// kept key), without marking the session accessed.
+    fn get_key(&self, key: &str) -> Option<Value>;
+
+    /// Stores a value under a wire key (into the declared field if there is
+    /// one); marks the session modified (refused on a null session).
+    ///
+    /// # Errors
+    ///
+    /// [`SessionDataError`] if the value does not fit the declared field.
+    fn set_key(&mut self, key: &str, value: Value) -> Result<(), SessionDataError>;
+
     /// The session's state flags.
     fn state(&self) -> &SessionState;
 
@@ -241,6 +253,15 @@ impl SessionData for DynamicSession {
 
     fn is_empty_session(&self) -> bool {
         self.dict.is_empty()
+    }
+
+    fn get_key(&self, key: &str) -> Option<Value> {
+        self.dict.get(key).cloned()
+    }
+
+    fn set_key(&mut self, key: &str, value: Value) -> Result<(), SessionDataError> {
+        self.insert(key, value);
+        Ok(())
     }
 
     fn is_permanent_session(&self) -> bool {

@@ -40,6 +40,9 @@ pub enum ConfigError {
     /// The cookie name is empty or not an HTTP token.
     #[error("invalid cookie name {0:?}: use letters, digits and !#$%&'*+-.^_`|~")]
     CookieName(String),
+    /// A secret key is required here.
+    #[error("a secret key is required: set SessionConfig::secret_key")]
+    MissingSecretKey,
     /// The cookie domain cannot be IDNA-encoded.
     #[error("invalid cookie domain {0:?}")]
     Domain(String),

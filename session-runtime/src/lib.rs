@@ -22,6 +22,7 @@ pub mod __private;
 pub mod axum;
 pub mod codec;
 mod config;
+pub mod csrf;
 mod data;
 mod error;
 mod interface;

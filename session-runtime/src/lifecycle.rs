@@ -256,7 +256,12 @@ impl<S, I: fmt::Debug> fmt::Debug for SessionLifecycle<S, I> {
 
 /// The default answer to a save error: 500 with the reason as text.
 pub fn default_save_error_response(e: &SaveError) -> EarlyResponse {
-    let mut r = Response::new(e.to_string().into_bytes());
+    default_save_error_response_text(&e.to_string())
+}
+
+/// A 500 with `text`.
+pub(crate) fn default_save_error_response_text(text: &str) -> EarlyResponse {
+    let mut r = Response::new(text.as_bytes().to_vec());
     *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
     r.headers_mut().insert(
         http::header::CONTENT_TYPE,

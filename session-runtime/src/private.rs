@@ -79,6 +79,29 @@ impl<T> FieldOps<T> {
         }
     }
 
+    /// The field's value as a tree, if present.
+    pub fn get(&self, slot: &Slot<T>) -> Option<Value> {
+        slot.present
+            .then(|| (self.to_value)(&slot.value).ok())
+            .flatten()
+    }
+
+    /// Assigns a value given as a tree (marks modified).
+    pub fn set(
+        &self,
+        meta: &mut Meta,
+        slot: &mut Slot<T>,
+        wire: &str,
+        value: Value,
+    ) -> Result<(), SessionDataError> {
+        let v = (self.from_value)(value).map_err(|source| SessionDataError {
+            key: wire.to_owned(),
+            source,
+        })?;
+        write(meta, slot, wire, v);
+        Ok(())
+    }
+
     /// The field's JSON writer, if its key is present.
     pub fn present<'a>(&self, slot: &'a Slot<T>) -> Option<FieldJson<'a, T>> {
         slot.present.then_some(FieldJson {
@@ -147,6 +170,18 @@ impl Meta {
     /// Whether no declared field is present and no other key is kept.
     pub fn is_empty_with(&self, present: &[bool]) -> bool {
         self.extra.is_empty() && !present.iter().any(|&p| p)
+    }
+
+    /// A kept (undeclared) key (untracked).
+    pub fn extra_get(&self, key: &str) -> Option<Value> {
+        self.extra.get(key).cloned()
+    }
+
+    /// Stores a kept (undeclared) key (marks modified).
+    pub fn extra_set(&mut self, key: &str, value: Value) {
+        if self.state.mark_modified() {
+            self.extra.insert(key, value);
+        }
     }
 
     /// `_permanent` (untracked).

@@ -8,10 +8,12 @@ import sys
 
 from flask import Flask, flash, jsonify, request, session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 app = Flask(__name__)
 app.secret_key = sys.argv[2]
 login_manager = LoginManager(app)
+csrf = CSRFProtect(app)
 
 
 class User(UserMixin):
@@ -25,6 +27,7 @@ def load_user(user_id):
 
 
 @app.post("/login")
+@csrf.exempt
 def login():
     login_user(User(request.form["username"]))
     session.permanent = True
@@ -35,9 +38,20 @@ def login():
 
 
 @app.post("/logout")
+@csrf.exempt
 def logout():
     logout_user()
     return "ok"
+
+
+@app.get("/csrf")
+def csrf_token():
+    return generate_csrf()
+
+
+@app.post("/protected")
+def protected():
+    return "posted"
 
 
 @app.get("/whoami")

@@ -89,6 +89,14 @@ pub(super) fn expand(model: &Model, krate: &syn::Path, private: &TokenStream) ->
         let field = &f.ident;
         quote!(self.#field.is_present())
     });
+    let get_arms = model.fields.iter().map(|f| {
+        let (field, ty, wire) = (&f.ident, &f.ty, &f.wire);
+        quote_spanned!(ty.span()=> #wire => #private::field::<#ty>().get(&self.#field),)
+    });
+    let set_arms = model.fields.iter().map(|f| {
+        let (field, ty, wire) = (&f.ident, &f.ty, &f.wire);
+        quote_spanned!(ty.span()=> #wire => #private::field::<#ty>().set(&mut self.__sessionkit, &mut self.#field, #wire, value),)
+    });
     let config = config(model, private);
     quote! {
         #[automatically_derived]
@@ -118,6 +126,27 @@ pub(super) fn expand(model: &Model, krate: &syn::Path, private: &TokenStream) ->
 
             fn is_permanent_session(&self) -> bool {
                 self.__sessionkit.is_permanent()
+            }
+
+            fn get_key(&self, key: &str) -> ::core::option::Option<#private::Value> {
+                match key {
+                    #(#get_arms)*
+                    _ => self.__sessionkit.extra_get(key),
+                }
+            }
+
+            fn set_key(
+                &mut self,
+                key: &str,
+                value: #private::Value,
+            ) -> ::core::result::Result<(), #private::SessionDataError> {
+                match key {
+                    #(#set_arms)*
+                    _ => {
+                        self.__sessionkit.extra_set(key, value);
+                        ::core::result::Result::Ok(())
+                    }
+                }
             }
 
             fn state(&self) -> &#private::SessionState {

@@ -1,0 +1,640 @@
+//! CSRF protection compatible with Flask-WTF, plus Fetch-Metadata / Origin
+//! checks.
+//!
+//! - **Tokens** (Flask-WTF's): the raw token lives in the session under
+//!   `csrf_token`; forms and scripts send the signed token (salt
+//!   `wtf-csrf-token`, 1 hour by default) in the form field `csrf_token`
+//!   (urlencoded or multipart; a prefixed `...csrf_token` field too) or the
+//!   `X-CSRFToken` / `X-CSRF-Token` headers. Tokens made here validate in
+//!   Flask-WTF and the other way round.
+//! - **Fetch-Metadata / Origin**: an unsafe request with
+//!   `Sec-Fetch-Site: cross-site` is refused (403); without that header, an
+//!   `Origin` matching neither the request's host nor a trusted origin is
+//!   refused (403); with neither header, the token check decides.
+//! - Under HTTPS, `Referer` must be same-origin (Flask-WTF's `SSL_STRICT`).
+//! - Only `POST`, `PUT`, `PATCH`, `DELETE` are checked (configurable);
+//!   exempt paths are skipped.
+//!
+//! Failures are [`CsrfError`]s carrying Flask-WTF's messages; token failures
+//! answer 400, cross-origin ones 403.
+//!
+//! ```
+//! use session_runtime::csrf::{Csrf, CsrfConfig};
+//! use session_runtime::codec::SecretKey;
+//! use session_runtime::DynamicSession;
+//!
+//! let csrf = Csrf::new(CsrfConfig::new(SecretKey::from_text("secret").unwrap()));
+//! let mut session = DynamicSession::default();
+//! let token = csrf.token(&mut session).unwrap(); // for the form
+//! assert!(csrf.validate(Some(&token), &session).is_ok());
+//! assert_eq!(csrf.validate(None, &session).unwrap_err().to_string(), "The CSRF token is missing.");
+//! ```
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use http::header::{CONTENT_TYPE, HOST, ORIGIN, REFERER};
+use http::{HeaderName, Method, StatusCode};
+
+use crate::codec::{
+    CsrfTokenCodec, DecodeError, SecretKey, Value, new_raw_csrf_token, tokens_equal,
+};
+use crate::data::SessionData;
+use crate::interface::unix_secs;
+use crate::lifecycle::EarlyResponse;
+
+/// Why a request was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CsrfError {
+    /// No token in the form or headers.
+    #[error("The CSRF token is missing.")]
+    TokenMissing,
+    /// The session holds no raw token (it expired, or was never issued).
+    #[error("The CSRF session token is missing.")]
+    SessionTokenMissing,
+    /// The token is older than the time limit, or dated in the future.
+    #[error("The CSRF token has expired.")]
+    TokenExpired,
+    /// The token is not a valid signed token.
+    #[error("The CSRF token is invalid.")]
+    TokenInvalid,
+    /// The token is valid but belongs to another session.
+    #[error("The CSRF tokens do not match.")]
+    TokensDoNotMatch,
+    /// HTTPS request without a `Referer` (strict mode).
+    #[error("The referrer header is missing.")]
+    ReferrerMissing,
+    /// HTTPS request whose `Referer` is another origin (strict mode).
+    #[error("The referrer does not match the host.")]
+    ReferrerMismatch,
+    /// `Sec-Fetch-Site: cross-site` on an unsafe request.
+    #[error("Cross-site request refused (Sec-Fetch-Site: cross-site).")]
+    CrossSite,
+    /// `Origin` matches neither the host nor a trusted origin.
+    #[error("Cross-origin request refused: the Origin does not match the host.")]
+    OriginMismatch,
+    /// The request body is larger than the CSRF layer reads.
+    #[error("The request body is too large to be checked.")]
+    BodyTooLarge,
+    /// The request body could not be read.
+    #[error("The request body could not be read.")]
+    BodyUnreadable,
+}
+
+impl CsrfError {
+    /// The default status: 403 for cross-origin refusals, 413 for a body
+    /// too large, 400 otherwise (Flask-WTF's).
+    pub fn status(&self) -> StatusCode {
+        match self {
+            CsrfError::CrossSite | CsrfError::OriginMismatch => StatusCode::FORBIDDEN,
+            CsrfError::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// The default response: the status and the message as text.
+    pub fn to_response(&self) -> EarlyResponse {
+        let mut r = http::Response::new(self.to_string().into_bytes());
+        *r.status_mut() = self.status();
+        r.headers_mut().insert(
+            CONTENT_TYPE,
+            http::HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        r
+    }
+}
+
+/// Which checks run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum CsrfMode {
+    /// Fetch-Metadata/Origin refusals, then the token check (default).
+    #[default]
+    Both,
+    /// Only Flask-WTF's token check.
+    TokensOnly,
+    /// Token-free: a same-origin `Sec-Fetch-Site` or a matching `Origin`
+    /// is enough; requests with neither header fall back to the token check.
+    FetchMetadata,
+}
+
+/// CSRF settings, mirroring Flask-WTF's `WTF_CSRF_*`.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CsrfConfig {
+    /// `WTF_CSRF_SECRET_KEY`, or the session's `SECRET_KEY`.
+    pub secret_key: SecretKey,
+    /// `WTF_CSRF_FIELD_NAME` (`csrf_token`): the form field and the session key.
+    pub field_name: String,
+    /// `WTF_CSRF_HEADERS` (`X-CSRFToken`, `X-CSRF-Token`).
+    pub headers: Vec<HeaderName>,
+    /// `WTF_CSRF_TIME_LIMIT` (1 hour); `None`: tokens never expire.
+    pub time_limit: Option<Duration>,
+    /// `WTF_CSRF_METHODS` (POST, PUT, PATCH, DELETE).
+    pub methods: Vec<Method>,
+    /// `WTF_CSRF_SSL_STRICT` (true): same-origin `Referer` under HTTPS.
+    pub ssl_strict: bool,
+    /// Treat every request as HTTPS (behind a TLS-terminating proxy);
+    /// otherwise HTTPS is an `https` request URI or, if
+    /// `trust_forwarded_proto`, `X-Forwarded-Proto: https`.
+    pub assume_https: bool,
+    /// Believe `X-Forwarded-Proto` (only behind a proxy that sets it).
+    pub trust_forwarded_proto: bool,
+    /// Which checks run.
+    pub mode: CsrfMode,
+    /// Origins (`https://app.example.com`) trusted besides the request's host.
+    pub trusted_origins: Vec<String>,
+    /// Paths never checked (Flask-WTF's `@csrf.exempt`).
+    pub exempt_paths: Vec<String>,
+    /// The largest body the layer reads to find the token (8 MiB).
+    pub max_body: usize,
+}
+
+impl CsrfConfig {
+    /// Flask-WTF's defaults with `secret_key`.
+    pub fn new(secret_key: SecretKey) -> Self {
+        CsrfConfig {
+            secret_key,
+            field_name: "csrf_token".into(),
+            headers: vec![
+                HeaderName::from_static("x-csrftoken"),
+                HeaderName::from_static("x-csrf-token"),
+            ],
+            time_limit: Some(Duration::from_secs(3600)),
+            methods: vec![Method::POST, Method::PUT, Method::PATCH, Method::DELETE],
+            ssl_strict: true,
+            assume_https: false,
+            trust_forwarded_proto: false,
+            mode: CsrfMode::Both,
+            trusted_origins: Vec::new(),
+            exempt_paths: Vec::new(),
+            max_body: 8 * 1024 * 1024,
+        }
+    }
+
+    /// Sets the time limit (`None`: no expiry).
+    #[must_use]
+    pub fn with_time_limit(mut self, limit: Option<Duration>) -> Self {
+        self.time_limit = limit;
+        self
+    }
+
+    /// Sets the mode.
+    #[must_use]
+    pub fn with_mode(mut self, mode: CsrfMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Exempts a path (exact match).
+    #[must_use]
+    pub fn exempt(mut self, path: impl Into<String>) -> Self {
+        self.exempt_paths.push(path.into());
+        self
+    }
+
+    /// Trusts an origin (`scheme://host[:port]`).
+    #[must_use]
+    pub fn trust_origin(mut self, origin: impl Into<String>) -> Self {
+        self.trusted_origins
+            .push(origin.into().trim_end_matches('/').to_ascii_lowercase());
+        self
+    }
+
+    /// Sets `ssl_strict`.
+    #[must_use]
+    pub fn with_ssl_strict(mut self, strict: bool) -> Self {
+        self.ssl_strict = strict;
+        self
+    }
+
+    /// Sets `assume_https`.
+    #[must_use]
+    pub fn with_assume_https(mut self, https: bool) -> Self {
+        self.assume_https = https;
+        self
+    }
+}
+
+/// CSRF protection: makes tokens and checks requests. Cheap to clone.
+#[derive(Clone)]
+pub struct Csrf {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: CsrfConfig,
+    codec: CsrfTokenCodec,
+    clock: Option<Box<dyn Fn() -> SystemTime + Send + Sync>>,
+}
+
+impl fmt::Debug for Csrf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Csrf")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where a request's token is looked for: the form fields of its body.
+fn form_fields(content_type: &str, body: &[u8]) -> Vec<(String, String)> {
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    match mime.as_str() {
+        "application/x-www-form-urlencoded" => form_urlencoded::parse(body)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect(),
+        "multipart/form-data" => match multipart_boundary(content_type) {
+            Some(b) => multipart_fields(body, &b),
+            None => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+fn multipart_boundary(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("boundary")
+            .then(|| v.trim().trim_matches('"').to_owned())
+            .filter(|b| !b.is_empty())
+    })
+}
+
+fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    hay.get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|i| i + from)
+}
+
+/// The non-file fields of a `multipart/form-data` body.
+fn multipart_fields(body: &[u8], boundary: &str) -> Vec<(String, String)> {
+    let delim = format!("--{boundary}").into_bytes();
+    let mut out = Vec::new();
+    let Some(mut at) = find(body, &delim, 0) else {
+        return out;
+    };
+    loop {
+        let start = at + delim.len();
+        if body.get(start..start + 2) == Some(b"--") {
+            break;
+        }
+        let Some(next) = find(body, &delim, start) else {
+            break;
+        };
+        let part = body.get(start..next).unwrap_or_default();
+        let part = part.strip_prefix(b"\r\n").unwrap_or(part);
+        let part = part.strip_suffix(b"\r\n").unwrap_or(part);
+        if let Some(split) = find(part, b"\r\n\r\n", 0) {
+            let headers = String::from_utf8_lossy(part.get(..split).unwrap_or_default());
+            let value = part.get(split + 4..).unwrap_or_default();
+            let disposition = headers
+                .lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))
+                .unwrap_or_default();
+            let param = |name: &str| {
+                disposition.split(';').skip(1).find_map(|p| {
+                    let (k, v) = p.split_once('=')?;
+                    (k.trim().eq_ignore_ascii_case(name))
+                        .then(|| v.trim().trim_matches('"').to_owned())
+                })
+            };
+            if let (Some(name), None) = (param("name"), param("filename")) {
+                out.push((name, String::from_utf8_lossy(value).into_owned()));
+            }
+        }
+        at = next;
+    }
+    out
+}
+
+/// `(scheme, hostname, port)` of a URL, as Python's `urlparse` sees them
+/// (scheme and hostname lowercased, port literal).
+fn origin_of(url: &str) -> Option<(String, String, Option<u16>)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let netloc = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let hostport = netloc.rsplit_once('@').map_or(netloc, |(_, h)| h);
+    let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
+        let (h, after) = v6.split_once(']')?;
+        (h, after.strip_prefix(':'))
+    } else {
+        match hostport.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (hostport, None),
+        }
+    };
+    let port = match port {
+        Some("") | None => None,
+        Some(p) => Some(p.parse().ok()?),
+    };
+    Some((scheme.to_ascii_lowercase(), host.to_ascii_lowercase(), port))
+}
+
+impl Csrf {
+    /// Protection with `config`.
+    pub fn new(config: CsrfConfig) -> Self {
+        Csrf {
+            inner: Arc::new(Inner {
+                codec: CsrfTokenCodec::new(config.secret_key.clone()),
+                config,
+                clock: None,
+            }),
+        }
+    }
+
+    /// Uses `clock` instead of the system time (for tests and replays).
+    #[must_use]
+    pub fn with_clock(self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        let inner = Arc::try_unwrap(self.inner).unwrap_or_else(|shared| Inner {
+            config: shared.config.clone(),
+            codec: shared.codec.clone(),
+            clock: None,
+        });
+        Csrf {
+            inner: Arc::new(Inner {
+                clock: Some(Box::new(clock)),
+                ..inner
+            }),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &CsrfConfig {
+        &self.inner.config
+    }
+
+    fn now(&self) -> u64 {
+        unix_secs(
+            self.inner
+                .clock
+                .as_ref()
+                .map_or_else(SystemTime::now, |c| c()),
+        )
+    }
+
+    fn raw_token<S: SessionData>(&self, session: &S) -> Option<String> {
+        match session.get_key(&self.inner.config.field_name) {
+            Some(Value::Str(s)) => s.into_string().ok(),
+            _ => None,
+        }
+    }
+
+    /// Flask-WTF's `generate_csrf()`: the signed token for forms, creating
+    /// the raw token in the session if it has none (which modifies the
+    /// session, so its cookie is sent).
+    ///
+    /// # Errors
+    ///
+    /// The OS random source failed, or the session refused the write (a null
+    /// session) — then [`CsrfError::SessionTokenMissing`].
+    pub fn token<S: SessionData>(&self, session: &mut S) -> Result<String, CsrfError> {
+        session.state().mark_accessed();
+        let raw = match self.raw_token(session) {
+            Some(raw) => raw,
+            None => {
+                let raw = new_raw_csrf_token().map_err(|_| CsrfError::SessionTokenMissing)?;
+                session
+                    .set_key(&self.inner.config.field_name, Value::from(raw.as_str()))
+                    .map_err(|_| CsrfError::SessionTokenMissing)?;
+                if session.state().is_null() {
+                    return Err(CsrfError::SessionTokenMissing);
+                }
+                raw
+            }
+        };
+        Ok(self.inner.codec.sign(&raw, self.now()))
+    }
+
+    /// Flask-WTF's `validate_csrf()`, in its order: missing token, missing
+    /// session token, expired, invalid, mismatch.
+    ///
+    /// # Errors
+    ///
+    /// The [`CsrfError`] for the first check that fails.
+    pub fn validate<S: SessionData>(
+        &self,
+        submitted: Option<&str>,
+        session: &S,
+    ) -> Result<(), CsrfError> {
+        let submitted = submitted
+            .filter(|t| !t.is_empty())
+            .ok_or(CsrfError::TokenMissing)?;
+        session.state().mark_accessed();
+        let raw = self
+            .raw_token(session)
+            .ok_or(CsrfError::SessionTokenMissing)?;
+        let max_age = self.inner.config.time_limit.map(|d| d.as_secs());
+        let token = match self.inner.codec.verify(submitted, self.now(), max_age) {
+            Ok(t) => t,
+            Err(DecodeError::Expired { .. } | DecodeError::FutureTimestamp { .. }) => {
+                return Err(CsrfError::TokenExpired);
+            }
+            Err(_) => return Err(CsrfError::TokenInvalid),
+        };
+        if tokens_equal(&raw, &token) {
+            Ok(())
+        } else {
+            Err(CsrfError::TokensDoNotMatch)
+        }
+    }
+
+    /// Whether `request` needs checking at all (method, exemption).
+    pub fn applies_to(&self, request: &http::request::Parts) -> bool {
+        let c = &self.inner.config;
+        c.methods.contains(&request.method)
+            && !c.exempt_paths.iter().any(|p| p == request.uri.path())
+    }
+
+    fn is_https(&self, request: &http::request::Parts) -> bool {
+        let c = &self.inner.config;
+        c.assume_https
+            || request.uri.scheme_str() == Some("https")
+            || (c.trust_forwarded_proto
+                && request
+                    .headers
+                    .get("x-forwarded-proto")
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.trim().eq_ignore_ascii_case("https")))
+    }
+
+    fn host(request: &http::request::Parts) -> Option<String> {
+        request
+            .headers
+            .get(HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_owned)
+            .or_else(|| request.uri.authority().map(|a| a.as_str().to_owned()))
+    }
+
+    /// Fetch-Metadata/Origin: `Ok(Some(()))` when the headers show a
+    /// same-origin request, an error when they show a cross-origin one, and
+    /// `Ok(None)` when neither header is there.
+    fn fetch_metadata(&self, request: &http::request::Parts) -> Result<Option<()>, CsrfError> {
+        let headers = &request.headers;
+        if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+            return if site.trim().eq_ignore_ascii_case("cross-site") {
+                Err(CsrfError::CrossSite)
+            } else {
+                Ok(Some(()))
+            };
+        }
+        let Some(origin) = headers.get(ORIGIN) else {
+            return Ok(None);
+        };
+        let origin = origin
+            .to_str()
+            .unwrap_or_default()
+            .trim()
+            .trim_end_matches('/')
+            .to_ascii_lowercase();
+        if self
+            .inner
+            .config
+            .trusted_origins
+            .iter()
+            .any(|t| *t == origin)
+        {
+            return Ok(Some(()));
+        }
+        let matches_host = origin
+            .split_once("://")
+            .map(|(_, authority)| authority)
+            .zip(Self::host(request))
+            .is_some_and(|(authority, host)| authority.eq_ignore_ascii_case(host.trim()));
+        if matches_host {
+            Ok(Some(()))
+        } else {
+            Err(CsrfError::OriginMismatch)
+        }
+    }
+
+    /// Flask-WTF's token lookup: the `csrf_token` form field, else the first
+    /// non-empty field ending in `csrf_token`, else the headers.
+    fn submitted_token(&self, request: &http::request::Parts, body: &[u8]) -> Option<String> {
+        let c = &self.inner.config;
+        let content_type = request
+            .headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let fields = form_fields(content_type, body);
+        let exact = fields
+            .iter()
+            .find(|(k, _)| *k == c.field_name)
+            .map(|(_, v)| v.as_str());
+        if let Some(t) = exact.filter(|t| !t.is_empty()) {
+            return Some(t.to_owned());
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for (k, _) in &fields {
+            if seen.contains(&k.as_str()) {
+                continue;
+            }
+            seen.push(k);
+            if k.ends_with(c.field_name.as_str()) {
+                let first = fields
+                    .iter()
+                    .find(|(k2, _)| k2 == k)
+                    .map(|(_, v)| v.as_str());
+                if let Some(t) = first.filter(|t| !t.is_empty()) {
+                    return Some(t.to_owned());
+                }
+            }
+        }
+        c.headers
+            .iter()
+            .filter_map(|h| request.headers.get(h).and_then(|v| v.to_str().ok()))
+            .find(|t| !t.is_empty())
+            .map(str::to_owned)
+    }
+
+    /// Flask-WTF's `CSRFProtect` check of one request (plus Fetch-Metadata /
+    /// Origin, per the mode), with its body already read.
+    ///
+    /// # Errors
+    ///
+    /// The [`CsrfError`] refusing the request.
+    pub fn protect<S: SessionData>(
+        &self,
+        request: &http::request::Parts,
+        body: &[u8],
+        session: &crate::lifecycle::SessionHandle<S>,
+    ) -> Result<(), CsrfError> {
+        if !self.applies_to(request) {
+            return Ok(());
+        }
+        let mode = self.inner.config.mode;
+        if mode != CsrfMode::TokensOnly {
+            let ok_by_headers = self.fetch_metadata(request)?;
+            if mode == CsrfMode::FetchMetadata && ok_by_headers.is_some() {
+                return Ok(());
+            }
+        }
+        let submitted = self.submitted_token(request, body);
+        self.validate(submitted.as_deref(), &*session.lock())?;
+        if self.inner.config.ssl_strict && self.is_https(request) {
+            let referer = request
+                .headers
+                .get(REFERER)
+                .and_then(|v| v.to_str().ok())
+                .ok_or(CsrfError::ReferrerMissing)?;
+            let good = Self::host(request).and_then(|h| origin_of(&format!("https://{h}/")));
+            if good.is_none() || origin_of(referer) != good {
+                return Err(CsrfError::ReferrerMismatch);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urlparse_like_origins() {
+        assert_eq!(
+            origin_of("https://Example.com/x"),
+            Some(("https".into(), "example.com".into(), None))
+        );
+        assert_eq!(
+            origin_of("https://example.com:443/"),
+            Some(("https".into(), "example.com".into(), Some(443)))
+        );
+        assert_eq!(
+            origin_of("https://u:p@[::1]:8443/a"),
+            Some(("https".into(), "::1".into(), Some(8443)))
+        );
+        assert_eq!(origin_of("not a url"), None);
+        assert_eq!(origin_of("https://h:notaport/"), None);
+    }
+
+    #[test]
+    fn form_parsing() {
+        let f = form_fields(
+            "application/x-www-form-urlencoded; charset=utf-8",
+            b"a=1&csrf_token=x%2By&b=",
+        );
+        assert_eq!(
+            f,
+            [
+                ("a".into(), "1".into()),
+                ("csrf_token".into(), "x+y".into()),
+                ("b".into(), String::new())
+            ]
+        );
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\ncsrf_token\r\n--XyZ\r\nContent-Disposition: form-data; name=\"login-csrf_token\"\r\n\r\ntok en\r\n--XyZ--\r\n";
+        let f = form_fields("multipart/form-data; boundary=\"XyZ\"", body);
+        assert_eq!(f, [("login-csrf_token".into(), "tok en".into())]);
+        assert!(form_fields("application/json", b"{\"csrf_token\":\"x\"}").is_empty());
+        assert!(form_fields("multipart/form-data", b"junk").is_empty());
+    }
+}
