@@ -495,13 +495,7 @@ impl Csrf {
             .trim()
             .trim_end_matches('/')
             .to_ascii_lowercase();
-        if self
-            .inner
-            .config
-            .trusted_origins
-            .iter()
-            .any(|t| *t == origin)
-        {
+        if self.inner.config.trusted_origins.contains(&origin) {
             return Ok(Some(()));
         }
         let matches_host = origin
