@@ -495,7 +495,11 @@ impl Csrf {
             .trim()
             .trim_end_matches('/')
             .to_ascii_lowercase();
-        if self.inner.config.trusted_origins.contains(&origin) {
+        let trusted = self.inner.config.trusted_origins.iter();
+        if trusted
+            .map(|t| t.trim_end_matches('/'))
+            .any(|t| t.eq_ignore_ascii_case(&origin))
+        {
             return Ok(Some(()));
         }
         let matches_host = origin
