@@ -4,7 +4,7 @@ use std::time::Duration;
 
 pub use cookie::SameSite;
 
-use crate::codec::{DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAYLOAD, FLASK_SESSION_SALT, SecretKey};
+use crate::codec::{Compression, DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAYLOAD, FLASK_SESSION_SALT, SecretKey};
 
 /// How the cookie's payload is protected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -85,6 +85,10 @@ pub struct SessionConfig {
     pub oversize: OversizePolicy,
     /// Signed (Flask-compatible, default) or encrypted.
     pub protection: Protection,
+    /// Whether signed cookies may be compressed: `Auto` (Flask's rule,
+    /// byte-identical cookies; default) or `Never` (faster saves for
+    /// Rust-only deployments; Flask still reads them).
+    pub compression: Compression,
     /// The itsdangerous salt for signed cookies (`cookie-session`), also the
     /// HKDF purpose suffix for encrypted ones.
     pub salt: String,
@@ -111,6 +115,7 @@ impl Default for SessionConfig {
             max_cookie_size: 4093,
             oversize: OversizePolicy::Error,
             protection: Protection::Signed,
+            compression: Compression::Auto,
             salt: FLASK_SESSION_SALT.into(),
             max_payload: DEFAULT_MAX_PAYLOAD,
             max_depth: DEFAULT_MAX_DEPTH,
@@ -149,6 +154,8 @@ impl SessionConfig {
         with_oversize(oversize: OversizePolicy),
         /// Sets `protection`.
         with_protection(protection: Protection),
+        /// Sets `compression`.
+        with_compression(compression: Compression),
     }
 
     /// Sets the secret key.

@@ -55,6 +55,9 @@ pub struct SecureCookieSessionInterface {
     domain: Option<String>,
     /// `Path` as Werkzeug writes it.
     path: String,
+    /// The configured attributes rendered once: what goes before `Expires`
+    /// and what goes after it.
+    attrs: (String, String),
     clock: Option<Clock>,
 }
 
@@ -169,6 +172,10 @@ pub(crate) fn request_cookie(headers: &HeaderMap, name: &str) -> Option<String> 
 
 /// Adds `Cookie` to `Vary` (once, merged into an existing value).
 pub(crate) fn add_vary_cookie(headers: &mut HeaderMap) {
+    if !headers.contains_key(VARY) {
+        headers.insert(VARY, HeaderValue::from_static("Cookie"));
+        return;
+    }
     let mut existing: Vec<String> = Vec::new();
     for v in headers.get_all(VARY) {
         for item in String::from_utf8_lossy(v.as_bytes()).split(',') {
@@ -259,10 +266,34 @@ impl SecureCookieSessionInterface {
                         .salt(config.salt.as_bytes())
                         .max_payload(config.max_payload)
                         .max_depth(config.max_depth)
+                        .compression(config.compression)
                         .build(),
                 ),
             }
         });
+        let attrs = {
+            let probe = Cookie::build(("n", "v"))
+                .path(path.clone())
+                .http_only(config.cookie_http_only)
+                .secure(config.cookie_secure)
+                .partitioned(config.cookie_partitioned);
+            let probe = match &domain {
+                Some(d) => probe.domain(d.clone()),
+                None => probe,
+            };
+            let probe = match config.cookie_same_site {
+                Some(ss) => probe.same_site(ss),
+                None => probe,
+            };
+            let rendered = format_set_cookie(&probe.build());
+            let rest = rendered.strip_prefix("n=v").unwrap_or_default();
+            // Domain is the only attribute before Expires.
+            match rest.strip_prefix("; Domain=").map(|r| r.split_once("; ")) {
+                Some(Some((d, after))) => (format!("; Domain={d}"), format!("; {after}")),
+                Some(None) => (rest.to_owned(), String::new()),
+                None => (String::new(), rest.to_owned()),
+            }
+        };
         match &config.secret_key {
             None => {
                 tracing::warn!("no secret key configured: sessions are unavailable (null sessions)")
@@ -280,6 +311,7 @@ impl SecureCookieSessionInterface {
             protector,
             domain,
             path,
+            attrs,
             clock: None,
         })
     }
@@ -378,8 +410,47 @@ impl SecureCookieSessionInterface {
         c.build()
     }
 
+    /// Whether `hooks` give exactly the configured cookie attributes (then
+    /// the pre-rendered attributes are used).
+    fn hooks_are_config<S: SessionData, H: SessionInterface<S> + ?Sized>(&self, hooks: &H) -> bool {
+        let c = &self.config;
+        hooks.cookie_name() == c.cookie_name
+            && hooks.cookie_domain() == c.cookie_domain.as_deref()
+            && hooks.cookie_path() == c.cookie_path
+            && hooks.cookie_http_only() == c.cookie_http_only
+            && hooks.cookie_secure() == c.cookie_secure
+            && hooks.cookie_same_site() == c.cookie_same_site
+            && hooks.cookie_partitioned() == c.cookie_partitioned
+    }
+
+    /// The `Set-Cookie` value with the configured attributes (the same text
+    /// [`format_set_cookie`] renders), without building a cookie.
+    fn fast_line(&self, value: &str, expires: Option<SystemTime>, delete: bool) -> String {
+        let (before, after) = &self.attrs;
+        let name = &self.config.cookie_name;
+        let mut line = String::with_capacity(name.len() + value.len() + before.len() + after.len() + 64);
+        line.push_str(name);
+        line.push('=');
+        line.push_str(value);
+        line.push_str(before);
+        if delete {
+            line.push_str("; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0");
+        } else if let Some(t) = expires {
+            let secs = i64::try_from(unix_secs(t)).unwrap_or(i64::MAX);
+            if let Some(d) = DateTime::from_unix(secs) {
+                line.push_str("; Expires=");
+                d.write_http_date(&mut line);
+            }
+        }
+        line.push_str(after);
+        line
+    }
+
     fn emit(&self, headers: &mut HeaderMap, cookie: &Cookie<'_>) -> Result<(), SaveError> {
-        let line = format_set_cookie(cookie);
+        self.emit_line(headers, format_set_cookie(cookie), cookie.name())
+    }
+
+    fn emit_line(&self, headers: &mut HeaderMap, line: String, name: &str) -> Result<(), SaveError> {
         let limit = self.config.max_cookie_size;
         if limit > 0 && line.len() > limit {
             match self.config.oversize {
@@ -390,7 +461,7 @@ impl SecureCookieSessionInterface {
                 ),
                 _ => {
                     return Err(SaveError::CookieTooLarge {
-                        name: cookie.name().to_owned(),
+                        name: name.to_owned(),
                         size: line.len(),
                         limit,
                     });
@@ -398,7 +469,7 @@ impl SecureCookieSessionInterface {
             }
         }
         // Our values are base64url and dots, names are tokens: always valid.
-        if let Ok(v) = HeaderValue::from_str(&line) {
+        if let Ok(v) = HeaderValue::try_from(line) {
             headers.append(SET_COOKIE, v);
         }
         Ok(())
@@ -461,12 +532,18 @@ impl SecureCookieSessionInterface {
         if state.is_accessed() {
             add_vary_cookie(headers);
         }
+        let fast = self.hooks_are_config(hooks);
         if session.is_empty_session() {
             if state.is_modified() {
-                let mut c = self.cookie::<S, H>(hooks, String::new(), None);
-                c.set_expires(Expiration::DateTime(time::OffsetDateTime::UNIX_EPOCH));
-                c.set_max_age(time::Duration::ZERO);
-                self.emit(headers, &c)?;
+                if fast {
+                    let line = self.fast_line("", None, true);
+                    self.emit_line(headers, line, &self.config.cookie_name)?;
+                } else {
+                    let mut c = self.cookie::<S, H>(hooks, String::new(), None);
+                    c.set_expires(Expiration::DateTime(time::OffsetDateTime::UNIX_EPOCH));
+                    c.set_max_age(time::Duration::ZERO);
+                    self.emit(headers, &c)?;
+                }
                 add_vary_cookie(headers);
             }
             return Ok(());
@@ -476,7 +553,12 @@ impl SecureCookieSessionInterface {
         }
         let expires = hooks.expiration_time(session);
         let value = self.encode_session(session)?;
-        self.emit(headers, &self.cookie::<S, H>(hooks, value, expires))?;
+        if fast {
+            let line = self.fast_line(&value, expires, false);
+            self.emit_line(headers, line, &self.config.cookie_name)?;
+        } else {
+            self.emit(headers, &self.cookie::<S, H>(hooks, value, expires))?;
+        }
         add_vary_cookie(headers);
         Ok(())
     }
@@ -539,6 +621,33 @@ mod tests {
             format_set_cookie(&c),
             "s=v; Domain=Example.COM; Secure; Path=/app; SameSite=Lax; Partitioned"
         );
+    }
+
+    #[test]
+    fn prerendered_attributes_equal_the_cookie_crate_rendering() {
+        use crate::codec::SecretKey;
+        use crate::config::SessionConfig;
+        use crate::data::DynamicSession;
+        let key = || SecretKey::from_text("k").unwrap();
+        let configs = [
+            SessionConfig::default(),
+            SessionConfig::default().with_same_site(None),
+            SessionConfig::default().with_secure(true).with_partitioned(true).with_http_only(false),
+            SessionConfig::default().with_domain(".Example.COM:8443").with_path("/my app").with_cookie_name("sid"),
+            SessionConfig::default().with_domain("bücher.example").with_same_site(Some(SameSite::Strict)),
+        ];
+        for config in configs {
+            let i = SecureCookieSessionInterface::new(config.with_secret_key(key())).unwrap();
+            for (expires, delete) in [(None, false), (Some(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000)), false), (None, true)] {
+                let mut general = i.cookie::<DynamicSession, _>(&i, if delete { String::new() } else { "v.a.l".into() }, expires);
+                if delete {
+                    general.set_expires(Expiration::DateTime(time::OffsetDateTime::UNIX_EPOCH));
+                    general.set_max_age(time::Duration::ZERO);
+                }
+                let fast = i.fast_line(if delete { "" } else { "v.a.l" }, expires, delete);
+                assert_eq!(fast, format_set_cookie(&general));
+            }
+        }
     }
 
     #[test]

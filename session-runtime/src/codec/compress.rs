@@ -12,11 +12,39 @@ use super::error::PayloadError;
 
 thread_local! {
     static COMPRESSOR: RefCell<Compress> = RefCell::new(Compress::new(Compression::new(6), true));
+    /// The last input compressed on this thread and its output: a session
+    /// re-saved unchanged (a permanent session refreshed on every request)
+    /// gets the same bytes without running zlib again.
+    static LAST: RefCell<(Vec<u8>, Vec<u8>)> = const { RefCell::new((Vec::new(), Vec::new())) };
     static DECOMPRESSOR: RefCell<Decompress> = RefCell::new(Decompress::new(true));
 }
 
-/// `zlib.compress(data)` (level 6) into `out`, which is cleared first.
+/// `zlib.compress(data)` (level 6) into `out`, which is cleared first. The
+/// stream is reset before use (one reset per call: it clears zlib's 64 KiB
+/// hash table, most of the cost for small payloads). The same input as the
+/// previous call on this thread reuses that call's output (identical bytes).
 pub(crate) fn compress_into(data: &[u8], out: &mut Vec<u8>) {
+    let reused = LAST.with(|last| {
+        let last = last.borrow();
+        (last.0 == data && !data.is_empty()).then(|| {
+            out.clear();
+            out.extend_from_slice(&last.1);
+        })
+    });
+    if reused.is_some() {
+        return;
+    }
+    zlib_compress(data, out);
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        last.0.clear();
+        last.0.extend_from_slice(data);
+        last.1.clear();
+        last.1.extend_from_slice(out);
+    });
+}
+
+fn zlib_compress(data: &[u8], out: &mut Vec<u8>) {
     out.clear();
     // zlib's compressBound plus the header and trailer.
     out.reserve(data.len() + data.len() / 1000 + 64);
@@ -37,7 +65,6 @@ pub(crate) fn compress_into(data: &[u8], out: &mut Vec<u8>) {
                 }
             }
         }
-        c.reset();
     });
 }
 
@@ -105,6 +132,22 @@ mod tests {
         assert!(decompress(&z[..z.len() - 2], 100).is_err());
         assert!(decompress(b"not zlib", 100).is_err());
         assert!(decompress(b"", 100).is_err());
+    }
+
+    #[test]
+    fn memoised_output_is_identical() {
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        let mut fresh = Vec::new();
+        let data = br#"{"_permanent":true,"user":"ada","user2":"ada"}"#;
+        compress_into(data, &mut a);
+        compress_into(data, &mut b);
+        zlib_compress(data, &mut fresh);
+        assert_eq!(a, fresh);
+        assert_eq!(b, fresh);
+        compress_into(b"other", &mut b);
+        zlib_compress(b"other", &mut fresh);
+        assert_eq!(b, fresh);
     }
 
     #[test]

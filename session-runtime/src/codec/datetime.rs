@@ -134,20 +134,27 @@ impl DateTime {
     /// The HTTP date Flask writes (`Wdy, DD Mon YYYY HH:MM:SS GMT`, in UTC);
     /// `None` if the UTC conversion leaves years 1–9999.
     pub fn http_date(&self) -> Option<String> {
-        let u = self.to_utc()?;
+        let mut s = String::with_capacity(29);
+        self.write_http_date(&mut s).then_some(s)
+    }
+
+    /// Appends [`DateTime::http_date`] to `out`; false (nothing written) if
+    /// the UTC conversion leaves years 1–9999.
+    pub fn write_http_date(&self, out: &mut String) -> bool {
+        use std::fmt::Write as _;
+        let Some(u) = self.to_utc() else { return false };
         let days = days_from_civil(i64::from(u.year), i64::from(u.month), i64::from(u.day));
         // 1970-01-01 was a Thursday (index 3 from Monday).
-        let wd = usize::try_from((days + 3).rem_euclid(7)).ok()?;
-        Some(format!(
-            "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
-            DAYS.get(wd)?,
-            u.day,
-            MONTHS.get(usize::from(u.month) - 1)?,
-            u.year,
-            u.hour,
-            u.minute,
-            u.second
-        ))
+        let wd = usize::try_from((days + 3).rem_euclid(7)).unwrap_or(0);
+        let (Some(day), Some(month)) = (DAYS.get(wd), MONTHS.get(usize::from(u.month) - 1)) else {
+            return false;
+        };
+        write!(
+            out,
+            "{day}, {:02} {month} {:04} {:02}:{:02}:{:02} GMT",
+            u.day, u.year, u.hour, u.minute, u.second
+        )
+        .is_ok()
     }
 
     /// Parses ISO 8601 as [`DateTime`]'s `Display` writes it (and Python's

@@ -33,8 +33,9 @@ pub(crate) fn parse_tagged(text: &str, max_depth: usize) -> Result<Value, Payloa
 /// An open container while parsing.
 enum Frame {
     Array(Vec<Value>),
-    /// The dict so far and the key whose value is being read.
-    Object(Dict, PyString),
+    /// The entries so far (a `Dict` is built only at the end, and not at all
+    /// for a one-key tag object) and the key whose value is being read.
+    Object(Vec<(PyString, Value)>, PyString),
 }
 
 struct Parser<'a> {
@@ -124,7 +125,7 @@ impl Parser<'_> {
                         Value::Dict(Dict::new())
                     } else {
                         let key = self.key()?;
-                        stack.push(Frame::Object(Dict::new(), key));
+                        stack.push(Frame::Object(Vec::new(), key));
                         continue 'value;
                     }
                 }
@@ -158,19 +159,19 @@ impl Parser<'_> {
                             _ => return Err(self.err(JsonErrorKind::ExpectedCommaOrEnd).into()),
                         }
                     }
-                    Frame::Object(mut dict, key) => {
-                        dict.insert(key, done);
+                    Frame::Object(mut entries, key) => {
+                        entries.push((key, done));
                         match sep {
                             Some(b',') => {
                                 self.pos += 1;
                                 self.skip_ws();
                                 let key = self.key()?;
-                                stack.push(Frame::Object(dict, key));
+                                stack.push(Frame::Object(entries, key));
                                 continue 'value;
                             }
                             Some(b'}') => {
                                 self.pos += 1;
-                                done = tag::untag_dict(dict)?;
+                                done = tag::untag_entries(entries)?;
                             }
                             _ => return Err(self.err(JsonErrorKind::ExpectedCommaOrEnd).into()),
                         }

@@ -270,8 +270,21 @@ impl Signer {
     /// Whether `sig` (base64, leniently decoded) is the HMAC of `signed_text`
     /// under any key. Each comparison is constant-time.
     pub(crate) fn verify(&self, signed_text: &[u8], sig: &[u8]) -> bool {
-        let Ok(sig) = b64::decode_itsdangerous(sig) else {
-            return false;
+        // Canonical signatures (27 characters) decode on the stack.
+        let mut buf = [0u8; 20];
+        let fast = (sig.len() == 27)
+            .then(|| b64::decode_url_into(sig, &mut buf))
+            .flatten();
+        let owned;
+        let sig: &[u8] = match fast {
+            Some(n) => buf.get(..n).unwrap_or_default(),
+            None => {
+                let Ok(v) = b64::decode_itsdangerous(sig) else {
+                    return false;
+                };
+                owned = v;
+                &owned
+            }
         };
         std::iter::once(&self.current)
             .chain(&self.fallbacks)

@@ -43,6 +43,26 @@ impl Tag {
     }
 }
 
+/// Builds an object from its parsed entries (document order; a repeated
+/// key keeps its first position and its last value, like a Python dict),
+/// converting a one-key tag object without building a dict.
+pub(crate) fn untag_entries(mut entries: Vec<(PyString, Value)>) -> Result<Value, PayloadError> {
+    if entries.len() == 1
+        && let Some((k, _)) = entries.first()
+        && let Some(tag) = Tag::from_key(k.as_bytes())
+    {
+        let Some((_, content)) = entries.pop() else {
+            return Err(PayloadError::Tag(TagError::new(tag.key(), "internal")));
+        };
+        return untag(tag, content).map_err(PayloadError::Tag);
+    }
+    let mut dict = Dict::with_capacity(entries.len());
+    for (k, v) in entries {
+        dict.insert(k, v);
+    }
+    untag_dict(dict)
+}
+
 /// `TaggedJSONSerializer.untag` on an object whose values are untagged.
 pub(crate) fn untag_dict(dict: Dict) -> Result<Value, PayloadError> {
     let tag = match dict.first() {

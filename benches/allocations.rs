@@ -1,0 +1,105 @@
+//! Counts heap allocations per small open+save (and per codec call), with
+//! dhat's counting allocator. Prints a table; see BENCHMARKS.md.
+//!
+//! `cargo bench --bench allocations`
+
+#![allow(missing_docs, unreachable_pub)]
+
+mod fixtures;
+
+use std::time::{Duration, SystemTime};
+
+use fixtures::{Small, small};
+use http::{HeaderMap, Request};
+use sessionkit::codec::{Compression, SecretKey, SessionCodec};
+use sessionkit::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+
+#[global_allocator]
+static ALLOC: dhat::Alloc = dhat::Alloc;
+
+const NOW: u64 = 1_700_000_000;
+
+fn key() -> SecretKey {
+    SecretKey::from_text("benchmark-secret-key-0123456789abcdef").unwrap()
+}
+
+/// Allocations (blocks) made by `f`, averaged over 100 runs after a warm-up.
+fn count(mut f: impl FnMut()) -> f64 {
+    f();
+    let before = dhat::HeapStats::get().total_blocks;
+    for _ in 0..100 {
+        f();
+    }
+    (dhat::HeapStats::get().total_blocks - before) as f64 / 100.0
+}
+
+/// A new value on every call (no cache may flatter the count).
+fn next() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(1);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+fn main() {
+    let _profiler = dhat::Profiler::builder().testing().build();
+    let codec = SessionCodec::flask(key());
+    let cookie = codec.dumps_session(&small(), NOW - 10).unwrap();
+    let parts = Request::builder()
+        .header("cookie", format!("session={cookie}"))
+        .body(())
+        .unwrap()
+        .into_parts()
+        .0;
+    let iface = |cfg: SessionConfig| {
+        SecureCookieSessionInterface::new(cfg.with_secret_key(key()))
+            .unwrap()
+            .with_clock(|| SystemTime::UNIX_EPOCH + Duration::from_secs(NOW))
+    };
+    let typed = iface(Small::default_config());
+    let never = iface(Small::default_config().with_compression(Compression::Never));
+    let dynamic = iface(SessionConfig::default());
+    let mut dict = small();
+
+    let rows = [
+        (
+            "codec dumps (small)",
+            count(|| {
+                dict.insert("user_id", next());
+                drop(codec.dumps_session(&dict, NOW).unwrap());
+            }),
+        ),
+        ("codec loads (small)", count(|| drop(codec.loads_session(&cookie, NOW, Some(100)).unwrap()))),
+        (
+            "open+save typed (small)",
+            count(|| {
+                let mut s: Small = typed.open_session(&parts).unwrap();
+                s.set_user_id(next());
+                let mut h = HeaderMap::new();
+                typed.save_session(&s, &mut h).unwrap();
+            }),
+        ),
+        (
+            "open+save typed, compression never (small)",
+            count(|| {
+                let mut s: Small = never.open_session(&parts).unwrap();
+                s.set_user_id(next());
+                let mut h = HeaderMap::new();
+                never.save_session(&s, &mut h).unwrap();
+            }),
+        ),
+        (
+            "open+save dynamic (small)",
+            count(|| {
+                let mut s: DynamicSession = dynamic.open_session(&parts).unwrap();
+                s.insert("user_id", next());
+                let mut h = HeaderMap::new();
+                dynamic.save_session(&s, &mut h).unwrap();
+            }),
+        ),
+    ];
+    println!("| operation | allocations |");
+    println!("| --- | ---: |");
+    for (name, n) in rows {
+        println!("| {name} | {n:.1} |");
+    }
+}

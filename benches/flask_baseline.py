@@ -1,0 +1,98 @@
+"""Times Flask's own session serializer on the fixtures of benches/fixtures.rs,
+on this machine, for the ratios in BENCHMARKS.md.
+
+    target/interop-venv/bin/python benches/flask_baseline.py
+
+(The venv is created by the test suite: `cargo test --test flask_interop`.)
+"""
+
+import time
+
+from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+
+TOKEN = "3d70005188f7b2c3a77763d99821c06a3c520414"
+
+
+def small():
+    return {"_permanent": True, "csrf_token": TOKEN, "user_id": 42}
+
+
+def medium():
+    d = small()
+    d.update(
+        {
+            "_user_id": "1042",
+            "_fresh": True,
+            "_id": "9f" * 64,
+            "_flashes": [("message", "Welcome back, Ada!")],
+            "cart": [(1000 + i * 37, i % 3 + 1) for i in range(12)],
+            "prefs": {
+                "theme": "dark",
+                "language": "en-GB",
+                "timezone": "Europe/London",
+                "notifications": {"email": True, "sms": False, "digest": "weekly"},
+                "recent_searches": ["rust sessions", "flask login", "itsdangerous"],
+            },
+            "last_page": "/account/orders/2024/11?sort=date&dir=desc",
+        }
+    )
+    return d
+
+
+def large():
+    d = medium()
+    d["recently_viewed"] = [
+        {
+            "sku": f"SKU-{10000 + i * 7:05d}",
+            "title": f"Stainless steel water bottle, {250 + i * 50} ml",
+            "price": 12.5 + i,
+        }
+        for i in range(40)
+    ]
+    return d
+
+
+def per_op(fn, min_time=1.0):
+    n, total = 0, 0.0
+    start = time.perf_counter()
+    while total < min_time:
+        for _ in range(200):
+            fn()
+        n += 200
+        total = time.perf_counter() - start
+    return total / n * 1e6
+
+
+def main():
+    app = Flask("bench")
+    app.secret_key = "benchmark-secret-key-0123456789abcdef"
+    with app.test_request_context("/"):
+        s = SecureCookieSessionInterface().get_signing_serializer(app)
+        counter = [0]
+        print("| fixture | JSON bytes | dumps µs | loads µs | open+save µs |")
+        print("| --- | ---: | ---: | ---: | ---: |")
+        for name, make in [("small", small), ("medium", medium), ("large", large)]:
+            value = make()
+            cookie = s.dumps(value)
+            json_len = len(s.serializer.dumps(value))
+
+            def dumps():
+                counter[0] += 1
+                value["user_id"] = counter[0]
+                s.dumps(value)
+
+            def loads():
+                s.loads(cookie, max_age=2678400)
+
+            def open_save():
+                counter[0] += 1
+                d = dict(s.loads(cookie, max_age=2678400))
+                d["user_id"] = counter[0]
+                s.dumps(d)
+
+            print(f"| {name} | {json_len} | {per_op(dumps):.1f} | {per_op(loads):.1f} | {per_op(open_save):.1f} |")
+
+
+if __name__ == "__main__":
+    main()

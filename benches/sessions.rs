@@ -1,0 +1,213 @@
+//! Session performance: the codec, open+save through the interface (typed
+//! and dynamic), the framework-free lifecycle, and the axum layer — against
+//! the `cookie` crate's `SignedJar` + serde_json and a handler without
+//! sessions. See BENCHMARKS.md for the numbers and the command.
+
+#![allow(missing_docs, unreachable_pub)]
+
+mod fixtures;
+
+use std::hint::black_box;
+use std::time::{Duration, SystemTime};
+
+use axum::Router;
+use axum::body::Body;
+use axum::routing::get;
+use cookie::{Cookie, CookieJar, Key};
+use criterion::{Criterion, criterion_group, criterion_main};
+use fixtures::{Medium, Small, large, medium, small};
+use http::{HeaderMap, Request};
+use sessionkit::axum::{Session, SessionLayer};
+use sessionkit::codec::{Compression, Dict, SecretKey, SessionCodec};
+use sessionkit::{
+    DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionHandle, SessionInterface,
+    SessionLifecycle,
+};
+use tower::ServiceExt as _;
+
+const NOW: u64 = 1_700_000_000;
+const SECRET: &str = "benchmark-secret-key-0123456789abcdef";
+
+fn key() -> SecretKey {
+    SecretKey::from_text(SECRET).unwrap()
+}
+
+fn interface(config: SessionConfig) -> SecureCookieSessionInterface {
+    SecureCookieSessionInterface::new(config.with_secret_key(key()))
+        .unwrap()
+        .with_clock(|| SystemTime::UNIX_EPOCH + Duration::from_secs(NOW))
+}
+
+fn request_with(cookie: &str) -> http::request::Parts {
+    Request::builder()
+        .header("cookie", format!("session={cookie}"))
+        .body(())
+        .unwrap()
+        .into_parts()
+        .0
+}
+
+fn fixtures() -> [(&'static str, Dict); 3] {
+    [("small", small()), ("medium", medium()), ("large", large())]
+}
+
+fn codec(c: &mut Criterion) {
+    let codec = SessionCodec::flask(key());
+    let mut g = c.benchmark_group("codec");
+    for (name, dict) in fixtures() {
+        let cookie = codec.dumps_session(&dict, NOW).unwrap();
+        g.bench_function(format!("dumps/{name}"), |b| {
+            let mut d = dict.clone();
+            b.iter(|| {
+                d.insert("user_id", next());
+                codec.dumps_session(black_box(&d), NOW).unwrap()
+            })
+        });
+        g.bench_function(format!("loads/{name}"), |b| {
+            b.iter(|| codec.loads_session(black_box(&cookie), NOW, Some(2_678_400)).unwrap())
+        });
+    }
+    g.finish();
+}
+
+/// A value that differs on every call, so no cache can flatter a bench.
+fn next() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(1);
+    N.fetch_add(1, Ordering::Relaxed) % 1_000_000
+}
+
+/// Open the request's session, change one key (to a new value each time),
+/// save: the per-request work.
+fn open_save(c: &mut Criterion) {
+    let mut g = c.benchmark_group("open_save");
+    let codec = SessionCodec::flask(key());
+    for (name, dict) in fixtures() {
+        let parts = request_with(&codec.dumps_session(&dict, NOW - 10).unwrap());
+        let i = interface(SessionConfig::default());
+        g.bench_function(format!("dynamic/{name}"), |b| {
+            b.iter(|| {
+                let mut s: DynamicSession = i.open_session(black_box(&parts)).unwrap();
+                s.insert("user_id", next());
+                let mut h = HeaderMap::new();
+                i.save_session(&s, &mut h).unwrap();
+                h
+            })
+        });
+    }
+    for (name, dict) in [("small", small()), ("medium", medium())] {
+        let parts = request_with(&codec.dumps_session(&dict, NOW - 10).unwrap());
+        let typed = |cfg: SessionConfig| interface(cfg);
+        let i = typed(Small::default_config());
+        if name == "small" {
+            g.bench_function("typed/small", |b| {
+                b.iter(|| {
+                    let mut s: Small = i.open_session(black_box(&parts)).unwrap();
+                    s.set_user_id(next());
+                    let mut h = HeaderMap::new();
+                    i.save_session(&s, &mut h).unwrap();
+                    h
+                })
+            });
+            let never = typed(Small::default_config().with_compression(Compression::Never));
+            g.bench_function("typed_refresh_unchanged/small", |b| {
+                // A permanent session re-saved as it came (refresh each request).
+                b.iter(|| {
+                    let s: Small = i.open_session(black_box(&parts)).unwrap();
+                    let mut h = HeaderMap::new();
+                    i.save_session(&s, &mut h).unwrap();
+                    h
+                })
+            });
+            g.bench_function("typed_never_compress/small", |b| {
+                b.iter(|| {
+                    let mut s: Small = never.open_session(black_box(&parts)).unwrap();
+                    s.set_user_id(next());
+                    let mut h = HeaderMap::new();
+                    never.save_session(&s, &mut h).unwrap();
+                    h
+                })
+            });
+        } else {
+            let i = typed(Medium::default_config());
+            g.bench_function("typed/medium", |b| {
+                b.iter(|| {
+                    let mut s: Medium = i.open_session(black_box(&parts)).unwrap();
+                    s.set_user_id(next());
+                    let mut h = HeaderMap::new();
+                    i.save_session(&s, &mut h).unwrap();
+                    h
+                })
+            });
+        }
+    }
+    // Baseline: the cookie crate's SignedJar (HMAC-SHA256, no timestamp)
+    // with serde_json, doing the same open, change, save.
+    let jar_key = Key::from(&[7u8; 64]);
+    for (name, dict) in fixtures() {
+        let json = serde_json::to_string(&sessionkit::codec::to_value(&dict).unwrap()).unwrap();
+        let mut jar = CookieJar::new();
+        jar.signed_mut(&jar_key).add(Cookie::new("session", json));
+        let header = jar.delta().next().unwrap().to_string();
+        let header = header.split(';').next().unwrap().to_owned();
+        g.bench_function(format!("baseline_signed_jar/{name}"), |b| {
+            b.iter(|| {
+                let mut jar = CookieJar::new();
+                for c in Cookie::split_parse(black_box(header.as_str())).flatten() {
+                    jar.add_original(c.into_owned());
+                }
+                let opened = jar.signed(&jar_key).get("session").unwrap();
+                let mut v: serde_json::Value = serde_json::from_str(opened.value()).unwrap();
+                v["user_id"] = next().into();
+                jar.signed_mut(&jar_key).add(Cookie::new("session", serde_json::to_string(&v).unwrap()));
+                jar.delta().next().unwrap().to_string()
+            })
+        });
+    }
+    g.finish();
+}
+
+fn lifecycle(c: &mut Criterion) {
+    let cookie = SessionCodec::flask(key()).dumps_session(&small(), NOW - 10).unwrap();
+    let app = SessionLifecycle::<Small>::new(interface(Small::default_config()));
+    c.bench_function("lifecycle/run_sync/small", |b| {
+        b.iter(|| {
+            let req = Request::builder().header("cookie", format!("session={cookie}")).body(()).unwrap();
+            app.run_sync(req, |req| {
+                let h = SessionHandle::<Small>::from_request(&req).unwrap();
+                h.lock().set_user_id(next());
+                http::Response::new(Vec::<u8>::new())
+            })
+        })
+    });
+}
+
+async fn with_session(session: Session<Small>) -> &'static str {
+    session.lock().set_user_id(next());
+    "ok"
+}
+
+fn axum_layer(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let cookie = format!("session={}", SessionCodec::flask(key()).dumps_session(&small(), NOW - 10).unwrap());
+    let layer = SessionLayer::<Small>::new(interface(Small::default_config()));
+    let sessions: Router = Router::new().route("/", get(with_session)).layer(layer);
+    let plain: Router = Router::new().route("/", get(|| async { "ok" }));
+    let mut g = c.benchmark_group("axum");
+    for (name, app) in [("with_session/small", sessions), ("without_session", plain)] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let req = Request::builder().uri("/").header("cookie", &cookie).body(Body::empty()).unwrap();
+                rt.block_on(app.clone().oneshot(req)).unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
+    targets = codec, open_save, lifecycle, axum_layer
+}
+criterion_main!(benches);
