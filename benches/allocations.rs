@@ -12,7 +12,9 @@ use std::time::{Duration, SystemTime};
 use fixtures::{Small, small};
 use http::{HeaderMap, Request};
 use sessionkit::codec::{Compression, SecretKey, SessionCodec};
-use sessionkit::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+use sessionkit::{
+    DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface,
+};
 
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
@@ -68,7 +70,10 @@ fn main() {
                 drop(codec.dumps_session(&dict, NOW).unwrap());
             }),
         ),
-        ("codec loads (small)", count(|| drop(codec.loads_session(&cookie, NOW, Some(100)).unwrap()))),
+        (
+            "codec loads (small)",
+            count(|| drop(codec.loads_session(&cookie, NOW, Some(100)).unwrap())),
+        ),
         (
             "open+save typed (small)",
             count(|| {

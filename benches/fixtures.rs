@@ -9,9 +9,13 @@ pub const TOKEN: &str = "3d70005188f7b2c3a77763d99821c06a3c520414";
 
 /// `{"_permanent":true,"csrf_token":"<40 hex>","user_id":42}`
 pub fn small() -> Dict {
-    [("_permanent", Value::Bool(true)), ("csrf_token", TOKEN.into()), ("user_id", 42.into())]
-        .into_iter()
-        .collect()
+    [
+        ("_permanent", Value::Bool(true)),
+        ("csrf_token", TOKEN.into()),
+        ("user_id", 42.into()),
+    ]
+    .into_iter()
+    .collect()
 }
 
 /// About 1 KB: Flask-Login keys, a cart, nested preferences.
@@ -22,10 +26,18 @@ pub fn medium() -> Dict {
     d.insert("_id", "9f".repeat(64));
     d.insert(
         "_flashes",
-        Value::List(vec![Value::Tuple(vec!["message".into(), "Welcome back, Ada!".into()])]),
+        Value::List(vec![Value::Tuple(vec![
+            "message".into(),
+            "Welcome back, Ada!".into(),
+        ])]),
     );
     let cart = (0..12u32)
-        .map(|i| Value::Tuple(vec![Value::Int(1000 + i64::from(i) * 37), Value::Int(i64::from(i % 3) + 1)]))
+        .map(|i| {
+            Value::Tuple(vec![
+                Value::Int(1000 + i64::from(i) * 37),
+                Value::Int(i64::from(i % 3) + 1),
+            ])
+        })
         .collect();
     d.insert("cart", Value::List(cart));
     let mut prefs = Dict::new();
@@ -37,7 +49,14 @@ pub fn medium() -> Dict {
     notify.insert("sms", false);
     notify.insert("digest", "weekly");
     prefs.insert("notifications", notify);
-    prefs.insert("recent_searches", Value::List(vec!["rust sessions".into(), "flask login".into(), "itsdangerous".into()]));
+    prefs.insert(
+        "recent_searches",
+        Value::List(vec![
+            "rust sessions".into(),
+            "flask login".into(),
+            "itsdangerous".into(),
+        ]),
+    );
     d.insert("prefs", prefs);
     d.insert("last_page", "/account/orders/2024/11?sort=date&dir=desc");
     d
@@ -50,7 +69,10 @@ pub fn large() -> Dict {
         .map(|i| {
             let mut item = Dict::new();
             item.insert("sku", format!("SKU-{:05}", 10_000 + i * 7));
-            item.insert("title", format!("Stainless steel water bottle, {} ml", 250 + i * 50));
+            item.insert(
+                "title",
+                format!("Stainless steel water bottle, {} ml", 250 + i * 50),
+            );
             item.insert("price", 12.5 + f64::from(i));
             Value::Dict(item)
         })

@@ -20,8 +20,8 @@ use http::{HeaderMap, Request};
 use sessionkit::axum::{Session, SessionLayer};
 use sessionkit::codec::{Compression, Dict, SecretKey, SessionCodec};
 use sessionkit::{
-    DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionHandle, SessionInterface,
-    SessionLifecycle,
+    DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionHandle,
+    SessionInterface, SessionLifecycle,
 };
 use tower::ServiceExt as _;
 
@@ -64,7 +64,11 @@ fn codec(c: &mut Criterion) {
             })
         });
         g.bench_function(format!("loads/{name}"), |b| {
-            b.iter(|| codec.loads_session(black_box(&cookie), NOW, Some(2_678_400)).unwrap())
+            b.iter(|| {
+                codec
+                    .loads_session(black_box(&cookie), NOW, Some(2_678_400))
+                    .unwrap()
+            })
         });
     }
     g.finish();
@@ -159,7 +163,8 @@ fn open_save(c: &mut Criterion) {
                 let opened = jar.signed(&jar_key).get("session").unwrap();
                 let mut v: serde_json::Value = serde_json::from_str(opened.value()).unwrap();
                 v["user_id"] = next().into();
-                jar.signed_mut(&jar_key).add(Cookie::new("session", serde_json::to_string(&v).unwrap()));
+                jar.signed_mut(&jar_key)
+                    .add(Cookie::new("session", serde_json::to_string(&v).unwrap()));
                 jar.delta().next().unwrap().to_string()
             })
         });
@@ -168,11 +173,16 @@ fn open_save(c: &mut Criterion) {
 }
 
 fn lifecycle(c: &mut Criterion) {
-    let cookie = SessionCodec::flask(key()).dumps_session(&small(), NOW - 10).unwrap();
+    let cookie = SessionCodec::flask(key())
+        .dumps_session(&small(), NOW - 10)
+        .unwrap();
     let app = SessionLifecycle::<Small>::new(interface(Small::default_config()));
     c.bench_function("lifecycle/run_sync/small", |b| {
         b.iter(|| {
-            let req = Request::builder().header("cookie", format!("session={cookie}")).body(()).unwrap();
+            let req = Request::builder()
+                .header("cookie", format!("session={cookie}"))
+                .body(())
+                .unwrap();
             app.run_sync(req, |req| {
                 let h = SessionHandle::<Small>::from_request(&req).unwrap();
                 h.lock().set_user_id(next());
@@ -188,8 +198,15 @@ async fn with_session(session: Session<Small>) -> &'static str {
 }
 
 fn axum_layer(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-    let cookie = format!("session={}", SessionCodec::flask(key()).dumps_session(&small(), NOW - 10).unwrap());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let cookie = format!(
+        "session={}",
+        SessionCodec::flask(key())
+            .dumps_session(&small(), NOW - 10)
+            .unwrap()
+    );
     let layer = SessionLayer::<Small>::new(interface(Small::default_config()));
     let sessions: Router = Router::new().route("/", get(with_session)).layer(layer);
     let plain: Router = Router::new().route("/", get(|| async { "ok" }));
@@ -197,7 +214,11 @@ fn axum_layer(c: &mut Criterion) {
     for (name, app) in [("with_session/small", sessions), ("without_session", plain)] {
         g.bench_function(name, |b| {
             b.iter(|| {
-                let req = Request::builder().uri("/").header("cookie", &cookie).body(Body::empty()).unwrap();
+                let req = Request::builder()
+                    .uri("/")
+                    .header("cookie", &cookie)
+                    .body(Body::empty())
+                    .unwrap();
                 rt.block_on(app.clone().oneshot(req)).unwrap()
             })
         });

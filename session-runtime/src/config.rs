@@ -4,7 +4,9 @@ use std::time::Duration;
 
 pub use cookie::SameSite;
 
-use crate::codec::{Compression, DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAYLOAD, FLASK_SESSION_SALT, SecretKey};
+use crate::codec::{
+    Compression, DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAYLOAD, FLASK_SESSION_SALT, SecretKey,
+};
 
 /// How the cookie's payload is protected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

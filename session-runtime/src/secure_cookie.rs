@@ -428,7 +428,8 @@ impl SecureCookieSessionInterface {
     fn fast_line(&self, value: &str, expires: Option<SystemTime>, delete: bool) -> String {
         let (before, after) = &self.attrs;
         let name = &self.config.cookie_name;
-        let mut line = String::with_capacity(name.len() + value.len() + before.len() + after.len() + 64);
+        let mut line =
+            String::with_capacity(name.len() + value.len() + before.len() + after.len() + 64);
         line.push_str(name);
         line.push('=');
         line.push_str(value);
@@ -450,7 +451,12 @@ impl SecureCookieSessionInterface {
         self.emit_line(headers, format_set_cookie(cookie), cookie.name())
     }
 
-    fn emit_line(&self, headers: &mut HeaderMap, line: String, name: &str) -> Result<(), SaveError> {
+    fn emit_line(
+        &self,
+        headers: &mut HeaderMap,
+        line: String,
+        name: &str,
+    ) -> Result<(), SaveError> {
         let limit = self.config.max_cookie_size;
         if limit > 0 && line.len() > limit {
             match self.config.oversize {
@@ -632,14 +638,37 @@ mod tests {
         let configs = [
             SessionConfig::default(),
             SessionConfig::default().with_same_site(None),
-            SessionConfig::default().with_secure(true).with_partitioned(true).with_http_only(false),
-            SessionConfig::default().with_domain(".Example.COM:8443").with_path("/my app").with_cookie_name("sid"),
-            SessionConfig::default().with_domain("bücher.example").with_same_site(Some(SameSite::Strict)),
+            SessionConfig::default()
+                .with_secure(true)
+                .with_partitioned(true)
+                .with_http_only(false),
+            SessionConfig::default()
+                .with_domain(".Example.COM:8443")
+                .with_path("/my app")
+                .with_cookie_name("sid"),
+            SessionConfig::default()
+                .with_domain("bücher.example")
+                .with_same_site(Some(SameSite::Strict)),
         ];
         for config in configs {
             let i = SecureCookieSessionInterface::new(config.with_secret_key(key())).unwrap();
-            for (expires, delete) in [(None, false), (Some(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000)), false), (None, true)] {
-                let mut general = i.cookie::<DynamicSession, _>(&i, if delete { String::new() } else { "v.a.l".into() }, expires);
+            for (expires, delete) in [
+                (None, false),
+                (
+                    Some(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000)),
+                    false,
+                ),
+                (None, true),
+            ] {
+                let mut general = i.cookie::<DynamicSession, _>(
+                    &i,
+                    if delete {
+                        String::new()
+                    } else {
+                        "v.a.l".into()
+                    },
+                    expires,
+                );
                 if delete {
                     general.set_expires(Expiration::DateTime(time::OffsetDateTime::UNIX_EPOCH));
                     general.set_max_age(time::Duration::ZERO);
