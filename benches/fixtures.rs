@@ -1,6 +1,8 @@
 //! The three session fixtures shared by the benches (and by
 //! `benches/flask_baseline.py`, which builds the same values).
 
+#![allow(dead_code)]
+
 use sessionkit::codec::{Dict, Value};
 use sessionkit::session;
 

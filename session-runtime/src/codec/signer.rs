@@ -291,7 +291,7 @@ impl Signer {
             .any(|state| {
                 let mut mac = state.clone();
                 mac.update(signed_text);
-                mac.verify_slice(&sig).is_ok()
+                mac.verify_slice(sig).is_ok()
             })
     }
 }
