@@ -26,6 +26,14 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Print a new random secret key (from the operating system's CSPRNG),
+    /// as hex: use it with `--secret-hex`, or in Flask as
+    /// `app.secret_key = bytes.fromhex("...")`.
+    Keygen {
+        /// Key length in bytes (at least 32).
+        #[arg(long, default_value_t = 32, value_name = "N")]
+        bytes: usize,
+    },
     /// Show a cookie's payload and timestamp WITHOUT checking the signature
     /// (no key needed; the output is marked UNVERIFIED).
     Decode {
@@ -174,6 +182,15 @@ fn describe_time(ts: u64) -> String {
 
 fn run(cli: Cli) -> Result<String, Failure> {
     match cli.command {
+        Command::Keygen { bytes } => {
+            if bytes < 32 {
+                return Err(Failure::usage(
+                    "keys shorter than 32 bytes are too weak; use --bytes 32 or more",
+                ));
+            }
+            let key = SecretKey::generate(bytes).map_err(|e| Failure::rejected(e.to_string()))?;
+            Ok(format!("{}\n", key.to_hex()))
+        }
         Command::Decode { cookie } => {
             let cookie = input(&cookie, "cookie")?;
             let u = SessionCodec::decode_unverified(cookie.trim())

@@ -388,3 +388,33 @@ fn custom_salt_changes_the_signature() {
     );
     assert_eq!(bad.status.code(), Some(1));
 }
+
+#[test]
+fn keygen_prints_strong_distinct_keys() {
+    let a = stdout(&sessionkit(&["keygen"], None));
+    let b = stdout(&sessionkit(&["keygen"], None));
+    for k in [&a, &b] {
+        let k = k.trim_end();
+        assert_eq!(k.len(), 64, "{k}");
+        assert!(k.bytes().all(|c| c.is_ascii_hexdigit()));
+    }
+    assert_ne!(a, b);
+    assert_eq!(
+        stdout(&sessionkit(&["keygen", "--bytes", "48"], None))
+            .trim_end()
+            .len(),
+        96
+    );
+    assert_eq!(
+        sessionkit(&["keygen", "--bytes", "16"], None).status.code(),
+        Some(2)
+    );
+    // The key works with --secret-hex.
+    let key = a.trim_end();
+    let cookie = stdout(&sessionkit(
+        &["sign", "--secret-hex", key, "{\"a\":1}"],
+        None,
+    ));
+    let out = sessionkit(&["verify", "--secret-hex", key, cookie.trim_end()], None);
+    assert_eq!(stdout(&out), "{\"a\":1}\n");
+}

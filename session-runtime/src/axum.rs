@@ -181,6 +181,23 @@ impl<Svc: fmt::Debug, S, I: fmt::Debug> fmt::Debug for SessionService<Svc, S, I>
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
+/// Polls a boxed future, turning a panic into `Err` (so the session can
+/// still be saved).
+struct CatchUnwind<F>(Pin<Box<F>>);
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, Box<dyn std::any::Any + Send>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(panic) => Poll::Ready(Err(panic)),
+        }
+    }
+}
+
 impl<Svc, S, I, ReqB, ResB> Service<Request<ReqB>> for SessionService<Svc, S, I>
 where
     Svc: Service<Request<ReqB>, Response = Response<ResB>> + Clone + Send + 'static,
@@ -210,10 +227,20 @@ where
         // Call the instance that was polled ready; keep a fresh clone.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        let future = inner.call(Request::from_parts(parts, body));
+        let future = Box::pin(inner.call(Request::from_parts(parts, body)));
         Box::pin(async move {
-            let response = future.await?;
-            Ok(lifecycle.finish_response(&session, response))
+            match CatchUnwind(future).await {
+                Ok(response) => Ok(lifecycle.finish_response(&session, response?)),
+                Err(_panic) => {
+                    // Like Flask with an unhandled exception: a 500, and the
+                    // session is still saved by the usual rules.
+                    tracing::error!("the handler panicked; answering 500 and saving the session");
+                    let response =
+                        crate::lifecycle::default_save_error_response_text("Internal Server Error")
+                            .map(ResB::from);
+                    Ok(lifecycle.finish_response(&session, response))
+                }
+            }
         })
     }
 }

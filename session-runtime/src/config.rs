@@ -85,6 +85,9 @@ pub struct SessionConfig {
     pub max_cookie_size: usize,
     /// What to do above `max_cookie_size` (fail by default).
     pub oversize: OversizePolicy,
+    /// The longest request session cookie value looked at (8 KiB): a longer
+    /// one opens a fresh session without being decoded.
+    pub max_request_cookie: usize,
     /// Signed (Flask-compatible, default) or encrypted.
     pub protection: Protection,
     /// Whether signed cookies may be compressed: `Auto` (Flask's rule,
@@ -116,6 +119,7 @@ impl Default for SessionConfig {
             refresh_each_request: true,
             max_cookie_size: 4093,
             oversize: OversizePolicy::Error,
+            max_request_cookie: 8 * 1024,
             protection: Protection::Signed,
             compression: Compression::Auto,
             salt: FLASK_SESSION_SALT.into(),

@@ -502,6 +502,14 @@ impl SecureCookieSessionInterface {
             Some(v) if !v.is_empty() => v,
             _ => return S::default(),
         };
+        if value.len() > self.config.max_request_cookie {
+            tracing::debug!(
+                cookie = name,
+                len = value.len(),
+                "session cookie too long: starting a new session"
+            );
+            return S::default();
+        }
         let dict = match self.decode_cookie(&value) {
             Ok(signed) => signed.value,
             Err(e) => {

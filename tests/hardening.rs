@@ -1,0 +1,277 @@
+//! Faults, limits and hygiene: handler panics, concurrent writers, key
+//! rotation under traffic, oversized cookies, secrets in `Debug`, and
+//! "never panics" properties for every parser that sees request bytes.
+
+use std::time::{Duration, SystemTime};
+
+use axum::Router;
+use axum::routing::get;
+use proptest::prelude::*;
+use sessionkit::axum::{Session, SessionLayer};
+use sessionkit::codec::{EncryptedCodec, SecretKey, SecretKeys, SessionCodec};
+use sessionkit::csrf::{Csrf, CsrfConfig};
+use sessionkit::testing::{SavedSession, SessionTester};
+use sessionkit::{
+    DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionHandle,
+    SessionInterface,
+};
+
+const SECRET: &str = "hardening-secret-0123456789abcdef-XYZ";
+
+fn key(text: &str) -> SecretKey {
+    SecretKey::from_text(text).unwrap()
+}
+
+async fn serve(app: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    base
+}
+
+#[tokio::test]
+async fn a_panicking_handler_still_saves_the_session_like_flask() {
+    async fn boom(session: Session<DynamicSession>) -> &'static str {
+        session.lock().insert("user", "z");
+        panic!("handler bug");
+    }
+    let app = Router::new()
+        .route("/boom", get(boom))
+        .layer(SessionLayer::<DynamicSession>::with_key(key(SECRET)).unwrap());
+    let base = serve(app).await;
+    let r = reqwest::get(format!("{base}/boom")).await.unwrap();
+    assert_eq!(r.status(), 500);
+    let tester = SessionTester::<DynamicSession>::new(key(SECRET)).unwrap();
+    let SavedSession::Set(s) = tester.saved_from_headers(r.headers()) else {
+        panic!("not saved")
+    };
+    assert_eq!(
+        s.dict_untracked().get("user").and_then(|v| v.as_str()),
+        Some("z")
+    );
+    // The server keeps serving.
+    assert_eq!(
+        reqwest::get(format!("{base}/boom")).await.unwrap().status(),
+        500
+    );
+}
+
+#[tokio::test]
+async fn concurrent_requests_with_one_cookie_are_last_write_wins() {
+    async fn add(
+        session: Session<DynamicSession>,
+        axum::extract::Path(k): axum::extract::Path<String>,
+    ) -> &'static str {
+        session.lock().insert(k, true);
+        "ok"
+    }
+    let app = Router::new()
+        .route("/add/{k}", get(add))
+        .layer(SessionLayer::<DynamicSession>::with_key(key(SECRET)).unwrap());
+    let base = serve(app).await;
+    let tester = SessionTester::<DynamicSession>::new(key(SECRET)).unwrap();
+    let cookie = tester
+        .cookie(|s| {
+            s.insert("start", 1);
+        })
+        .unwrap();
+    let c = reqwest::Client::new();
+    let (a, b) = tokio::join!(
+        c.get(format!("{base}/add/a"))
+            .header("cookie", &cookie)
+            .send(),
+        c.get(format!("{base}/add/b"))
+            .header("cookie", &cookie)
+            .send()
+    );
+    let keys = |r: &reqwest::Response| match tester.saved_from_headers(r.headers()) {
+        SavedSession::Set(s) => s
+            .dict_untracked()
+            .keys()
+            .map(|k| k.to_string())
+            .collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    let (a, b) = (a.unwrap(), b.unwrap());
+    // Each response carries the session it started from plus its own write:
+    // whichever cookie the browser stores last wins, the other write is lost.
+    assert_eq!(keys(&a), ["a", "start"]);
+    assert_eq!(keys(&b), ["b", "start"]);
+}
+
+#[tokio::test]
+async fn key_rotation_under_traffic() {
+    async fn bump(session: Session<DynamicSession>) -> String {
+        let mut s = session.lock();
+        let n = s.get_as::<u64>("n").and_then(Result::ok).unwrap_or(0) + 1;
+        s.insert("n", n);
+        n.to_string()
+    }
+    let (old, new) = (
+        key("old-key-0123456789abcdef0123456789"),
+        key("new-key-0123456789abcdef0123456789"),
+    );
+    let before = serve(
+        Router::new()
+            .route("/", get(bump))
+            .layer(SessionLayer::<DynamicSession>::with_key(old.clone()).unwrap()),
+    )
+    .await;
+    let rotated_config = SessionConfig::default()
+        .with_secret_key(new.clone())
+        .with_fallback_key(old.clone());
+    let after = serve(
+        Router::new()
+            .route("/", get(bump))
+            .layer(SessionLayer::<DynamicSession>::with_config(rotated_config).unwrap()),
+    )
+    .await;
+    let c = reqwest::Client::new();
+    let mut cookies = Vec::new();
+    for _ in 0..20 {
+        let r = c.get(format!("{before}/")).send().await.unwrap();
+        cookies.push(
+            r.headers()["set-cookie"]
+                .to_str()
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    for cookie in &cookies {
+        let r = c
+            .get(format!("{after}/"))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        let value = r.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .trim_start_matches("session=")
+            .to_owned();
+        assert_eq!(r.text().await.unwrap(), "2", "the old cookie kept working");
+        assert!(
+            SessionCodec::flask(new.clone())
+                .loads_session(&value, now(), None)
+                .is_ok(),
+            "re-signed with the new key"
+        );
+        assert!(
+            SessionCodec::flask(old.clone())
+                .loads_session(&value, now(), None)
+                .is_err()
+        );
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+#[test]
+fn oversized_request_cookies_open_fresh_sessions() {
+    let i =
+        SecureCookieSessionInterface::new(SessionConfig::default().with_secret_key(key(SECRET)))
+            .unwrap();
+    let huge = format!("session={}", "A".repeat(100_000));
+    let parts = http::Request::builder()
+        .header("cookie", huge)
+        .body(())
+        .unwrap()
+        .into_parts()
+        .0;
+    let s: DynamicSession = i.open_session(&parts).unwrap();
+    assert!(s.state().is_new() && s.dict_untracked().is_empty());
+}
+
+#[test]
+fn secrets_never_appear_in_debug_output() {
+    let text = "super-secret-key-text-0123456789abcdef";
+    let k = key(text);
+    let hex = k.to_hex();
+    let config = SessionConfig::default()
+        .with_secret_key(k.clone())
+        .with_fallback_key(key("fallback-secret-text-0123456789ab"));
+    let interface = SecureCookieSessionInterface::new(config.clone()).unwrap();
+    let outputs = [
+        format!("{k:?}"),
+        format!("{config:?}"),
+        format!("{interface:?}"),
+        format!("{:?}", Csrf::new(CsrfConfig::new(k.clone()))),
+        format!("{:?}", SessionCodec::flask(SecretKeys::new(k.clone()))),
+        format!(
+            "{:?}",
+            EncryptedCodec::new(&SecretKeys::new(k.clone()), "cookie-session")
+        ),
+    ];
+    for out in outputs {
+        assert!(
+            !out.contains(text) && !out.contains(&hex) && !out.contains("fallback-secret"),
+            "{out}"
+        );
+    }
+}
+
+proptest! {
+    #[test]
+    fn any_cookie_header_opens_without_panicking(header in proptest::collection::vec(any::<u8>(), 0..300)) {
+        let i = SecureCookieSessionInterface::new(SessionConfig::default().with_secret_key(key(SECRET))).unwrap();
+        let Ok(value) = http::HeaderValue::from_bytes(&header) else { return Ok(()) };
+        let parts = http::Request::builder().header("cookie", value).body(()).unwrap().into_parts().0;
+        let s: Option<DynamicSession> = i.open_session(&parts);
+        prop_assert!(s.is_some());
+    }
+
+    #[test]
+    fn any_csrf_request_is_judged_without_panicking(
+        body in proptest::collection::vec(any::<u8>(), 0..300),
+        content_type in prop::sample::select(vec![
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=b",
+            "multipart/form-data; boundary=\"\"",
+            "multipart/form-data",
+            "text/plain",
+        ]),
+        token in ".{0,80}",
+        origin in prop::sample::select(vec!["", "null", "http://x", "https://[::1]:99999", "://", "http://localhost"]),
+        referer in ".{0,40}",
+    ) {
+        let csrf = Csrf::new(CsrfConfig::new(key(SECRET)).with_assume_https(true));
+        let mut b = http::Request::builder().method("POST").header("content-type", content_type).header("host", "localhost");
+        for (name, v) in [("x-csrftoken", token.as_str()), ("origin", origin), ("referer", referer.as_str())] {
+            if let Ok(v) = http::HeaderValue::from_str(v) {
+                b = b.header(name, v);
+            }
+        }
+        let parts = b.body(()).unwrap().into_parts().0;
+        let mut session = DynamicSession::default();
+        let _ = csrf.token(&mut session);
+        let handle = SessionHandle::new(session);
+        let _ = csrf.protect(&parts, &body, &handle);
+        let _ = csrf.validate(Some(&token), &*handle.lock());
+    }
+}
+
+#[test]
+fn short_keys_are_accepted_but_the_key_length_is_known() {
+    // Start-up warns below 32 bytes (a tracing warning); the key still works.
+    let i = SecureCookieSessionInterface::new(
+        SessionConfig::default()
+            .with_secret_key(key("short"))
+            .with_lifetime(Duration::from_secs(60)),
+    )
+    .unwrap();
+    let s: DynamicSession = i
+        .open_session(&http::Request::new(()).into_parts().0)
+        .unwrap();
+    assert!(s.state().is_new());
+}
