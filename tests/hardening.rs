@@ -177,6 +177,72 @@ fn now() -> u64 {
         .as_secs()
 }
 
+#[tokio::test]
+async fn a_body_failing_mid_stream_keeps_the_saved_session() {
+    async fn streams(session: Session<DynamicSession>) -> axum::body::Body {
+        session.lock().insert("user", "s");
+        // One chunk, then (after the head has gone out) an error.
+        let chunks = futures_util::stream::unfold(0u8, |step| async move {
+            match step {
+                0 => Some((Ok(axum::body::Bytes::from_static(b"partial")), 1)),
+                1 => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    Some((Err(std::io::Error::other("disk gone")), 2))
+                }
+                _ => None,
+            }
+        });
+        axum::body::Body::from_stream(chunks)
+    }
+    let app = Router::new()
+        .route("/stream", get(streams))
+        .layer(SessionLayer::<DynamicSession>::with_key(key(SECRET)).unwrap());
+    let base = serve(app).await;
+    let r = reqwest::get(format!("{base}/stream")).await.unwrap();
+    // The session is saved with the head of the response, before the body.
+    let tester = SessionTester::<DynamicSession>::new(key(SECRET)).unwrap();
+    assert!(matches!(
+        tester.saved_from_headers(r.headers()),
+        SavedSession::Set(_)
+    ));
+    assert!(r.bytes().await.is_err(), "the body fails mid-stream");
+    assert_eq!(
+        reqwest::get(format!("{base}/stream"))
+            .await
+            .unwrap()
+            .status(),
+        200,
+        "still serving"
+    );
+}
+
+#[tokio::test]
+async fn a_client_that_disconnects_does_not_disturb_the_server() {
+    use tokio::io::AsyncWriteExt as _;
+    async fn slow(session: Session<DynamicSession>) -> &'static str {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        session.lock().insert("late", true);
+        "done"
+    }
+    let app = Router::new()
+        .route("/slow", get(slow))
+        .layer(SessionLayer::<DynamicSession>::with_key(key(SECRET)).unwrap());
+    let base = serve(app).await;
+    let addr = base.trim_start_matches("http://").to_owned();
+    for request in [
+        "GET /slow HTTP/1.1\r\nHost: x\r\nCookie: session=abc.def.ghi\r\n\r\n",
+        "GET /slow HTTP/1.1\r\nHost: x\r\nCook",
+    ] {
+        let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        stream.write_all(request.as_bytes()).await.unwrap();
+        drop(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let r = reqwest::get(format!("{base}/slow")).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().get("set-cookie").is_some());
+}
+
 #[test]
 fn oversized_request_cookies_open_fresh_sessions() {
     let i =
@@ -222,6 +288,16 @@ fn secrets_never_appear_in_debug_output() {
 }
 
 proptest! {
+    #[test]
+    fn encrypted_round_trip_and_any_input(json in proptest::collection::vec(any::<u8>(), 0..200), junk in ".{0,120}") {
+        let c = EncryptedCodec::new(&SecretKeys::new(key(SECRET)), "cookie-session");
+        let sealed = c.seal(&json, 1_000).unwrap();
+        let opened = c.open(&sealed, 1_000, Some(10)).unwrap();
+        prop_assert_eq!(opened.value, json);
+        prop_assert!(c.open(junk.as_bytes(), 1_000, None).is_err() || junk.starts_with("v1."));
+        let _ = c.open(format!("v1.{junk}").as_bytes(), 1_000, None);
+    }
+
     #[test]
     fn any_cookie_header_opens_without_panicking(header in proptest::collection::vec(any::<u8>(), 0..300)) {
         let i = SecureCookieSessionInterface::new(SessionConfig::default().with_secret_key(key(SECRET))).unwrap();
