@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Soak test: runs the demo (release) on 127.0.0.1 and drives it for
-# SECONDS (default 60) with WORKERS (default 64) concurrent clients and a
+# DURATION seconds (default 60) with WORKERS (default 64) concurrent clients and a
 # bounded request count, with new, logged-in, tampered, expired, foreign,
 # garbage and oversized cookies. Fails on any 5xx, timeout, connection error
 # or panic; prints resident memory at the start and the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SECONDS_TO_RUN=${SECONDS:-60}
+SECONDS_TO_RUN=${DURATION:-60}
 WORKERS=${WORKERS:-64}
 PORT=${PORT:-3917}
 SECRET=soak-secret-0123456789abcdef0123456789
