@@ -20,6 +20,7 @@ use sessionkit::{
     DynamicSession, Lifecycle, SecureCookieSessionInterface, SessionConfig, SessionLifecycle,
 };
 use support::typed;
+use support::web::{browser, serve};
 
 fn vectors() -> Json {
     let text = std::fs::read_to_string(concat!(
@@ -228,10 +229,7 @@ async fn server(config: CsrfConfig) -> String {
             )
             .unwrap(),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    base
+    serve(app).await
 }
 
 /// A session cookie holding a raw token, and the signed token for it.
@@ -531,15 +529,8 @@ async fn fetch_metadata_alone_and_trusted_origins() {
 
 #[tokio::test]
 async fn the_demo_refuses_a_cross_site_form_post() {
-    let app = demo::app(demo::config(key())).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let victim = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let base = serve(demo::app(demo::config(key())).unwrap()).await;
+    let victim = browser();
     // The victim has a session (and a token) from visiting the demo.
     let page = victim
         .get(format!("{base}/"))

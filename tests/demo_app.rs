@@ -4,6 +4,7 @@
 #[allow(dead_code, unreachable_pub, missing_docs)]
 #[path = "../examples/demo.rs"]
 mod demo;
+mod support;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -11,10 +12,10 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 use demo::DemoSession;
-use reqwest::redirect::Policy;
 use sessionkit::axum::{Session, SessionLayer};
 use sessionkit::codec::{DateTime, SecretKey};
 use sessionkit::testing::{SavedSession, SessionTester};
+use support::web::{browser, form_token, serve};
 
 const KEY: &str = "demo-test-key-0123456789abcdef0123";
 
@@ -22,35 +23,12 @@ fn key() -> SecretKey {
     SecretKey::from_text(KEY).unwrap()
 }
 
-/// Serves `app` on 127.0.0.1 (a free port); returns its base URL.
-async fn serve(app: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}")
-}
-
 async fn demo_server() -> String {
     serve(demo::app(demo::config(key())).unwrap()).await
 }
 
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
-
 fn tester() -> SessionTester<DemoSession> {
     SessionTester::new(key()).unwrap()
-}
-
-/// The CSRF token of the page's forms.
-fn form_token(page: &str) -> String {
-    const NEEDLE: &str = "name=\"csrf_token\" value=\"";
-    let start = page.find(NEEDLE).expect("a token in the form") + NEEDLE.len();
-    page[start..].split('"').next().unwrap().to_owned()
 }
 
 /// Loads the home page and posts a form from it, with its token.

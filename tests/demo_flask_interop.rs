@@ -8,33 +8,21 @@
 mod demo;
 mod support;
 
-use reqwest::redirect::Policy;
 use serde_json::Value;
 use sessionkit::codec::SecretKey;
 use support::flask::FlaskApp;
+use support::web::{browser, form_token, json, serve};
 
 const SECRET: &str = "shared-secret-between-flask-and-rust-ü";
-
-async fn json(client: &reqwest::Client, url: String) -> Value {
-    let text = client.get(url).send().await.unwrap().text().await.unwrap();
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_login_across_flask_and_rust() {
     let Some(flask) = FlaskApp::start("one_login_across_flask_and_rust", SECRET) else {
         return;
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let rust = format!("http://{}", listener.local_addr().unwrap());
-    let app = demo::app(demo::config(SecretKey::from_text(SECRET).unwrap())).unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let rust = serve(demo::app(demo::config(SecretKey::from_text(SECRET).unwrap())).unwrap()).await;
     // Cookies are per host, not per port: one jar serves both apps.
-    let browser = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap();
+    let browser = browser();
 
     let r = browser
         .post(format!("{}/login", flask.base))
@@ -107,7 +95,6 @@ async fn one_login_across_flask_and_rust() {
     );
 
     // Logging out in Rust (with the page's CSRF token) logs out of Flask.
-    const NEEDLE: &str = "name=\"csrf_token\" value=\"";
     let page = browser
         .get(format!("{rust}/"))
         .send()
@@ -116,8 +103,7 @@ async fn one_login_across_flask_and_rust() {
         .text()
         .await
         .unwrap();
-    let start = page.find(NEEDLE).unwrap() + NEEDLE.len();
-    let token = page[start..].split('"').next().unwrap().to_owned();
+    let token = form_token(&page);
     let r = browser
         .post(format!("{rust}/logout"))
         .form(&[("csrf_token", token)])
@@ -133,22 +119,14 @@ async fn one_login_across_flask_and_rust() {
 /// Flask-WTF (same secret, same session cookie).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn csrf_tokens_work_both_ways_with_flask_wtf() {
-    const NEEDLE: &str = "name=\"csrf_token\" value=\"";
     let Some(flask) = FlaskApp::start("csrf_tokens_work_both_ways_with_flask_wtf", SECRET) else {
         return;
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let rust = format!("http://{}", listener.local_addr().unwrap());
-    let app = demo::app(demo::config(SecretKey::from_text(SECRET).unwrap())).unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let rust = serve(demo::app(demo::config(SecretKey::from_text(SECRET).unwrap())).unwrap()).await;
 
     // Flask issues the token (and stores its raw form in the shared session);
     // Rust accepts it on a protected POST.
-    let browser = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap();
+    let browser = browser();
     let flask_token = browser
         .get(format!("{}/csrf", flask.base))
         .send()
@@ -175,11 +153,7 @@ async fn csrf_tokens_work_both_ways_with_flask_wtf() {
     assert_eq!(r.text().await.unwrap(), "The CSRF token is missing.");
 
     // Rust issues the token (a fresh browser); Flask-WTF accepts it.
-    let browser = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap();
+    let browser = support::web::browser();
     let page = browser
         .get(format!("{rust}/"))
         .send()
@@ -188,8 +162,7 @@ async fn csrf_tokens_work_both_ways_with_flask_wtf() {
         .text()
         .await
         .unwrap();
-    let start = page.find(NEEDLE).unwrap() + NEEDLE.len();
-    let rust_token = page[start..].split('"').next().unwrap().to_owned();
+    let rust_token = form_token(&page);
     let r = browser
         .post(format!("{}/protected", flask.base))
         .form(&[("csrf_token", rust_token.as_str())])

@@ -2,6 +2,8 @@
 //! rotation under traffic, oversized cookies, secrets in `Debug`, and
 //! "never panics" properties for every parser that sees request bytes.
 
+mod support;
+
 use std::time::{Duration, SystemTime};
 
 use axum::Router;
@@ -15,18 +17,12 @@ use sessionkit::{
     DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionHandle,
     SessionInterface,
 };
+use support::web::serve;
 
 const SECRET: &str = "hardening-secret-0123456789abcdef-XYZ";
 
 fn key(text: &str) -> SecretKey {
     SecretKey::from_text(text).unwrap()
-}
-
-async fn serve(app: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    base
 }
 
 #[tokio::test]

@@ -4,3 +4,4 @@
 pub mod flask;
 pub mod strategies;
 pub mod typed;
+pub mod web;

@@ -1,0 +1,31 @@
+//! Real servers and browsers for the HTTP tests.
+
+/// Serves `app` on 127.0.0.1 (a free port); returns its base URL.
+pub async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    base
+}
+
+/// A browser: keeps cookies, does not follow redirects.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The CSRF token of a page's forms.
+pub fn form_token(page: &str) -> String {
+    const NEEDLE: &str = "name=\"csrf_token\" value=\"";
+    let start = page.find(NEEDLE).expect("a token in the form") + NEEDLE.len();
+    page[start..].split('"').next().unwrap().to_owned()
+}
+
+/// Fetches `url` and parses the JSON body.
+pub async fn json(client: &reqwest::Client, url: String) -> serde_json::Value {
+    let text = client.get(url).send().await.unwrap().text().await.unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
