@@ -20,7 +20,7 @@ use sessionkit::{
     DynamicSession, Lifecycle, SecureCookieSessionInterface, SessionConfig, SessionLifecycle,
 };
 use support::typed;
-use support::web::{browser, serve};
+use support::web::{browser, get_text, serve};
 
 fn vectors() -> Json {
     let text = std::fs::read_to_string(concat!(
@@ -532,14 +532,7 @@ async fn the_demo_refuses_a_cross_site_form_post() {
     let base = serve(demo::app(demo::config(key())).unwrap()).await;
     let victim = browser();
     // The victim has a session (and a token) from visiting the demo.
-    let page = victim
-        .get(format!("{base}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&victim, format!("{base}/")).await;
     assert!(page.contains("name=\"csrf_token\""));
     // A page on another origin posts the login form: refused either way.
     for (h, v) in [
@@ -563,16 +556,7 @@ async fn the_demo_refuses_a_cross_site_form_post() {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
-    let state: Json = serde_json::from_str(
-        &victim
-            .get(format!("{base}/api/session"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let state: Json =
+        serde_json::from_str(&get_text(&victim, format!("{base}/api/session")).await).unwrap();
     assert_eq!(state["user"], Json::Null);
 }

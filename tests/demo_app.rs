@@ -15,7 +15,7 @@ use demo::DemoSession;
 use sessionkit::axum::{Session, SessionLayer};
 use sessionkit::codec::{DateTime, SecretKey};
 use sessionkit::testing::{SavedSession, SessionTester};
-use support::web::{browser, form_token, serve};
+use support::web::{browser, form_token, get_text, serve};
 
 const KEY: &str = "demo-test-key-0123456789abcdef0123";
 
@@ -38,14 +38,7 @@ async fn submit(
     path: &str,
     fields: &[(&str, &str)],
 ) -> reqwest::Response {
-    let page = client
-        .get(format!("{base}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&client, format!("{base}/")).await;
     let token = form_token(&page);
     let mut form: Vec<(&str, &str)> = fields.to_vec();
     form.push(("csrf_token", &token));
@@ -72,14 +65,7 @@ async fn login_counter_flash_and_logout() {
     let base = demo_server().await;
     let b = browser();
 
-    let page = b
-        .get(format!("{base}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&b, format!("{base}/")).await;
     assert!(page.contains("Not logged in"), "{page}");
 
     // The login form's own GET / is the second visit.
@@ -94,14 +80,7 @@ async fn login_counter_flash_and_logout() {
     assert!(*s.fresh() && s.is_permanent());
 
     // The flash shows once, escaped; the counter counts.
-    let page = b
-        .get(format!("{base}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&b, format!("{base}/")).await;
     assert!(
         page.contains("Logged in as <strong id=\"user\">ada &lt;b&gt;</strong>"),
         "{page}"
@@ -110,14 +89,7 @@ async fn login_counter_flash_and_logout() {
         page.contains("<li class=\"message\">Logged in as ada &lt;b&gt;.</li>"),
         "{page}"
     );
-    let page = b
-        .get(format!("{base}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&b, format!("{base}/")).await;
     assert!(!page.contains("<li"), "a flash is consumed once: {page}");
     b.get(format!("{base}/")).send().await.unwrap();
     let state = api(&b, &base).await;

@@ -11,7 +11,7 @@ mod support;
 use serde_json::Value;
 use sessionkit::codec::SecretKey;
 use support::flask::FlaskApp;
-use support::web::{browser, form_token, json, serve};
+use support::web::{browser, form_token, get_text, json, serve};
 
 const SECRET: &str = "shared-secret-between-flask-and-rust-ü";
 
@@ -35,27 +35,13 @@ async fn one_login_across_flask_and_rust() {
     assert_eq!(before["user"], "ada");
 
     // Rust shows the Flask login and Flask's flash (consumed once).
-    let page = browser
-        .get(format!("{rust}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&browser, format!("{rust}/")).await;
     assert!(
         page.contains("Logged in as <strong id=\"user\">ada</strong>"),
         "{page}"
     );
     assert!(page.contains("Welcome from Flask"), "{page}");
-    let page = browser
-        .get(format!("{rust}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&browser, format!("{rust}/")).await;
     assert!(!page.contains("Welcome from Flask"), "{page}");
     let state = json(&browser, format!("{rust}/api/session")).await;
     assert_eq!(
@@ -95,14 +81,7 @@ async fn one_login_across_flask_and_rust() {
     );
 
     // Logging out in Rust (with the page's CSRF token) logs out of Flask.
-    let page = browser
-        .get(format!("{rust}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&browser, format!("{rust}/")).await;
     let token = form_token(&page);
     let r = browser
         .post(format!("{rust}/logout"))
@@ -127,14 +106,7 @@ async fn csrf_tokens_work_both_ways_with_flask_wtf() {
     // Flask issues the token (and stores its raw form in the shared session);
     // Rust accepts it on a protected POST.
     let browser = browser();
-    let flask_token = browser
-        .get(format!("{}/csrf", flask.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let flask_token = get_text(&browser, format!("{}/csrf", flask.base)).await;
     let r = browser
         .post(format!("{rust}/login"))
         .form(&[("username", "grace"), ("csrf_token", flask_token.as_str())])
@@ -154,14 +126,7 @@ async fn csrf_tokens_work_both_ways_with_flask_wtf() {
 
     // Rust issues the token (a fresh browser); Flask-WTF accepts it.
     let browser = support::web::browser();
-    let page = browser
-        .get(format!("{rust}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&browser, format!("{rust}/")).await;
     let rust_token = form_token(&page);
     let r = browser
         .post(format!("{}/protected", flask.base))

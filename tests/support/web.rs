@@ -29,3 +29,8 @@ pub async fn json(client: &reqwest::Client, url: String) -> serde_json::Value {
     let text = client.get(url).send().await.unwrap().text().await.unwrap();
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
 }
+
+/// Fetches `url` and returns the body text.
+pub async fn get_text(client: &reqwest::Client, url: String) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
