@@ -38,7 +38,7 @@ async fn submit(
     path: &str,
     fields: &[(&str, &str)],
 ) -> reqwest::Response {
-    let page = get_text(&client, format!("{base}/")).await;
+    let page = get_text(client, format!("{base}/")).await;
     let token = form_token(&page);
     let mut form: Vec<(&str, &str)> = fields.to_vec();
     form.push(("csrf_token", &token));
