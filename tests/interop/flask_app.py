@@ -1,7 +1,8 @@
 """A small real Flask app (Flask-Login + flash) for the live interop tests.
 
-Usage: python flask_app.py PORT SECRET_KEY
-Serves on 127.0.0.1:PORT until killed.
+Usage: python flask_app.py SECRET_KEY
+Serves on 127.0.0.1 on a free port chosen by the OS, prints that port on the
+first line of stdout, and serves until killed.
 """
 
 import sys
@@ -11,7 +12,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 app = Flask(__name__)
-app.secret_key = sys.argv[2]
+app.secret_key = sys.argv[1]
 login_manager = LoginManager(app)
 csrf = CSRFProtect(app)
 
@@ -67,4 +68,8 @@ def whoami():
 
 
 if __name__ == "__main__":
-    app.run(host="127.0.0.1", port=int(sys.argv[1]), use_reloader=False)
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    print(server.server_port, flush=True)
+    server.serve_forever()

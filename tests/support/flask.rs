@@ -155,35 +155,29 @@ pub struct FlaskApp {
 }
 
 impl FlaskApp {
-    /// Starts the app with `secret` and waits until it accepts connections.
+    /// Starts the app with `secret`; it binds a free port itself (no race
+    /// with other servers) and reports it once it is listening.
     pub fn start(test: &str, secret: &str) -> Option<FlaskApp> {
         let python = python(test)?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .ok()?
-            .local_addr()
-            .ok()?
-            .port();
-        let child = Command::new(python)
+        let mut child = Command::new(python)
             .arg(Path::new(MANIFEST).join("tests/interop/flask_app.py"))
-            .arg(port.to_string())
             .arg(secret)
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("start the Flask app");
-        let app = FlaskApp {
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("read the Flask app's port");
+        let port: u16 = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("the Flask app did not start: {line:?}"));
+        Some(FlaskApp {
             child,
             base: format!("http://127.0.0.1:{port}"),
-        };
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the Flask app did not start on port {port}"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        Some(app)
+        })
     }
 }
 
