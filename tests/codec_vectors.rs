@@ -8,15 +8,7 @@ mod support;
 use serde_json::Value as Json;
 use sessionkit::codec::{DecodeError, SecretKeys, SessionCodec, Value};
 use support::typed;
-
-fn vectors() -> Json {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/flask-sessions.json"
-    ))
-    .expect("read vectors");
-    serde_json::from_str(&text).expect("parse vectors")
-}
+use support::typed::vectors;
 
 fn keys(app: &Json) -> SecretKeys {
     let mut keys = SecretKeys::new(typed::key(&app["secret_key"]));

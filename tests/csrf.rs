@@ -20,16 +20,8 @@ use sessionkit::{
     DynamicSession, Lifecycle, SecureCookieSessionInterface, SessionConfig, SessionLifecycle,
 };
 use support::typed;
+use support::typed::vectors;
 use support::web::{browser, get_text, serve};
-
-fn vectors() -> Json {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/flask-sessions.json"
-    ))
-    .unwrap();
-    serde_json::from_str(&text).unwrap()
-}
 
 fn at(secs: u64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(secs)

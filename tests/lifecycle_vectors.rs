@@ -14,15 +14,7 @@ use sessionkit::{
     SessionLifecycle,
 };
 use support::typed;
-
-fn vectors() -> Json {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/flask-sessions.json"
-    ))
-    .unwrap();
-    serde_json::from_str(&text).unwrap()
-}
+use support::typed::vectors;
 
 /// The app configuration of a vector, with Flask's defaults (SameSite unset).
 fn config(v: &Json) -> SessionConfig {

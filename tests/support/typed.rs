@@ -4,6 +4,16 @@
 use serde_json::{Value as Json, json};
 use sessionkit::codec::{DateTime, Dict, PyString, SecretKey, Uuid, Value};
 
+/// The Flask vector file (`tests/data/flask-sessions.json`).
+pub fn vectors() -> Json {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/flask-sessions.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).expect("read vectors"))
+        .expect("parse vectors")
+}
+
 /// A key object `{text, hex}`.
 pub fn key(obj: &Json) -> SecretKey {
     SecretKey::from_hex(obj["hex"].as_str().expect("key hex")).expect("valid key")

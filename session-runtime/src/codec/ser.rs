@@ -418,32 +418,19 @@ impl ser::SerializeMap for MapWriter<'_> {
     }
 }
 
-impl ser::SerializeStruct for MapWriter<'_> {
-    type Ok = ();
-    type Error = EncodeError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        v: &T,
-    ) -> Result<(), EncodeError> {
-        self.entry(key.into(), v)
-    }
-    fn end(self) -> Result<(), EncodeError> {
-        self.finish()
-    }
+macro_rules! struct_impls {
+    ($($tr:ident),*) => {$(
+        impl ser::$tr for MapWriter<'_> {
+            type Ok = ();
+            type Error = EncodeError;
+            fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &T) -> Result<(), EncodeError> {
+                self.entry(key.into(), v)
+            }
+            fn end(self) -> Result<(), EncodeError> {
+                self.finish()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for MapWriter<'_> {
-    type Ok = ();
-    type Error = EncodeError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        v: &T,
-    ) -> Result<(), EncodeError> {
-        self.entry(key.into(), v)
-    }
-    fn end(self) -> Result<(), EncodeError> {
-        self.finish()
-    }
-}
+struct_impls!(SerializeStruct, SerializeStructVariant);
