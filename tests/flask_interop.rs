@@ -115,6 +115,91 @@ fn property_sessions_round_trip_with_real_flask() {
     );
 }
 
+/// Text for the compressor: JSON-like tokens, hex, copies of earlier text
+/// and plain ASCII noise, mixed per case (a seeded generator, so a failure
+/// names a reproducible case).
+fn compressor_text(seed: u64, len: usize) -> String {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = move |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let tokens = [
+        "\"_permanent\":true",
+        "\"_user_id\":\"",
+        "\"csrf_token\":\"",
+        "\"_flashes\":[",
+        "{\" t\":[\"message\",\"",
+        "}",
+        ",",
+        "\"",
+        "\"cart\":[",
+        "\"qty\":",
+        "42",
+        "null",
+        "\"theme\":\"dark\"",
+        "]",
+        "{",
+    ];
+    let mode = next(3);
+    let mut out = String::with_capacity(len);
+    while out.len() < len {
+        match (mode, next(4)) {
+            (0, _) | (_, 0) => out.push_str(tokens[next(tokens.len())]),
+            (1, _) => out.push(char::from(b"0123456789abcdef"[next(16)])),
+            (2, _) if out.len() > 8 => {
+                let from = next(out.len());
+                let piece = out[from..(from + 1 + next(80)).min(out.len())].to_owned();
+                out.push_str(&piece);
+            }
+            _ => out.push(char::from(b' ' + next(94) as u8)),
+        }
+    }
+    out.truncate(len);
+    out
+}
+
+#[test]
+fn compression_matches_itsdangerous_on_any_text() {
+    // Our zlib-exact compressor covers payloads up to 16382 bytes and real
+    // zlib the rest: both must give itsdangerous' bytes and its choice.
+    let Some(mut flask) = FlaskCodec::start("compression_matches_itsdangerous_on_any_text") else {
+        return;
+    };
+    let codec = codec();
+    let (mut compressed, mut plain) = (0, 0);
+    for case in 0..400u64 {
+        let len = match case % 5 {
+            0 => 1 + (case as usize * 7) % 120,
+            1 => 100 + (case as usize * 131) % 1500,
+            2 => 1500 + (case as usize * 977) % 6000,
+            3 => 16_370 + (case as usize) % 30,
+            _ => 20_000 + (case as usize * 313) % 20_000,
+        };
+        let text = compressor_text(case, len);
+        let ts = 1_700_000_000 + case;
+        let ours = codec.sign_json(text.as_bytes(), ts);
+        let theirs = flask
+            .call(&json!({"op": "dumps_json", "key_hex": KEY_HEX, "timestamp": ts, "json": text}));
+        assert_eq!(
+            Some(ours.as_str()),
+            theirs["cookie"].as_str(),
+            "case {case} ({len} bytes): {text:.200}"
+        );
+        if ours.starts_with('.') {
+            compressed += 1;
+        } else {
+            plain += 1;
+        }
+    }
+    assert!(
+        compressed > 100 && plain > 40,
+        "{compressed} compressed, {plain} plain"
+    );
+}
+
 #[test]
 fn key_rotation_matches_flask_both_ways() {
     let Some(mut flask) = FlaskCodec::start("key_rotation_matches_flask_both_ways") else {

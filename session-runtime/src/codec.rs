@@ -38,6 +38,7 @@ mod b64;
 mod compress;
 mod csrf;
 mod datetime;
+mod deflate;
 mod encrypted;
 mod error;
 mod json_read;
@@ -220,15 +221,15 @@ impl SessionCodec {
     /// rule. `json` must be what the payload should decode to.
     pub fn sign_json(&self, json: &[u8], timestamp: u64) -> String {
         let mut out = String::with_capacity(json.len() * 4 / 3 + 48);
-        let mut compressed = Vec::new();
-        let use_compressed = self.compression == Compression::Auto && {
-            compress::compress_into(json, &mut compressed);
-            !compressed.is_empty() && compressed.len() + 1 < json.len()
-        };
-        if use_compressed {
-            out.push('.');
-            b64::encode_url(&compressed, &mut out);
-        } else {
+        let compressed = self.compression == Compression::Auto
+            && compress::with_smaller(json, |z| {
+                z.map(|z| {
+                    out.push('.');
+                    b64::encode_url(z, &mut out);
+                })
+                .is_some()
+            });
+        if !compressed {
             b64::encode_url(json, &mut out);
         }
         out.push('.');

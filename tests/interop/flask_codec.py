@@ -9,6 +9,9 @@ Reads one JSON request per line on stdin and answers one JSON line each:
   {"op": "loads_any", ...same as loads...}
       -> {"value": TYPED} | {"error": ...}   (the payload need not be a dict)
   {"op": "json", "value": TYPED} -> {"json": "..."}   (Flask's tagged JSON text)
+  {"op": "dumps_json", "key_hex": H, "timestamp": T, "json": TEXT}
+      -> {"cookie": "..."}   (itsdangerous signing TEXT as the payload, with
+         its zlib rule: exercises the compressor on arbitrary text)
 
 TYPED is the vectors' typed-value convention (tests/data/flask-sessions.json).
 """
@@ -103,6 +106,11 @@ def handle(req):
         if op == "dumps":
             with mock.patch("itsdangerous.timed.time.time", return_value=req["timestamp"]):
                 return {"cookie": s.dumps(from_typed(req["value"]))}
+        if op == "dumps_json":
+            # Flask's serializer turns the session into TEXT; hand it TEXT.
+            s.serializer = type("Raw", (), {"dumps": staticmethod(lambda obj, **kw: obj)})
+            with mock.patch("itsdangerous.timed.time.time", return_value=req["timestamp"]):
+                return {"cookie": s.dumps(req["json"])}
         if op in ("loads", "loads_any"):
             with mock.patch("itsdangerous.timed.time.time", return_value=req["now"]):
                 try:

@@ -1,49 +1,41 @@
 //! zlib as Python's `zlib.compress` / `zlib.decompress` do it.
 //!
-//! Byte-identical output needs real zlib (level 6, window 15, memLevel 8):
-//! `flate2` on its `zlib` backend. The compressor and decompressor states are
-//! kept per thread and reset, never allocated per cookie.
+//! Payloads up to [`deflate::MAX_INPUT`] bytes (every realistic cookie) are
+//! compressed by [`deflate`], an exact re-implementation of zlib's level 6
+//! that skips the per-stream setup. Longer ones go to real zlib (`flate2` on
+//! its `zlib` backend). Every buffer and stream is kept per thread, never
+//! allocated per cookie.
 
 use std::cell::RefCell;
 
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 
+use super::deflate;
 use super::error::PayloadError;
 
 thread_local! {
     static COMPRESSOR: RefCell<Compress> = RefCell::new(Compress::new(Compression::new(6), true));
-    /// The last input compressed on this thread and its output: a session
-    /// re-saved unchanged (a permanent session refreshed on every request)
-    /// gets the same bytes without running zlib again.
-    static LAST: RefCell<(Vec<u8>, Vec<u8>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     static DECOMPRESSOR: RefCell<Decompress> = RefCell::new(Decompress::new(true));
 }
 
-/// `zlib.compress(data)` (level 6) into `out`, which is cleared first. The
-/// stream is reset before use (one reset per call: it clears zlib's 64 KiB
-/// hash table, most of the cost for small payloads). The same input as the
-/// previous call on this thread reuses that call's output (identical bytes).
-pub(crate) fn compress_into(data: &[u8], out: &mut Vec<u8>) {
-    let reused = LAST.with(|last| {
-        let last = last.borrow();
-        (last.0 == data && !data.is_empty()).then(|| {
-            out.clear();
-            out.extend_from_slice(&last.1);
-        })
-    });
-    if reused.is_some() {
-        return;
-    }
-    zlib_compress(data, out);
-    LAST.with(|last| {
-        let mut last = last.borrow_mut();
-        last.0.clear();
-        last.0.extend_from_slice(data);
-        last.1.clear();
-        last.1.extend_from_slice(out);
-    });
+/// itsdangerous' rule: calls `f` with `zlib.compress(data)` (level 6) when
+/// that is at least 2 bytes shorter than `data`, else with `None`.
+pub(crate) fn with_smaller<R>(data: &[u8], f: impl FnOnce(Option<&[u8]>) -> R) -> R {
+    SCRATCH.with(|scratch| {
+        // `f` never compresses, but stay correct if a caller ever nests.
+        let mut own = Vec::new();
+        let mut guard = scratch.try_borrow_mut().ok();
+        let out = guard.as_deref_mut().unwrap_or(&mut own);
+        let smaller = deflate::compress_if_smaller(data, out).unwrap_or_else(|| {
+            zlib_compress(data, out);
+            !out.is_empty() && out.len() + 1 < data.len()
+        });
+        f(smaller.then_some(&out[..]))
+    })
 }
 
+/// `zlib.compress(data)` by real zlib; the stream is reset before use.
 fn zlib_compress(data: &[u8], out: &mut Vec<u8>) {
     out.clear();
     // zlib's compressBound plus the header and trailer.
@@ -119,10 +111,14 @@ fn inflate(d: &mut Decompress, data: &[u8], limit: usize) -> Result<Vec<u8>, Pay
 mod tests {
     use super::*;
 
+    fn compressed(data: &[u8]) -> Option<Vec<u8>> {
+        with_smaller(data, |z| z.map(<[u8]>::to_vec))
+    }
+
     #[test]
     fn round_trip_and_python_bytes() {
         let mut z = Vec::new();
-        compress_into(br#"{"a":1}"#, &mut z);
+        zlib_compress(br#"{"a":1}"#, &mut z);
         // zlib.compress(b'{"a":1}') in CPython 3.11 / zlib 1.2.13.
         assert_eq!(z, b"x\x9c\xabVJT\xb22\xac\x05\x00\x08*\x02\t");
         assert_eq!(decompress(&z, 100).unwrap(), br#"{"a":1}"#);
@@ -135,26 +131,26 @@ mod tests {
     }
 
     #[test]
-    fn memoised_output_is_identical() {
-        let mut a = Vec::new();
-        let mut b = Vec::new();
-        let mut fresh = Vec::new();
-        let data = br#"{"_permanent":true,"user":"ada","user2":"ada"}"#;
-        compress_into(data, &mut a);
-        compress_into(data, &mut b);
-        zlib_compress(data, &mut fresh);
-        assert_eq!(a, fresh);
-        assert_eq!(b, fresh);
-        compress_into(b"other", &mut b);
-        zlib_compress(b"other", &mut fresh);
-        assert_eq!(b, fresh);
+    fn itsdangerous_rule_on_both_paths() {
+        // Too short to gain: zlib's output is longer than the input.
+        assert_eq!(compressed(br#"{"a":1}"#), None);
+        for len in [100, deflate::MAX_INPUT, deflate::MAX_INPUT + 1, 100_000] {
+            let data: Vec<u8> = (0..len).map(|i| b"abcab"[i % 5]).collect();
+            let mut zlib = Vec::new();
+            zlib_compress(&data, &mut zlib);
+            assert_eq!(compressed(&data), Some(zlib), "length {len}");
+        }
+        // Nested use falls back to a private buffer and stays correct.
+        let data = b"xyzxyzxyzxyzxyzxyzxyzxyz";
+        let inner = with_smaller(data, |outer| (outer.map(<[u8]>::to_vec), compressed(data)));
+        assert_eq!(inner.0, inner.1);
+        assert!(inner.0.is_some());
     }
 
     #[test]
     fn inflation_is_bounded() {
         let big = vec![b'a'; 100_000];
-        let mut z = Vec::new();
-        compress_into(&big, &mut z);
+        let z = compressed(&big).unwrap();
         assert!(z.len() < 200);
         assert_eq!(
             decompress(&z, 65_536),

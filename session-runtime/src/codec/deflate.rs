@@ -1,0 +1,1093 @@
+//! An exact re-implementation of zlib's level-6 `compress()` for short inputs.
+//!
+//! itsdangerous tries `zlib.compress(json)` on every save and keeps it when it
+//! saves at least 2 bytes. Real zlib spends most of that attempt on setup, not
+//! on the input: every stream reset clears a 64 KiB hash table. For a cookie
+//! (at most a few KiB of JSON) that memset dominates the whole save.
+//!
+//! This module produces **the same bytes as zlib 1.2.x/1.3.x** at level 6
+//! (window 15, memLevel 8, default strategy) for inputs of up to
+//! [`MAX_INPUT`] bytes, which always fit in one deflate block and one window:
+//!
+//! - the lazy-matching parser (`deflate_slow`) with zlib's exact hash
+//!   function, chain limits (good 8, lazy 16, nice 128, chain 128), the
+//!   `TOO_FAR` rule and position 0 as the chain terminator;
+//! - zlib's Huffman tree builder (heap order with depth tie-break, its
+//!   length-limiting repair), code-length run encoding and the
+//!   stored/fixed/dynamic block choice.
+//!
+//! It differs only in bookkeeping: the hash heads touched by one input are
+//! cleared afterwards instead of clearing all 32768 before, and the block cost
+//! is known before any bit is written, so an input that cannot save 2 bytes is
+//! rejected without emitting anything. The property tests in this module and
+//! `tests/codec_props.rs` compare it byte for byte with real zlib (`flate2`).
+
+use std::cell::RefCell;
+
+/// Inputs up to this length are handled here: fewer symbols than zlib's
+/// 16383-symbol block limit, so zlib emits exactly one block.
+pub(crate) const MAX_INPUT: usize = 16 * 1024 - 2;
+
+const MIN_MATCH: usize = 3;
+const MAX_MATCH: usize = 258;
+/// `MAX_DIST` for a 32 KiB window: `w_size - MIN_LOOKAHEAD`.
+const MAX_DIST: usize = 32 * 1024 - (MAX_MATCH + MIN_MATCH + 1);
+const TOO_FAR: usize = 4096;
+const HASH_BITS: u32 = 15;
+const HASH_SIZE: usize = 1 << HASH_BITS;
+const HASH_MASK: u32 = (HASH_SIZE - 1) as u32;
+// Level 6.
+const GOOD_MATCH: usize = 8;
+const MAX_LAZY: usize = 16;
+const NICE_MATCH: usize = 128;
+const MAX_CHAIN: u32 = 128;
+/// Zero bytes after the data, as zlib keeps them (`WIN_INIT`), plus one.
+const PADDING: usize = MAX_MATCH + 1;
+
+const LITERALS: usize = 256;
+const END_BLOCK: usize = 256;
+const LENGTH_CODES: usize = 29;
+const L_CODES: usize = LITERALS + 1 + LENGTH_CODES;
+const D_CODES: usize = 30;
+const BL_CODES: usize = 19;
+const HEAP_SIZE: usize = 2 * L_CODES + 1;
+const MAX_BITS: usize = 15;
+const MAX_BL_BITS: usize = 7;
+const REP_3_6: usize = 16;
+const REPZ_3_10: usize = 17;
+const REPZ_11_138: usize = 18;
+
+const EXTRA_LBITS: [u8; LENGTH_CODES] = [
+    0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
+];
+const EXTRA_DBITS: [u8; D_CODES] = [
+    0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13,
+    13,
+];
+const EXTRA_BLBITS: [u8; BL_CODES] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 3, 7];
+const BL_ORDER: [u8; BL_CODES] = [
+    16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
+];
+
+/// Length (minus 3) to length code, and each code's base length.
+const LENGTH_TABLES: ([u8; 256], [u8; LENGTH_CODES]) = {
+    let mut code_of = [0u8; 256];
+    let mut base = [0u8; LENGTH_CODES];
+    let mut length = 0usize;
+    let mut code = 0;
+    while code < LENGTH_CODES - 1 {
+        base[code] = length as u8;
+        let mut n = 0;
+        while n < (1 << EXTRA_LBITS[code]) {
+            code_of[length] = code as u8;
+            length += 1;
+            n += 1;
+        }
+        code += 1;
+    }
+    // Length 258 has its own code; the loop above gave it code 27.
+    code_of[length - 1] = code as u8;
+    (code_of, base)
+};
+
+/// Distance (minus 1) to distance code: direct for < 256, then by `>> 7`.
+const DIST_TABLES: ([u8; 512], [u16; D_CODES]) = {
+    let mut code_of = [0u8; 512];
+    let mut base = [0u16; D_CODES];
+    let mut dist = 0usize;
+    let mut code = 0;
+    while code < 16 {
+        base[code] = dist as u16;
+        let mut n = 0;
+        while n < (1 << EXTRA_DBITS[code]) {
+            code_of[dist] = code as u8;
+            dist += 1;
+            n += 1;
+        }
+        code += 1;
+    }
+    dist >>= 7;
+    while code < D_CODES {
+        base[code] = (dist << 7) as u16;
+        let mut n = 0;
+        while n < (1 << (EXTRA_DBITS[code] - 7)) {
+            code_of[256 + dist] = code as u8;
+            dist += 1;
+            n += 1;
+        }
+        code += 1;
+    }
+    (code_of, base)
+};
+
+fn d_code(dist: usize) -> usize {
+    let (code_of, _) = &DIST_TABLES;
+    if dist < 256 {
+        code_of[dist] as usize
+    } else {
+        code_of[256 + (dist >> 7)] as usize
+    }
+}
+
+/// Code lengths of the fixed literal/length tree (RFC 1951 §3.2.6).
+const fn static_llen(n: usize) -> u16 {
+    match n {
+        0..=143 => 8,
+        144..=255 => 9,
+        256..=279 => 7,
+        _ => 8,
+    }
+}
+
+/// `bi_reverse`: the low `len` bits of `code`, reversed.
+const fn reverse(code: u16, len: u16) -> u16 {
+    code.reverse_bits() >> (16 - len)
+}
+
+/// The fixed literal/length tree's codes (bit-reversed, ready to send).
+const STATIC_LCODES: [u16; L_CODES + 2] = {
+    let mut bl_count = [0u16; MAX_BITS + 1];
+    let mut n = 0;
+    while n < L_CODES + 2 {
+        bl_count[static_llen(n) as usize] += 1;
+        n += 1;
+    }
+    let mut next = [0u16; MAX_BITS + 1];
+    let mut code = 0u16;
+    let mut bits = 1;
+    while bits <= MAX_BITS {
+        code = (code + bl_count[bits - 1]) << 1;
+        next[bits] = code;
+        bits += 1;
+    }
+    let mut codes = [0u16; L_CODES + 2];
+    let mut n = 0;
+    while n < L_CODES + 2 {
+        let len = static_llen(n);
+        codes[n] = reverse(next[len as usize], len);
+        next[len as usize] += 1;
+        n += 1;
+    }
+    codes
+};
+
+/// One Huffman tree being built: zlib's `ct_data` array split into fields.
+struct Tree {
+    freq: [u32; HEAP_SIZE],
+    len: [u16; HEAP_SIZE],
+    code: [u16; HEAP_SIZE],
+    dad: [u16; HEAP_SIZE],
+    /// Largest code with a non-zero frequency (after `build`).
+    max_code: usize,
+}
+
+/// The fixed parameters of one tree kind (zlib's `static_tree_desc`).
+struct Desc {
+    elems: usize,
+    extra: &'static [u8],
+    extra_base: usize,
+    max_length: usize,
+    /// Code length of each symbol in the fixed tree, if there is one.
+    static_len: Option<fn(usize) -> u16>,
+}
+
+const L_DESC: Desc = Desc {
+    elems: L_CODES,
+    extra: &EXTRA_LBITS,
+    extra_base: LITERALS + 1,
+    max_length: MAX_BITS,
+    static_len: Some(static_llen),
+};
+const D_DESC: Desc = Desc {
+    elems: D_CODES,
+    extra: &EXTRA_DBITS,
+    extra_base: 0,
+    max_length: MAX_BITS,
+    static_len: Some(|_| 5),
+};
+const BL_DESC: Desc = Desc {
+    elems: BL_CODES,
+    extra: &EXTRA_BLBITS,
+    extra_base: 0,
+    max_length: MAX_BL_BITS,
+    static_len: None,
+};
+
+impl Tree {
+    fn new() -> Self {
+        Tree {
+            freq: [0; HEAP_SIZE],
+            len: [0; HEAP_SIZE],
+            code: [0; HEAP_SIZE],
+            dad: [0; HEAP_SIZE],
+            max_code: 0,
+        }
+    }
+
+    /// `len[n]`, with zlib's 0xffff guard just past `max_code`.
+    fn guarded_len(&self, n: usize) -> u16 {
+        if n > self.max_code {
+            0xffff
+        } else {
+            self.len[n]
+        }
+    }
+}
+
+/// Scratch shared by the tree builds (zlib's `heap`, `depth`, `bl_count`)
+/// and the running bit costs.
+struct Builder {
+    heap: [u16; HEAP_SIZE],
+    heap_len: usize,
+    heap_max: usize,
+    depth: [u8; HEAP_SIZE],
+    bl_count: [u16; MAX_BITS + 1],
+    /// Bits of the dynamic-tree encoding (zlib's `opt_len`).
+    opt_len: i64,
+    /// Bits of the fixed-tree encoding (zlib's `static_len`).
+    static_len: i64,
+}
+
+impl Builder {
+    fn smaller(tree: &Tree, depth: &[u8; HEAP_SIZE], n: u16, m: u16) -> bool {
+        let (n, m) = (usize::from(n), usize::from(m));
+        tree.freq[n] < tree.freq[m] || (tree.freq[n] == tree.freq[m] && depth[n] <= depth[m])
+    }
+
+    fn pqdownheap(&mut self, tree: &Tree, mut k: usize) {
+        let v = self.heap[k];
+        let mut j = k << 1;
+        while j <= self.heap_len {
+            if j < self.heap_len && Self::smaller(tree, &self.depth, self.heap[j + 1], self.heap[j])
+            {
+                j += 1;
+            }
+            if Self::smaller(tree, &self.depth, v, self.heap[j]) {
+                break;
+            }
+            self.heap[k] = self.heap[j];
+            k = j;
+            j <<= 1;
+        }
+        self.heap[k] = v;
+    }
+
+    /// zlib's `build_tree`: Huffman code lengths and codes for `tree`.
+    fn build(&mut self, tree: &mut Tree, desc: &Desc) {
+        let elems = desc.elems;
+        let mut max_code: isize = -1;
+        self.heap_len = 0;
+        self.heap_max = HEAP_SIZE;
+        for n in 0..elems {
+            if tree.freq[n] != 0 {
+                self.heap_len += 1;
+                self.heap[self.heap_len] = n as u16;
+                max_code = n as isize;
+                self.depth[n] = 0;
+            } else {
+                tree.len[n] = 0;
+            }
+        }
+        // At least two codes of non-zero frequency, as zlib forces.
+        while self.heap_len < 2 {
+            let node = if max_code < 2 {
+                max_code += 1;
+                max_code as usize
+            } else {
+                0
+            };
+            self.heap_len += 1;
+            self.heap[self.heap_len] = node as u16;
+            tree.freq[node] = 1;
+            self.depth[node] = 0;
+            self.opt_len -= 1;
+            if let Some(stat) = desc.static_len {
+                self.static_len -= i64::from(stat(node));
+            }
+        }
+        tree.max_code = max_code as usize;
+
+        for n in (1..=self.heap_len / 2).rev() {
+            self.pqdownheap(tree, n);
+        }
+        let mut node = elems;
+        loop {
+            // pqremove
+            let n = self.heap[1];
+            self.heap[1] = self.heap[self.heap_len];
+            self.heap_len -= 1;
+            self.pqdownheap(tree, 1);
+            let m = self.heap[1];
+
+            self.heap_max -= 1;
+            self.heap[self.heap_max] = n;
+            self.heap_max -= 1;
+            self.heap[self.heap_max] = m;
+
+            let (nu, mu) = (usize::from(n), usize::from(m));
+            tree.freq[node] = tree.freq[nu] + tree.freq[mu];
+            self.depth[node] = self.depth[nu].max(self.depth[mu]) + 1;
+            tree.dad[nu] = node as u16;
+            tree.dad[mu] = node as u16;
+            self.heap[1] = node as u16;
+            node += 1;
+            self.pqdownheap(tree, 1);
+            if self.heap_len < 2 {
+                break;
+            }
+        }
+        self.heap_max -= 1;
+        self.heap[self.heap_max] = self.heap[1];
+
+        self.gen_bitlen(tree, desc);
+        self.gen_codes(tree);
+    }
+
+    /// zlib's `gen_bitlen`: lengths from the tree, limited to `max_length`
+    /// with zlib's repair, adding the costs to `opt_len` / `static_len`.
+    fn gen_bitlen(&mut self, tree: &mut Tree, desc: &Desc) {
+        let max_code = tree.max_code;
+        let max_length = desc.max_length;
+        self.bl_count = [0; MAX_BITS + 1];
+        tree.len[usize::from(self.heap[self.heap_max])] = 0;
+        let mut overflow = 0i32;
+        for h in self.heap_max + 1..HEAP_SIZE {
+            let n = usize::from(self.heap[h]);
+            let mut bits = usize::from(tree.len[usize::from(tree.dad[n])]) + 1;
+            if bits > max_length {
+                bits = max_length;
+                overflow += 1;
+            }
+            tree.len[n] = bits as u16;
+            if n > max_code {
+                continue;
+            }
+            self.bl_count[bits] += 1;
+            let xbits = if n >= desc.extra_base {
+                usize::from(desc.extra[n - desc.extra_base])
+            } else {
+                0
+            };
+            let f = i64::from(tree.freq[n]);
+            self.opt_len += f * (bits + xbits) as i64;
+            if let Some(stat) = desc.static_len {
+                self.static_len += f * (usize::from(stat(n)) + xbits) as i64;
+            }
+        }
+        if overflow == 0 {
+            return;
+        }
+        #[cfg(test)]
+        tests::OVERFLOWS
+            .with(|c| c.set(c.get() + (desc.max_length == MAX_BITS) as usize * 1000 + 1));
+        loop {
+            let mut bits = max_length - 1;
+            while self.bl_count[bits] == 0 {
+                bits -= 1;
+            }
+            self.bl_count[bits] -= 1;
+            self.bl_count[bits + 1] += 2;
+            self.bl_count[max_length] -= 1;
+            overflow -= 2;
+            if overflow <= 0 {
+                break;
+            }
+        }
+        let mut h = HEAP_SIZE;
+        for bits in (1..=max_length).rev() {
+            let mut n = self.bl_count[bits];
+            while n != 0 {
+                h -= 1;
+                let m = usize::from(self.heap[h]);
+                if m > max_code {
+                    continue;
+                }
+                if usize::from(tree.len[m]) != bits {
+                    self.opt_len +=
+                        (bits as i64 - i64::from(tree.len[m])) * i64::from(tree.freq[m]);
+                    tree.len[m] = bits as u16;
+                }
+                n -= 1;
+            }
+        }
+    }
+
+    /// zlib's `gen_codes`: canonical codes, bit-reversed for sending.
+    fn gen_codes(&self, tree: &mut Tree) {
+        let mut next = [0u16; MAX_BITS + 1];
+        let mut code = 0u16;
+        for (slot, &count) in next[1..].iter_mut().zip(&self.bl_count) {
+            code = code.wrapping_add(count) << 1;
+            *slot = code;
+        }
+        for n in 0..=tree.max_code {
+            let len = tree.len[n];
+            if len == 0 {
+                continue;
+            }
+            tree.code[n] = reverse(next[usize::from(len)], len);
+            next[usize::from(len)] = next[usize::from(len)].wrapping_add(1);
+        }
+    }
+}
+
+/// One step of zlib's code-length run encoding (`scan_tree` / `send_tree`).
+enum Run {
+    /// `count` copies of a length sent one by one.
+    Single(u16, usize),
+    /// Optionally the length itself, then `REP_3_6` with `count - 3`.
+    Repeat { first: Option<u16>, count: usize },
+    /// `REPZ_3_10` (`count` 3..=10) or `REPZ_11_138`.
+    Zeros(usize),
+}
+
+/// Walks `tree.len[0..=max_code]` as zlib's `scan_tree` does, calling `f`
+/// once per emitted run.
+fn runs(tree: &Tree, mut f: impl FnMut(Run)) {
+    let max_code = tree.max_code;
+    let mut prevlen: i32 = -1;
+    let mut nextlen = tree.guarded_len(0);
+    let mut count = 0usize;
+    let (mut max_count, mut min_count) = if nextlen == 0 { (138, 3) } else { (7, 4) };
+    for n in 0..=max_code {
+        let curlen = nextlen;
+        nextlen = tree.guarded_len(n + 1);
+        count += 1;
+        if count < max_count && curlen == nextlen {
+            continue;
+        } else if count < min_count {
+            f(Run::Single(curlen, count));
+        } else if curlen != 0 {
+            let first = (i32::from(curlen) != prevlen).then_some(curlen);
+            let count = if first.is_some() { count - 1 } else { count };
+            f(Run::Repeat { first, count });
+        } else {
+            f(Run::Zeros(count));
+        }
+        count = 0;
+        prevlen = i32::from(curlen);
+        (max_count, min_count) = if nextlen == 0 {
+            (138, 3)
+        } else if curlen == nextlen {
+            (6, 3)
+        } else {
+            (7, 4)
+        };
+    }
+}
+
+/// Little-endian bit writer (zlib's `send_bits` / `bi_windup`).
+struct Bits<'a> {
+    out: &'a mut Vec<u8>,
+    buf: u64,
+    n: u32,
+}
+
+impl Bits<'_> {
+    fn send(&mut self, value: u16, len: u16) {
+        self.buf |= u64::from(value) << self.n;
+        self.n += u32::from(len);
+        while self.n >= 8 {
+            self.out.push(self.buf as u8);
+            self.buf >>= 8;
+            self.n -= 8;
+        }
+    }
+
+    fn windup(&mut self) {
+        if self.n > 0 {
+            self.out.push(self.buf as u8);
+        }
+        self.buf = 0;
+        self.n = 0;
+    }
+}
+
+/// Per-thread state, reused across calls.
+struct Deflater {
+    /// zlib's `head`: most recent position per hash, 0 meaning none. Only
+    /// the entries an input touches are written, and they are cleared again
+    /// before returning.
+    head: Vec<u16>,
+    /// zlib's `prev`: the previous position with the same hash.
+    prev: Vec<u16>,
+    /// The input followed by [`PADDING`] zero bytes.
+    window: Vec<u8>,
+    /// Symbols: `dist << 8 | lc`, `dist == 0` for a literal.
+    syms: Vec<u32>,
+    ltree: Box<Tree>,
+    dtree: Box<Tree>,
+    bltree: Box<Tree>,
+    builder: Box<Builder>,
+}
+
+thread_local! {
+    static DEFLATER: RefCell<Option<Deflater>> = const { RefCell::new(None) };
+}
+
+/// `zlib.compress(data)` when it is at least 2 bytes shorter than `data`
+/// (itsdangerous' rule): `Some(true)` with the bytes in `out`, `Some(false)`
+/// when zlib's output would not be that short (nothing is written), `None`
+/// when `data` is longer than [`MAX_INPUT`] and real zlib must decide.
+pub(crate) fn compress_if_smaller(data: &[u8], out: &mut Vec<u8>) -> Option<bool> {
+    if data.len() > MAX_INPUT {
+        return None;
+    }
+    Some(DEFLATER.with(|d| {
+        let mut d = d.borrow_mut();
+        d.get_or_insert_with(Deflater::new).run(data, out)
+    }))
+}
+
+impl Deflater {
+    fn new() -> Self {
+        Deflater {
+            head: vec![0; HASH_SIZE],
+            prev: Vec::new(),
+            window: Vec::new(),
+            syms: Vec::new(),
+            ltree: Box::new(Tree::new()),
+            dtree: Box::new(Tree::new()),
+            bltree: Box::new(Tree::new()),
+            builder: Box::new(Builder {
+                heap: [0; HEAP_SIZE],
+                heap_len: 0,
+                heap_max: 0,
+                depth: [0; HEAP_SIZE],
+                bl_count: [0; MAX_BITS + 1],
+                opt_len: 0,
+                static_len: 0,
+            }),
+        }
+    }
+
+    fn run(&mut self, data: &[u8], out: &mut Vec<u8>) -> bool {
+        self.window.clear();
+        self.window.extend_from_slice(data);
+        self.window.resize(data.len() + PADDING, 0);
+        self.prev.clear();
+        self.prev.resize(data.len(), 0);
+        self.syms.clear();
+        self.parse(data.len());
+        // Clear exactly the heads this input set.
+        for p in 0..data.len().saturating_sub(MIN_MATCH - 1) {
+            let h = self.hash(p);
+            self.head[h] = 0;
+        }
+        self.finish(data, out)
+    }
+
+    fn hash(&self, p: usize) -> usize {
+        let w = &self.window;
+        (((u32::from(w[p]) << (2 * 5)) ^ (u32::from(w[p + 1]) << 5) ^ u32::from(w[p + 2]))
+            & HASH_MASK) as usize
+    }
+
+    /// zlib's `INSERT_STRING`: returns the previous head for `p`'s hash.
+    fn insert(&mut self, p: usize) -> usize {
+        let h = self.hash(p);
+        let previous = self.head[h];
+        self.prev[p] = previous;
+        self.head[h] = p as u16;
+        usize::from(previous)
+    }
+
+    /// zlib's `deflate_slow` over the whole input with `Z_FINISH`.
+    fn parse(&mut self, n: usize) {
+        let mut strstart = 0usize;
+        let mut lookahead = n;
+        let mut match_length = MIN_MATCH - 1;
+        let mut match_start = 0usize;
+        let mut match_available = false;
+        while lookahead != 0 {
+            let mut hash_head = 0;
+            if lookahead >= MIN_MATCH {
+                hash_head = self.insert(strstart);
+            }
+            let prev_length = match_length;
+            let prev_match = match_start;
+            match_length = MIN_MATCH - 1;
+            if hash_head != 0 && prev_length < MAX_LAZY && strstart - hash_head <= MAX_DIST {
+                (match_length, match_start) =
+                    self.longest_match(hash_head, strstart, prev_length, lookahead, match_start);
+                if match_length == MIN_MATCH && strstart - match_start > TOO_FAR {
+                    match_length = MIN_MATCH - 1;
+                }
+            }
+            if prev_length >= MIN_MATCH && match_length <= prev_length {
+                let max_insert = strstart + lookahead - MIN_MATCH;
+                let dist = strstart - 1 - prev_match;
+                self.syms
+                    .push(((dist as u32) << 8) | (prev_length - MIN_MATCH) as u32);
+                lookahead -= prev_length - 1;
+                for _ in 0..prev_length - 2 {
+                    strstart += 1;
+                    if strstart <= max_insert {
+                        self.insert(strstart);
+                    }
+                }
+                match_available = false;
+                match_length = MIN_MATCH - 1;
+                strstart += 1;
+            } else if match_available {
+                self.syms.push(u32::from(self.window[strstart - 1]));
+                strstart += 1;
+                lookahead -= 1;
+            } else {
+                match_available = true;
+                strstart += 1;
+                lookahead -= 1;
+            }
+        }
+        if match_available {
+            self.syms.push(u32::from(self.window[strstart - 1]));
+        }
+    }
+
+    /// zlib's `longest_match` (the portable version): `(length, start)`.
+    fn longest_match(
+        &self,
+        mut cur_match: usize,
+        strstart: usize,
+        prev_length: usize,
+        lookahead: usize,
+        mut match_start: usize,
+    ) -> (usize, usize) {
+        let w = &self.window;
+        let mut chain_length = MAX_CHAIN;
+        let mut best_len = prev_length;
+        let nice_match = NICE_MATCH.min(lookahead);
+        let limit = strstart.saturating_sub(MAX_DIST);
+        let scan = &w[strstart..strstart + MAX_MATCH + 1];
+        let mut scan_end1 = scan[best_len - 1];
+        let mut scan_end = scan[best_len];
+        if prev_length >= GOOD_MATCH {
+            chain_length >>= 2;
+        }
+        loop {
+            let m = &w[cur_match..cur_match + MAX_MATCH + 1];
+            if m[best_len] == scan_end
+                && m[best_len - 1] == scan_end1
+                && m[0] == scan[0]
+                && m[1] == scan[1]
+            {
+                // Byte 2 matches too: equal hashes and equal first two bytes
+                // imply it. zlib compares from byte 3 on.
+                let len = 3 + scan[3..MAX_MATCH]
+                    .iter()
+                    .zip(&m[3..MAX_MATCH])
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                if len > best_len {
+                    match_start = cur_match;
+                    best_len = len;
+                    if len >= nice_match {
+                        break;
+                    }
+                    scan_end1 = scan[best_len - 1];
+                    scan_end = scan[best_len];
+                }
+            }
+            cur_match = usize::from(self.prev[cur_match]);
+            if cur_match <= limit {
+                break;
+            }
+            chain_length -= 1;
+            if chain_length == 0 {
+                break;
+            }
+        }
+        (best_len.min(lookahead), match_start)
+    }
+
+    /// Builds the trees, decides the block type exactly as zlib's
+    /// `_tr_flush_block` does and writes the stream when it saves 2 bytes.
+    fn finish(&mut self, data: &[u8], out: &mut Vec<u8>) -> bool {
+        let (length_code, _) = &LENGTH_TABLES;
+        let (lt, dt, bt) = (&mut *self.ltree, &mut *self.dtree, &mut *self.bltree);
+        // init_block + _tr_tally
+        lt.freq[..L_CODES].fill(0);
+        dt.freq[..D_CODES].fill(0);
+        bt.freq[..BL_CODES].fill(0);
+        lt.freq[END_BLOCK] = 1;
+        for &s in &self.syms {
+            let dist = (s >> 8) as usize;
+            let lc = (s & 0xff) as usize;
+            if dist == 0 {
+                lt.freq[lc] += 1;
+            } else {
+                lt.freq[usize::from(length_code[lc]) + LITERALS + 1] += 1;
+                dt.freq[d_code(dist - 1)] += 1;
+            }
+        }
+        let b = &mut *self.builder;
+        b.opt_len = 0;
+        b.static_len = 0;
+        b.build(lt, &L_DESC);
+        b.build(dt, &D_DESC);
+        // build_bl_tree
+        for tree in [&*lt, &*dt] {
+            runs(tree, |run| match run {
+                Run::Single(len, count) => bt.freq[usize::from(len)] += count as u32,
+                Run::Repeat { first, .. } => {
+                    if let Some(len) = first {
+                        bt.freq[usize::from(len)] += 1;
+                    }
+                    bt.freq[REP_3_6] += 1;
+                }
+                Run::Zeros(count) if count <= 10 => bt.freq[REPZ_3_10] += 1,
+                Run::Zeros(_) => bt.freq[REPZ_11_138] += 1,
+            });
+        }
+        b.build(bt, &BL_DESC);
+        let mut max_blindex = BL_CODES - 1;
+        while max_blindex >= 3 && bt.len[usize::from(BL_ORDER[max_blindex])] == 0 {
+            max_blindex -= 1;
+        }
+        b.opt_len += 3 * (max_blindex as i64 + 1) + 5 + 5 + 4;
+
+        let opt_lenb = (b.opt_len + 3 + 7) >> 3;
+        let static_lenb = (b.static_len + 3 + 7) >> 3;
+        let chosen = opt_lenb.min(static_lenb);
+        let stored_len = data.len() as i64;
+        // A stored block never saves bytes; otherwise the stream is the
+        // 2-byte header, the block and the 4-byte Adler-32.
+        if stored_len + 4 <= chosen || 2 + chosen + 4 > stored_len - 2 {
+            return false;
+        }
+
+        out.clear();
+        out.reserve(2 + chosen as usize + 4);
+        out.extend_from_slice(&[0x78, 0x9c]);
+        let mut bits = Bits {
+            out: &mut *out,
+            buf: 0,
+            n: 0,
+        };
+        if static_lenb <= opt_lenb {
+            bits.send(0b01 << 1 | 1, 3);
+            send_symbols(
+                &mut bits,
+                &self.syms,
+                |n| (STATIC_LCODES[n], static_llen(n)),
+                |n| (reverse(n as u16, 5), 5),
+            );
+        } else {
+            bits.send(0b10 << 1 | 1, 3);
+            let lcodes = lt.max_code + 1;
+            let dcodes = dt.max_code + 1;
+            bits.send((lcodes - 257) as u16, 5);
+            bits.send((dcodes - 1) as u16, 5);
+            bits.send((max_blindex + 1 - 4) as u16, 4);
+            for &rank in &BL_ORDER[..=max_blindex] {
+                bits.send(bt.len[usize::from(rank)], 3);
+            }
+            for tree in [&*lt, &*dt] {
+                runs(tree, |run| send_run(&mut bits, bt, run));
+            }
+            send_symbols(
+                &mut bits,
+                &self.syms,
+                |n| (lt.code[n], lt.len[n]),
+                |n| (dt.code[n], dt.len[n]),
+            );
+        }
+        bits.windup();
+        out.extend_from_slice(&adler32(data).to_be_bytes());
+        true
+    }
+}
+
+/// Sends one code-length run with the bit-length tree `bt`.
+fn send_run(bits: &mut Bits<'_>, bt: &Tree, run: Run) {
+    let code = |bits: &mut Bits<'_>, c: usize| bits.send(bt.code[c], bt.len[c]);
+    match run {
+        Run::Single(len, count) => {
+            for _ in 0..count {
+                code(bits, usize::from(len));
+            }
+        }
+        Run::Repeat { first, count } => {
+            if let Some(len) = first {
+                code(bits, usize::from(len));
+            }
+            code(bits, REP_3_6);
+            bits.send((count - 3) as u16, 2);
+        }
+        Run::Zeros(count) if count <= 10 => {
+            code(bits, REPZ_3_10);
+            bits.send((count - 3) as u16, 3);
+        }
+        Run::Zeros(count) => {
+            code(bits, REPZ_11_138);
+            bits.send((count - 11) as u16, 7);
+        }
+    }
+}
+
+/// zlib's `compress_block`: the symbols, then end-of-block.
+fn send_symbols(
+    bits: &mut Bits<'_>,
+    syms: &[u32],
+    lcode: impl Fn(usize) -> (u16, u16),
+    dcode: impl Fn(usize) -> (u16, u16),
+) {
+    let (length_code, base_length) = &LENGTH_TABLES;
+    let (_, base_dist) = &DIST_TABLES;
+    for &s in syms {
+        let dist = (s >> 8) as usize;
+        let lc = (s & 0xff) as usize;
+        if dist == 0 {
+            let (c, l) = lcode(lc);
+            bits.send(c, l);
+        } else {
+            let code = usize::from(length_code[lc]);
+            let (c, l) = lcode(code + LITERALS + 1);
+            bits.send(c, l);
+            let extra = u16::from(EXTRA_LBITS[code]);
+            if extra != 0 {
+                bits.send((lc - usize::from(base_length[code])) as u16, extra);
+            }
+            let dist = dist - 1;
+            let code = d_code(dist);
+            let (c, l) = dcode(code);
+            bits.send(c, l);
+            let extra = u16::from(EXTRA_DBITS[code]);
+            if extra != 0 {
+                bits.send((dist - usize::from(base_dist[code])) as u16, extra);
+            }
+        }
+    }
+    let (c, l) = lcode(END_BLOCK);
+    bits.send(c, l);
+}
+
+/// Adler-32 (RFC 1950), the zlib trailer.
+fn adler32(data: &[u8]) -> u32 {
+    const MOD: u32 = 65_521;
+    let (mut a, mut b) = (1u32, 0u32);
+    // 5552 is the largest run that cannot overflow u32 before reducing.
+    for chunk in data.chunks(5552) {
+        for &byte in chunk {
+            a += u32::from(byte);
+            b += a;
+        }
+        a %= MOD;
+        b %= MOD;
+    }
+    (b << 16) | a
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::{Compress, Compression, FlushCompress};
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Tree builds that needed zlib's length-limit repair (bl trees
+        /// count 1, literal/distance trees 1000).
+        pub(super) static OVERFLOWS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// Real zlib on a fresh stream, as Python's `zlib.compress` runs it.
+    fn zlib(data: &[u8]) -> Vec<u8> {
+        let mut c = Compress::new(Compression::new(6), true);
+        let mut out = Vec::with_capacity(data.len() + data.len() / 1000 + 64);
+        c.compress_vec(data, &mut out, FlushCompress::Finish)
+            .unwrap();
+        out
+    }
+
+    /// Checks one input against zlib under itsdangerous' rule.
+    fn check(data: &[u8]) {
+        let expected = zlib(data);
+        let mut out = vec![0xAA];
+        let got = compress_if_smaller(data, &mut out).expect("small input");
+        let smaller = expected.len() + 1 < data.len();
+        assert_eq!(
+            got,
+            smaller,
+            "decision for {:?}",
+            String::from_utf8_lossy(data)
+        );
+        if smaller {
+            assert_eq!(
+                out,
+                expected,
+                "bytes for {:?}",
+                String::from_utf8_lossy(data)
+            );
+        }
+    }
+
+    /// A deterministic xorshift generator (no test dependency needed here).
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    #[test]
+    fn issue_fixtures_match_zlib() {
+        check(br#"{"_permanent":true,"csrf_token":"3f2a9c0d1b8e7f6a5d4c3b2a1f0e9d8c7b6a5f4e","user_id":42}"#);
+        check(br#"{"a":1}"#);
+        check(b"");
+        check(b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+        check(&vec![b'x'; MAX_INPUT]);
+        let mut long = Vec::new();
+        for i in 0..2000 {
+            long.extend_from_slice(format!(r#"{{"item":{i},"qty":{}}},"#, i % 7).as_bytes());
+        }
+        long.truncate(MAX_INPUT);
+        check(&long);
+        let mut out = Vec::new();
+        assert_eq!(
+            compress_if_smaller(&vec![b'x'; MAX_INPUT + 1], &mut out),
+            None
+        );
+    }
+
+    #[test]
+    fn random_inputs_match_zlib() {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let words: &[&[u8]] = &[
+            b"\"_permanent\":true",
+            b"\"user_id\":",
+            b"\"csrf_token\":\"",
+            b"\"_flashes\":[",
+            b"{\" t\":[\"message\",\"",
+            b"}",
+            b",",
+            b"\"",
+            b"cart",
+            b"qty",
+            b"0",
+            b"1",
+            b"42",
+            b"\"_fresh\":false",
+            b"\" b\":\"",
+            b"ZGF0YQ==",
+            b"null",
+            b"[",
+            b"]",
+        ];
+        for case in 0..6_000 {
+            let target = match case % 4 {
+                0 => rng.below(64),
+                1 => rng.below(400),
+                2 => rng.below(3000),
+                _ => rng.below(MAX_INPUT + 1),
+            };
+            let alphabet = 1 + rng.below(255);
+            let mode = rng.below(4);
+            let mut data = Vec::with_capacity(target);
+            while data.len() < target {
+                match mode {
+                    // Random bytes over a small or large alphabet (no NUL:
+                    // the stream reuse below must not see stale windows).
+                    0 => data.push(1 + rng.below(alphabet) as u8),
+                    // JSON-ish tokens and hex.
+                    1 => {
+                        if rng.below(3) == 0 {
+                            data.push(b"0123456789abcdef"[rng.below(16)]);
+                        } else {
+                            data.extend_from_slice(words[rng.below(words.len())]);
+                        }
+                    }
+                    // Copies of earlier text at random distances and lengths.
+                    2 if data.len() > 8 && rng.below(3) != 0 => {
+                        let from = rng.below(data.len());
+                        let len = 1 + rng.below(300.min(data.len() - from));
+                        for k in 0..len {
+                            data.push(data[from + k]);
+                        }
+                    }
+                    // Skewed frequencies, to stress the length limits.
+                    _ => {
+                        let z = rng.next().trailing_zeros() as u8;
+                        data.push(b'A' + z.min(40));
+                    }
+                }
+            }
+            data.truncate(target);
+            check(&data);
+        }
+    }
+
+    /// `pool` reordered so that no 3-byte string repeats (no matches), as
+    /// far as random swaps manage.
+    fn matchless(rng: &mut Rng, mut pool: Vec<u8>) -> Vec<u8> {
+        let mut used = std::collections::HashSet::new();
+        for k in 2..pool.len() {
+            for _ in 0..64 {
+                if !used.contains(&(pool[k - 2], pool[k - 1], pool[k])) {
+                    break;
+                }
+                let other = k + rng.below(pool.len() - k);
+                pool.swap(k, other);
+            }
+            used.insert((pool[k - 2], pool[k - 1], pool[k]));
+        }
+        pool
+    }
+
+    #[test]
+    fn literal_tree_length_limit_matches_zlib() {
+        // Fibonacci counts (1, 2, 3, 5, ...) for 10 rare literals beside
+        // end-of-block's 1, among 80 common ones and no matches, give a
+        // Huffman tree 16 deep: zlib's repair down to 15 bits must be exact.
+        let mut rng = Rng(7);
+        for round in 0..4 {
+            let n = MAX_INPUT - round * 1000;
+            let mut pool = Vec::with_capacity(n);
+            let (mut a, mut b) = (1usize, 2usize);
+            for sym in 1..=10u8 {
+                pool.extend(std::iter::repeat_n(sym, a));
+                (a, b) = (b, a + b);
+            }
+            while pool.len() < n {
+                pool.push(100 + rng.below(80) as u8);
+            }
+            for k in (1..pool.len()).rev() {
+                pool.swap(k, rng.below(k + 1));
+            }
+            let data = matchless(&mut rng, pool);
+            OVERFLOWS.with(|c| c.set(0));
+            check(&data);
+            assert!(OVERFLOWS.with(Cell::get) >= 1000, "no literal-tree repair");
+        }
+    }
+
+    #[test]
+    fn bit_length_tree_length_limit_matches_zlib() {
+        // Zipf-like byte frequencies make skewed code lengths, whose own
+        // 7-bit code tree sometimes needs the repair.
+        let mut rng = Rng(12345);
+        let mut repaired = 0;
+        for _ in 0..1500 {
+            let n = 200 + rng.below(MAX_INPUT - 200);
+            let symbols = 2.0 + rng.below(250) as f64;
+            let skew = 0.5 + rng.below(300) as f64 / 100.0;
+            let mut data = Vec::with_capacity(n);
+            while data.len() < n {
+                let u = (rng.next() >> 11) as f64 / (1u64 << 53) as f64;
+                data.push(1 + (symbols.powf(u.powf(skew)) as usize).min(250) as u8);
+            }
+            OVERFLOWS.with(|c| c.set(0));
+            check(&data);
+            repaired += OVERFLOWS.with(Cell::get) % 1000;
+        }
+        assert!(
+            repaired >= 3,
+            "only {repaired} bit-length repairs exercised"
+        );
+    }
+}
