@@ -41,6 +41,8 @@ const GOOD_MATCH: usize = 8;
 const MAX_LAZY: usize = 16;
 const NICE_MATCH: usize = 128;
 const MAX_CHAIN: u32 = 128;
+/// The small head table is used up to this many index bits (16 KiB).
+const SMALL_MAX_BITS: u32 = 12;
 /// Zero bytes after the data, as zlib keeps them (`WIN_INIT`), plus one.
 const PADDING: usize = MAX_MATCH + 1;
 
@@ -179,6 +181,8 @@ struct Tree {
     dad: [u16; HEAP_SIZE],
     /// Largest code with a non-zero frequency (after `build`).
     max_code: usize,
+    /// The symbols with a non-zero length (after `build`).
+    nonzero: Used,
 }
 
 /// The fixed parameters of one tree kind (zlib's `static_tree_desc`).
@@ -221,6 +225,30 @@ impl Tree {
             code: [0; HEAP_SIZE],
             dad: [0; HEAP_SIZE],
             max_code: 0,
+            nonzero: [0; _],
+        }
+    }
+
+    /// zlib's `gen_codes`: canonical codes, bit-reversed for sending. The
+    /// per-length counts are those `gen_bitlen` left (the leaves' lengths).
+    fn gen_codes(&mut self) {
+        let mut bl_count = [0u16; MAX_BITS + 1];
+        for &len in &self.len[..=self.max_code] {
+            bl_count[usize::from(len)] += 1;
+        }
+        bl_count[0] = 0;
+        let mut next = [0u16; MAX_BITS + 1];
+        let mut code = 0u16;
+        for (slot, &count) in next[1..].iter_mut().zip(&bl_count) {
+            code = code.wrapping_add(count) << 1;
+            *slot = code;
+        }
+        for n in 0..=self.max_code {
+            let len = self.len[n];
+            if len != 0 {
+                self.code[n] = reverse(next[usize::from(len)], len);
+                next[usize::from(len)] = next[usize::from(len)].wrapping_add(1);
+            }
         }
     }
 
@@ -234,13 +262,39 @@ impl Tree {
     }
 }
 
-/// Scratch shared by the tree builds (zlib's `heap`, `depth`, `bl_count`)
-/// and the running bit costs.
+/// A heap entry: zlib's ordering key (frequency, then depth) above the node
+/// number, so comparing two entries needs no lookups. zlib's `smaller(n, m)`
+/// is `key(n) <= key(m)`.
+type Entry = u64;
+const NODE_BITS: u32 = 10;
+
+fn entry(freq: u32, depth: u8, node: usize) -> Entry {
+    ((u64::from(freq) << 8 | u64::from(depth)) << NODE_BITS) | node as u64
+}
+
+fn key(e: Entry) -> u64 {
+    e >> NODE_BITS
+}
+
+fn node_of(e: Entry) -> usize {
+    (e & ((1 << NODE_BITS) - 1)) as usize
+}
+
+/// Room for zlib's priority queue (1-based, at most `L_CODES` entries);
+/// indices are masked with `PQ_SIZE - 1`, which also spares bounds checks.
+const PQ_SIZE: usize = 512;
+
+/// Symbols with a non-zero frequency, one bit each (zlib scans them all).
+type Used = [u64; L_CODES.div_ceil(64)];
+
+/// Scratch shared by the tree builds (zlib's `heap`, split into the
+/// priority queue and the sorted tail `order`; depths travel in the queue
+/// entries) and the running bit costs.
 struct Builder {
-    heap: [u16; HEAP_SIZE],
+    pq: [Entry; PQ_SIZE],
     heap_len: usize,
+    order: [u16; HEAP_SIZE],
     heap_max: usize,
-    depth: [u8; HEAP_SIZE],
     bl_count: [u16; MAX_BITS + 1],
     /// Bits of the dynamic-tree encoding (zlib's `opt_len`).
     opt_len: i64,
@@ -249,43 +303,44 @@ struct Builder {
 }
 
 impl Builder {
-    fn smaller(tree: &Tree, depth: &[u8; HEAP_SIZE], n: u16, m: u16) -> bool {
-        let (n, m) = (usize::from(n), usize::from(m));
-        tree.freq[n] < tree.freq[m] || (tree.freq[n] == tree.freq[m] && depth[n] <= depth[m])
-    }
-
-    fn pqdownheap(&mut self, tree: &Tree, mut k: usize) {
-        let v = self.heap[k];
+    fn pqdownheap(&mut self, mut k: usize) {
+        const M: usize = PQ_SIZE - 1;
+        let pq = &mut self.pq;
+        let len = self.heap_len;
+        let v = pq[k & M];
         let mut j = k << 1;
-        while j <= self.heap_len {
-            if j < self.heap_len && Self::smaller(tree, &self.depth, self.heap[j + 1], self.heap[j])
-            {
+        while j <= len {
+            if j < len && key(pq[(j + 1) & M]) <= key(pq[j & M]) {
                 j += 1;
             }
-            if Self::smaller(tree, &self.depth, v, self.heap[j]) {
+            if key(v) <= key(pq[j & M]) {
                 break;
             }
-            self.heap[k] = self.heap[j];
+            pq[k & M] = pq[j & M];
             k = j;
             j <<= 1;
         }
-        self.heap[k] = v;
+        pq[k & M] = v;
     }
 
-    /// zlib's `build_tree`: Huffman code lengths and codes for `tree`.
-    fn build(&mut self, tree: &mut Tree, desc: &Desc) {
+    /// zlib's `build_tree`: Huffman code lengths for `tree`, whose symbols
+    /// with a non-zero frequency are the bits of `used`.
+    fn build(&mut self, tree: &mut Tree, desc: &Desc, used: &Used) {
+        const M: usize = PQ_SIZE - 1;
         let elems = desc.elems;
         let mut max_code: isize = -1;
         self.heap_len = 0;
         self.heap_max = HEAP_SIZE;
-        for n in 0..elems {
-            if tree.freq[n] != 0 {
+        tree.len[..elems].fill(0);
+        tree.nonzero = *used;
+        for (w, &word) in used.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let n = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
                 self.heap_len += 1;
-                self.heap[self.heap_len] = n as u16;
+                self.pq[self.heap_len & M] = entry(tree.freq[n], 0, n);
                 max_code = n as isize;
-                self.depth[n] = 0;
-            } else {
-                tree.len[n] = 0;
             }
         }
         // At least two codes of non-zero frequency, as zlib forces.
@@ -297,9 +352,9 @@ impl Builder {
                 0
             };
             self.heap_len += 1;
-            self.heap[self.heap_len] = node as u16;
+            self.pq[self.heap_len & M] = entry(1, 0, node);
             tree.freq[node] = 1;
-            self.depth[node] = 0;
+            tree.nonzero[node / 64] |= 1 << (node % 64);
             self.opt_len -= 1;
             if let Some(stat) = desc.static_len {
                 self.static_len -= i64::from(stat(node));
@@ -308,39 +363,37 @@ impl Builder {
         tree.max_code = max_code as usize;
 
         for n in (1..=self.heap_len / 2).rev() {
-            self.pqdownheap(tree, n);
+            self.pqdownheap(n);
         }
         let mut node = elems;
         loop {
             // pqremove
-            let n = self.heap[1];
-            self.heap[1] = self.heap[self.heap_len];
+            let n = self.pq[1];
+            self.pq[1] = self.pq[self.heap_len & M];
             self.heap_len -= 1;
-            self.pqdownheap(tree, 1);
-            let m = self.heap[1];
+            self.pqdownheap(1);
+            let m = self.pq[1];
 
-            self.heap_max -= 1;
-            self.heap[self.heap_max] = n;
-            self.heap_max -= 1;
-            self.heap[self.heap_max] = m;
+            self.heap_max -= 2;
+            self.order[self.heap_max + 1] = node_of(n) as u16;
+            self.order[self.heap_max] = node_of(m) as u16;
 
-            let (nu, mu) = (usize::from(n), usize::from(m));
-            tree.freq[node] = tree.freq[nu] + tree.freq[mu];
-            self.depth[node] = self.depth[nu].max(self.depth[mu]) + 1;
-            tree.dad[nu] = node as u16;
-            tree.dad[mu] = node as u16;
-            self.heap[1] = node as u16;
+            let freq = (key(n) >> 8) as u32 + (key(m) >> 8) as u32;
+            let depth = (key(n) as u8).max(key(m) as u8) + 1;
+            tree.dad[node_of(n)] = node as u16;
+            tree.dad[node_of(m)] = node as u16;
+            self.pq[1] = entry(freq, depth, node);
             node += 1;
-            self.pqdownheap(tree, 1);
+            self.pqdownheap(1);
             if self.heap_len < 2 {
                 break;
             }
         }
         self.heap_max -= 1;
-        self.heap[self.heap_max] = self.heap[1];
+        self.order[self.heap_max] = node_of(self.pq[1]) as u16;
 
+        // Codes are made only if the block is written (`Tree::gen_codes`).
         self.gen_bitlen(tree, desc);
-        self.gen_codes(tree);
     }
 
     /// zlib's `gen_bitlen`: lengths from the tree, limited to `max_length`
@@ -349,10 +402,10 @@ impl Builder {
         let max_code = tree.max_code;
         let max_length = desc.max_length;
         self.bl_count = [0; MAX_BITS + 1];
-        tree.len[usize::from(self.heap[self.heap_max])] = 0;
+        tree.len[usize::from(self.order[self.heap_max])] = 0;
         let mut overflow = 0i32;
         for h in self.heap_max + 1..HEAP_SIZE {
-            let n = usize::from(self.heap[h]);
+            let n = usize::from(self.order[h]);
             let mut bits = usize::from(tree.len[usize::from(tree.dad[n])]) + 1;
             if bits > max_length {
                 bits = max_length;
@@ -398,7 +451,7 @@ impl Builder {
             let mut n = self.bl_count[bits];
             while n != 0 {
                 h -= 1;
-                let m = usize::from(self.heap[h]);
+                let m = usize::from(self.order[h]);
                 if m > max_code {
                     continue;
                 }
@@ -411,27 +464,10 @@ impl Builder {
             }
         }
     }
-
-    /// zlib's `gen_codes`: canonical codes, bit-reversed for sending.
-    fn gen_codes(&self, tree: &mut Tree) {
-        let mut next = [0u16; MAX_BITS + 1];
-        let mut code = 0u16;
-        for (slot, &count) in next[1..].iter_mut().zip(&self.bl_count) {
-            code = code.wrapping_add(count) << 1;
-            *slot = code;
-        }
-        for n in 0..=tree.max_code {
-            let len = tree.len[n];
-            if len == 0 {
-                continue;
-            }
-            tree.code[n] = reverse(next[usize::from(len)], len);
-            next[usize::from(len)] = next[usize::from(len)].wrapping_add(1);
-        }
-    }
 }
 
 /// One step of zlib's code-length run encoding (`scan_tree` / `send_tree`).
+#[cfg_attr(test, derive(Debug, PartialEq))]
 enum Run {
     /// `count` copies of a length sent one by one.
     Single(u16, usize),
@@ -442,8 +478,63 @@ enum Run {
 }
 
 /// Walks `tree.len[0..=max_code]` as zlib's `scan_tree` does, calling `f`
-/// once per emitted run.
+/// once per emitted run. Zero stretches between the non-zero lengths (most
+/// of the literal alphabet) are encoded in closed form: zlib always enters
+/// one with a fresh count and a 138 limit, so a stretch of `g` zeros gives
+/// `g / 138` full runs and then its remainder.
 fn runs(tree: &Tree, mut f: impl FnMut(Run)) {
+    let mut prevlen: i32 = -1;
+    let mut count = 0usize;
+    let (mut max_count, mut min_count) = if tree.len[0] == 0 { (138, 3) } else { (7, 4) };
+    let mut next = 0usize;
+    for (w, &word) in tree.nonzero.iter().enumerate() {
+        let mut bits = word;
+        while bits != 0 {
+            let n = w * 64 + bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            if n > next {
+                let gap = n - next;
+                for _ in 0..gap / 138 {
+                    f(Run::Zeros(138));
+                }
+                match gap % 138 {
+                    0 => {}
+                    r @ 1..=2 => f(Run::Single(0, r)),
+                    r => f(Run::Zeros(r)),
+                }
+                count = 0;
+                prevlen = 0;
+                (max_count, min_count) = (7, 4);
+            }
+            next = n + 1;
+            let curlen = tree.len[n];
+            let nextlen = tree.guarded_len(n + 1);
+            count += 1;
+            if count < max_count && curlen == nextlen {
+                continue;
+            } else if count < min_count {
+                f(Run::Single(curlen, count));
+            } else {
+                let first = (i32::from(curlen) != prevlen).then_some(curlen);
+                let count = if first.is_some() { count - 1 } else { count };
+                f(Run::Repeat { first, count });
+            }
+            count = 0;
+            prevlen = i32::from(curlen);
+            (max_count, min_count) = if nextlen == 0 {
+                (138, 3)
+            } else if curlen == nextlen {
+                (6, 3)
+            } else {
+                (7, 4)
+            };
+        }
+    }
+}
+
+/// zlib's `scan_tree` element by element: the reference for [`runs`].
+#[cfg(test)]
+fn runs_reference(tree: &Tree, mut f: impl FnMut(Run)) {
     let max_code = tree.max_code;
     let mut prevlen: i32 = -1;
     let mut nextlen = tree.guarded_len(0);
@@ -509,6 +600,10 @@ struct Deflater {
     /// the entries an input touches are written, and they are cleared again
     /// before returning.
     head: Vec<u16>,
+    /// For short inputs, `head` as a small open-addressing table of
+    /// `0x8000 | hash` above the position, with this many index bits.
+    small: Vec<u32>,
+    small_bits: Option<u32>,
     /// zlib's `prev`: the previous position with the same hash.
     prev: Vec<u16>,
     /// The input followed by [`PADDING`] zero bytes.
@@ -543,6 +638,8 @@ impl Deflater {
     fn new() -> Self {
         Deflater {
             head: vec![0; HASH_SIZE],
+            small: Vec::new(),
+            small_bits: None,
             prev: Vec::new(),
             window: Vec::new(),
             syms: Vec::new(),
@@ -550,10 +647,10 @@ impl Deflater {
             dtree: Box::new(Tree::new()),
             bltree: Box::new(Tree::new()),
             builder: Box::new(Builder {
-                heap: [0; HEAP_SIZE],
+                pq: [0; PQ_SIZE],
                 heap_len: 0,
+                order: [0; HEAP_SIZE],
                 heap_max: 0,
-                depth: [0; HEAP_SIZE],
                 bl_count: [0; MAX_BITS + 1],
                 opt_len: 0,
                 static_len: 0,
@@ -568,11 +665,21 @@ impl Deflater {
         self.prev.clear();
         self.prev.resize(data.len(), 0);
         self.syms.clear();
+        // Short inputs map hash -> head in a small table that stays in L1
+        // (cleared whole); longer ones use zlib's full table, clearing only
+        // the heads they set.
+        let small_bits = (2 * data.len()).max(64).next_power_of_two().trailing_zeros();
+        self.small_bits = (small_bits <= SMALL_MAX_BITS).then_some(small_bits);
+        if let Some(bits) = self.small_bits {
+            self.small.clear();
+            self.small.resize(1 << bits, 0);
+        }
         self.parse(data.len());
-        // Clear exactly the heads this input set.
-        for p in 0..data.len().saturating_sub(MIN_MATCH - 1) {
-            let h = self.hash(p);
-            self.head[h] = 0;
+        if self.small_bits.is_none() {
+            for p in 0..data.len().saturating_sub(MIN_MATCH - 1) {
+                let h = self.hash(p);
+                self.head[h] = 0;
+            }
         }
         self.finish(data, out)
     }
@@ -586,9 +693,24 @@ impl Deflater {
     /// zlib's `INSERT_STRING`: returns the previous head for `p`'s hash.
     fn insert(&mut self, p: usize) -> usize {
         let h = self.hash(p);
-        let previous = self.head[h];
+        let previous = match self.small_bits {
+            Some(bits) => {
+                // Open addressing: slot = 0x8000 | hash above the position.
+                let mask = (1usize << bits) - 1;
+                let tag = 0x8000 | h as u32;
+                let mut i = ((h as u32).wrapping_mul(0x9E37_79B1) >> (32 - bits)) as usize;
+                loop {
+                    let slot = self.small[i];
+                    if slot == 0 || slot >> 16 == tag {
+                        self.small[i] = tag << 16 | p as u32;
+                        break (slot & 0xffff) as u16;
+                    }
+                    i = (i + 1) & mask;
+                }
+            }
+            None => std::mem::replace(&mut self.head[h], p as u16),
+        };
         self.prev[p] = previous;
-        self.head[h] = p as u16;
         usize::from(previous)
     }
 
@@ -710,21 +832,30 @@ impl Deflater {
         dt.freq[..D_CODES].fill(0);
         bt.freq[..BL_CODES].fill(0);
         lt.freq[END_BLOCK] = 1;
+        let mut lused: Used = [0; _];
+        let mut dused: Used = [0; _];
+        let mark = |used: &mut Used, n: usize| used[n / 64] |= 1 << (n % 64);
+        mark(&mut lused, END_BLOCK);
         for &s in &self.syms {
             let dist = (s >> 8) as usize;
             let lc = (s & 0xff) as usize;
             if dist == 0 {
                 lt.freq[lc] += 1;
+                mark(&mut lused, lc);
             } else {
-                lt.freq[usize::from(length_code[lc]) + LITERALS + 1] += 1;
-                dt.freq[d_code(dist - 1)] += 1;
+                let l = usize::from(length_code[lc]) + LITERALS + 1;
+                lt.freq[l] += 1;
+                mark(&mut lused, l);
+                let d = d_code(dist - 1);
+                dt.freq[d] += 1;
+                mark(&mut dused, d);
             }
         }
         let b = &mut *self.builder;
         b.opt_len = 0;
         b.static_len = 0;
-        b.build(lt, &L_DESC);
-        b.build(dt, &D_DESC);
+        b.build(lt, &L_DESC, &lused);
+        b.build(dt, &D_DESC, &dused);
         // build_bl_tree
         for tree in [&*lt, &*dt] {
             runs(tree, |run| match run {
@@ -739,7 +870,13 @@ impl Deflater {
                 Run::Zeros(_) => bt.freq[REPZ_11_138] += 1,
             });
         }
-        b.build(bt, &BL_DESC);
+        let mut blused: Used = [0; _];
+        for (n, &f) in bt.freq[..BL_CODES].iter().enumerate() {
+            if f != 0 {
+                mark(&mut blused, n);
+            }
+        }
+        b.build(bt, &BL_DESC, &blused);
         let mut max_blindex = BL_CODES - 1;
         while max_blindex >= 3 && bt.len[usize::from(BL_ORDER[max_blindex])] == 0 {
             max_blindex -= 1;
@@ -773,6 +910,9 @@ impl Deflater {
                 |n| (reverse(n as u16, 5), 5),
             );
         } else {
+            lt.gen_codes();
+            dt.gen_codes();
+            bt.gen_codes();
             bits.send(0b10 << 1 | 1, 3);
             let lcodes = lt.max_code + 1;
             let dcodes = dt.max_code + 1;
@@ -890,6 +1030,7 @@ mod tests {
         pub(super) static OVERFLOWS: Cell<usize> = const { Cell::new(0) };
     }
 
+    pub(super) fn zlib_pub(d: &[u8]) -> Vec<u8> { zlib(d) }
     /// Real zlib on a fresh stream, as Python's `zlib.compress` runs it.
     fn zlib(data: &[u8]) -> Vec<u8> {
         let mut c = Compress::new(Compression::new(6), true);
@@ -932,6 +1073,36 @@ mod tests {
         }
         fn below(&mut self, n: usize) -> usize {
             (self.next() % n as u64) as usize
+        }
+    }
+
+    #[test]
+    fn run_encoding_equals_zlibs_element_walk() {
+        let mut rng = Rng(99);
+        let mut tree = Tree::new();
+        for _ in 0..20_000 {
+            let max_code = rng.below(L_CODES);
+            let density = 1 + rng.below(8);
+            tree.len[..L_CODES].fill(0);
+            tree.nonzero = [0; _];
+            let lengths = 1 + rng.below(15);
+            for n in 0..=max_code {
+                if n == max_code || rng.below(8) < density {
+                    // Runs of equal lengths are common in real trees.
+                    let len = if n > 0 && tree.len[n - 1] != 0 && rng.below(2) == 0 {
+                        tree.len[n - 1]
+                    } else {
+                        1 + rng.below(lengths) as u16
+                    };
+                    tree.len[n] = len;
+                    tree.nonzero[n / 64] |= 1 << (n % 64);
+                }
+            }
+            tree.max_code = max_code;
+            let (mut fast, mut slow) = (Vec::new(), Vec::new());
+            runs(&tree, |r| fast.push(r));
+            runs_reference(&tree, |r| slow.push(r));
+            assert_eq!(fast, slow, "lengths {:?}", &tree.len[..=max_code]);
         }
     }
 
@@ -1089,5 +1260,25 @@ mod tests {
             repaired >= 3,
             "only {repaired} bit-length repairs exercised"
         );
+    }
+}
+#[cfg(test)]
+mod timing {
+    #[test]
+    #[ignore]
+    fn time_small() {
+        let data = br#"{"_permanent":true,"csrf_token":"3f2a9c0d1b8e7f6a5d4c3b2a1f0e9d8c7b6a5f4e","user_id":42}"#;
+        let mut out = Vec::new();
+        let t = std::time::Instant::now();
+        let mut n = 0;
+        for _ in 0..1_000_000 {
+            n += super::compress_if_smaller(data, &mut out).unwrap() as usize;
+        }
+        eprintln!("ours {:?} per call, compressible={n}", t.elapsed() / 1_000_000);
+        let t = std::time::Instant::now();
+        for _ in 0..100 {
+            super::tests::zlib_pub(data);
+        }
+        eprintln!("zlib fresh {:?} per call", t.elapsed() / 100_000);
     }
 }
