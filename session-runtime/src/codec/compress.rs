@@ -15,23 +15,41 @@ use super::error::PayloadError;
 
 thread_local! {
     static COMPRESSOR: RefCell<Compress> = RefCell::new(Compress::new(Compression::new(6), true));
-    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// The last input on this thread, whether it compressed, and its zlib
+    /// bytes: a session re-saved unchanged (a permanent session refreshed
+    /// on every request) is answered without compressing again.
+    static LAST: RefCell<Last> = const { RefCell::new(Last { input: Vec::new(), smaller: false, output: Vec::new() }) };
     static DECOMPRESSOR: RefCell<Decompress> = RefCell::new(Decompress::new(true));
+}
+
+struct Last {
+    input: Vec<u8>,
+    smaller: bool,
+    output: Vec<u8>,
 }
 
 /// itsdangerous' rule: calls `f` with `zlib.compress(data)` (level 6) when
 /// that is at least 2 bytes shorter than `data`, else with `None`.
 pub(crate) fn with_smaller<R>(data: &[u8], f: impl FnOnce(Option<&[u8]>) -> R) -> R {
-    SCRATCH.with(|scratch| {
+    LAST.with(|last| {
         // `f` never compresses, but stay correct if a caller ever nests.
-        let mut own = Vec::new();
-        let mut guard = scratch.try_borrow_mut().ok();
-        let out = guard.as_deref_mut().unwrap_or(&mut own);
-        let smaller = deflate::compress_if_smaller(data, out).unwrap_or_else(|| {
-            zlib_compress(data, out);
-            !out.is_empty() && out.len() + 1 < data.len()
-        });
-        f(smaller.then_some(&out[..]))
+        let mut own = Last {
+            input: Vec::new(),
+            smaller: false,
+            output: Vec::new(),
+        };
+        let mut guard = last.try_borrow_mut().ok();
+        let last = guard.as_deref_mut().unwrap_or(&mut own);
+        if last.input != data || data.is_empty() {
+            let out = &mut last.output;
+            last.smaller = deflate::compress_if_smaller(data, out).unwrap_or_else(|| {
+                zlib_compress(data, out);
+                !out.is_empty() && out.len() + 1 < data.len()
+            });
+            last.input.clear();
+            last.input.extend_from_slice(data);
+        }
+        f(last.smaller.then_some(&last.output[..]))
     })
 }
 
@@ -145,6 +163,20 @@ mod tests {
         let inner = with_smaller(data, |outer| (outer.map(<[u8]>::to_vec), compressed(data)));
         assert_eq!(inner.0, inner.1);
         assert!(inner.0.is_some());
+    }
+
+    #[test]
+    fn repeated_input_gets_the_same_answer() {
+        // The per-thread memo must answer exactly as a fresh attempt, for a
+        // compressible input, an incompressible one, and after switching.
+        let yes: &[u8] = b"abcabcabcabcabcabcabcabcabcabcabcabc";
+        let no: &[u8] = br#"{"a":1}"#;
+        for data in [yes, yes, no, no, yes, no] {
+            let mut zlib = Vec::new();
+            zlib_compress(data, &mut zlib);
+            let expected = (zlib.len() + 1 < data.len()).then_some(zlib);
+            assert_eq!(compressed(data), expected);
+        }
     }
 
     #[test]

@@ -668,7 +668,10 @@ impl Deflater {
         // Short inputs map hash -> head in a small table that stays in L1
         // (cleared whole); longer ones use zlib's full table, clearing only
         // the heads they set.
-        let small_bits = (2 * data.len()).max(64).next_power_of_two().trailing_zeros();
+        let small_bits = (2 * data.len())
+            .max(64)
+            .next_power_of_two()
+            .trailing_zeros();
         self.small_bits = (small_bits <= SMALL_MAX_BITS).then_some(small_bits);
         if let Some(bits) = self.small_bits {
             self.small.clear();
@@ -1030,7 +1033,9 @@ mod tests {
         pub(super) static OVERFLOWS: Cell<usize> = const { Cell::new(0) };
     }
 
-    pub(super) fn zlib_pub(d: &[u8]) -> Vec<u8> { zlib(d) }
+    pub(super) fn zlib_pub(d: &[u8]) -> Vec<u8> {
+        zlib(d)
+    }
     /// Real zlib on a fresh stream, as Python's `zlib.compress` runs it.
     fn zlib(data: &[u8]) -> Vec<u8> {
         let mut c = Compress::new(Compression::new(6), true);
@@ -1274,7 +1279,10 @@ mod timing {
         for _ in 0..1_000_000 {
             n += super::compress_if_smaller(data, &mut out).unwrap() as usize;
         }
-        eprintln!("ours {:?} per call, compressible={n}", t.elapsed() / 1_000_000);
+        eprintln!(
+            "ours {:?} per call, compressible={n}",
+            t.elapsed() / 1_000_000
+        );
         let t = std::time::Instant::now();
         for _ in 0..100 {
             super::tests::zlib_pub(data);
