@@ -43,8 +43,9 @@ const NICE_MATCH: usize = 128;
 const MAX_CHAIN: u32 = 128;
 /// The small head table is used up to this many index bits (16 KiB).
 const SMALL_MAX_BITS: u32 = 12;
-/// Zero bytes after the data, as zlib keeps them (`WIN_INIT`), plus one.
-const PADDING: usize = MAX_MATCH + 1;
+/// Zero bytes after the data, as zlib keeps them (`WIN_INIT`), plus room
+/// for comparing 8 bytes at a time past the last one zlib may read.
+const PADDING: usize = MAX_MATCH + 1 + 8;
 
 const LITERALS: usize = 256;
 const END_BLOCK: usize = 256;
@@ -783,14 +784,14 @@ impl Deflater {
         let mut best_len = prev_length;
         let nice_match = NICE_MATCH.min(lookahead);
         let limit = strstart.saturating_sub(MAX_DIST);
-        let scan = &w[strstart..strstart + MAX_MATCH + 1];
+        let scan = &w[strstart..strstart + MAX_MATCH + 9];
         let mut scan_end1 = scan[best_len - 1];
         let mut scan_end = scan[best_len];
         if prev_length >= GOOD_MATCH {
             chain_length >>= 2;
         }
         loop {
-            let m = &w[cur_match..cur_match + MAX_MATCH + 1];
+            let m = &w[cur_match..cur_match + MAX_MATCH + 9];
             if m[best_len] == scan_end
                 && m[best_len - 1] == scan_end1
                 && m[0] == scan[0]
@@ -798,11 +799,7 @@ impl Deflater {
             {
                 // Byte 2 matches too: equal hashes and equal first two bytes
                 // imply it. zlib compares from byte 3 on.
-                let len = 3 + scan[3..MAX_MATCH]
-                    .iter()
-                    .zip(&m[3..MAX_MATCH])
-                    .take_while(|(a, b)| a == b)
-                    .count();
+                let len = common_prefix(scan, m);
                 if len > best_len {
                     match_start = cur_match;
                     best_len = len;
@@ -939,6 +936,26 @@ impl Deflater {
         out.extend_from_slice(&adler32(data).to_be_bytes());
         true
     }
+}
+
+/// zlib's match length for two windows whose first 3 bytes agree: the
+/// common prefix, at most `MAX_MATCH`, compared 8 bytes at a time. Both
+/// slices hold `MAX_MATCH + 9` bytes.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let word = |s: &[u8], at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    let mut at = 3;
+    while at < MAX_MATCH {
+        let diff = word(a, at) ^ word(b, at);
+        if diff != 0 {
+            return (at + diff.trailing_zeros() as usize / 8).min(MAX_MATCH);
+        }
+        at += 8;
+    }
+    MAX_MATCH
 }
 
 /// Sends one code-length run with the bit-length tree `bt`.
@@ -1078,6 +1095,25 @@ mod tests {
         }
         fn below(&mut self, n: usize) -> usize {
             (self.next() % n as u64) as usize
+        }
+    }
+
+    #[test]
+    fn common_prefix_is_the_bytewise_one_capped() {
+        let mut rng = Rng(3);
+        for _ in 0..20_000 {
+            let a: Vec<u8> = (0..MAX_MATCH + 9).map(|_| rng.below(2) as u8).collect();
+            let mut b = a.clone();
+            let cut = 3 + rng.below(MAX_MATCH + 6);
+            if cut < b.len() {
+                b[cut] ^= 1;
+            }
+            let bytewise = 3 + a[3..MAX_MATCH]
+                .iter()
+                .zip(&b[3..MAX_MATCH])
+                .take_while(|(x, y)| x == y)
+                .count();
+            assert_eq!(common_prefix(&a, &b), bytewise, "cut at {cut}");
         }
     }
 
