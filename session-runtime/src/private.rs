@@ -285,8 +285,14 @@ pub fn write_session(
     }
     let inner = max_depth - 1;
     let mut declared = present.peekable();
-    let extra = meta.extra.sorted();
-    let mut extra = extra.into_iter().peekable();
+    // Sorting allocates; zero or one kept key (the usual `_permanent`) is
+    // already in order.
+    let sorted = (meta.extra.len() > 1).then(|| meta.extra.sorted());
+    let mut extra = match &sorted {
+        Some(sorted) => Either::Sorted(sorted.iter().copied()),
+        None => Either::AsIs(meta.extra.iter()),
+    }
+    .peekable();
     out.push(b'{');
     let mut first = true;
     loop {
@@ -319,6 +325,23 @@ pub fn write_session(
     }
     out.push(b'}');
     Ok(())
+}
+
+/// One of two iterators over the same items.
+enum Either<A, B> {
+    Sorted(A),
+    AsIs(B),
+}
+
+impl<T, A: Iterator<Item = T>, B: Iterator<Item = T>> Iterator for Either<A, B> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        match self {
+            Either::Sorted(a) => a.next(),
+            Either::AsIs(b) => b.next(),
+        }
+    }
 }
 
 #[cfg(test)]

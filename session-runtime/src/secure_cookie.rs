@@ -15,6 +15,7 @@
 //! order `Domain`, `Expires`, `Max-Age`, `Secure`, `HttpOnly`, `Path`,
 //! `SameSite`, `Partitioned`), so responses match Flask's byte for byte.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -114,7 +115,7 @@ fn werkzeug_path(path: &str) -> String {
 }
 
 /// Werkzeug's cookie value unquoting: `"..."` with `\ooo` and `\x` escapes.
-fn unquote(value: &str) -> std::borrow::Cow<'_, str> {
+fn unquote(value: &str) -> Cow<'_, str> {
     let Some(inner) = value
         .strip_prefix('"')
         .and_then(|v| v.strip_suffix('"'))
@@ -149,25 +150,36 @@ fn unquote(value: &str) -> std::borrow::Cow<'_, str> {
 
 /// The value of the first cookie named `name` in the request's `Cookie`
 /// headers (Werkzeug: the first one wins), unquoted.
-pub(crate) fn request_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn request_cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<Cow<'h, str>> {
     for header in headers.get_all(COOKIE) {
-        // Werkzeug reads header bytes as Latin-1.
-        let text: std::borrow::Cow<'_, str> = match header.to_str() {
-            Ok(s) => s.into(),
-            Err(_) => header
-                .as_bytes()
-                .iter()
-                .map(|&b| char::from(b))
-                .collect::<String>()
-                .into(),
-        };
-        for c in Cookie::split_parse(text.as_ref()).flatten() {
-            if c.name() == name {
-                return Some(unquote(c.value()).into_owned());
+        match header.to_str() {
+            Ok(text) => {
+                if let Some(value) = find_cookie(text, name) {
+                    return Some(value);
+                }
+            }
+            Err(_) => {
+                // Werkzeug reads header bytes as Latin-1.
+                let text: String = header.as_bytes().iter().map(|&b| char::from(b)).collect();
+                if let Some(value) = find_cookie(&text, name) {
+                    return Some(Cow::Owned(value.into_owned()));
+                }
             }
         }
     }
     None
+}
+
+/// The first cookie called `name` in one `Cookie` header, unquoted, borrowed
+/// from the header text when it needs no unescaping.
+fn find_cookie<'t>(text: &'t str, name: &str) -> Option<Cow<'t, str>> {
+    Cookie::split_parse(text)
+        .flatten()
+        .find(|c| c.name() == name)
+        .map(|c| match c.value_raw() {
+            Some(raw) => unquote(raw),
+            None => Cow::Owned(unquote(c.value()).into_owned()),
+        })
 }
 
 /// Adds `Cookie` to `Vary` (once, merged into an existing value).
@@ -497,7 +509,7 @@ impl SecureCookieSessionInterface {
 
     /// Opens a session from the session cookie's value (a fresh session if
     /// it is missing, bad, expired or foreign).
-    fn open_cookie_value<S: SessionData>(&self, name: &str, value: Option<String>) -> S {
+    fn open_cookie_value<S: SessionData>(&self, name: &str, value: Option<Cow<'_, str>>) -> S {
         let value = match value {
             Some(v) if !v.is_empty() => v,
             _ => return S::default(),
@@ -594,11 +606,16 @@ impl<S: SessionData> SessionInterface<S> for SecureCookieSessionInterface {
     fn lazy_cookie(&self, request: &http::request::Parts) -> Option<PendingCookie> {
         self.protector.as_ref()?;
         let name = SessionInterface::<S>::cookie_name(self);
-        Some(PendingCookie(request_cookie(&request.headers, name)))
+        Some(PendingCookie(
+            request_cookie(&request.headers, name).map(Cow::into_owned),
+        ))
     }
 
     fn open_from_cookie(&self, cookie: PendingCookie) -> S {
-        self.open_cookie_value(SessionInterface::<S>::cookie_name(self), cookie.0)
+        self.open_cookie_value(
+            SessionInterface::<S>::cookie_name(self),
+            cookie.0.map(Cow::Owned),
+        )
     }
 
     fn save_session(&self, session: &S, headers: &mut HeaderMap) -> Result<(), SaveError> {

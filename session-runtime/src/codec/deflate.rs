@@ -1305,24 +1305,58 @@ mod tests {
 }
 #[cfg(test)]
 mod timing {
-    #[test]
-    #[ignore]
-    fn time_small() {
-        let data = br#"{"_permanent":true,"csrf_token":"3f2a9c0d1b8e7f6a5d4c3b2a1f0e9d8c7b6a5f4e","user_id":42}"#;
+    use flate2::{Compress, Compression, FlushCompress};
+
+    fn compare(name: &str, data: &[u8], iters: u32) {
         let mut out = Vec::new();
         let t = std::time::Instant::now();
         let mut n = 0;
-        for _ in 0..1_000_000 {
+        for _ in 0..iters {
             n += super::compress_if_smaller(data, &mut out).unwrap() as usize;
         }
-        eprintln!(
-            "ours {:?} per call, compressible={n}",
-            t.elapsed() / 1_000_000
-        );
+        let ours = t.elapsed() / iters;
+        let mut c = Compress::new(Compression::new(6), true);
+        let mut z = Vec::with_capacity(data.len() + 64);
         let t = std::time::Instant::now();
-        for _ in 0..100 {
-            super::tests::zlib_pub(data);
+        for _ in 0..iters {
+            c.reset();
+            z.clear();
+            c.compress_vec(data, &mut z, FlushCompress::Finish).unwrap();
         }
-        eprintln!("zlib fresh {:?} per call", t.elapsed() / 100_000);
+        let zlib = t.elapsed() / iters;
+        eprintln!(
+            "{name} ({} B): ours {ours:?}, zlib (reused stream) {zlib:?}, smaller={}",
+            data.len(),
+            n > 0
+        );
+    }
+
+    /// `cargo test --release -p session-runtime --lib timing -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn time_against_zlib() {
+        let small = br#"{"_permanent":true,"csrf_token":"3f2a9c0d1b8e7f6a5d4c3b2a1f0e9d8c7b6a5f4e","user_id":42}"#;
+        compare("small", small, 200_000);
+        let mut medium = String::from(r#"{"_fresh":true,"_id":"9b1c","_user_id":"42","cart":["#);
+        for i in 0..12 {
+            medium.push_str(&format!(r#"{{" t":[{},{}]}},"#, 1000 + i * 37, i % 4 + 1));
+        }
+        medium.push_str(r#"0],"prefs":{"theme":"dark","lang":"en","tz":"Europe/Berlin"}}"#);
+        while medium.len() < 760 {
+            medium.insert_str(1, r#""_flashes":[{" t":["message","Saved."]}],"#);
+        }
+        compare("medium", medium.as_bytes(), 50_000);
+        let mut large = medium.clone();
+        for i in 0..40 {
+            large.insert_str(
+                1,
+                &format!(
+                    r#""viewed_{i}":{{"id":{},"name":"Product {i}","price":"{}.99"}},"#,
+                    5000 + i * 13,
+                    10 + i
+                ),
+            );
+        }
+        compare("large", large.as_bytes(), 10_000);
     }
 }
