@@ -1050,9 +1050,6 @@ mod tests {
         pub(super) static OVERFLOWS: Cell<usize> = const { Cell::new(0) };
     }
 
-    pub(super) fn zlib_pub(d: &[u8]) -> Vec<u8> {
-        zlib(d)
-    }
     /// Real zlib on a fresh stream, as Python's `zlib.compress` runs it.
     fn zlib(data: &[u8]) -> Vec<u8> {
         let mut c = Compress::new(Compression::new(6), true);
