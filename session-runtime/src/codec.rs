@@ -186,11 +186,18 @@ fn rsplit_dot(s: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 fn decode_timestamp(ts: &[u8]) -> Option<u64> {
+    let be = |bytes: &[u8]| bytes.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+    // Canonical base64 of at most 8 bytes decodes on the stack; anything
+    // else takes itsdangerous' lenient path.
+    let mut buf = [0u8; 12];
+    if let Some(n) = b64::decode_url_into(ts, &mut buf).filter(|&n| n <= 8) {
+        return Some(be(&buf[..n]));
+    }
     let bytes = b64::decode_itsdangerous(ts).ok()?;
     if bytes.len() > 8 {
         return None;
     }
-    Some(bytes.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
+    Some(be(&bytes))
 }
 
 fn encode_timestamp(ts: u64, out: &mut String) {

@@ -33,9 +33,10 @@ pub(crate) fn parse_tagged(text: &str, max_depth: usize) -> Result<Value, Payloa
 /// An open container while parsing.
 enum Frame {
     Array(Vec<Value>),
-    /// The entries so far (a `Dict` is built only at the end, and not at all
-    /// for a one-key tag object) and the key whose value is being read.
-    Object(Vec<(PyString, Value)>, PyString),
+    /// Where this object's entries start in the parser's shared entry stack
+    /// (a `Dict` is built only at the end, and not at all for a one-key tag
+    /// object) and the key whose value is being read.
+    Object(usize, PyString),
 }
 
 struct Parser<'a> {
@@ -102,6 +103,8 @@ impl Parser<'_> {
     /// Parses one value iteratively: nesting depth costs heap, not stack.
     fn value(&mut self) -> Result<Value, PayloadError> {
         let mut stack: Vec<Frame> = Vec::new();
+        // The entries of every open object, innermost last.
+        let mut entries: Vec<(PyString, Value)> = Vec::new();
         'value: loop {
             // Read a value: a scalar, or open a container and loop for its
             // first element.
@@ -125,7 +128,7 @@ impl Parser<'_> {
                         Value::Dict(Dict::new())
                     } else {
                         let key = self.key()?;
-                        stack.push(Frame::Object(Vec::new(), key));
+                        stack.push(Frame::Object(entries.len(), key));
                         continue 'value;
                     }
                 }
@@ -159,19 +162,19 @@ impl Parser<'_> {
                             _ => return Err(self.err(JsonErrorKind::ExpectedCommaOrEnd).into()),
                         }
                     }
-                    Frame::Object(mut entries, key) => {
+                    Frame::Object(start, key) => {
                         entries.push((key, done));
                         match sep {
                             Some(b',') => {
                                 self.pos += 1;
                                 self.skip_ws();
                                 let key = self.key()?;
-                                stack.push(Frame::Object(entries, key));
+                                stack.push(Frame::Object(start, key));
                                 continue 'value;
                             }
                             Some(b'}') => {
                                 self.pos += 1;
-                                done = tag::untag_entries(entries)?;
+                                done = tag::untag_entries(entries.drain(start..))?;
                             }
                             _ => return Err(self.err(JsonErrorKind::ExpectedCommaOrEnd).into()),
                         }

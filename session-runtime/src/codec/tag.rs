@@ -46,15 +46,19 @@ impl Tag {
 /// Builds an object from its parsed entries (document order; a repeated
 /// key keeps its first position and its last value, like a Python dict),
 /// converting a one-key tag object without building a dict.
-pub(crate) fn untag_entries(mut entries: Vec<(PyString, Value)>) -> Result<Value, PayloadError> {
-    if entries.len() == 1
-        && let Some((k, _)) = entries.first()
-        && let Some(tag) = Tag::from_key(k.as_bytes())
-    {
-        let Some((_, content)) = entries.pop() else {
-            return Err(PayloadError::Tag(TagError::new(tag.key(), "internal")));
+pub(crate) fn untag_entries(
+    mut entries: impl ExactSizeIterator<Item = (PyString, Value)>,
+) -> Result<Value, PayloadError> {
+    if entries.len() == 1 {
+        let Some((k, content)) = entries.next() else {
+            return Ok(Value::Dict(Dict::new()));
         };
-        return untag(tag, content).map_err(PayloadError::Tag);
+        if let Some(tag) = Tag::from_key(k.as_bytes()) {
+            return untag(tag, content).map_err(PayloadError::Tag);
+        }
+        let mut dict = Dict::with_capacity(1);
+        dict.insert(k, content);
+        return Ok(Value::Dict(dict));
     }
     let mut dict = Dict::with_capacity(entries.len());
     for (k, v) in entries {
