@@ -16,6 +16,7 @@
 //! `SameSite`, `Partitioned`), so responses match Flask's byte for byte.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -367,12 +368,35 @@ impl SecureCookieSessionInterface {
     /// [`SaveError`] when the session cannot be written, or without a key
     /// ([`SaveError::NullSessionWrite`]).
     pub fn encode_session<S: SessionData>(&self, session: &S) -> Result<String, SaveError> {
-        let mut json = Vec::with_capacity(128);
-        session.write_json(&mut json, self.config.max_depth)?;
+        thread_local! {
+            /// The JSON of the session being saved, reused across saves.
+            static JSON: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+        }
+        JSON.with(|buf| {
+            // A session's `write_json` could in principle save another
+            // session on this thread; it then gets its own buffer.
+            let mut own = Vec::new();
+            let mut guard = buf.try_borrow_mut().ok();
+            let json = guard.as_deref_mut().unwrap_or(&mut own);
+            json.clear();
+            let result = self.sign_session(session, json);
+            if json.capacity() > 64 * 1024 {
+                *json = Vec::new();
+            }
+            result
+        })
+    }
+
+    fn sign_session<S: SessionData>(
+        &self,
+        session: &S,
+        json: &mut Vec<u8>,
+    ) -> Result<String, SaveError> {
+        session.write_json(json, self.config.max_depth)?;
         let now = unix_secs(self.current_time());
         match &self.protector {
-            Some(Protector::Signed(codec)) => Ok(codec.sign_json(&json, now)),
-            Some(Protector::Encrypted(codec)) => Ok(codec.seal(&json, now)?),
+            Some(Protector::Signed(codec)) => Ok(codec.sign_json(json, now)),
+            Some(Protector::Encrypted(codec)) => Ok(codec.seal(json, now)?),
             None => Err(SaveError::NullSessionWrite),
         }
     }

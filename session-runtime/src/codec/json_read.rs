@@ -1,6 +1,8 @@
 //! Reading tagged JSON as Flask does: Python's `json.loads` (C scanner)
 //! followed by `TaggedJSONSerializer`'s bottom-up untagging.
 
+use std::cell::RefCell;
+
 use super::error::{JsonError, JsonErrorKind, PayloadError};
 use super::pystr::{PyString, PyStringBuilder};
 use super::tag;
@@ -102,9 +104,33 @@ impl Parser<'_> {
 
     /// Parses one value iteratively: nesting depth costs heap, not stack.
     fn value(&mut self) -> Result<Value, PayloadError> {
-        let mut stack: Vec<Frame> = Vec::new();
-        // The entries of every open object, innermost last.
-        let mut entries: Vec<(PyString, Value)> = Vec::new();
+        thread_local! {
+            /// The container stack and entry stack, reused across parses
+            /// (always left empty).
+            static SCRATCH: RefCell<(Vec<Frame>, Vec<(PyString, Value)>)> =
+                const { RefCell::new((Vec::new(), Vec::new())) };
+        }
+        SCRATCH.with(|scratch| {
+            let mut own = (Vec::new(), Vec::new());
+            let mut guard = scratch.try_borrow_mut().ok();
+            let (stack, entries) = guard.as_deref_mut().unwrap_or(&mut own);
+            let result = self.value_with(stack, entries);
+            stack.clear();
+            entries.clear();
+            // Do not keep the room a deep or wide document needed.
+            if stack.capacity() > 64 || entries.capacity() > 256 {
+                *stack = Vec::new();
+                *entries = Vec::new();
+            }
+            result
+        })
+    }
+
+    fn value_with(
+        &mut self,
+        stack: &mut Vec<Frame>,
+        entries: &mut Vec<(PyString, Value)>,
+    ) -> Result<Value, PayloadError> {
         'value: loop {
             // Read a value: a scalar, or open a container and loop for its
             // first element.
