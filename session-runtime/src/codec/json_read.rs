@@ -32,6 +32,10 @@ pub(crate) fn parse_tagged(text: &str, max_depth: usize) -> Result<Value, Payloa
     Ok(v)
 }
 
+/// The reader's reusable stacks: open containers, and the entries of every
+/// open object (innermost last).
+type Scratch = (Vec<Frame>, Vec<(PyString, Value)>);
+
 /// An open container while parsing.
 enum Frame {
     Array(Vec<Value>),
@@ -107,7 +111,7 @@ impl Parser<'_> {
         thread_local! {
             /// The container stack and entry stack, reused across parses
             /// (always left empty).
-            static SCRATCH: RefCell<(Vec<Frame>, Vec<(PyString, Value)>)> =
+            static SCRATCH: RefCell<Scratch> =
                 const { RefCell::new((Vec::new(), Vec::new())) };
         }
         SCRATCH.with(|scratch| {
