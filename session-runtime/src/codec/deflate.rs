@@ -1328,6 +1328,35 @@ mod timing {
         );
     }
 
+    /// Varied small sessions (different tokens and ids), so branch
+    /// prediction cannot learn one input.
+    #[test]
+    #[ignore]
+    fn time_varied_small() {
+        let inputs: Vec<Vec<u8>> = (0..97u64)
+            .map(|i| {
+                let token: String = (0..40)
+                    .map(|k| char::from(b"0123456789abcdef"[((i * 7919 + k * 104_729) % 16) as usize]))
+                    .collect();
+                format!(r#"{{"_permanent":true,"csrf_token":"{token}","user_id":{}}}"#, i * 31 + 7)
+                    .into_bytes()
+            })
+            .collect();
+        let mut out = Vec::new();
+        let mut best = std::time::Duration::MAX;
+        for _ in 0..5 {
+            let t = std::time::Instant::now();
+            for r in 0..5000 {
+                for data in &inputs {
+                    std::hint::black_box(super::compress_if_smaller(data, &mut out));
+                }
+                std::hint::black_box(r);
+            }
+            best = best.min(t.elapsed() / (5000 * inputs.len() as u32));
+        }
+        eprintln!("varied small: {best:?} per call");
+    }
+
     /// `cargo test --release -p session-runtime --lib timing -- --ignored --nocapture`
     #[test]
     #[ignore]
