@@ -1336,10 +1336,15 @@ mod timing {
         let inputs: Vec<Vec<u8>> = (0..97u64)
             .map(|i| {
                 let token: String = (0..40)
-                    .map(|k| char::from(b"0123456789abcdef"[((i * 7919 + k * 104_729) % 16) as usize]))
+                    .map(|k| {
+                        char::from(b"0123456789abcdef"[((i * 7919 + k * 104_729) % 16) as usize])
+                    })
                     .collect();
-                format!(r#"{{"_permanent":true,"csrf_token":"{token}","user_id":{}}}"#, i * 31 + 7)
-                    .into_bytes()
+                format!(
+                    r#"{{"_permanent":true,"csrf_token":"{token}","user_id":{}}}"#,
+                    i * 31 + 7
+                )
+                .into_bytes()
             })
             .collect();
         let mut out = Vec::new();

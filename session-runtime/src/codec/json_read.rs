@@ -170,40 +170,43 @@ impl Parser<'_> {
             // Attach the finished value to its container; close containers
             // that end here.
             loop {
-                let Some(frame) = stack.pop() else {
+                let Some(frame) = stack.last_mut() else {
                     return Ok(done);
                 };
                 self.skip_ws();
                 let sep = self.peek();
+                // The frame stays on the stack while it continues (no moves
+                // of its vector per element); it is popped when it closes.
                 match frame {
-                    Frame::Array(mut items) => {
+                    Frame::Array(items) => {
                         items.push(done);
                         match sep {
                             Some(b',') => {
                                 self.pos += 1;
                                 self.skip_ws();
-                                stack.push(Frame::Array(items));
                                 continue 'value;
                             }
                             Some(b']') => {
                                 self.pos += 1;
-                                done = Value::List(items);
+                                done = Value::List(std::mem::take(items));
+                                stack.pop();
                             }
                             _ => return Err(self.err(JsonErrorKind::ExpectedCommaOrEnd).into()),
                         }
                     }
                     Frame::Object(start, key) => {
-                        entries.push((key, done));
+                        entries.push((std::mem::take(key), done));
                         match sep {
                             Some(b',') => {
                                 self.pos += 1;
                                 self.skip_ws();
-                                let key = self.key()?;
-                                stack.push(Frame::Object(start, key));
+                                *key = self.key()?;
                                 continue 'value;
                             }
                             Some(b'}') => {
                                 self.pos += 1;
+                                let start = *start;
+                                stack.pop();
                                 done = tag::untag_entries(entries.drain(start..))?;
                             }
                             _ => return Err(self.err(JsonErrorKind::ExpectedCommaOrEnd).into()),
