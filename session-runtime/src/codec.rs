@@ -60,7 +60,7 @@ pub use pystr::{CodePoints, PyString};
 pub use ser::write_flask_json;
 pub use serde_impl::{DeError, Markup, from_value, to_value};
 pub use signer::{KeyDerivation, SecretKey, SecretKeys};
-pub use value::{BigInt, Dict, Uuid, Value};
+pub use value::{BigInt, Dict, DictIntoIter, DictIter, Uuid, Value};
 
 use signer::Signer;
 

@@ -408,133 +408,349 @@ impl fmt::Display for Uuid {
     }
 }
 
+/// Dicts up to this many entries are a plain vector searched linearly (no
+/// hash table to allocate or hash into); larger ones are an `IndexMap`.
+const SMALL_DICT: usize = 8;
+
 /// A dict with string keys, in insertion order (like a Python dict).
 ///
 /// Flask writes keys sorted by code point whatever the insertion order; the
 /// order is kept because Flask's tag decoding depends on it in rare cases
 /// (`{" t": {"b":1,"a":2}}` reads as the tuple `("b", "a")`). Inserting an
 /// existing key keeps its position and replaces the value, like Python.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Dict(IndexMap<PyString, Value>);
+/// Equality ignores the order, like Python's.
+///
+/// ```
+/// use session_runtime::codec::Dict;
+/// let mut d: Dict = [("b", 1), ("a", 2)].into_iter().collect();
+/// d.insert("b", 3);
+/// assert_eq!(d.keys().map(|k| k.to_string()).collect::<Vec<_>>(), ["b", "a"]);
+/// assert_eq!(d, [("a", 2), ("b", 3)].into_iter().collect());
+/// ```
+#[derive(Clone, Default)]
+pub struct Dict(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Small(Vec<(PyString, Value)>),
+    Map(IndexMap<PyString, Value>),
+}
+
+impl Default for Repr {
+    fn default() -> Self {
+        Repr::Small(Vec::new())
+    }
+}
 
 impl Dict {
     /// An empty dict.
     pub fn new() -> Self {
-        Dict(IndexMap::new())
+        Dict(Repr::Small(Vec::new()))
     }
 
     /// An empty dict with room for `n` entries.
     pub fn with_capacity(n: usize) -> Self {
-        Dict(IndexMap::with_capacity(n))
+        if n <= SMALL_DICT {
+            Dict(Repr::Small(Vec::with_capacity(n)))
+        } else {
+            Dict(Repr::Map(IndexMap::with_capacity(n)))
+        }
     }
 
     /// Number of entries.
     pub fn len(&self) -> usize {
-        self.0.len()
+        match &self.0 {
+            Repr::Small(v) => v.len(),
+            Repr::Map(m) => m.len(),
+        }
     }
 
     /// Whether there are no entries.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len() == 0
+    }
+
+    fn get_bytes(&self, key: &[u8]) -> Option<&Value> {
+        match &self.0 {
+            Repr::Small(v) => v.iter().find(|(k, _)| k.as_bytes() == key).map(|(_, v)| v),
+            Repr::Map(m) => m.get(key),
+        }
     }
 
     /// The value under `key`.
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.0.get(key.as_bytes())
+        self.get_bytes(key.as_bytes())
     }
 
     /// The value under `key`, mutably.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
-        self.0.get_mut(key.as_bytes())
+        let key = key.as_bytes();
+        match &mut self.0 {
+            Repr::Small(v) => v
+                .iter_mut()
+                .find(|(k, _)| k.as_bytes() == key)
+                .map(|(_, v)| v),
+            Repr::Map(m) => m.get_mut(key),
+        }
     }
 
     /// The value under a key that may hold lone surrogates.
     pub fn get_py(&self, key: &PyString) -> Option<&Value> {
-        self.0.get(key)
+        self.get_bytes(key.as_bytes())
     }
 
     /// Whether `key` is present.
     pub fn contains_key(&self, key: &str) -> bool {
-        self.0.contains_key(key.as_bytes())
+        self.get(key).is_some()
     }
 
     /// Inserts, returning the previous value; an existing key keeps its place.
     pub fn insert(&mut self, key: impl Into<PyString>, value: impl Into<Value>) -> Option<Value> {
-        self.0.insert(key.into(), value.into())
+        let (key, value) = (key.into(), value.into());
+        match &mut self.0 {
+            Repr::Small(v) => {
+                if let Some((_, old)) = v.iter_mut().find(|(k, _)| *k == key) {
+                    return Some(std::mem::replace(old, value));
+                }
+                if v.len() < SMALL_DICT {
+                    v.push((key, value));
+                    return None;
+                }
+                let mut m = IndexMap::with_capacity(v.len() + 1);
+                m.extend(v.drain(..));
+                m.insert(key, value);
+                self.0 = Repr::Map(m);
+                None
+            }
+            Repr::Map(m) => m.insert(key, value),
+        }
     }
 
     /// Removes `key`, keeping the order of the others (Python's `pop`).
     pub fn remove(&mut self, key: &str) -> Option<Value> {
-        self.0.shift_remove(key.as_bytes())
+        let key = key.as_bytes();
+        match &mut self.0 {
+            Repr::Small(v) => {
+                let at = v.iter().position(|(k, _)| k.as_bytes() == key)?;
+                Some(v.remove(at).1)
+            }
+            Repr::Map(m) => m.shift_remove(key),
+        }
     }
 
     /// Removes every entry.
     pub fn clear(&mut self) {
-        self.0.clear();
+        self.0 = Repr::Small(Vec::new());
     }
 
     /// The entries in insertion order.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&PyString, &Value)> {
-        self.0.iter()
+    pub fn iter(&self) -> DictIter<'_> {
+        DictIter(match &self.0 {
+            Repr::Small(v) => IterRepr::Small(v.iter()),
+            Repr::Map(m) => IterRepr::Map(m.iter()),
+        })
     }
 
     /// The keys in insertion order.
     pub fn keys(&self) -> impl ExactSizeIterator<Item = &PyString> {
-        self.0.keys()
+        self.iter().map(|(k, _)| k)
     }
 
     /// The entries sorted by key code points: the order Flask writes them in.
     pub fn sorted(&self) -> Vec<(&PyString, &Value)> {
-        let mut v: Vec<_> = self.0.iter().collect();
+        let mut v: Vec<_> = self.iter().collect();
         v.sort_unstable_by(|a, b| a.0.cmp(b.0));
         v
     }
 
     /// The first entry in insertion order.
     pub(crate) fn first(&self) -> Option<(&PyString, &Value)> {
-        self.0.first()
+        self.iter().next()
     }
 
     /// Takes the single entry of a one-entry dict.
     pub(crate) fn into_single(self) -> Option<(PyString, Value)> {
-        if self.0.len() == 1 {
-            self.0.into_iter().next()
+        if self.len() == 1 {
+            self.into_iter().next()
         } else {
             None
         }
     }
 }
 
-impl<K: Into<PyString>, V: Into<Value>> FromIterator<(K, V)> for Dict {
-    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        Dict(
-            iter.into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
-        )
+impl PartialEq for Dict {
+    /// Equal keys with equal values, in any order (like Python's dicts).
+    fn eq(&self, other: &Dict) -> bool {
+        self.len() == other.len()
+            && self
+                .iter()
+                .all(|(k, v)| other.get_bytes(k.as_bytes()) == Some(v))
     }
 }
 
+impl std::fmt::Debug for Dict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        struct Entries<'a>(&'a Dict);
+        impl std::fmt::Debug for Entries<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_map().entries(self.0.iter()).finish()
+            }
+        }
+        f.debug_tuple("Dict").field(&Entries(self)).finish()
+    }
+}
+
+impl<K: Into<PyString>, V: Into<Value>> FromIterator<(K, V)> for Dict {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let iter = iter.into_iter();
+        let mut d = Dict::with_capacity(iter.size_hint().0);
+        for (k, v) in iter {
+            d.insert(k, v);
+        }
+        d
+    }
+}
+
+/// The entries of a [`Dict`], by reference, in insertion order.
+#[derive(Debug)]
+pub struct DictIter<'a>(IterRepr<'a>);
+
+#[derive(Debug)]
+enum IterRepr<'a> {
+    Small(std::slice::Iter<'a, (PyString, Value)>),
+    Map(indexmap::map::Iter<'a, PyString, Value>),
+}
+
+impl<'a> Iterator for DictIter<'a> {
+    type Item = (&'a PyString, &'a Value);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.0 {
+            IterRepr::Small(it) => it.next().map(|(k, v)| (k, v)),
+            IterRepr::Map(it) => it.next(),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match &self.0 {
+            IterRepr::Small(it) => it.size_hint(),
+            IterRepr::Map(it) => it.size_hint(),
+        }
+    }
+}
+
+impl ExactSizeIterator for DictIter<'_> {}
+
+/// The entries of a [`Dict`], owned, in insertion order.
+#[derive(Debug)]
+pub struct DictIntoIter(IntoIterRepr);
+
+#[derive(Debug)]
+enum IntoIterRepr {
+    Small(std::vec::IntoIter<(PyString, Value)>),
+    Map(indexmap::map::IntoIter<PyString, Value>),
+}
+
+impl Iterator for DictIntoIter {
+    type Item = (PyString, Value);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.0 {
+            IntoIterRepr::Small(it) => it.next(),
+            IntoIterRepr::Map(it) => it.next(),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match &self.0 {
+            IntoIterRepr::Small(it) => it.size_hint(),
+            IntoIterRepr::Map(it) => it.size_hint(),
+        }
+    }
+}
+
+impl ExactSizeIterator for DictIntoIter {}
+
 impl IntoIterator for Dict {
     type Item = (PyString, Value);
-    type IntoIter = indexmap::map::IntoIter<PyString, Value>;
+    type IntoIter = DictIntoIter;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
+        DictIntoIter(match self.0 {
+            Repr::Small(v) => IntoIterRepr::Small(v.into_iter()),
+            Repr::Map(m) => IntoIterRepr::Map(m.into_iter()),
+        })
     }
 }
 
 impl<'a> IntoIterator for &'a Dict {
     type Item = (&'a PyString, &'a Value);
-    type IntoIter = indexmap::map::Iter<'a, PyString, Value>;
+    type IntoIter = DictIter<'a>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+        self.iter()
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Insert(u8, i64),
+        Remove(u8),
+        Clear,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            6 => (0u8..14, any::<i64>()).prop_map(|(k, v)| Op::Insert(k, v)),
+            3 => (0u8..14).prop_map(Op::Remove),
+            1 => Just(Op::Clear),
+        ]
+    }
+
+    proptest! {
+        /// The small-vector and map forms behave as one insertion-ordered
+        /// map (checked against `IndexMap` itself), across the switch.
+        #[test]
+        fn dict_matches_an_index_map(ops in proptest::collection::vec(op(), 0..80)) {
+            let mut dict = Dict::new();
+            let mut model: IndexMap<String, i64> = IndexMap::new();
+            for op in ops {
+                match op {
+                    Op::Insert(k, v) => {
+                        let key = format!("k{k}");
+                        let old = dict.insert(key.as_str(), v);
+                        prop_assert_eq!(old, model.insert(key, v).map(Value::Int));
+                    }
+                    Op::Remove(k) => {
+                        let key = format!("k{k}");
+                        prop_assert_eq!(dict.remove(&key), model.shift_remove(&key).map(Value::Int));
+                    }
+                    Op::Clear => {
+                        dict.clear();
+                        model.clear();
+                    }
+                }
+                prop_assert_eq!(dict.len(), model.len());
+                let ours: Vec<_> = dict.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+                let theirs: Vec<_> = model.iter().map(|(k, v)| (k.clone(), Value::Int(*v))).collect();
+                prop_assert_eq!(&ours, &theirs);
+                for k in 0..14 {
+                    let key = format!("k{k}");
+                    let expected = model.get(&key).map(|v| Value::Int(*v));
+                    prop_assert_eq!(dict.get(&key), expected.as_ref());
+                }
+                let rebuilt: Dict = theirs.into_iter().rev().collect();
+                prop_assert_eq!(&rebuilt, &dict, "equality ignores order");
+                let owned: Vec<_> = dict.clone().into_iter().map(|(k, _)| k.to_string()).collect();
+                prop_assert_eq!(owned, model.keys().cloned().collect::<Vec<_>>());
+            }
+        }
+    }
+
     use super::*;
 
     #[test]
