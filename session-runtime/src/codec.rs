@@ -228,21 +228,28 @@ impl SessionCodec {
     /// rule. `json` must be what the payload should decode to.
     pub fn sign_json(&self, json: &[u8], timestamp: u64) -> String {
         let mut out = String::with_capacity(json.len() * 4 / 3 + 48);
+        self.sign_json_into(json, timestamp, &mut out);
+        out
+    }
+
+    /// [`SessionCodec::sign_json`], appended to `out` (a `Set-Cookie` line
+    /// being built, for instance).
+    pub(crate) fn sign_json_into(&self, json: &[u8], timestamp: u64, out: &mut String) {
+        let start = out.len();
         let compressed = self.compression == Compression::Auto
             && compress::with_smaller(json, |z| {
                 z.map(|z| {
                     out.push('.');
-                    b64::encode_url(z, &mut out);
+                    b64::encode_url(z, out);
                 })
                 .is_some()
             });
         if !compressed {
-            b64::encode_url(json, &mut out);
+            b64::encode_url(json, out);
         }
         out.push('.');
-        encode_timestamp(timestamp, &mut out);
-        self.signer.append_signature(&mut out, 0);
-        out
+        encode_timestamp(timestamp, out);
+        self.signer.append_signature(out, start);
     }
 
     /// Signs any value (Flask's `serializer.dumps`). Sessions are dicts: see

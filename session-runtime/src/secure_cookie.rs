@@ -183,6 +183,57 @@ fn find_cookie<'t>(text: &'t str, name: &str) -> Option<Cow<'t, str>> {
         })
 }
 
+thread_local! {
+    /// The JSON of the session being saved, reused across saves.
+    static JSON: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// The `Set-Cookie` line being built, reused across saves.
+    static LINE: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Runs `f` with this thread's buffer in `slot`, emptied (or a private one
+/// if the buffer is already in use further up the stack); a buffer grown
+/// past 64 KiB is not kept.
+fn with_buffer<B: Default + Buffer, R>(
+    slot: &'static std::thread::LocalKey<RefCell<B>>,
+    f: impl FnOnce(&mut B) -> R,
+) -> R {
+    slot.with(|cell| {
+        let mut own = B::default();
+        let mut guard = cell.try_borrow_mut().ok();
+        let buf = guard.as_deref_mut().unwrap_or(&mut own);
+        buf.clear_buffer();
+        let result = f(buf);
+        if buf.buffer_capacity() > 64 * 1024 {
+            *buf = B::default();
+        }
+        result
+    })
+}
+
+/// The buffers [`with_buffer`] lends.
+trait Buffer {
+    fn clear_buffer(&mut self);
+    fn buffer_capacity(&self) -> usize;
+}
+
+impl Buffer for Vec<u8> {
+    fn clear_buffer(&mut self) {
+        self.clear();
+    }
+    fn buffer_capacity(&self) -> usize {
+        self.capacity()
+    }
+}
+
+impl Buffer for String {
+    fn clear_buffer(&mut self) {
+        self.clear();
+    }
+    fn buffer_capacity(&self) -> usize {
+        self.capacity()
+    }
+}
+
 /// Adds `Cookie` to `Vary` (once, merged into an existing value).
 pub(crate) fn add_vary_cookie(headers: &mut HeaderMap) {
     if !headers.contains_key(VARY) {
@@ -368,23 +419,7 @@ impl SecureCookieSessionInterface {
     /// [`SaveError`] when the session cannot be written, or without a key
     /// ([`SaveError::NullSessionWrite`]).
     pub fn encode_session<S: SessionData>(&self, session: &S) -> Result<String, SaveError> {
-        thread_local! {
-            /// The JSON of the session being saved, reused across saves.
-            static JSON: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-        }
-        JSON.with(|buf| {
-            // A session's `write_json` could in principle save another
-            // session on this thread; it then gets its own buffer.
-            let mut own = Vec::new();
-            let mut guard = buf.try_borrow_mut().ok();
-            let json = guard.as_deref_mut().unwrap_or(&mut own);
-            json.clear();
-            let result = self.sign_session(session, json);
-            if json.capacity() > 64 * 1024 {
-                *json = Vec::new();
-            }
-            result
-        })
+        with_buffer(&JSON, |json| self.sign_session(session, json))
     }
 
     fn sign_session<S: SessionData>(
@@ -462,13 +497,20 @@ impl SecureCookieSessionInterface {
     /// The `Set-Cookie` value with the configured attributes (the same text
     /// [`format_set_cookie`] renders), without building a cookie.
     fn fast_line(&self, value: &str, expires: Option<SystemTime>, delete: bool) -> String {
-        let (before, after) = &self.attrs;
         let name = &self.config.cookie_name;
+        let (before, after) = &self.attrs;
         let mut line =
             String::with_capacity(name.len() + value.len() + before.len() + after.len() + 64);
         line.push_str(name);
         line.push('=');
         line.push_str(value);
+        self.push_attrs(&mut line, expires, delete);
+        line
+    }
+
+    /// The pre-rendered attributes and `Expires` after `name=value`.
+    fn push_attrs(&self, line: &mut String, expires: Option<SystemTime>, delete: bool) {
+        let (before, after) = &self.attrs;
         line.push_str(before);
         if delete {
             line.push_str("; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0");
@@ -476,11 +518,60 @@ impl SecureCookieSessionInterface {
             let secs = i64::try_from(unix_secs(t)).unwrap_or(i64::MAX);
             if let Some(d) = DateTime::from_unix(secs) {
                 line.push_str("; Expires=");
-                d.write_http_date(&mut line);
+                d.write_http_date(line);
             }
         }
         line.push_str(after);
-        line
+    }
+
+    /// Signs the session straight into this thread's `Set-Cookie` line
+    /// buffer (no intermediate cookie value or line allocations) and adds
+    /// the header.
+    fn emit_signed_fast<S: SessionData>(
+        &self,
+        codec: &SessionCodec,
+        session: &S,
+        expires: Option<SystemTime>,
+        headers: &mut HeaderMap,
+    ) -> Result<(), SaveError> {
+        with_buffer(&JSON, |json| {
+            session.write_json(json, self.config.max_depth)?;
+            let now = unix_secs(self.current_time());
+            with_buffer(&LINE, |line| {
+                let name = &self.config.cookie_name;
+                line.push_str(name);
+                line.push('=');
+                codec.sign_json_into(json, now, line);
+                self.push_attrs(line, expires, false);
+                self.check_size(line.len(), name)?;
+                if let Ok(v) = HeaderValue::from_str(line) {
+                    headers.append(SET_COOKIE, v);
+                }
+                Ok(())
+            })
+        })
+    }
+
+    /// The size rule for a `Set-Cookie` line of `size` bytes.
+    fn check_size(&self, size: usize, name: &str) -> Result<(), SaveError> {
+        let limit = self.config.max_cookie_size;
+        if limit > 0 && size > limit {
+            match self.config.oversize {
+                OversizePolicy::WarnAndSend => tracing::warn!(
+                    size,
+                    limit,
+                    "the session cookie is too large; browsers may silently ignore it"
+                ),
+                _ => {
+                    return Err(SaveError::CookieTooLarge {
+                        name: name.to_owned(),
+                        size,
+                        limit,
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     fn emit(&self, headers: &mut HeaderMap, cookie: &Cookie<'_>) -> Result<(), SaveError> {
@@ -493,23 +584,7 @@ impl SecureCookieSessionInterface {
         line: String,
         name: &str,
     ) -> Result<(), SaveError> {
-        let limit = self.config.max_cookie_size;
-        if limit > 0 && line.len() > limit {
-            match self.config.oversize {
-                OversizePolicy::WarnAndSend => tracing::warn!(
-                    size = line.len(),
-                    limit,
-                    "the session cookie is too large; browsers may silently ignore it"
-                ),
-                _ => {
-                    return Err(SaveError::CookieTooLarge {
-                        name: name.to_owned(),
-                        size: line.len(),
-                        limit,
-                    });
-                }
-            }
-        }
+        self.check_size(line.len(), name)?;
         // Our values are base64url and dots, names are tokens: always valid.
         if let Ok(v) = HeaderValue::try_from(line) {
             headers.append(SET_COOKIE, v);
@@ -602,6 +677,11 @@ impl SecureCookieSessionInterface {
             return Ok(());
         }
         let expires = hooks.expiration_time(session);
+        if fast && let Some(Protector::Signed(codec)) = &self.protector {
+            self.emit_signed_fast(codec, session, expires, headers)?;
+            add_vary_cookie(headers);
+            return Ok(());
+        }
         let value = self.encode_session(session)?;
         if fast {
             let line = self.fast_line(&value, expires, false);
