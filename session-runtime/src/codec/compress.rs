@@ -38,7 +38,12 @@ pub(crate) fn with_smaller<R>(data: &[u8], f: impl FnOnce(Option<&[u8]>) -> R) -
             smaller: false,
             output: Vec::new(),
         };
-        let mut guard = last.try_borrow_mut().ok();
+        // Only cookie-sized inputs are remembered: a thread keeps no more
+        // than twice `MAX_INPUT` for the memo.
+        let mut guard = last
+            .try_borrow_mut()
+            .ok()
+            .filter(|_| data.len() <= deflate::MAX_INPUT);
         let last = guard.as_deref_mut().unwrap_or(&mut own);
         if last.input != data || data.is_empty() {
             let out = &mut last.output;
