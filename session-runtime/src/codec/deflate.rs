@@ -297,6 +297,10 @@ const PQ_SIZE: usize = 512;
 /// Symbols with a non-zero frequency, one bit each (zlib scans them all).
 type Used = [u64; L_CODES.div_ceil(64)];
 
+fn mark(used: &mut Used, n: usize) {
+    used[n / 64] |= 1 << (n % 64);
+}
+
 /// Scratch shared by the tree builds (zlib's `heap`, split into the
 /// priority queue and the sorted tail `order`; depths travel in the queue
 /// entries) and the running bit costs.
@@ -620,6 +624,9 @@ struct Deflater {
     window: Vec<u8>,
     /// Symbols: `dist << 8 | lc`, `dist == 0` for a literal.
     syms: Vec<u32>,
+    /// The literal/length and distance symbols counted so far.
+    lused: Used,
+    dused: Used,
     ltree: Box<Tree>,
     dtree: Box<Tree>,
     bltree: Box<Tree>,
@@ -653,6 +660,8 @@ impl Deflater {
             prev: Vec::new(),
             window: Vec::new(),
             syms: Vec::new(),
+            lused: [0; _],
+            dused: [0; _],
             ltree: Box::new(Tree::new()),
             dtree: Box::new(Tree::new()),
             bltree: Box::new(Tree::new()),
@@ -687,6 +696,13 @@ impl Deflater {
             self.small.clear();
             self.small.resize(1 << bits, 0);
         }
+        // init_block
+        self.ltree.freq[..L_CODES].fill(0);
+        self.dtree.freq[..D_CODES].fill(0);
+        self.ltree.freq[END_BLOCK] = 1;
+        self.lused = [0; _];
+        self.dused = [0; _];
+        mark(&mut self.lused, END_BLOCK);
         self.parse(data.len());
         if self.small_bits.is_none() {
             for p in 0..data.len().saturating_sub(MIN_MATCH - 1) {
@@ -752,8 +768,7 @@ impl Deflater {
             if prev_length >= MIN_MATCH && match_length <= prev_length {
                 let max_insert = strstart + lookahead - MIN_MATCH;
                 let dist = strstart - 1 - prev_match;
-                self.syms
-                    .push(((dist as u32) << 8) | (prev_length - MIN_MATCH) as u32);
+                self.tally_dist(dist, prev_length - MIN_MATCH);
                 lookahead -= prev_length - 1;
                 for _ in 0..prev_length - 2 {
                     strstart += 1;
@@ -765,7 +780,7 @@ impl Deflater {
                 match_length = MIN_MATCH - 1;
                 strstart += 1;
             } else if match_available {
-                self.syms.push(u32::from(self.window[strstart - 1]));
+                self.tally_lit(self.window[strstart - 1]);
                 strstart += 1;
                 lookahead -= 1;
             } else {
@@ -775,8 +790,28 @@ impl Deflater {
             }
         }
         if match_available {
-            self.syms.push(u32::from(self.window[strstart - 1]));
+            self.tally_lit(self.window[strstart - 1]);
         }
+    }
+
+    /// zlib's `_tr_tally_lit`: records a literal and counts it.
+    fn tally_lit(&mut self, c: u8) {
+        self.syms.push(u32::from(c));
+        self.ltree.freq[usize::from(c)] += 1;
+        mark(&mut self.lused, usize::from(c));
+    }
+
+    /// zlib's `_tr_tally_dist`: records a match (`lc` is its length minus 3)
+    /// and counts its length and distance codes.
+    fn tally_dist(&mut self, dist: usize, lc: usize) {
+        let (length_code, _) = &LENGTH_TABLES;
+        self.syms.push(((dist as u32) << 8) | lc as u32);
+        let l = usize::from(length_code[lc]) + LITERALS + 1;
+        self.ltree.freq[l] += 1;
+        mark(&mut self.lused, l);
+        let d = d_code(dist - 1);
+        self.dtree.freq[d] += 1;
+        mark(&mut self.dused, d);
     }
 
     /// zlib's `longest_match` (the portable version): `(length, start)`.
@@ -834,37 +869,14 @@ impl Deflater {
     /// Builds the trees, decides the block type exactly as zlib's
     /// `_tr_flush_block` does and writes the stream when it saves 2 bytes.
     fn finish(&mut self, data: &[u8], out: &mut Vec<u8>) -> bool {
-        let (length_code, _) = &LENGTH_TABLES;
         let (lt, dt, bt) = (&mut *self.ltree, &mut *self.dtree, &mut *self.bltree);
-        // init_block + _tr_tally
-        lt.freq[..L_CODES].fill(0);
-        dt.freq[..D_CODES].fill(0);
         bt.freq[..BL_CODES].fill(0);
-        lt.freq[END_BLOCK] = 1;
-        let mut lused: Used = [0; _];
-        let mut dused: Used = [0; _];
-        let mark = |used: &mut Used, n: usize| used[n / 64] |= 1 << (n % 64);
-        mark(&mut lused, END_BLOCK);
-        for &s in &self.syms {
-            let dist = (s >> 8) as usize;
-            let lc = (s & 0xff) as usize;
-            if dist == 0 {
-                lt.freq[lc] += 1;
-                mark(&mut lused, lc);
-            } else {
-                let l = usize::from(length_code[lc]) + LITERALS + 1;
-                lt.freq[l] += 1;
-                mark(&mut lused, l);
-                let d = d_code(dist - 1);
-                dt.freq[d] += 1;
-                mark(&mut dused, d);
-            }
-        }
+        let (lused, dused) = (&self.lused, &self.dused);
         let b = &mut *self.builder;
         b.opt_len = 0;
         b.static_len = 0;
-        b.build(lt, &L_DESC, &lused);
-        b.build(dt, &D_DESC, &dused);
+        b.build(lt, &L_DESC, lused);
+        b.build(dt, &D_DESC, dused);
         // build_bl_tree
         for tree in [&*lt, &*dt] {
             runs(tree, |run| match run {
