@@ -27,6 +27,7 @@ mod data;
 mod error;
 mod interface;
 mod lifecycle;
+mod scratch;
 mod secure_cookie;
 mod state;
 pub mod testing;

@@ -190,50 +190,6 @@ thread_local! {
     static LINE: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
-/// Runs `f` with this thread's buffer in `slot`, emptied (or a private one
-/// if the buffer is already in use further up the stack); a buffer grown
-/// past 64 KiB is not kept.
-fn with_buffer<B: Default + Buffer, R>(
-    slot: &'static std::thread::LocalKey<RefCell<B>>,
-    f: impl FnOnce(&mut B) -> R,
-) -> R {
-    slot.with(|cell| {
-        let mut own = B::default();
-        let mut guard = cell.try_borrow_mut().ok();
-        let buf = guard.as_deref_mut().unwrap_or(&mut own);
-        buf.clear_buffer();
-        let result = f(buf);
-        if buf.buffer_capacity() > 64 * 1024 {
-            *buf = B::default();
-        }
-        result
-    })
-}
-
-/// The buffers [`with_buffer`] lends.
-trait Buffer {
-    fn clear_buffer(&mut self);
-    fn buffer_capacity(&self) -> usize;
-}
-
-impl Buffer for Vec<u8> {
-    fn clear_buffer(&mut self) {
-        self.clear();
-    }
-    fn buffer_capacity(&self) -> usize {
-        self.capacity()
-    }
-}
-
-impl Buffer for String {
-    fn clear_buffer(&mut self) {
-        self.clear();
-    }
-    fn buffer_capacity(&self) -> usize {
-        self.capacity()
-    }
-}
-
 /// Adds `Cookie` to `Vary` (once, merged into an existing value).
 pub(crate) fn add_vary_cookie(headers: &mut HeaderMap) {
     if !headers.contains_key(VARY) {
@@ -419,7 +375,7 @@ impl SecureCookieSessionInterface {
     /// [`SaveError`] when the session cannot be written, or without a key
     /// ([`SaveError::NullSessionWrite`]).
     pub fn encode_session<S: SessionData>(&self, session: &S) -> Result<String, SaveError> {
-        with_buffer(&JSON, |json| self.sign_session(session, json))
+        crate::scratch::with_empty(&JSON, |json| self.sign_session(session, json))
     }
 
     fn sign_session<S: SessionData>(
@@ -534,10 +490,10 @@ impl SecureCookieSessionInterface {
         expires: Option<SystemTime>,
         headers: &mut HeaderMap,
     ) -> Result<(), SaveError> {
-        with_buffer(&JSON, |json| {
+        crate::scratch::with_empty(&JSON, |json| {
             session.write_json(json, self.config.max_depth)?;
             let now = unix_secs(self.current_time());
-            with_buffer(&LINE, |line| {
+            crate::scratch::with_empty(&LINE, |line| {
                 let name = &self.config.cookie_name;
                 line.push_str(name);
                 line.push('=');

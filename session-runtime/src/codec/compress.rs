@@ -22,6 +22,7 @@ thread_local! {
     static DECOMPRESSOR: RefCell<Decompress> = RefCell::new(Decompress::new(true));
 }
 
+#[derive(Default)]
 struct Last {
     input: Vec<u8>,
     smaller: bool,
@@ -31,20 +32,7 @@ struct Last {
 /// itsdangerous' rule: calls `f` with `zlib.compress(data)` (level 6) when
 /// that is at least 2 bytes shorter than `data`, else with `None`.
 pub(crate) fn with_smaller<R>(data: &[u8], f: impl FnOnce(Option<&[u8]>) -> R) -> R {
-    LAST.with(|last| {
-        // `f` never compresses, but stay correct if a caller ever nests.
-        let mut own = Last {
-            input: Vec::new(),
-            smaller: false,
-            output: Vec::new(),
-        };
-        // Only cookie-sized inputs are remembered: a thread keeps no more
-        // than twice `MAX_INPUT` for the memo.
-        let mut guard = last
-            .try_borrow_mut()
-            .ok()
-            .filter(|_| data.len() <= deflate::MAX_INPUT);
-        let last = guard.as_deref_mut().unwrap_or(&mut own);
+    let run = |last: &mut Last| {
         if last.input != data || data.is_empty() {
             let out = &mut last.output;
             last.smaller = deflate::compress_if_smaller(data, out).unwrap_or_else(|| {
@@ -55,7 +43,14 @@ pub(crate) fn with_smaller<R>(data: &[u8], f: impl FnOnce(Option<&[u8]>) -> R) -
             last.input.extend_from_slice(data);
         }
         f(last.smaller.then_some(&last.output[..]))
-    })
+    };
+    // Only cookie-sized inputs are remembered: a thread keeps no more than
+    // twice `MAX_INPUT` for the memo.
+    if data.len() <= deflate::MAX_INPUT {
+        crate::scratch::with(&LAST, run)
+    } else {
+        run(&mut Last::default())
+    }
 }
 
 /// `zlib.compress(data)` by real zlib; the stream is reset before use.

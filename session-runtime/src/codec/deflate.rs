@@ -634,7 +634,7 @@ struct Deflater {
 }
 
 thread_local! {
-    static DEFLATER: RefCell<Option<Deflater>> = const { RefCell::new(None) };
+    static DEFLATER: RefCell<Deflater> = RefCell::new(Deflater::default());
 }
 
 /// `zlib.compress(data)` when it is at least 2 bytes shorter than `data`
@@ -645,14 +645,11 @@ pub(crate) fn compress_if_smaller(data: &[u8], out: &mut Vec<u8>) -> Option<bool
     if data.len() > MAX_INPUT {
         return None;
     }
-    Some(DEFLATER.with(|d| {
-        let mut d = d.borrow_mut();
-        d.get_or_insert_with(Deflater::new).run(data, out)
-    }))
+    Some(crate::scratch::with(&DEFLATER, |d| d.run(data, out)))
 }
 
-impl Deflater {
-    fn new() -> Self {
+impl Default for Deflater {
+    fn default() -> Self {
         Deflater {
             head: vec![0; HASH_SIZE],
             small: Vec::new(),
@@ -676,7 +673,9 @@ impl Deflater {
             }),
         }
     }
+}
 
+impl Deflater {
     fn run(&mut self, data: &[u8], out: &mut Vec<u8>) -> bool {
         self.window.clear();
         self.window.extend_from_slice(data);

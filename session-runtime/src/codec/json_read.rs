@@ -114,20 +114,7 @@ impl Parser<'_> {
             static SCRATCH: RefCell<Scratch> =
                 const { RefCell::new((Vec::new(), Vec::new())) };
         }
-        SCRATCH.with(|scratch| {
-            let mut own = (Vec::new(), Vec::new());
-            let mut guard = scratch.try_borrow_mut().ok();
-            let (stack, entries) = guard.as_deref_mut().unwrap_or(&mut own);
-            let result = self.value_with(stack, entries);
-            stack.clear();
-            entries.clear();
-            // Do not keep the room a deep or wide document needed.
-            if stack.capacity() > 64 || entries.capacity() > 256 {
-                *stack = Vec::new();
-                *entries = Vec::new();
-            }
-            result
-        })
+        crate::scratch::with_empty(&SCRATCH, |(stack, entries)| self.value_with(stack, entries))
     }
 
     fn value_with(
