@@ -81,63 +81,46 @@ const BL_ORDER: [u8; BL_CODES] = [
     16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
 ];
 
-/// Length (minus 3) to length code, and each code's base length.
-const LENGTH_TABLES: ([u8; 256], [u8; LENGTH_CODES]) = {
-    let mut code_of = [0u8; 256];
-    let mut base = [0u8; LENGTH_CODES];
-    let mut length = 0usize;
-    let mut code = 0;
-    while code < LENGTH_CODES - 1 {
-        base[code] = length as u8;
-        let mut n = 0;
-        while n < (1 << EXTRA_LBITS[code]) {
-            code_of[length] = code as u8;
-            length += 1;
-            n += 1;
+/// The length code of a match length minus 3 (zlib's `_length_code`):
+/// codes 0–7 hold one length each, then each pair of extra bits doubles the
+/// span of four codes, and length 258 has code 28 of its own.
+fn length_code(lc: usize) -> usize {
+    match lc {
+        0..8 => lc,
+        255 => LENGTH_CODES - 1,
+        _ => {
+            let log = lc.ilog2() as usize;
+            4 * (log - 1) + ((lc >> (log - 2)) & 3)
         }
-        code += 1;
     }
-    // Length 258 has its own code; the loop above gave it code 27.
-    code_of[length - 1] = code as u8;
-    (code_of, base)
-};
+}
 
-/// Distance (minus 1) to distance code: direct for < 256, then by `>> 7`.
-const DIST_TABLES: ([u8; 512], [u16; D_CODES]) = {
-    let mut code_of = [0u8; 512];
-    let mut base = [0u16; D_CODES];
-    let mut dist = 0usize;
-    let mut code = 0;
-    while code < 16 {
-        base[code] = dist as u16;
-        let mut n = 0;
-        while n < (1 << EXTRA_DBITS[code]) {
-            code_of[dist] = code as u8;
-            dist += 1;
-            n += 1;
-        }
-        code += 1;
+/// The smallest length minus 3 of a length code (zlib's `base_length`; the
+/// code of 258 sends no extra bits, so its base is not used).
+fn base_length(code: usize) -> usize {
+    match code {
+        0..8 => code,
+        _ => (4 + (code & 3)) << (code / 4 - 1),
     }
-    dist >>= 7;
-    while code < D_CODES {
-        base[code] = (dist << 7) as u16;
-        let mut n = 0;
-        while n < (1 << (EXTRA_DBITS[code] - 7)) {
-            code_of[256 + dist] = code as u8;
-            dist += 1;
-            n += 1;
-        }
-        code += 1;
-    }
-    (code_of, base)
-};
+}
 
+/// The distance code of a distance minus 1 (zlib's `d_code`): codes 0–3
+/// hold one distance each, then codes come in pairs per power of two.
 fn d_code(dist: usize) -> usize {
-    let (code_of, _) = &DIST_TABLES;
-    if dist < 256 {
-        code_of[dist] as usize
-    } else {
-        code_of[256 + (dist >> 7)] as usize
+    match dist {
+        0..4 => dist,
+        _ => {
+            let log = dist.ilog2() as usize;
+            2 * log + ((dist >> (log - 1)) & 1)
+        }
+    }
+}
+
+/// The smallest distance minus 1 of a distance code (zlib's `base_dist`).
+fn base_dist(code: usize) -> usize {
+    match code {
+        0..4 => code,
+        _ => (2 + (code & 1)) << (code / 2 - 1),
     }
 }
 
@@ -803,9 +786,8 @@ impl Deflater {
     /// zlib's `_tr_tally_dist`: records a match (`lc` is its length minus 3)
     /// and counts its length and distance codes.
     fn tally_dist(&mut self, dist: usize, lc: usize) {
-        let (length_code, _) = &LENGTH_TABLES;
         self.syms.push(((dist as u32) << 8) | lc as u32);
-        let l = usize::from(length_code[lc]) + LITERALS + 1;
+        let l = length_code(lc) + LITERALS + 1;
         self.ltree.freq[l] += 1;
         mark(&mut self.lused, l);
         let d = d_code(dist - 1);
@@ -1012,8 +994,6 @@ fn send_symbols(
     lcode: impl Fn(usize) -> (u16, u16),
     dcode: impl Fn(usize) -> (u16, u16),
 ) {
-    let (length_code, base_length) = &LENGTH_TABLES;
-    let (_, base_dist) = &DIST_TABLES;
     for &s in syms {
         let dist = (s >> 8) as usize;
         let lc = (s & 0xff) as usize;
@@ -1021,12 +1001,12 @@ fn send_symbols(
             let (c, l) = lcode(lc);
             bits.send(c, l);
         } else {
-            let code = usize::from(length_code[lc]);
+            let code = length_code(lc);
             let (c, l) = lcode(code + LITERALS + 1);
             bits.send(c, l);
             let extra = u16::from(EXTRA_LBITS[code]);
             if extra != 0 {
-                bits.send((lc - usize::from(base_length[code])) as u16, extra);
+                bits.send((lc - base_length(code)) as u16, extra);
             }
             let dist = dist - 1;
             let code = d_code(dist);
@@ -1034,7 +1014,7 @@ fn send_symbols(
             bits.send(c, l);
             let extra = u16::from(EXTRA_DBITS[code]);
             if extra != 0 {
-                bits.send((dist - usize::from(base_dist[code])) as u16, extra);
+                bits.send((dist - base_dist(code)) as u16, extra);
             }
         }
     }
@@ -1113,6 +1093,50 @@ mod tests {
         fn below(&mut self, n: usize) -> usize {
             (self.next() % n as u64) as usize
         }
+    }
+
+    #[test]
+    fn length_and_distance_codes_cover_their_ranges_in_order() {
+        // Each value lies in its code's range [base, base + 2^extra), codes
+        // never decrease, and consecutive codes' ranges touch: together this
+        // pins the code of every value (RFC 1951 §3.2.5).
+        let check = |values: usize,
+                     code: fn(usize) -> usize,
+                     base: fn(usize) -> usize,
+                     extra: &[u8],
+                     last: usize| {
+            let mut prev = 0;
+            for v in 0..values {
+                let c = code(v);
+                assert!(
+                    c >= prev && c <= prev + 1,
+                    "value {v}: code {c} after {prev}"
+                );
+                if c != prev {
+                    assert_eq!(base(c), v, "code {c} starts at {v}");
+                }
+                prev = c;
+                assert!(v - base(c) < 1 << extra[c], "value {v} past code {c}");
+            }
+            assert_eq!(prev, last);
+        };
+        check(
+            255,
+            length_code,
+            base_length,
+            &EXTRA_LBITS,
+            LENGTH_CODES - 2,
+        );
+        assert_eq!(length_code(255), LENGTH_CODES - 1, "length 258");
+        assert_eq!(
+            base_length(LENGTH_CODES - 2) + (1 << EXTRA_LBITS[LENGTH_CODES - 2]),
+            256
+        );
+        check(32 * 1024, d_code, base_dist, &EXTRA_DBITS, D_CODES - 1);
+        assert_eq!(
+            base_dist(D_CODES - 1) + (1 << EXTRA_DBITS[D_CODES - 1]),
+            32 * 1024
+        );
     }
 
     #[test]
