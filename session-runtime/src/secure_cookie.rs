@@ -375,21 +375,24 @@ impl SecureCookieSessionInterface {
     /// [`SaveError`] when the session cannot be written, or without a key
     /// ([`SaveError::NullSessionWrite`]).
     pub fn encode_session<S: SessionData>(&self, session: &S) -> Result<String, SaveError> {
-        crate::scratch::with_empty(&JSON, |json| self.sign_session(session, json))
+        let mut value = String::new();
+        self.push_value(session, &mut value)?;
+        Ok(value)
     }
 
-    fn sign_session<S: SessionData>(
-        &self,
-        session: &S,
-        json: &mut Vec<u8>,
-    ) -> Result<String, SaveError> {
-        session.write_json(json, self.config.max_depth)?;
-        let now = unix_secs(self.current_time());
-        match &self.protector {
-            Some(Protector::Signed(codec)) => Ok(codec.sign_json(json, now)),
-            Some(Protector::Encrypted(codec)) => Ok(codec.seal(json, now)?),
-            None => Err(SaveError::NullSessionWrite),
-        }
+    /// Appends the session's cookie value (signed or sealed now) to `out`,
+    /// writing its JSON in this thread's reusable buffer.
+    fn push_value<S: SessionData>(&self, session: &S, out: &mut String) -> Result<(), SaveError> {
+        crate::scratch::with_empty(&JSON, |json| {
+            session.write_json(json, self.config.max_depth)?;
+            let now = unix_secs(self.current_time());
+            match &self.protector {
+                Some(Protector::Signed(codec)) => codec.sign_json_into(json, now, out),
+                Some(Protector::Encrypted(codec)) => out.push_str(&codec.seal(json, now)?),
+                None => return Err(SaveError::NullSessionWrite),
+            }
+            Ok(())
+        })
     }
 
     fn current_time(&self) -> SystemTime {
@@ -451,22 +454,20 @@ impl SecureCookieSessionInterface {
     }
 
     /// The `Set-Cookie` value with the configured attributes (the same text
-    /// [`format_set_cookie`] renders), without building a cookie.
-    fn fast_line(&self, value: &str, expires: Option<SystemTime>, delete: bool) -> String {
-        let name = &self.config.cookie_name;
+    /// [`format_set_cookie`] renders), without building a cookie: appends
+    /// `name=`, the value `value` writes, and the pre-rendered attributes
+    /// with `Expires` to `line`.
+    fn fast_line(
+        &self,
+        line: &mut String,
+        value: impl FnOnce(&mut String) -> Result<(), SaveError>,
+        expires: Option<SystemTime>,
+        delete: bool,
+    ) -> Result<(), SaveError> {
         let (before, after) = &self.attrs;
-        let mut line =
-            String::with_capacity(name.len() + value.len() + before.len() + after.len() + 64);
-        line.push_str(name);
+        line.push_str(&self.config.cookie_name);
         line.push('=');
-        line.push_str(value);
-        self.push_attrs(&mut line, expires, delete);
-        line
-    }
-
-    /// The pre-rendered attributes and `Expires` after `name=value`.
-    fn push_attrs(&self, line: &mut String, expires: Option<SystemTime>, delete: bool) {
-        let (before, after) = &self.attrs;
+        value(line)?;
         line.push_str(before);
         if delete {
             line.push_str("; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0");
@@ -478,33 +479,26 @@ impl SecureCookieSessionInterface {
             }
         }
         line.push_str(after);
+        Ok(())
     }
 
-    /// Signs the session straight into this thread's `Set-Cookie` line
-    /// buffer (no intermediate cookie value or line allocations) and adds
-    /// the header.
-    fn emit_signed_fast<S: SessionData>(
+    /// Builds the [`fast_line`](Self::fast_line) in this thread's reusable
+    /// line buffer and adds it as a `Set-Cookie` header.
+    fn emit_fast(
         &self,
-        codec: &SessionCodec,
-        session: &S,
-        expires: Option<SystemTime>,
         headers: &mut HeaderMap,
+        value: impl FnOnce(&mut String) -> Result<(), SaveError>,
+        expires: Option<SystemTime>,
+        delete: bool,
     ) -> Result<(), SaveError> {
-        crate::scratch::with_empty(&JSON, |json| {
-            session.write_json(json, self.config.max_depth)?;
-            let now = unix_secs(self.current_time());
-            crate::scratch::with_empty(&LINE, |line| {
-                let name = &self.config.cookie_name;
-                line.push_str(name);
-                line.push('=');
-                codec.sign_json_into(json, now, line);
-                self.push_attrs(line, expires, false);
-                self.check_size(line.len(), name)?;
-                if let Ok(v) = HeaderValue::from_str(line) {
-                    headers.append(SET_COOKIE, v);
-                }
-                Ok(())
-            })
+        crate::scratch::with_empty(&LINE, |line| {
+            self.fast_line(line, value, expires, delete)?;
+            self.check_size(line.len(), &self.config.cookie_name)?;
+            // Our values are base64url and dots, names are tokens: always valid.
+            if let Ok(v) = HeaderValue::from_str(line) {
+                headers.append(SET_COOKIE, v);
+            }
+            Ok(())
         })
     }
 
@@ -531,16 +525,8 @@ impl SecureCookieSessionInterface {
     }
 
     fn emit(&self, headers: &mut HeaderMap, cookie: &Cookie<'_>) -> Result<(), SaveError> {
-        self.emit_line(headers, format_set_cookie(cookie), cookie.name())
-    }
-
-    fn emit_line(
-        &self,
-        headers: &mut HeaderMap,
-        line: String,
-        name: &str,
-    ) -> Result<(), SaveError> {
-        self.check_size(line.len(), name)?;
+        let line = format_set_cookie(cookie);
+        self.check_size(line.len(), cookie.name())?;
         // Our values are base64url and dots, names are tokens: always valid.
         if let Ok(v) = HeaderValue::try_from(line) {
             headers.append(SET_COOKIE, v);
@@ -617,8 +603,7 @@ impl SecureCookieSessionInterface {
         if session.is_empty_session() {
             if state.is_modified() {
                 if fast {
-                    let line = self.fast_line("", None, true);
-                    self.emit_line(headers, line, &self.config.cookie_name)?;
+                    self.emit_fast(headers, |_| Ok(()), None, true)?;
                 } else {
                     let mut c = self.cookie::<S, H>(hooks, String::new(), None);
                     c.set_expires(Expiration::DateTime(time::OffsetDateTime::UNIX_EPOCH));
@@ -633,16 +618,15 @@ impl SecureCookieSessionInterface {
             return Ok(());
         }
         let expires = hooks.expiration_time(session);
-        if fast && let Some(Protector::Signed(codec)) = &self.protector {
-            self.emit_signed_fast(codec, session, expires, headers)?;
-            add_vary_cookie(headers);
-            return Ok(());
-        }
-        let value = self.encode_session(session)?;
         if fast {
-            let line = self.fast_line(&value, expires, false);
-            self.emit_line(headers, line, &self.config.cookie_name)?;
+            self.emit_fast(
+                headers,
+                |line| self.push_value(session, line),
+                expires,
+                false,
+            )?;
         } else {
+            let value = self.encode_session(session)?;
             self.emit(headers, &self.cookie::<S, H>(hooks, value, expires))?;
         }
         add_vary_cookie(headers);
@@ -758,7 +742,17 @@ mod tests {
                     general.set_expires(Expiration::DateTime(time::OffsetDateTime::UNIX_EPOCH));
                     general.set_max_age(time::Duration::ZERO);
                 }
-                let fast = i.fast_line(if delete { "" } else { "v.a.l" }, expires, delete);
+                let mut fast = String::new();
+                i.fast_line(
+                    &mut fast,
+                    |line| {
+                        line.push_str(if delete { "" } else { "v.a.l" });
+                        Ok(())
+                    },
+                    expires,
+                    delete,
+                )
+                .unwrap();
                 assert_eq!(fast, format_set_cookie(&general));
             }
         }
