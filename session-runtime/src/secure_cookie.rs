@@ -493,12 +493,7 @@ impl SecureCookieSessionInterface {
     ) -> Result<(), SaveError> {
         crate::scratch::with_empty(&LINE, |line| {
             self.fast_line(line, value, expires, delete)?;
-            self.check_size(line.len(), &self.config.cookie_name)?;
-            // Our values are base64url and dots, names are tokens: always valid.
-            if let Ok(v) = HeaderValue::from_str(line) {
-                headers.append(SET_COOKIE, v);
-            }
-            Ok(())
+            self.append_line(headers, line, &self.config.cookie_name)
         })
     }
 
@@ -525,10 +520,19 @@ impl SecureCookieSessionInterface {
     }
 
     fn emit(&self, headers: &mut HeaderMap, cookie: &Cookie<'_>) -> Result<(), SaveError> {
-        let line = format_set_cookie(cookie);
-        self.check_size(line.len(), cookie.name())?;
+        self.append_line(headers, &format_set_cookie(cookie), cookie.name())
+    }
+
+    /// Adds a `Set-Cookie` line under the size rule.
+    fn append_line(
+        &self,
+        headers: &mut HeaderMap,
+        line: &str,
+        name: &str,
+    ) -> Result<(), SaveError> {
+        self.check_size(line.len(), name)?;
         // Our values are base64url and dots, names are tokens: always valid.
-        if let Ok(v) = HeaderValue::try_from(line) {
+        if let Ok(v) = HeaderValue::from_str(line) {
             headers.append(SET_COOKIE, v);
         }
         Ok(())
