@@ -26,6 +26,8 @@ pub(crate) fn with_empty<T: Reusable, R>(
     f: impl FnOnce(&mut T) -> R,
 ) -> R {
     with(key, |buf| {
+        // Emptied before (a panic in an earlier `f` may have left contents)
+        // and after (contents such as parsed values are dropped now).
         buf.empty();
         let result = f(buf);
         buf.empty();
