@@ -41,6 +41,7 @@ mod datetime;
 mod deflate;
 mod encrypted;
 mod error;
+pub(crate) mod json_fast;
 mod json_read;
 mod json_write;
 mod pystr;
@@ -56,6 +57,7 @@ pub use encrypted::{EncryptError, EncryptedCodec};
 pub use error::{
     DecodeError, EncodeError, JsonError, JsonErrorKind, KeyError, PayloadError, TagError,
 };
+pub(crate) use json_fast::read_session;
 pub use pystr::{CodePoints, PyString};
 pub use ser::write_flask_json;
 pub use serde_impl::{DeError, Markup, from_value, to_value};
@@ -289,7 +291,35 @@ impl SessionCodec {
         now: u64,
         max_age: Option<u64>,
     ) -> Result<Signed<Vec<u8>>, DecodeError> {
-        let cookie = cookie.as_ref();
+        let (payload, timestamp) = self.verify(cookie.as_ref(), now, max_age)?;
+        let json = decode_payload(payload, self.max_payload)?;
+        Ok(Signed {
+            value: json,
+            timestamp,
+        })
+    }
+
+    /// [`SessionCodec::unsign`], lending the payload to `f` from a
+    /// per-thread buffer instead of returning it.
+    pub(crate) fn unsign_with<R>(
+        &self,
+        cookie: &[u8],
+        now: u64,
+        max_age: Option<u64>,
+        f: impl FnOnce(&[u8]) -> R,
+    ) -> Result<R, DecodeError> {
+        let (payload, _) = self.verify(cookie, now, max_age)?;
+        Ok(decode_payload_with(payload, self.max_payload, f)?)
+    }
+
+    /// The signature, timestamp and age checks, in itsdangerous' order:
+    /// the payload part and the signing time.
+    fn verify<'c>(
+        &self,
+        cookie: &'c [u8],
+        now: u64,
+        max_age: Option<u64>,
+    ) -> Result<(&'c [u8], u64), DecodeError> {
         if cookie.is_empty() {
             return Err(DecodeError::Empty);
         }
@@ -300,15 +330,7 @@ impl SessionCodec {
         let (payload, ts) = rsplit_dot(signed_text).ok_or(DecodeError::TimestampMissing)?;
         let signed_at = decode_timestamp(ts).ok_or(DecodeError::MalformedTimestamp)?;
         check_age(signed_at, now, max_age)?;
-        let json = self.decode_payload(payload)?;
-        Ok(Signed {
-            value: json,
-            timestamp: signed_at,
-        })
-    }
-
-    fn decode_payload(&self, payload: &[u8]) -> Result<Vec<u8>, PayloadError> {
-        decode_payload(payload, self.max_payload)
+        Ok((payload, signed_at))
     }
 
     /// Verifies and decodes any value (Flask's `serializer.loads`).
@@ -462,6 +484,30 @@ pub(crate) fn write_json_value(
     max_depth: usize,
 ) -> Result<(), EncodeError> {
     json_write::write_tagged(out, value, max_depth)
+}
+
+/// [`decode_payload`], lending the result to `f`: a canonical uncompressed
+/// payload (the usual case) is decoded into a per-thread buffer; anything
+/// else takes [`decode_payload`].
+fn decode_payload_with<R>(
+    payload: &[u8],
+    max_payload: usize,
+    f: impl FnOnce(&[u8]) -> R,
+) -> Result<R, PayloadError> {
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let plain = payload.first() != Some(&b'.') && payload.len() / 4 * 3 <= max_payload;
+    if !plain {
+        return decode_payload(payload, max_payload).map(|json| f(&json));
+    }
+    crate::scratch::with_empty(&BUF, |buf| {
+        if b64::decode_url_vec(payload, buf) && buf.len() <= max_payload {
+            Ok(f(buf))
+        } else {
+            decode_payload(payload, max_payload).map(|json| f(&json))
+        }
+    })
 }
 
 /// Base64-decodes (and decompresses, for a `.` prefix) a payload part.

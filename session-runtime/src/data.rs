@@ -4,7 +4,10 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::codec::{DeError, Dict, EncodeError, PyString, Value, from_value, to_value};
+use crate::codec::{
+    DeError, DecodeError, Dict, EncodeError, PyString, Value, from_value, parse_session_json,
+    to_value,
+};
 use crate::config::SessionConfig;
 use crate::state::SessionState;
 
@@ -30,6 +33,32 @@ pub trait SessionData: Default + Send + 'static {
     /// [`SessionDataError`] when a value does not fit its field; the runtime
     /// then starts a fresh session (and logs why).
     fn from_dict(dict: Dict) -> Result<Self, SessionDataError>;
+
+    /// Builds the session from a verified cookie's payload: Flask's tagged
+    /// JSON text. The default parses it into a [`Dict`] and calls
+    /// [`SessionData::from_dict`]; `#[session]` structs read their declared
+    /// fields straight from the text into their types (with the same
+    /// result).
+    ///
+    /// # Errors
+    ///
+    /// [`OpenError::Decode`] for a payload that is not a session (invalid
+    /// JSON or tags, not a dict, deeper than `max_depth`),
+    /// [`OpenError::Data`] from [`SessionData::from_dict`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::{DynamicSession, SessionData};
+    ///
+    /// let s = DynamicSession::from_json(br#"{"user":"ada"}"#, 64)?;
+    /// assert_eq!(s.get_as::<String>("user").unwrap()?, "ada");
+    /// assert!(DynamicSession::from_json(b"[1]", 64).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn from_json(json: &[u8], max_depth: usize) -> Result<Self, OpenError> {
+        Ok(Self::from_dict(parse_session_json(json, max_depth)?)?)
+    }
 
     /// Writes the session as Flask's tagged JSON (keys sorted), the bytes the
     /// cookie will carry.
@@ -76,6 +105,18 @@ pub trait SessionData: Default + Send + 'static {
         *s.state_mut() = SessionState::null();
         s
     }
+}
+
+/// Why a verified cookie payload did not open into a session.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// The payload is not a session (see [`DecodeError`]).
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// A value did not fit the session type.
+    #[error(transparent)]
+    Data(#[from] SessionDataError),
 }
 
 /// A session's data did not fit its type.

@@ -33,7 +33,7 @@ mod state;
 pub mod testing;
 
 pub use config::{OversizePolicy, Protection, SameSite, SessionConfig};
-pub use data::{DynamicSession, PERMANENT_KEY, SessionData, SessionDataError};
+pub use data::{DynamicSession, OpenError, PERMANENT_KEY, SessionData, SessionDataError};
 pub use error::{ConfigError, SaveError};
 pub use interface::{PendingCookie, SessionInterface};
 pub use lifecycle::{

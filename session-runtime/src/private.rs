@@ -3,8 +3,10 @@
 
 pub use serde;
 
-pub use crate::codec::{Dict, EncodeError, Value};
+pub use crate::codec::json_fast::FieldInput;
+pub use crate::codec::{Dict, EncodeError, Value, parse_session_json};
 pub use crate::config::{Protection, SameSite, SessionConfig};
+pub use crate::data::OpenError;
 pub use crate::data::{PERMANENT_KEY, SessionData, SessionDataError};
 pub use crate::state::SessionState;
 
@@ -38,6 +40,7 @@ impl<T> Slot<T> {
 /// [`field`] only — one bounded call, spanned at the field's type — so a
 /// type that is not serde-able is reported once, at that type.
 pub struct FieldOps<T> {
+    fast: fn(&mut FieldInput<'_, '_>) -> Option<T>,
     from_value: fn(Value) -> Result<T, crate::codec::DeError>,
     write: fn(&mut Vec<u8>, &T, usize) -> Result<(), EncodeError>,
     to_value: fn(&T) -> Result<Value, EncodeError>,
@@ -52,6 +55,7 @@ impl<T> std::fmt::Debug for FieldOps<T> {
 /// The serde operations of `T`.
 pub fn field<T: Serialize + DeserializeOwned>() -> FieldOps<T> {
     FieldOps {
+        fast: |input| input.fast::<T>(),
         from_value: crate::codec::from_value::<T>,
         write: |out, v, depth| crate::codec::write_flask_json(out, v, depth),
         to_value: |v| crate::codec::to_value(v),
@@ -75,6 +79,44 @@ impl<T> FieldOps<T> {
                 tracing::debug!(key = wire, error = %e, "session value does not fit its field: kept unchanged, field reads as absent");
                 dict.insert(wire, raw);
                 Slot::absent(default())
+            }
+        }
+    }
+
+    /// Reads a declared key's value from an opened cookie's JSON into the
+    /// field: straight from the text when the direct reader can, else as a
+    /// tree. A value that does not fit `T` is kept unchanged (the field
+    /// reads as absent), as in [`FieldOps::load`].
+    pub fn read(
+        &self,
+        slot: &mut Slot<T>,
+        input: &mut FieldInput<'_, '_>,
+        wire: &str,
+        default: impl FnOnce() -> T,
+    ) {
+        if let Some(value) = (self.fast)(input) {
+            *slot = Slot {
+                value,
+                present: true,
+            };
+            input.taken();
+            return;
+        }
+        let Some(raw) = input.tree() else {
+            return;
+        };
+        match (self.from_value)(raw.clone()) {
+            Ok(value) => {
+                *slot = Slot {
+                    value,
+                    present: true,
+                };
+                input.taken();
+            }
+            Err(e) => {
+                tracing::debug!(key = wire, error = %e, "session value does not fit its field: kept unchanged, field reads as absent");
+                *slot = Slot::absent(default());
+                input.keep(raw);
             }
         }
     }
@@ -188,6 +230,19 @@ impl Meta {
     pub fn is_permanent(&self) -> bool {
         self.extra.get(PERMANENT_KEY).is_some_and(Value::is_truthy)
     }
+}
+
+/// Reads a verified session payload for a `#[session]` struct: each
+/// top-level key is offered to `field` (which reads the keys it declares
+/// with [`FieldOps::read`] and returns `false` for the others, which are
+/// kept). `None` when the payload must take the tree path
+/// (`parse_session_json` + `from_dict`), whose result is the reference.
+pub fn read_session(
+    json: &[u8],
+    max_depth: usize,
+    field: &mut dyn FnMut(&str, &mut FieldInput<'_, '_>) -> bool,
+) -> Option<Meta> {
+    crate::codec::read_session(json, max_depth, field).map(loaded)
 }
 
 /// The metadata of a session loaded from a cookie: the undeclared keys.

@@ -29,7 +29,7 @@ use crate::codec::{
     parse_session_json,
 };
 use crate::config::{OversizePolicy, Protection, SessionConfig};
-use crate::data::SessionData;
+use crate::data::{OpenError, SessionData};
 use crate::error::{ConfigError, SaveError};
 use crate::interface::{PendingCookie, SessionInterface, unix_secs};
 use crate::state::SessionState;
@@ -567,22 +567,32 @@ impl SecureCookieSessionInterface {
             );
             return S::default();
         }
-        let dict = match self.decode_cookie(&value) {
-            Ok(signed) => signed.value,
-            Err(e) => {
-                tracing::debug!(cookie = name, error = %e, "bad session cookie: starting a new session");
-                return S::default();
-            }
-        };
-        match S::from_dict(dict) {
-            Ok(mut s) => {
+        let max_depth = self.config.max_depth;
+        match self.open_payload(&value, |json| S::from_json(json, max_depth)) {
+            Ok(Ok(mut s)) => {
                 *s.state_mut() = SessionState::loaded();
                 s
             }
-            Err(e) => {
+            Ok(Err(OpenError::Data(e))) => {
                 tracing::debug!(cookie = name, error = %e, "session cookie does not fit the session type: starting a new session");
                 S::default()
             }
+            Ok(Err(OpenError::Decode(e))) | Err(e) => {
+                tracing::debug!(cookie = name, error = %e, "bad session cookie: starting a new session");
+                S::default()
+            }
+        }
+    }
+
+    /// Verifies (or decrypts) a cookie value with this interface's keys and
+    /// lifetime and lends its JSON payload to `f`.
+    fn open_payload<R>(&self, value: &str, f: impl FnOnce(&[u8]) -> R) -> Result<R, DecodeError> {
+        let now = unix_secs(self.current_time());
+        let max_age = Some(self.config.max_age_secs());
+        match &self.protector {
+            Some(Protector::Signed(codec)) => codec.unsign_with(value.as_bytes(), now, max_age, f),
+            Some(Protector::Encrypted(codec)) => Ok(f(&codec.open(value, now, max_age)?.value)),
+            None => Err(DecodeError::SignatureMismatch),
         }
     }
 

@@ -70,6 +70,14 @@ pub(super) fn expand(model: &Model, krate: &syn::Path, private: &TokenStream) ->
         let d = default_fn(f);
         quote_spanned!(ty.span()=> #field: #private::field::<#ty>().load(&mut dict, #wire, #d),)
     });
+    let reads = model.fields.iter().map(|f| {
+        let (field, ty, wire) = (&f.ident, &f.ty, &f.wire);
+        let d = default_fn(f);
+        quote_spanned!(ty.span()=> #wire => {
+            #private::field::<#ty>().read(&mut __session.#field, __input, #wire, #d);
+            true
+        })
+    });
     // Fields in key order (UTF-8 byte order is code-point order): merged
     // with the kept keys at run time without sorting.
     let mut sorted: Vec<_> = model.fields.iter().collect();
@@ -109,6 +117,34 @@ pub(super) fn expand(model: &Model, krate: &syn::Path, private: &TokenStream) ->
                     #(#loads)*
                     __sessionkit: #private::loaded(dict),
                 })
+            }
+
+            fn from_json(
+                __json: &[u8],
+                __max_depth: usize,
+            ) -> ::core::result::Result<Self, #private::OpenError> {
+                let mut __session = <Self as ::core::default::Default>::default();
+                let __meta = #private::read_session(
+                    __json,
+                    __max_depth,
+                    &mut |__wire: &str, __input: &mut #private::FieldInput<'_, '_>| -> bool {
+                        match __wire {
+                            #(#reads)*
+                            _ => false,
+                        }
+                    },
+                );
+                match __meta {
+                    ::core::option::Option::Some(__meta) => {
+                        __session.__sessionkit = __meta;
+                        ::core::result::Result::Ok(__session)
+                    }
+                    ::core::option::Option::None => ::core::result::Result::Ok(
+                        <Self as #krate::SessionData>::from_dict(
+                            #private::parse_session_json(__json, __max_depth)?,
+                        )?,
+                    ),
+                }
             }
 
             fn write_json(

@@ -44,6 +44,12 @@ pub(crate) fn decode_url_into(input: &[u8], out: &mut [u8]) -> Option<usize> {
     URL_SAFE_NO_PAD.decode_slice(input, out).ok()
 }
 
+/// Canonical unpadded URL-safe base64 appended to `out`; `false` if not
+/// canonical (the caller then takes the lenient path).
+pub(crate) fn decode_url_vec(input: &[u8], out: &mut Vec<u8>) -> bool {
+    URL_SAFE_NO_PAD.decode_vec(input, out).is_ok()
+}
+
 /// Python's `base64.b64decode(s)` (non-strict `binascii.a2b_base64`).
 pub(crate) fn decode_python_std(input: &[u8]) -> Result<Vec<u8>, InvalidBase64> {
     if let Ok(v) = STANDARD.decode(input) {

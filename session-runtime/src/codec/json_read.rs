@@ -17,12 +17,7 @@ pub(crate) fn parse_tagged(text: &str, max_depth: usize) -> Result<Value, Payloa
     if text.starts_with('\u{FEFF}') {
         return Err(JsonError::new(JsonErrorKind::Bom, 0).into());
     }
-    let mut p = Parser {
-        s: text.as_bytes(),
-        text,
-        pos: 0,
-        max_depth,
-    };
+    let mut p = Parser::new(text, max_depth);
     p.skip_ws();
     let v = p.value()?;
     p.skip_ws();
@@ -45,29 +40,69 @@ enum Frame {
     Object(usize, PyString),
 }
 
-struct Parser<'a> {
+/// Python's JSON scanner over one text (also driven value by value by the
+/// typed session reader, `json_fast`).
+pub(crate) struct Parser<'a> {
     s: &'a [u8],
     text: &'a str,
-    pos: usize,
-    max_depth: usize,
+    pub(crate) pos: usize,
+    /// Containers that may still be opened below the current position.
+    pub(crate) max_depth: usize,
 }
 
-impl Parser<'_> {
-    fn err(&self, kind: JsonErrorKind) -> JsonError {
+/// A number's text, as the scanner delimits it.
+pub(crate) struct NumberToken<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) is_float: bool,
+    /// Digits before the fraction/exponent (with the sign).
+    pub(crate) int_len: usize,
+}
+
+impl<'a> Parser<'a> {
+    pub(crate) fn new(text: &'a str, max_depth: usize) -> Self {
+        Parser {
+            s: text.as_bytes(),
+            text,
+            pos: 0,
+            max_depth,
+        }
+    }
+
+    pub(crate) fn err(&self, kind: JsonErrorKind) -> JsonError {
         JsonError::new(kind, self.pos)
     }
 
-    fn peek(&self) -> Option<u8> {
+    pub(crate) fn peek(&self) -> Option<u8> {
         self.s.get(self.pos).copied()
     }
 
-    fn skip_ws(&mut self) {
+    pub(crate) fn at_end(&self) -> bool {
+        self.pos >= self.s.len()
+    }
+
+    pub(crate) fn skip_ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.pos += 1;
         }
     }
 
-    fn eat_literal(&mut self, lit: &str) -> bool {
+    /// After a container's item: `Some(true)` past a `,` (and whitespace),
+    /// `Some(false)` past the closing `close`, `None` at anything else.
+    pub(crate) fn after_item(&mut self, close: u8) -> Option<bool> {
+        self.skip_ws();
+        let more = match self.peek() {
+            Some(b',') => true,
+            Some(c) if c == close => false,
+            _ => return None,
+        };
+        self.pos += 1;
+        if more {
+            self.skip_ws();
+        }
+        Some(more)
+    }
+
+    pub(crate) fn eat_literal(&mut self, lit: &str) -> bool {
         if self.s.get(self.pos..self.pos + lit.len()) == Some(lit.as_bytes()) {
             self.pos += lit.len();
             true
@@ -107,7 +142,7 @@ impl Parser<'_> {
     }
 
     /// Parses one value iteratively: nesting depth costs heap, not stack.
-    fn value(&mut self) -> Result<Value, PayloadError> {
+    pub(crate) fn value(&mut self) -> Result<Value, PayloadError> {
         thread_local! {
             /// The container stack and entry stack, reused across parses
             /// (always left empty).
@@ -205,7 +240,7 @@ impl Parser<'_> {
     }
 
     /// An object key and its colon, leaving the position at the value.
-    fn key(&mut self) -> Result<PyString, PayloadError> {
+    pub(crate) fn key(&mut self) -> Result<PyString, PayloadError> {
         if self.peek() != Some(b'"') {
             return Err(self.err(JsonErrorKind::ExpectedKey).into());
         }
@@ -232,7 +267,24 @@ impl Parser<'_> {
         })
     }
 
-    fn string(&mut self) -> Result<PyString, JsonError> {
+    /// A string without escapes, borrowed from the text (the position moves
+    /// past it); `None` (position unchanged) if it has escapes or is not a
+    /// well-formed string here.
+    pub(crate) fn plain_string(&mut self) -> Option<&'a str> {
+        let start = self.pos + 1;
+        let len = self
+            .s
+            .get(start..)?
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+        if self.s.get(start + len) != Some(&b'"') {
+            return None;
+        }
+        self.pos = start + len + 1;
+        self.text.get(start..start + len)
+    }
+
+    pub(crate) fn string(&mut self) -> Result<PyString, JsonError> {
         let start = self.pos;
         self.pos += 1;
         let mut b = PyStringBuilder::with_capacity(16);
@@ -295,7 +347,8 @@ impl Parser<'_> {
         self.pos - start
     }
 
-    fn number(&mut self) -> Result<Value, PayloadError> {
+    /// Delimits a number (Python's grammar) without converting it.
+    pub(crate) fn number_token(&mut self) -> Result<NumberToken<'a>, JsonError> {
         let start = self.pos;
         if self.peek() == Some(b'-') {
             self.pos += 1;
@@ -305,9 +358,9 @@ impl Parser<'_> {
             Some(b'1'..=b'9') => {
                 self.digits();
             }
-            _ => return Err(JsonError::new(JsonErrorKind::ExpectedValue, start).into()),
+            _ => return Err(JsonError::new(JsonErrorKind::ExpectedValue, start)),
         }
-        let int_end = self.pos;
+        let int_len = self.pos - start;
         let mut is_float = false;
         if self.peek() == Some(b'.') && matches!(self.s.get(self.pos + 1), Some(b'0'..=b'9')) {
             self.pos += 1;
@@ -326,14 +379,27 @@ impl Parser<'_> {
                 is_float = true;
             }
         }
-        let text = self.text.get(start..self.pos).unwrap_or_default();
+        Ok(NumberToken {
+            text: self.text.get(start..self.pos).unwrap_or_default(),
+            is_float,
+            int_len,
+        })
+    }
+
+    fn number(&mut self) -> Result<Value, PayloadError> {
+        let start = self.pos;
+        let NumberToken {
+            text,
+            is_float,
+            int_len,
+        } = self.number_token()?;
         if is_float {
             let f: f64 = text
                 .parse()
                 .map_err(|_| JsonError::new(JsonErrorKind::ExpectedValue, start))?;
             return Ok(Value::Float(f));
         }
-        if int_end - start > MAX_INT_DIGITS + usize::from(text.starts_with('-')) {
+        if int_len > MAX_INT_DIGITS + usize::from(text.starts_with('-')) {
             return Err(JsonError::new(JsonErrorKind::IntTooLong, start).into());
         }
         Value::int_from_decimal(text)

@@ -793,9 +793,7 @@ impl<'de> Deserializer<'de> for ValueDeserializer {
             }
             Value::Float(f) => v.visit_f64(f),
             Value::Str(s) | Value::Markup(s) => v.visit_string(into_string(s)?),
-            Value::List(items) | Value::Tuple(items) => {
-                v.visit_seq(SeqDeserializer(items.into_iter()))
-            }
+            Value::List(items) | Value::Tuple(items) => visit_items(items, v),
             Value::Dict(d) => v.visit_map(MapDeserializer {
                 iter: d.into_iter(),
                 value: None,
@@ -827,15 +825,8 @@ impl<'de> Deserializer<'de> for ValueDeserializer {
 
     fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
         match self.value {
-            Value::List(items) | Value::Tuple(items) => {
-                v.visit_seq(SeqDeserializer(items.into_iter()))
-            }
-            Value::Bytes(b) => v.visit_seq(SeqDeserializer(
-                b.into_iter()
-                    .map(Value::from)
-                    .collect::<Vec<_>>()
-                    .into_iter(),
-            )),
+            Value::List(items) | Value::Tuple(items) => visit_items(items, v),
+            Value::Bytes(b) => visit_items(b.into_iter().map(Value::from).collect(), v),
             other => Err(de::Error::invalid_type(unexpected(&other), &v)),
         }
     }
@@ -915,6 +906,19 @@ impl<'de> Deserializer<'de> for ValueDeserializer {
 
 struct SeqDeserializer<I>(I);
 
+/// Visits a list's items; items the visitor leaves unread are an error
+/// (a 3-item list is not a pair), so the value is kept rather than cut.
+fn visit_items<'de, V: Visitor<'de>>(items: Vec<Value>, v: V) -> Result<V::Value, DeError> {
+    let len = items.len();
+    let mut seq = SeqDeserializer(items.into_iter());
+    let value = v.visit_seq(&mut seq)?;
+    if seq.0.len() == 0 {
+        Ok(value)
+    } else {
+        Err(de::Error::invalid_length(len, &"fewer items"))
+    }
+}
+
 impl<'de, I: Iterator<Item = Value>> SeqAccess<'de> for SeqDeserializer<I> {
     type Error = DeError;
     fn next_element_seed<T: DeserializeSeed<'de>>(
@@ -963,7 +967,7 @@ impl<'de, I: Iterator<Item = (PyString, Value)>> MapAccess<'de> for MapDeseriali
 }
 
 /// Dict keys are strings; integer and bool keys are parsed back from them.
-struct KeyDeserializer(PyString);
+pub(crate) struct KeyDeserializer(pub(crate) PyString);
 
 macro_rules! parse_key {
     ($($method:ident => $visit:ident),* $(,)?) => {$(
