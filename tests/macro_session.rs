@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use sessionkit::codec::{Dict, SecretKey, SessionCodec, Value};
+use sessionkit::codec::{Compression, Dict, SecretKey, SessionCodec, Value};
 use sessionkit::{SameSite, SecureCookieSessionInterface, SessionData, SessionInterface, session};
 
 /// The example session.
@@ -50,6 +50,42 @@ fn container_options_become_the_default_config() {
     );
     assert_eq!(c.cookie_same_site, Some(SameSite::Lax));
     assert!(c.cookie_secure && c.cookie_http_only);
+}
+
+/// For Rust-only deployments: skip the zlib attempt.
+#[session(compression = "never")]
+struct Uncompressed {
+    note: String,
+}
+
+#[test]
+fn compression_never_is_a_container_option() {
+    assert_eq!(
+        Uncompressed::default_config().compression,
+        Compression::Never
+    );
+    assert_eq!(UserSession::default_config().compression, Compression::Auto);
+    let key = SecretKey::from_text("k").unwrap();
+    let mut s = Uncompressed::default();
+    s.set_note("a".repeat(200));
+    let encode = |config: sessionkit::SessionConfig| {
+        SecureCookieSessionInterface::new(config.with_secret_key(key.clone()))
+            .unwrap()
+            .encode_session(&s)
+            .unwrap()
+    };
+    // The same compressible session: Flask's rule compresses it, `never`
+    // does not, and the uncompressed cookie still opens (Flask reads it too).
+    assert!(encode(sessionkit::SessionConfig::default()).starts_with('.'));
+    let plain = encode(Uncompressed::default_config());
+    assert!(!plain.starts_with('.') && plain.len() > 200);
+    let opened = SessionCodec::flask(key.clone())
+        .loads_session(&plain, u64::MAX / 2, None)
+        .unwrap();
+    assert_eq!(
+        opened.value.get("note"),
+        Some(&Value::from("a".repeat(200)))
+    );
 }
 
 #[test]

@@ -26,6 +26,7 @@ pub(crate) const CONTAINER_OPTIONS: &[&str] = &[
     "partitioned",
     "refresh_each_request",
     "encrypted",
+    "compression",
     "crate",
 ];
 
@@ -44,6 +45,7 @@ pub(crate) struct ContainerOptions {
     pub(crate) partitioned: Option<Opt<bool>>,
     pub(crate) refresh_each_request: Option<Opt<bool>>,
     pub(crate) encrypted: Option<Opt<bool>>,
+    pub(crate) compression: Option<Opt<LitStr>>,
     pub(crate) krate: Option<Opt<syn::Path>>,
 }
 
@@ -209,6 +211,10 @@ impl ContainerOptions {
                 "same_site" => {
                     let v = string(ctxt, &meta, "\"lax\"")?;
                     set_once(ctxt, &mut o.same_site, v);
+                }
+                "compression" => {
+                    let v = string(ctxt, &meta, "\"never\"")?;
+                    set_once(ctxt, &mut o.compression, v);
                 }
                 "domain" => {
                     let v = string(ctxt, &meta, "\"example.com\"")?;

@@ -50,6 +50,18 @@ pub(crate) fn validate(ctxt: &mut Ctxt, model: &Model) -> bool {
             );
         }
     }
+    if let Some(c) = &o.compression {
+        let v = c.value.value();
+        if !matches!(v.as_str(), "auto" | "never") {
+            ctxt.error(
+                &c.span,
+                format!(
+                    "invalid `compression = {v:?}`; expected \"auto\" (Flask's rule: zlib when it \
+                     saves 2 bytes, the default) or \"never\" (for Rust-only deployments)"
+                ),
+            );
+        }
+    }
     let secure = o.secure.as_ref().is_some_and(|s| s.value);
     if let Some(s) = &o.same_site
         && s.value.value().eq_ignore_ascii_case("none")

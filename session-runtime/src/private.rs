@@ -4,7 +4,7 @@
 pub use serde;
 
 pub use crate::codec::json_fast::FieldInput;
-pub use crate::codec::{Dict, EncodeError, Value, parse_session_json};
+pub use crate::codec::{Compression, Dict, EncodeError, Value, parse_session_json};
 pub use crate::config::{Protection, SameSite, SessionConfig};
 pub use crate::data::OpenError;
 pub use crate::data::{PERMANENT_KEY, SessionData, SessionDataError};

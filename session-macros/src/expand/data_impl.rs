@@ -52,6 +52,13 @@ fn config(model: &Model, private: &TokenStream) -> TokenStream {
         let v = p.value.value();
         sets.push(quote!(c.cookie_path = ::std::string::String::from(#v);));
     }
+    if let Some(c) = &o.compression {
+        let v = match c.value.value().as_str() {
+            "never" => quote!(Never),
+            _ => quote!(Auto),
+        };
+        sets.push(quote!(c.compression = #private::Compression::#v;));
+    }
     if o.encrypted.as_ref().is_some_and(|e| e.value) {
         sets.push(quote!(c.protection = #private::Protection::Encrypted;));
     }

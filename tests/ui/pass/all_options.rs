@@ -1,5 +1,6 @@
 use std::time::Duration;
 
+use sessionkit::codec::Compression;
 use sessionkit::{Protection, SameSite, SessionData, session};
 
 #[session(
@@ -13,6 +14,7 @@ use sessionkit::{Protection, SameSite, SessionData, session};
     partitioned,
     refresh_each_request = false,
     encrypted,
+    compression = "never",
     crate = "::sessionkit"
 )]
 /// Doc comments and derives keep working.
@@ -35,6 +37,7 @@ fn main() {
     assert_eq!(c.cookie_domain.as_deref(), Some("example.com"));
     assert_eq!(c.cookie_path, "/app");
     assert_eq!(c.protection, Protection::Encrypted);
+    assert_eq!(c.compression, Compression::Never);
     let mut s = Session::default();
     assert_eq!(*s.n(), 7);
     s.set_type("admin".into());
