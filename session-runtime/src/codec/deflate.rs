@@ -269,6 +269,13 @@ fn key(e: Entry) -> u64 {
     e >> NODE_BITS
 }
 
+/// zlib's `smaller`: `key(a) <= key(b)`, without shifting either (`a`'s
+/// node bits can only matter when the keys are equal, and then `b`'s are
+/// all set).
+fn smaller(a: Entry, b: Entry) -> bool {
+    a <= b | ((1 << NODE_BITS) - 1)
+}
+
 fn node_of(e: Entry) -> usize {
     (e & ((1 << NODE_BITS) - 1)) as usize
 }
@@ -307,10 +314,10 @@ impl Builder {
         let v = pq[k & M];
         let mut j = k << 1;
         while j <= len {
-            if j < len && key(pq[(j + 1) & M]) <= key(pq[j & M]) {
+            if j < len && smaller(pq[(j + 1) & M], pq[j & M]) {
                 j += 1;
             }
-            if key(v) <= key(pq[j & M]) {
+            if smaller(v, pq[j & M]) {
                 break;
             }
             pq[k & M] = pq[j & M];
