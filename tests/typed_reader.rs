@@ -222,6 +222,32 @@ fn payload(entries: &[(PyString, Value)], seed: u64) -> String {
     out
 }
 
+/// Deletes, replaces or inserts a few characters (JSON punctuation mostly).
+fn mangle(json: &str, seed: u64) -> String {
+    let mut chars: Vec<char> = json.chars().collect();
+    let mut s = seed ^ 0x9E37_79B9_7F4A_7C15;
+    let mut next = |n: usize| {
+        s = s
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (s >> 33) as usize % n.max(1)
+    };
+    for _ in 0..=next(3) {
+        let at = next(chars.len() + 1);
+        let c = [
+            '"', '{', '}', '[', ']', ',', ':', ' ', '\\', 'a', '1', '\u{8}',
+        ][next(12)];
+        match next(3) {
+            0 if at < chars.len() => {
+                chars.remove(at);
+            }
+            1 if at < chars.len() => chars[at] = c,
+            _ => chars.insert(at, c),
+        }
+    }
+    chars.into_iter().collect()
+}
+
 fn tree_path(json: &[u8]) -> Result<Wide, OpenError> {
     Ok(Wide::from_dict(parse_session_json(json, 64)?)?)
 }
@@ -261,9 +287,13 @@ fn direct_reading_equals_the_tree_path() {
     let cases = 600;
     TestRunner::new(Config::with_cases(cases))
         .run(&(entries(), any::<u64>()), |(e, seed)| {
-            if check(&payload(&e, seed)) {
+            let json = payload(&e, seed);
+            if check(&json) {
                 opened.set(opened.get() + 1);
             }
+            // The same payload with a few characters deleted, replaced or
+            // inserted: mostly invalid, and both paths must say so.
+            check(&mangle(&json, seed));
             Ok(())
         })
         .unwrap();
@@ -309,6 +339,11 @@ fn errors_and_odd_payloads_open_as_the_tree_path_does() {
         r#"{"n":"\ud800"}"#,
         "\u{feff}{}",
         r#"{"n":18446744073709551616}"#,
+        // Found by the typed_reader fuzz target: a key without its opening
+        // quote, after other keys and inside a nested object.
+        "{\"n\":5,\u{8}s\":\"str\"}",
+        "{\"map\":{\"a\":1,b\":2}}",
+        "{\"rec\":{\"a\":1,b\":\"x\"}}",
     ] {
         check(json);
     }

@@ -1233,7 +1233,9 @@ mod tests {
         // Two long inputs (the full head table) with the same 3-byte
         // strings at different places: stale heads from the first would
         // point into the second.
-        let a: Vec<u8> = (0..6000u32).map(|i| b"abcdefgh"[(i % 8) as usize]).collect();
+        let a: Vec<u8> = (0..6000u32)
+            .map(|i| b"abcdefgh"[(i % 8) as usize])
+            .collect();
         let b: Vec<u8> = (0..5000u32)
             .map(|i| b"hgfedcba"[((i * 7 + i / 13) % 8) as usize])
             .collect();

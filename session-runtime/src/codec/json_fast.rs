@@ -692,6 +692,8 @@ mod tests {
             .collect::<Vec<_>>()
             .join(",");
         bails::<BTreeMap<String, usize>>(&format!("{{{wide}}}"));
+        // A key without its opening quote (found by fuzzing).
+        bails::<BTreeMap<String, u8>>(r#"{"a":1,b":2}"#);
         // Items the type does not read, unknown struct fields.
         bails::<(u8, u8)>("[1,2,3]");
         bails::<Rec>(r#"{"a":1,"zzz":2}"#);

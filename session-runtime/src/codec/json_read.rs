@@ -271,6 +271,9 @@ impl<'a> Parser<'a> {
     /// past it); `None` (position unchanged) if it has escapes or is not a
     /// well-formed string here.
     pub(crate) fn plain_string(&mut self) -> Option<&'a str> {
+        if self.peek() != Some(b'"') {
+            return None;
+        }
         let start = self.pos + 1;
         let len = self
             .s
