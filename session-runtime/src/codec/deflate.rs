@@ -600,12 +600,9 @@ impl Bits<'_> {
 
 /// Per-thread state, reused across calls.
 struct Deflater {
-    /// zlib's `head`: the most recent position per hash, tagged with the
-    /// run that wrote it (`generation << 16 | position`); an entry of
-    /// another run means none, so the table is never cleared per input.
-    head: Vec<u32>,
-    /// The current run's tag (never 0, which a cleared entry holds).
-    generation: u32,
+    /// zlib's `head`: the most recent position per hash, 0 meaning none
+    /// (cleared whole before each long input, as `deflateReset` does).
+    head: Vec<u16>,
     /// For short inputs, `head` as a small open-addressing table of
     /// `0x8000 | hash` above the position, with this many index bits.
     small: Vec<u32>,
@@ -644,7 +641,6 @@ impl Default for Deflater {
     fn default() -> Self {
         Deflater {
             head: vec![0; HASH_SIZE],
-            generation: 0,
             small: Vec::new(),
             small_bits: None,
             prev: Vec::new(),
@@ -677,8 +673,8 @@ impl Deflater {
         self.prev.resize(data.len(), 0);
         self.syms.clear();
         // Short inputs map hash -> head in a small table that stays in L1
-        // (cleared whole); longer ones use zlib's full table, whose entries
-        // carry the run's tag.
+        // (cleared whole); longer ones use zlib's full table (also cleared
+        // whole: one sequential pass beats undoing scattered writes).
         let small_bits = (2 * data.len())
             .max(64)
             .next_power_of_two()
@@ -696,12 +692,7 @@ impl Deflater {
         self.dused = [0; _];
         mark(&mut self.lused, END_BLOCK);
         if self.small_bits.is_none() {
-            self.generation = (self.generation + 1) & 0xffff;
-            if self.generation == 0 {
-                // Tags wrapped: forget every entry once.
-                self.head.fill(0);
-                self.generation = 1;
-            }
+            self.head.fill(0);
         }
         self.parse(data.len());
         self.finish(data, out)
@@ -731,15 +722,7 @@ impl Deflater {
                     i = (i + 1) & mask;
                 }
             }
-            None => {
-                let tag = self.generation << 16;
-                let entry = std::mem::replace(&mut self.head[h], tag | p as u32);
-                if entry & 0xffff_0000 == tag {
-                    entry as u16
-                } else {
-                    0
-                }
-            }
+            None => std::mem::replace(&mut self.head[h], p as u16),
         };
         self.prev[p] = previous;
         usize::from(previous)
@@ -1229,28 +1212,19 @@ mod tests {
     }
 
     #[test]
-    fn head_tags_wrap_without_stale_entries() {
-        // Two long inputs (the full head table) with the same 3-byte
-        // strings at different places: stale heads from the first would
-        // point into the second.
+    fn long_inputs_in_turn_see_no_stale_heads() {
+        // Two long inputs (zlib's full head table) with the same 3-byte
+        // strings at different places: heads left by one would point into
+        // the other.
         let a: Vec<u8> = (0..6000u32)
             .map(|i| b"abcdefgh"[(i % 8) as usize])
             .collect();
         let b: Vec<u8> = (0..5000u32)
             .map(|i| b"hgfedcba"[((i * 7 + i / 13) % 8) as usize])
             .collect();
-        let set_generation = |g| DEFLATER.with(|d| d.borrow_mut().generation = g);
-        let generation = || DEFLATER.with(|d| d.borrow().generation);
-        set_generation(0);
-        check(&a);
-        assert_eq!(generation(), 1);
-        // The next run takes tag 0, which wraps to 1 again: every entry of
-        // the earlier run (tag 1) must be forgotten.
-        set_generation(0xffff);
-        check(&b);
-        assert_eq!(generation(), 1);
-        check(&a);
-        assert_eq!(generation(), 2);
+        for data in [&a, &b, &a, &b[..300], &a] {
+            check(data);
+        }
     }
 
     #[test]
