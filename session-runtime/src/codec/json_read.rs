@@ -288,6 +288,10 @@ impl<'a> Parser<'a> {
     }
 
     pub(crate) fn string(&mut self) -> Result<PyString, JsonError> {
+        // Most strings have no escapes: one exact-size copy.
+        if let Some(plain) = self.plain_string() {
+            return Ok(PyString::from(plain));
+        }
         let start = self.pos;
         self.pos += 1;
         let mut b = PyStringBuilder::with_capacity(16);
