@@ -567,21 +567,27 @@ impl SecureCookieSessionInterface {
             );
             return S::default();
         }
-        let max_depth = self.config.max_depth;
-        match self.open_payload(&value, |json| S::from_json(json, max_depth)) {
-            Ok(Ok(mut s)) => {
-                *s.state_mut() = SessionState::loaded();
-                s
-            }
-            Ok(Err(OpenError::Data(e))) => {
+        match self.open_value(&value) {
+            Ok(s) => s,
+            Err(OpenError::Data(e)) => {
                 tracing::debug!(cookie = name, error = %e, "session cookie does not fit the session type: starting a new session");
                 S::default()
             }
-            Ok(Err(OpenError::Decode(e))) | Err(e) => {
+            Err(OpenError::Decode(e)) => {
                 tracing::debug!(cookie = name, error = %e, "bad session cookie: starting a new session");
                 S::default()
             }
         }
+    }
+
+    /// Opens a cookie value into a loaded session: verified (or decrypted)
+    /// with this interface's keys and lifetime, then read by
+    /// [`SessionData::from_json`].
+    pub(crate) fn open_value<S: SessionData>(&self, value: &str) -> Result<S, OpenError> {
+        let max_depth = self.config.max_depth;
+        let mut s = self.open_payload(value, |json| S::from_json(json, max_depth))??;
+        *s.state_mut() = SessionState::loaded();
+        Ok(s)
     }
 
     /// Verifies (or decrypts) a cookie value with this interface's keys and

@@ -34,11 +34,10 @@ use http::header::SET_COOKIE;
 
 use crate::codec::{DecodeError, SecretKey};
 use crate::config::SessionConfig;
-use crate::data::SessionData;
+use crate::data::{OpenError, SessionData};
 use crate::error::{ConfigError, SaveError};
 use crate::interface::SessionInterface;
 use crate::secure_cookie::SecureCookieSessionInterface;
-use crate::state::SessionState;
 
 /// What a response did to the session cookie.
 #[derive(Debug)]
@@ -115,10 +114,10 @@ impl<S: SessionData> SessionTester<S> {
     ///
     /// [`DecodeError`] for a bad, expired or foreign cookie.
     pub fn open(&self, value: &str) -> Result<S, DecodeError> {
-        let dict = self.interface.decode_cookie(value)?.value;
-        let mut s = S::from_dict(dict).map_err(|_| DecodeError::NotAMapping("session"))?;
-        *s.state_mut() = SessionState::loaded();
-        Ok(s)
+        self.interface.open_value(value).map_err(|e| match e {
+            OpenError::Decode(e) => e,
+            _ => DecodeError::NotAMapping("session"),
+        })
     }
 
     /// What a response saved, from its headers.
