@@ -143,17 +143,13 @@ pub(crate) fn read_session(
         loop {
             // Keys without escapes are borrowed from the text; only kept
             // ones become strings.
-            let key = match p.plain_string() {
-                Some(k) => {
-                    p.skip_ws();
-                    if p.peek() != Some(b':') {
-                        return None;
-                    }
-                    p.pos += 1;
-                    p.skip_ws();
-                    Key::Text(k)
+            let start = p.pos;
+            let key = match p.plain_key() {
+                Some(k) => Key::Text(k),
+                None => {
+                    p.pos = start;
+                    Key::Decoded(p.key().ok()?)
                 }
-                None => Key::Decoded(p.key().ok()?),
             };
             let text = key.text();
             if first && key.starts_with_space() {
@@ -253,14 +249,7 @@ impl<'a> Fast<'_, 'a> {
     /// A key without escapes (so equal text means equal keys), its colon,
     /// and the whitespace before the value.
     fn plain_key(&mut self) -> Result<&'a str, Bail> {
-        let key = self.p.plain_string().ok_or(Bail)?;
-        self.p.skip_ws();
-        if self.p.peek() != Some(b':') {
-            return Err(Bail);
-        }
-        self.p.pos += 1;
-        self.p.skip_ws();
-        Ok(key)
+        self.p.plain_key().ok_or(Bail)
     }
 
     fn open(&mut self) -> Result<(), Bail> {

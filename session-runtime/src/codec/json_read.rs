@@ -287,6 +287,19 @@ impl<'a> Parser<'a> {
         self.text.get(start..start + len)
     }
 
+    /// [`Parser::plain_string`] as an object key, with its colon and the
+    /// whitespace up to the value.
+    pub(crate) fn plain_key(&mut self) -> Option<&'a str> {
+        let key = self.plain_string()?;
+        self.skip_ws();
+        if self.peek() != Some(b':') {
+            return None;
+        }
+        self.pos += 1;
+        self.skip_ws();
+        Some(key)
+    }
+
     pub(crate) fn string(&mut self) -> Result<PyString, JsonError> {
         // Most strings have no escapes: one exact-size copy.
         if let Some(plain) = self.plain_string() {
