@@ -29,7 +29,7 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer as _, 
 
 use super::json_read::{NumberToken, Parser};
 use super::pystr::PyString;
-use super::serde_impl::KeyDeserializer;
+use super::serde_impl::{KeyDeserializer, forward_shapes};
 use super::value::{Dict, Value};
 
 /// Objects with more keys than this are left to the tree path (the direct
@@ -409,30 +409,9 @@ impl<'de> de::Deserializer<'de> for &mut Fast<'_, '_> {
         }
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, v: V) -> Result<V::Value, Bail> {
-        self.deserialize_seq(v)
-    }
-
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _len: usize,
-        v: V,
-    ) -> Result<V::Value, Bail> {
-        self.deserialize_seq(v)
-    }
-
     fn deserialize_unit<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Bail> {
         self.literal("null")?;
         v.visit_unit()
-    }
-
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        v: V,
-    ) -> Result<V::Value, Bail> {
-        self.deserialize_unit(v)
     }
 
     fn deserialize_bytes<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Bail> {
@@ -440,10 +419,6 @@ impl<'de> de::Deserializer<'de> for &mut Fast<'_, '_> {
             return Err(Bail);
         }
         self.deserialize_any(v)
-    }
-
-    fn deserialize_byte_buf<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Bail> {
-        self.deserialize_bytes(v)
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
@@ -458,6 +433,8 @@ impl<'de> de::Deserializer<'de> for &mut Fast<'_, '_> {
         let s = self.string()?;
         v.visit_enum(s.into_deserializer())
     }
+
+    forward_shapes!(Bail);
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Bail> {
         Err(Bail)

@@ -698,6 +698,39 @@ impl de::Error for DeError {
     }
 }
 
+/// The `Deserializer` methods that only forward, shared by the tree and the
+/// direct (`json_fast`) deserializers: tuples read as sequences, unit
+/// structs as unit, byte buffers as bytes.
+macro_rules! forward_shapes {
+    ($err:ty) => {
+        fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, v: V) -> Result<V::Value, $err> {
+            self.deserialize_seq(v)
+        }
+
+        fn deserialize_tuple_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            _len: usize,
+            v: V,
+        ) -> Result<V::Value, $err> {
+            self.deserialize_seq(v)
+        }
+
+        fn deserialize_unit_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            v: V,
+        ) -> Result<V::Value, $err> {
+            self.deserialize_unit(v)
+        }
+
+        fn deserialize_byte_buf<V: Visitor<'de>>(self, v: V) -> Result<V::Value, $err> {
+            self.deserialize_bytes(v)
+        }
+    };
+}
+pub(crate) use forward_shapes;
+
 /// Deserializes from an owned [`Value`].
 struct ValueDeserializer {
     value: Value,
@@ -831,19 +864,6 @@ impl<'de> Deserializer<'de> for ValueDeserializer {
         }
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, v: V) -> Result<V::Value, DeError> {
-        self.deserialize_seq(v)
-    }
-
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _len: usize,
-        v: V,
-    ) -> Result<V::Value, DeError> {
-        self.deserialize_seq(v)
-    }
-
     fn deserialize_unit<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
         match self.value {
             Value::Null => v.visit_unit(),
@@ -851,23 +871,11 @@ impl<'de> Deserializer<'de> for ValueDeserializer {
         }
     }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        v: V,
-    ) -> Result<V::Value, DeError> {
-        self.deserialize_unit(v)
-    }
-
     fn deserialize_bytes<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
         match self.value {
             Value::Bytes(b) => v.visit_byte_buf(b),
             other => ValueDeserializer::new(other).deserialize_any(v),
         }
-    }
-
-    fn deserialize_byte_buf<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
-        self.deserialize_bytes(v)
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
@@ -893,6 +901,8 @@ impl<'de> Deserializer<'de> for ValueDeserializer {
             )),
         }
     }
+
+    forward_shapes!(DeError);
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
         v.visit_unit()
