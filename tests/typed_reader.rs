@@ -59,9 +59,31 @@ struct Wide {
     user: Option<String>,
 }
 
-const DECLARED: [&str; 22] = [
-    "n", "i", "s", "o", "b", "f", "bytes", "flashes", "pair", "map", "imap", "rec", "kind", "v",
-    "list", "c", "unit", "nested", "opts", "markup", "big", "_user_id",
+/// The declared keys, and `_permanent` (kept, but held apart).
+const DECLARED: [&str; 23] = [
+    "n",
+    "i",
+    "s",
+    "o",
+    "b",
+    "f",
+    "bytes",
+    "flashes",
+    "pair",
+    "map",
+    "imap",
+    "rec",
+    "kind",
+    "v",
+    "list",
+    "c",
+    "unit",
+    "nested",
+    "opts",
+    "markup",
+    "big",
+    "_user_id",
+    "_permanent",
 ];
 
 fn tv<T: Serialize>(v: T) -> Value {
@@ -127,6 +149,7 @@ fn fitting() -> impl Strategy<Value = Vec<(&'static str, Value)>> {
                 ("markup", tv(Markup(markup))),
                 ("big", tv(big)),
                 ("_user_id", tv(user)),
+                ("_permanent", Value::Bool(true)),
             ]
         },
     )

@@ -189,12 +189,17 @@ impl<T> WriteField for FieldJson<'_, T> {
 #[derive(Clone, Debug, Default)]
 pub struct Meta {
     state: SessionState,
+    /// The kept keys, except `_permanent`.
     extra: Dict,
+    /// `_permanent`'s value, if the session has that key (a kept key like
+    /// the others, held apart: it is in nearly every Flask session, and
+    /// this way holding it allocates nothing).
+    permanent: Option<Value>,
 }
 
 impl PartialEq for Meta {
     fn eq(&self, other: &Self) -> bool {
-        self.extra == other.extra
+        self.extra == other.extra && self.permanent == other.permanent
     }
 }
 
@@ -211,24 +216,31 @@ impl Meta {
 
     /// Whether no declared field is present and no other key is kept.
     pub fn is_empty_with(&self, present: &[bool]) -> bool {
-        self.extra.is_empty() && !present.iter().any(|&p| p)
+        self.extra.is_empty() && self.permanent.is_none() && !present.iter().any(|&p| p)
     }
 
     /// A kept (undeclared) key (untracked).
     pub fn extra_get(&self, key: &str) -> Option<Value> {
+        if key == PERMANENT_KEY {
+            return self.permanent.clone();
+        }
         self.extra.get(key).cloned()
     }
 
     /// Stores a kept (undeclared) key (marks modified).
     pub fn extra_set(&mut self, key: &str, value: Value) {
         if self.state.mark_modified() {
-            self.extra.insert(key, value);
+            if key == PERMANENT_KEY {
+                self.permanent = Some(value);
+            } else {
+                self.extra.insert(key, value);
+            }
         }
     }
 
     /// `_permanent` (untracked).
     pub fn is_permanent(&self) -> bool {
-        self.extra.get(PERMANENT_KEY).is_some_and(Value::is_truthy)
+        self.permanent.as_ref().is_some_and(Value::is_truthy)
     }
 }
 
@@ -242,14 +254,32 @@ pub fn read_session(
     max_depth: usize,
     field: &mut dyn FnMut(&str, &mut FieldInput<'_, '_>) -> bool,
 ) -> Option<Meta> {
-    crate::codec::read_session(json, max_depth, field).map(loaded)
+    let mut permanent = None;
+    let extra = crate::codec::read_session(json, max_depth, &mut |wire, input| {
+        if wire != PERMANENT_KEY {
+            return field(wire, input);
+        }
+        // A repeated key: the last value wins, as for the other kept keys.
+        if let Some(v) = input.tree() {
+            permanent = Some(v);
+            input.taken();
+        }
+        true
+    })?;
+    Some(Meta {
+        state: SessionState::loaded(),
+        extra,
+        permanent,
+    })
 }
 
 /// The metadata of a session loaded from a cookie: the undeclared keys.
-pub fn loaded(extra: Dict) -> Meta {
+pub fn loaded(mut extra: Dict) -> Meta {
+    let permanent = extra.remove(PERMANENT_KEY);
     Meta {
         state: SessionState::loaded(),
         extra,
+        permanent,
     }
 }
 
@@ -297,6 +327,7 @@ pub fn take<T>(meta: &mut Meta, slot: &mut Slot<T>, wire: &str, default: T) -> T
 pub fn clear(meta: &mut Meta) -> bool {
     if meta.state.mark_modified() {
         meta.extra.clear();
+        meta.permanent = None;
         true
     } else {
         false
@@ -311,7 +342,7 @@ pub fn touch(meta: &Meta) {
 /// Sets `_permanent`.
 pub fn set_permanent(meta: &mut Meta, permanent: bool) {
     if meta.state.mark_modified() {
-        meta.extra.insert(PERMANENT_KEY, permanent);
+        meta.permanent = Some(Value::Bool(permanent));
     }
 }
 
@@ -325,11 +356,14 @@ pub fn write_session(
     max_depth: usize,
 ) -> Result<(), EncodeError> {
     let present = fields.iter().filter_map(|(k, f)| f.map(|f| (*k, f)));
-    let count = present.clone().count() + meta.extra.len();
+    let count = present.clone().count() + meta.extra.len() + usize::from(meta.permanent.is_some());
     if count == 1 {
         // A session whose only key is a tag key is escaped (`" di"`): rare,
         // so take the tree path for it.
         let mut all = meta.extra.clone();
+        if let Some(p) = &meta.permanent {
+            all.insert(PERMANENT_KEY, p.clone());
+        }
         for (k, f) in present {
             all.insert(k, f.to_value()?);
         }
@@ -343,9 +377,13 @@ pub fn write_session(
     // Sorting allocates; zero or one kept key (the usual `_permanent`) is
     // already in order.
     let sorted = (meta.extra.len() > 1).then(|| meta.extra.sorted());
-    let mut extra = match &sorted {
+    let kept = match &sorted {
         Some(sorted) => Either::Sorted(sorted.iter().copied()),
         None => Either::AsIs(meta.extra.iter()),
+    };
+    let mut extra = WithPermanent {
+        rest: kept.peekable(),
+        permanent: meta.permanent.as_ref().map(|v| (&*PERMANENT_PY, v)),
     }
     .peekable();
     out.push(b'{');
@@ -380,6 +418,31 @@ pub fn write_session(
     }
     out.push(b'}');
     Ok(())
+}
+
+/// `_permanent` as a key, for merging it with the other kept keys.
+static PERMANENT_PY: std::sync::LazyLock<crate::codec::PyString> =
+    std::sync::LazyLock::new(|| crate::codec::PyString::from(PERMANENT_KEY));
+
+/// The kept keys in key order with `_permanent` merged in at its place
+/// (it is never among the others).
+struct WithPermanent<'a, I: Iterator> {
+    rest: std::iter::Peekable<I>,
+    permanent: Option<(&'a crate::codec::PyString, &'a Value)>,
+}
+
+impl<'a, I: Iterator<Item = (&'a crate::codec::PyString, &'a Value)>> Iterator
+    for WithPermanent<'a, I>
+{
+    type Item = (&'a crate::codec::PyString, &'a Value);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match (self.permanent, self.rest.peek()) {
+            (Some((pk, _)), Some((k, _))) if k.as_bytes() < pk.as_bytes() => self.rest.next(),
+            (Some(_), _) => self.permanent.take(),
+            (None, _) => self.rest.next(),
+        }
+    }
 }
 
 /// One of two iterators over the same items.
