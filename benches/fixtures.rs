@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+use serde::{Deserialize, Serialize};
 use sessionkit::codec::{Dict, Value};
 use sessionkit::session;
 
@@ -102,4 +103,31 @@ pub struct Medium {
     csrf_token: Option<String>,
     user_id: u64,
     cart: Vec<(u64, u32)>,
+}
+
+/// One recently viewed product of the large fixture.
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
+pub struct Product {
+    /// Stock-keeping unit, `SKU-<5 digits>`.
+    pub sku: String,
+    /// Display name.
+    pub title: String,
+    /// Price in the shop's currency.
+    pub price: f64,
+}
+
+/// The large fixture as a typed session: the medium fields plus the
+/// recently viewed products as structs (the rest is kept).
+#[session(lifetime = "31d")]
+pub struct Large {
+    #[session(rename = "_user_id")]
+    user: Option<String>,
+    #[session(rename = "_fresh")]
+    fresh: bool,
+    #[session(rename = "_flashes")]
+    flashes: Vec<(String, String)>,
+    csrf_token: Option<String>,
+    user_id: u64,
+    cart: Vec<(u64, u32)>,
+    recently_viewed: Vec<Product>,
 }

@@ -15,7 +15,7 @@ use axum::body::Body;
 use axum::routing::get;
 use cookie::{Cookie, CookieJar, Key};
 use criterion::{Criterion, criterion_group, criterion_main};
-use fixtures::{Medium, Small, large, medium, small};
+use fixtures::{Large, Medium, Small, large, medium, small};
 use http::{HeaderMap, Request};
 use sessionkit::axum::{Session, SessionLayer};
 use sessionkit::codec::{Compression, Dict, SecretKey, SessionCodec};
@@ -99,11 +99,22 @@ fn open_save(c: &mut Criterion) {
             })
         });
     }
-    for (name, dict) in [("small", small()), ("medium", medium())] {
+    for (name, dict) in [("small", small()), ("medium", medium()), ("large", large())] {
         let parts = request_with(&codec.dumps_session(&dict, NOW - 10).unwrap());
         let typed = |cfg: SessionConfig| interface(cfg);
         let i = typed(Small::default_config());
-        if name == "small" {
+        if name == "large" {
+            let i = typed(Large::default_config());
+            g.bench_function("typed/large", |b| {
+                b.iter(|| {
+                    let mut s: Large = i.open_session(black_box(&parts)).unwrap();
+                    s.set_user_id(next());
+                    let mut h = HeaderMap::new();
+                    i.save_session(&s, &mut h).unwrap();
+                    h
+                })
+            });
+        } else if name == "small" {
             g.bench_function("typed/small", |b| {
                 b.iter(|| {
                     let mut s: Small = i.open_session(black_box(&parts)).unwrap();
