@@ -14,8 +14,9 @@ use axum::Router;
 use axum::body::Body;
 use axum::routing::get;
 use cookie::{Cookie, CookieJar, Key};
-use criterion::{Criterion, criterion_group, criterion_main};
-use fixtures::{Large, Medium, Small, large, medium, small};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
+use fixtures::{Medium, Small, large, medium, small};
 use http::{HeaderMap, Request};
 use sessionkit::axum::{Session, SessionLayer};
 use sessionkit::codec::{Compression, Dict, SecretKey, SessionCodec};
@@ -81,79 +82,68 @@ fn next() -> u64 {
     N.fetch_add(1, Ordering::Relaxed) % 1_000_000
 }
 
+/// Benchmarks one open, `change`, save of the session in `parts` (the
+/// per-request work).
+fn bench_open_save<S: SessionData>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    i: &SecureCookieSessionInterface,
+    parts: &http::request::Parts,
+    change: impl Fn(&mut S),
+) {
+    g.bench_function(name, |b| {
+        b.iter(|| {
+            let mut s: S = i.open_session(black_box(parts)).unwrap();
+            change(&mut s);
+            let mut h = HeaderMap::new();
+            i.save_session(&s, &mut h).unwrap();
+            h
+        })
+    });
+}
+
 /// Open the request's session, change one key (to a new value each time),
 /// save: the per-request work.
 fn open_save(c: &mut Criterion) {
     let mut g = c.benchmark_group("open_save");
     let codec = SessionCodec::flask(key());
+    let dynamic = interface(SessionConfig::default());
+    let typed_small = interface(Small::default_config());
+    let never = interface(Small::default_config().with_compression(Compression::Never));
+    let typed_medium = interface(Medium::default_config());
     for (name, dict) in fixtures() {
         let parts = request_with(&codec.dumps_session(&dict, NOW - 10).unwrap());
-        let i = interface(SessionConfig::default());
-        g.bench_function(format!("dynamic/{name}"), |b| {
-            b.iter(|| {
-                let mut s: DynamicSession = i.open_session(black_box(&parts)).unwrap();
+        bench_open_save(
+            &mut g,
+            &format!("dynamic/{name}"),
+            &dynamic,
+            &parts,
+            |s: &mut DynamicSession| {
                 s.insert("user_id", next());
-                let mut h = HeaderMap::new();
-                i.save_session(&s, &mut h).unwrap();
-                h
-            })
-        });
-    }
-    for (name, dict) in [("small", small()), ("medium", medium()), ("large", large())] {
-        let parts = request_with(&codec.dumps_session(&dict, NOW - 10).unwrap());
-        let typed = |cfg: SessionConfig| interface(cfg);
-        let i = typed(Small::default_config());
-        if name == "large" {
-            let i = typed(Large::default_config());
-            g.bench_function("typed/large", |b| {
-                b.iter(|| {
-                    let mut s: Large = i.open_session(black_box(&parts)).unwrap();
-                    s.set_user_id(next());
-                    let mut h = HeaderMap::new();
-                    i.save_session(&s, &mut h).unwrap();
-                    h
-                })
-            });
-        } else if name == "small" {
-            g.bench_function("typed/small", |b| {
-                b.iter(|| {
-                    let mut s: Small = i.open_session(black_box(&parts)).unwrap();
-                    s.set_user_id(next());
-                    let mut h = HeaderMap::new();
-                    i.save_session(&s, &mut h).unwrap();
-                    h
-                })
-            });
-            let never = typed(Small::default_config().with_compression(Compression::Never));
-            g.bench_function("typed_refresh_unchanged/small", |b| {
-                // A permanent session re-saved as it came (refresh each request).
-                b.iter(|| {
-                    let s: Small = i.open_session(black_box(&parts)).unwrap();
-                    let mut h = HeaderMap::new();
-                    i.save_session(&s, &mut h).unwrap();
-                    h
-                })
-            });
-            g.bench_function("typed_never_compress/small", |b| {
-                b.iter(|| {
-                    let mut s: Small = never.open_session(black_box(&parts)).unwrap();
-                    s.set_user_id(next());
-                    let mut h = HeaderMap::new();
-                    never.save_session(&s, &mut h).unwrap();
-                    h
-                })
-            });
+            },
+        );
+        if name == "small" {
+            let change = |s: &mut Small| s.set_user_id(next());
+            bench_open_save(&mut g, "typed/small", &typed_small, &parts, change);
+            // A permanent session re-saved as it came (refresh each request).
+            bench_open_save(
+                &mut g,
+                "typed_refresh_unchanged/small",
+                &typed_small,
+                &parts,
+                |_: &mut Small| {},
+            );
+            bench_open_save(&mut g, "typed_never_compress/small", &never, &parts, change);
         } else {
-            let i = typed(Medium::default_config());
-            g.bench_function("typed/medium", |b| {
-                b.iter(|| {
-                    let mut s: Medium = i.open_session(black_box(&parts)).unwrap();
-                    s.set_user_id(next());
-                    let mut h = HeaderMap::new();
-                    i.save_session(&s, &mut h).unwrap();
-                    h
-                })
-            });
+            // The medium struct also declares the large fixture's products.
+            let change = |s: &mut Medium| s.set_user_id(next());
+            bench_open_save(
+                &mut g,
+                &format!("typed/{name}"),
+                &typed_medium,
+                &parts,
+                change,
+            );
         }
     }
     // Baseline: the cookie crate's SignedJar (HMAC-SHA256, no timestamp)
