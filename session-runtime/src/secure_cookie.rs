@@ -188,6 +188,26 @@ thread_local! {
     static JSON: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     /// The `Set-Cookie` line being built, reused across saves.
     static LINE: RefCell<String> = const { RefCell::new(String::new()) };
+    /// The last `Expires` date rendered on this thread and its Unix time: a
+    /// busy server sends the same second many times over.
+    static EXPIRES: RefCell<(Option<i64>, String)> = const { RefCell::new((None, String::new())) };
+}
+
+/// Appends `secs` as an HTTP date (`Thu, 01 Jan 1970 00:00:00 GMT`);
+/// `false` (nothing appended) outside the representable years.
+fn push_http_date(secs: i64, line: &mut String) -> bool {
+    crate::scratch::with(&EXPIRES, |(cached, text)| {
+        if *cached != Some(secs) {
+            let Some(d) = DateTime::from_unix(secs) else {
+                return false;
+            };
+            text.clear();
+            d.write_http_date(text);
+            *cached = Some(secs);
+        }
+        line.push_str(text);
+        true
+    })
 }
 
 /// Adds `Cookie` to `Vary` (once, merged into an existing value).
@@ -473,9 +493,10 @@ impl SecureCookieSessionInterface {
             line.push_str("; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0");
         } else if let Some(t) = expires {
             let secs = i64::try_from(unix_secs(t)).unwrap_or(i64::MAX);
-            if let Some(d) = DateTime::from_unix(secs) {
-                line.push_str("; Expires=");
-                d.write_http_date(line);
+            let mark = line.len();
+            line.push_str("; Expires=");
+            if !push_http_date(secs, line) {
+                line.truncate(mark);
             }
         }
         line.push_str(after);
@@ -691,6 +712,32 @@ impl<S: SessionData> SessionInterface<S> for SecureCookieSessionInterface {
 mod tests {
     use super::*;
     use cookie::SameSite;
+
+    #[test]
+    fn expires_dates_are_remembered_per_second_only() {
+        let date = |secs| {
+            let mut line = String::from("x");
+            let ok = push_http_date(secs, &mut line);
+            (ok, line)
+        };
+        for _ in 0..2 {
+            assert_eq!(date(0), (true, "xThu, 01 Jan 1970 00:00:00 GMT".into()));
+            assert_eq!(
+                date(1_700_000_000),
+                (true, "xTue, 14 Nov 2023 22:13:20 GMT".into())
+            );
+            assert_eq!(
+                date(1_700_000_001),
+                (true, "xTue, 14 Nov 2023 22:13:21 GMT".into())
+            );
+        }
+        // Past year 9999: nothing appended, and the cache still answers.
+        assert_eq!(date(i64::MAX), (false, "x".into()));
+        assert_eq!(
+            date(1_700_000_001),
+            (true, "xTue, 14 Nov 2023 22:13:21 GMT".into())
+        );
+    }
 
     #[test]
     fn werkzeug_attribute_rendering() {
