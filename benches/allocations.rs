@@ -9,7 +9,7 @@ mod fixtures;
 
 use std::time::{Duration, SystemTime};
 
-use fixtures::{Small, small};
+use fixtures::{Medium, Small, medium, small};
 use http::{HeaderMap, Request};
 use sessionkit::codec::{Compression, SecretKey, SessionCodec};
 use sessionkit::{
@@ -75,6 +75,19 @@ fn main() {
             .with_clock(|| SystemTime::UNIX_EPOCH + Duration::from_secs(NOW))
     };
     let typed = iface(Small::default_config());
+    let typed_medium = iface(Medium::default_config());
+    let medium_parts = Request::builder()
+        .header(
+            "cookie",
+            format!(
+                "session={}",
+                codec.dumps_session(&medium(), NOW - 10).unwrap()
+            ),
+        )
+        .body(())
+        .unwrap()
+        .into_parts()
+        .0;
     let never = iface(Small::default_config().with_compression(Compression::Never));
     let dynamic = iface(SessionConfig::default());
     let mut dict = small();
@@ -108,6 +121,15 @@ fn main() {
                 s.set_user_id(next());
                 let mut h = responses.take();
                 typed.save_session(&s, &mut h).unwrap();
+            }),
+        ),
+        (
+            "open+save typed (medium, compressed cookie), response headers already allocated",
+            count(|| {
+                let mut s: Medium = typed_medium.open_session(&medium_parts).unwrap();
+                s.set_user_id(next());
+                let mut h = responses.take();
+                typed_medium.save_session(&s, &mut h).unwrap();
             }),
         ),
         (

@@ -486,27 +486,41 @@ pub(crate) fn write_json_value(
     json_write::write_tagged(out, value, max_depth)
 }
 
-/// [`decode_payload`], lending the result to `f`: a canonical uncompressed
-/// payload (the usual case) is decoded into a per-thread buffer; anything
-/// else takes [`decode_payload`].
+/// [`decode_payload`], lending the result to `f`: a canonical payload (the
+/// usual case) is base64-decoded, and inflated if compressed, into
+/// per-thread buffers; anything else takes [`decode_payload`], which also
+/// gives the exact error.
 fn decode_payload_with<R>(
     payload: &[u8],
     max_payload: usize,
     f: impl FnOnce(&[u8]) -> R,
 ) -> Result<R, PayloadError> {
     thread_local! {
-        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        static RAW: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        static INFLATED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    let plain = payload.first() != Some(&b'.') && payload.len() / 4 * 3 <= max_payload;
-    if !plain {
+    let (compressed, data) = match payload.split_first() {
+        Some((b'.', rest)) => (true, rest),
+        _ => (false, payload),
+    };
+    if !compressed && data.len() / 4 * 3 > max_payload {
         return decode_payload(payload, max_payload).map(|json| f(&json));
     }
-    crate::scratch::with_empty(&BUF, |buf| {
-        if b64::decode_url_vec(payload, buf) && buf.len() <= max_payload {
-            Ok(f(buf))
-        } else {
-            decode_payload(payload, max_payload).map(|json| f(&json))
+    crate::scratch::with_empty(&RAW, |raw| {
+        if !b64::decode_url_vec(data, raw) {
+            return decode_payload(payload, max_payload).map(|json| f(&json));
         }
+        if !compressed {
+            return if raw.len() <= max_payload {
+                Ok(f(raw))
+            } else {
+                Err(PayloadError::TooLarge { limit: max_payload })
+            };
+        }
+        crate::scratch::with_empty(&INFLATED, |json| {
+            compress::decompress_into(raw, max_payload, json)?;
+            Ok(f(json))
+        })
     })
 }
 
@@ -532,6 +546,51 @@ fn decode_payload(payload: &[u8], max_payload: usize) -> Result<Vec<u8>, Payload
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use proptest::prelude::{Just, any};
+
+    proptest::proptest! {
+        /// The buffer-reusing payload decoder gives exactly what (and fails
+        /// exactly where) the allocating one does: canonical, lenient and
+        /// invalid base64, compressed or not, inside and past the limits.
+        #[test]
+        fn lent_payloads_equal_owned_ones(
+            json in proptest::collection::vec(any::<u8>(), 0..300),
+            repeat in 1usize..40,
+            compressed in any::<bool>(),
+            damage in proptest::option::of((any::<usize>(), any::<u8>())),
+            max_payload in proptest::prop_oneof![Just(64usize), Just(1000), Just(100_000)],
+        ) {
+            let data = json.repeat(repeat);
+            let mut payload = Vec::new();
+            if compressed {
+                payload.push(b'.');
+                let mut z = Vec::new();
+                compress::with_smaller(&data, |s| z = s.map(<[u8]>::to_vec).unwrap_or_default());
+                if z.is_empty() {
+                    // Not smaller: compress anyway, as a hand-made cookie could.
+                    use std::io::Write as _;
+                    let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
+                    e.write_all(&data).unwrap();
+                    z = e.finish().unwrap();
+                }
+                let mut text = String::new();
+                b64::encode_url(&z, &mut text);
+                payload.extend_from_slice(text.as_bytes());
+            } else {
+                let mut text = String::new();
+                b64::encode_url(&data, &mut text);
+                payload.extend_from_slice(text.as_bytes());
+            }
+            if let (Some((at, byte)), false) = (damage, payload.is_empty()) {
+                let at = at % payload.len();
+                payload[at] = byte;
+            }
+            let owned = decode_payload(&payload, max_payload);
+            let lent = decode_payload_with(&payload, max_payload, <[u8]>::to_vec);
+            proptest::prop_assert_eq!(lent, owned);
+        }
+    }
 
     fn codec(key: &str) -> SessionCodec {
         SessionCodec::flask(SecretKey::from_text(key).unwrap())

@@ -82,39 +82,65 @@ fn zlib_compress(data: &[u8], out: &mut Vec<u8>) {
 /// Python, data after the end of the stream is ignored and a truncated
 /// stream is an error.
 pub(crate) fn decompress(data: &[u8], limit: usize) -> Result<Vec<u8>, PayloadError> {
+    let mut out = Vec::new();
+    decompress_into(data, limit, &mut out)?;
+    Ok(out)
+}
+
+/// [`decompress`] into `out` (emptied first), a buffer the caller reuses.
+pub(crate) fn decompress_into(
+    data: &[u8],
+    limit: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), PayloadError> {
+    out.clear();
     DECOMPRESSOR.with(|d| {
         let mut d = d.borrow_mut();
         d.reset(true);
-        let result = inflate(&mut d, data, limit);
+        let result = inflate(&mut d, data, limit, out);
         d.reset(true);
         result
     })
 }
 
-fn inflate(d: &mut Decompress, data: &[u8], limit: usize) -> Result<Vec<u8>, PayloadError> {
-    let mut out = Vec::with_capacity((data.len() * 4).clamp(64, limit.saturating_add(1)));
+fn inflate(
+    d: &mut Decompress,
+    data: &[u8],
+    limit: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), PayloadError> {
+    // The room offered to zlib grows the same way whatever `out` already
+    // holds (a reused buffer may be larger), so the outcome never depends
+    // on an earlier call: never past the limit (+1 to detect overflow).
+    let mut room = (data.len() * 4).clamp(64, limit.saturating_add(1));
     loop {
         let consumed = usize::try_from(d.total_in()).unwrap_or(usize::MAX);
         let rest = data.get(consumed..).unwrap_or_default();
         let before_out = out.len();
-        let status = d
-            .decompress_vec(rest, &mut out, FlushDecompress::None)
-            .map_err(|e| PayloadError::Decompress(e.to_string()))?;
+        let total_out = d.total_out();
+        out.resize(room.max(before_out), 0);
+        let status = d.decompress(
+            rest,
+            out.get_mut(before_out..).unwrap_or_default(),
+            FlushDecompress::None,
+        );
+        let produced = usize::try_from(d.total_out() - total_out).unwrap_or(usize::MAX);
+        out.truncate(before_out.saturating_add(produced));
+        let status = status.map_err(|e| PayloadError::Decompress(e.to_string()))?;
         if out.len() > limit {
             return Err(PayloadError::TooLarge { limit });
         }
         match status {
-            Status::StreamEnd => return Ok(out),
+            Status::StreamEnd => return Ok(()),
             _ => {
                 let progressed = out.len() > before_out
                     || usize::try_from(d.total_in()).unwrap_or(usize::MAX) > consumed;
-                if out.len() == out.capacity() {
-                    // Grow, but never past the limit (+1 to detect overflow).
-                    let target = (out.capacity() * 2).min(limit.saturating_add(1));
-                    if target <= out.capacity() {
+                if out.len() == room {
+                    let target = (room * 2).min(limit.saturating_add(1));
+                    if target <= room {
                         return Err(PayloadError::TooLarge { limit });
                     }
-                    out.reserve_exact(target - out.len());
+                    room = target;
                 } else if !progressed {
                     return Err(PayloadError::Decompress(
                         "incomplete or truncated stream".into(),
