@@ -93,6 +93,27 @@ fn main() {
     let mut dict = small();
     let responses = Responses::new();
 
+    // One open, change, save; `headers` gives the response's header map.
+    fn open_save<S: SessionData>(
+        i: &SecureCookieSessionInterface,
+        parts: &http::request::Parts,
+        change: impl Fn(&mut S),
+        headers: impl Fn() -> HeaderMap,
+    ) -> f64 {
+        count(|| {
+            let mut s: S = i.open_session(parts).unwrap();
+            change(&mut s);
+            let mut h = headers();
+            i.save_session(&s, &mut h).unwrap();
+        })
+    }
+    let fresh = HeaderMap::new;
+    let allocated = || responses.take();
+    let set_small = |s: &mut Small| s.set_user_id(next());
+    let set_dynamic = |s: &mut DynamicSession| {
+        s.insert("user_id", next());
+    };
+
     let rows = [
         (
             "codec dumps (small)",
@@ -107,57 +128,32 @@ fn main() {
         ),
         (
             "open+save typed (small)",
-            count(|| {
-                let mut s: Small = typed.open_session(&parts).unwrap();
-                s.set_user_id(next());
-                let mut h = HeaderMap::new();
-                typed.save_session(&s, &mut h).unwrap();
-            }),
+            open_save(&typed, &parts, set_small, fresh),
         ),
         (
             "open+save typed (small), response headers already allocated",
-            count(|| {
-                let mut s: Small = typed.open_session(&parts).unwrap();
-                s.set_user_id(next());
-                let mut h = responses.take();
-                typed.save_session(&s, &mut h).unwrap();
-            }),
+            open_save(&typed, &parts, set_small, allocated),
         ),
         (
             "open+save typed (medium, compressed cookie), response headers already allocated",
-            count(|| {
-                let mut s: Medium = typed_medium.open_session(&medium_parts).unwrap();
-                s.set_user_id(next());
-                let mut h = responses.take();
-                typed_medium.save_session(&s, &mut h).unwrap();
-            }),
+            open_save(
+                &typed_medium,
+                &medium_parts,
+                |s: &mut Medium| s.set_user_id(next()),
+                allocated,
+            ),
         ),
         (
             "open+save typed, compression never (small)",
-            count(|| {
-                let mut s: Small = never.open_session(&parts).unwrap();
-                s.set_user_id(next());
-                let mut h = HeaderMap::new();
-                never.save_session(&s, &mut h).unwrap();
-            }),
+            open_save(&never, &parts, set_small, fresh),
         ),
         (
             "open+save dynamic (small)",
-            count(|| {
-                let mut s: DynamicSession = dynamic.open_session(&parts).unwrap();
-                s.insert("user_id", next());
-                let mut h = HeaderMap::new();
-                dynamic.save_session(&s, &mut h).unwrap();
-            }),
+            open_save(&dynamic, &parts, set_dynamic, fresh),
         ),
         (
             "open+save dynamic (small), response headers already allocated",
-            count(|| {
-                let mut s: DynamicSession = dynamic.open_session(&parts).unwrap();
-                s.insert("user_id", next());
-                let mut h = responses.take();
-                dynamic.save_session(&s, &mut h).unwrap();
-            }),
+            open_save(&dynamic, &parts, set_dynamic, allocated),
         ),
     ];
     println!("| operation | allocations |");
