@@ -299,17 +299,19 @@ impl SessionCodec {
         })
     }
 
-    /// [`SessionCodec::unsign`], lending the payload to `f` from a
-    /// per-thread buffer instead of returning it.
+    /// [`SessionCodec::unsign`], lending the payload (from a per-thread
+    /// buffer) and the signing time to `f` instead of returning them.
     pub(crate) fn unsign_with<R>(
         &self,
         cookie: &[u8],
         now: u64,
         max_age: Option<u64>,
-        f: impl FnOnce(&[u8]) -> R,
+        f: impl FnOnce(&[u8], u64) -> R,
     ) -> Result<R, DecodeError> {
-        let (payload, _) = self.verify(cookie, now, max_age)?;
-        Ok(decode_payload_with(payload, self.max_payload, f)?)
+        let (payload, timestamp) = self.verify(cookie, now, max_age)?;
+        Ok(decode_payload_with(payload, self.max_payload, |json| {
+            f(json, timestamp)
+        })?)
     }
 
     /// The signature, timestamp and age checks, in itsdangerous' order:

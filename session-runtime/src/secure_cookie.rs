@@ -370,22 +370,12 @@ impl SecureCookieSessionInterface {
     ///
     /// [`DecodeError`]; without a secret key, [`DecodeError::SignatureMismatch`].
     pub fn decode_cookie(&self, value: &str) -> Result<Signed<Dict>, DecodeError> {
-        let now = unix_secs(self.current_time());
-        let max_age = Some(self.config.max_age_secs());
-        match &self.protector {
-            Some(Protector::Signed(codec)) => codec.loads_session(value, now, max_age),
-            Some(Protector::Encrypted(codec)) => {
-                let Signed {
-                    value: json,
-                    timestamp,
-                } = codec.open(value, now, max_age)?;
-                Ok(Signed {
-                    value: parse_session_json(&json, self.config.max_depth)?,
-                    timestamp,
-                })
-            }
-            None => Err(DecodeError::SignatureMismatch),
-        }
+        self.open_payload(value, |json, timestamp| {
+            Ok(Signed {
+                value: parse_session_json(json, self.config.max_depth)?,
+                timestamp,
+            })
+        })?
     }
 
     /// The cookie value for a session, signed (or encrypted) now.
@@ -606,19 +596,26 @@ impl SecureCookieSessionInterface {
     /// [`SessionData::from_json`].
     pub(crate) fn open_value<S: SessionData>(&self, value: &str) -> Result<S, OpenError> {
         let max_depth = self.config.max_depth;
-        let mut s = self.open_payload(value, |json| S::from_json(json, max_depth))??;
+        let mut s = self.open_payload(value, |json, _| S::from_json(json, max_depth))??;
         *s.state_mut() = SessionState::loaded();
         Ok(s)
     }
 
     /// Verifies (or decrypts) a cookie value with this interface's keys and
-    /// lifetime and lends its JSON payload to `f`.
-    fn open_payload<R>(&self, value: &str, f: impl FnOnce(&[u8]) -> R) -> Result<R, DecodeError> {
+    /// lifetime and lends its JSON payload and signing time to `f`.
+    fn open_payload<R>(
+        &self,
+        value: &str,
+        f: impl FnOnce(&[u8], u64) -> R,
+    ) -> Result<R, DecodeError> {
         let now = unix_secs(self.current_time());
         let max_age = Some(self.config.max_age_secs());
         match &self.protector {
             Some(Protector::Signed(codec)) => codec.unsign_with(value.as_bytes(), now, max_age, f),
-            Some(Protector::Encrypted(codec)) => Ok(f(&codec.open(value, now, max_age)?.value)),
+            Some(Protector::Encrypted(codec)) => {
+                let opened = codec.open(value, now, max_age)?;
+                Ok(f(&opened.value, opened.timestamp))
+            }
             None => Err(DecodeError::SignatureMismatch),
         }
     }
