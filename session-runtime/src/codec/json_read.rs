@@ -195,43 +195,33 @@ impl<'a> Parser<'a> {
                 let Some(frame) = stack.last_mut() else {
                     return Ok(done);
                 };
-                self.skip_ws();
-                let sep = self.peek();
                 // The frame stays on the stack while it continues (no moves
                 // of its vector per element); it is popped when it closes.
                 match frame {
                     Frame::Array(items) => {
                         items.push(done);
-                        match sep {
-                            Some(b',') => {
-                                self.pos += 1;
-                                self.skip_ws();
-                                continue 'value;
-                            }
-                            Some(b']') => {
-                                self.pos += 1;
+                        match self.after_item(b']') {
+                            Some(true) => continue 'value,
+                            Some(false) => {
                                 done = Value::List(std::mem::take(items));
                                 stack.pop();
                             }
-                            _ => return Err(self.err(JsonErrorKind::ExpectedCommaOrEnd).into()),
+                            None => return Err(self.err(JsonErrorKind::ExpectedCommaOrEnd).into()),
                         }
                     }
                     Frame::Object(start, key) => {
                         entries.push((std::mem::take(key), done));
-                        match sep {
-                            Some(b',') => {
-                                self.pos += 1;
-                                self.skip_ws();
+                        match self.after_item(b'}') {
+                            Some(true) => {
                                 *key = self.key()?;
                                 continue 'value;
                             }
-                            Some(b'}') => {
-                                self.pos += 1;
+                            Some(false) => {
                                 let start = *start;
                                 stack.pop();
                                 done = tag::untag_entries(entries.drain(start..))?;
                             }
-                            _ => return Err(self.err(JsonErrorKind::ExpectedCommaOrEnd).into()),
+                            None => return Err(self.err(JsonErrorKind::ExpectedCommaOrEnd).into()),
                         }
                     }
                 }
