@@ -30,6 +30,13 @@ impl<T> Slot<T> {
         }
     }
 
+    fn present(value: T) -> Self {
+        Slot {
+            value,
+            present: true,
+        }
+    }
+
     /// Whether the key is present.
     pub fn is_present(&self) -> bool {
         self.present
@@ -70,13 +77,9 @@ impl<T> FieldOps<T> {
         let Some(raw) = dict.remove(wire) else {
             return Slot::absent(default());
         };
-        match (self.from_value)(raw.clone()) {
-            Ok(value) => Slot {
-                value,
-                present: true,
-            },
-            Err(e) => {
-                tracing::debug!(key = wire, error = %e, "session value does not fit its field: kept unchanged, field reads as absent");
+        match self.convert(raw, wire) {
+            Ok(value) => Slot::present(value),
+            Err(raw) => {
                 dict.insert(wire, raw);
                 Slot::absent(default())
             }
@@ -94,31 +97,33 @@ impl<T> FieldOps<T> {
         wire: &str,
         default: impl FnOnce() -> T,
     ) {
-        if let Some(value) = (self.fast)(input) {
-            *slot = Slot {
-                value,
-                present: true,
-            };
-            input.taken();
-            return;
-        }
-        let Some(raw) = input.tree() else {
-            return;
-        };
-        match (self.from_value)(raw.clone()) {
-            Ok(value) => {
-                *slot = Slot {
-                    value,
-                    present: true,
+        let value = match (self.fast)(input) {
+            Some(value) => value,
+            None => {
+                let Some(raw) = input.tree() else {
+                    return;
                 };
-                input.taken();
+                match self.convert(raw, wire) {
+                    Ok(value) => value,
+                    Err(raw) => {
+                        *slot = Slot::absent(default());
+                        input.keep(raw);
+                        return;
+                    }
+                }
             }
-            Err(e) => {
-                tracing::debug!(key = wire, error = %e, "session value does not fit its field: kept unchanged, field reads as absent");
-                *slot = Slot::absent(default());
-                input.keep(raw);
-            }
-        }
+        };
+        *slot = Slot::present(value);
+        input.taken();
+    }
+
+    /// A tree as the field's type, or the tree back (logged) if it does not
+    /// fit.
+    fn convert(&self, raw: Value, wire: &str) -> Result<T, Value> {
+        (self.from_value)(raw.clone()).map_err(|e| {
+            tracing::debug!(key = wire, error = %e, "session value does not fit its field: kept unchanged, field reads as absent");
+            raw
+        })
     }
 
     /// The field's value as a tree, if present.
