@@ -58,12 +58,31 @@ struct Uncompressed {
     note: String,
 }
 
+/// The same choice written bare, as a word.
+#[session(compression = never)]
+struct UncompressedBare {
+    note: String,
+}
+
+/// `auto` is Flask's rule, the default, and may be spelled out.
+#[session(compression = auto, secure)]
+struct CompressedBare {
+    note: String,
+}
+
 #[test]
 fn compression_never_is_a_container_option() {
     assert_eq!(
         Uncompressed::default_config().compression,
         Compression::Never
     );
+    assert_eq!(
+        UncompressedBare::default_config().compression,
+        Compression::Never
+    );
+    let bare = CompressedBare::default_config();
+    assert_eq!(bare.compression, Compression::Auto);
+    assert!(bare.cookie_secure, "options after a bare word still parse");
     assert_eq!(UserSession::default_config().compression, Compression::Auto);
     let key = SecretKey::from_text("k").unwrap();
     let mut s = Uncompressed::default();

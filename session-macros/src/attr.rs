@@ -160,6 +160,30 @@ fn string(
     }
 }
 
+/// `key = "word"` or `key = word`: a choice among a few words, which reads
+/// naturally bare (`compression = never`); the bare word is kept as a
+/// string literal with its own span, so validation treats both alike.
+fn keyword(
+    ctxt: &mut Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    example: &str,
+) -> syn::Result<Option<Opt<LitStr>>> {
+    let fork = meta.input.fork();
+    let bare = fork.parse::<Token![=]>().is_ok()
+        && fork.parse::<syn::Ident>().is_ok()
+        && (fork.is_empty() || fork.peek(Token![,]));
+    if !bare {
+        return string(ctxt, meta, example);
+    }
+    let word: syn::Ident = meta.value()?.parse()?;
+    let value = LitStr::new(&word.to_string(), word.span());
+    Ok(Some(Opt {
+        key: meta.path.clone(),
+        value,
+        span: quote::quote!(#word),
+    }))
+}
+
 /// `key` (true) or `key = true|false`.
 fn boolean(ctxt: &mut Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Opt<bool>>> {
     let name = key_name(&meta.path);
@@ -213,7 +237,7 @@ impl ContainerOptions {
                     set_once(ctxt, &mut o.same_site, v);
                 }
                 "compression" => {
-                    let v = string(ctxt, &meta, "\"never\"")?;
+                    let v = keyword(ctxt, &meta, "\"never\"")?;
                     set_once(ctxt, &mut o.compression, v);
                 }
                 "domain" => {

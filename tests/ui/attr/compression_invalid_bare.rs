@@ -1,0 +1,8 @@
+use sessionkit::session;
+
+#[session(compression = always)]
+struct Session {
+    n: u32,
+}
+
+fn main() {}
