@@ -181,35 +181,86 @@ impl<Svc: fmt::Debug, S, I: fmt::Debug> fmt::Debug for SessionService<Svc, S, I>
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
-/// Polls a boxed future, turning a panic into `Err` (so the session can
-/// still be saved).
-struct CatchUnwind<F>(Pin<Box<F>>);
+pin_project_lite::pin_project! {
+    /// The future [`SessionService`] returns: the inner service's response
+    /// with the session saved into it.
+    ///
+    /// A named type rather than a boxed future, so the layer adds no
+    /// allocation per request. A panic in the inner service is caught here:
+    /// the answer is a 500 and the session is still saved by the usual
+    /// rules, as Flask does for an unhandled exception.
+    pub struct SessionFuture<F, S, I, ResB> {
+        // `None` once the inner service answered, or when a before-request
+        // hook answered early.
+        #[pin]
+        inner: Option<F>,
+        early: Option<Response<ResB>>,
+        session: SessionHandle<S>,
+        lifecycle: SessionLifecycle<S, I>,
+    }
+}
 
-impl<F: Future> Future for CatchUnwind<F> {
-    type Output = Result<F::Output, Box<dyn std::any::Any + Send>>;
+impl<F, S, I, ResB> fmt::Debug for SessionFuture<F, S, I, ResB> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionFuture")
+            .field("session", &self.session)
+            .field("answered_early", &self.early.is_some())
+            .finish_non_exhaustive()
+    }
+}
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let inner = self.0.as_mut();
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
-            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(panic) => Poll::Ready(Err(panic)),
-        }
+impl<F, E, S, I, ResB> Future for SessionFuture<F, S, I, ResB>
+where
+    F: Future<Output = Result<Response<ResB>, E>>,
+    S: SessionData,
+    I: SessionInterface<S>,
+    ResB: From<Vec<u8>>,
+{
+    type Output = Result<Response<ResB>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let response = match this.inner.as_mut().as_pin_mut() {
+            None => this
+                .early
+                .take()
+                .expect("SessionFuture polled after it completed"),
+            Some(inner) => {
+                let polled =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx)));
+                let response = match polled {
+                    Ok(Poll::Pending) => return Poll::Pending,
+                    Ok(Poll::Ready(Ok(response))) => response,
+                    Ok(Poll::Ready(Err(e))) => {
+                        this.inner.set(None);
+                        return Poll::Ready(Err(e));
+                    }
+                    Err(_panic) => {
+                        tracing::error!(
+                            "the handler panicked; answering 500 and saving the session"
+                        );
+                        crate::lifecycle::default_save_error_response_text("Internal Server Error")
+                            .map(ResB::from)
+                    }
+                };
+                this.inner.set(None);
+                response
+            }
+        };
+        Poll::Ready(Ok(this.lifecycle.finish_response(this.session, response)))
     }
 }
 
 impl<Svc, S, I, ReqB, ResB> Service<Request<ReqB>> for SessionService<Svc, S, I>
 where
-    Svc: Service<Request<ReqB>, Response = Response<ResB>> + Clone + Send + 'static,
-    Svc::Future: Send + 'static,
+    Svc: Service<Request<ReqB>, Response = Response<ResB>> + Clone,
     S: SessionData,
     I: SessionInterface<S>,
-    ReqB: Send + 'static,
-    ResB: From<Vec<u8>> + Send + 'static,
+    ResB: From<Vec<u8>>,
 {
     type Response = Response<ResB>;
     type Error = Svc::Error;
-    type Future = BoxFuture<Result<Response<ResB>, Svc::Error>>;
+    type Future = SessionFuture<Svc::Future, S, I, ResB>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -220,28 +271,22 @@ where
         let (session, early) = self.lifecycle.preprocess_request(&mut parts);
         let lifecycle = self.lifecycle.clone();
         if let Some(response) = early {
-            return Box::pin(async move {
-                Ok(lifecycle.finish_response(&session, response.map(ResB::from)))
-            });
+            return SessionFuture {
+                inner: None,
+                early: Some(response.map(ResB::from)),
+                session,
+                lifecycle,
+            };
         }
         // Call the instance that was polled ready; keep a fresh clone.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        let future = Box::pin(inner.call(Request::from_parts(parts, body)));
-        Box::pin(async move {
-            match CatchUnwind(future).await {
-                Ok(response) => Ok(lifecycle.finish_response(&session, response?)),
-                Err(_panic) => {
-                    // Like Flask with an unhandled exception: a 500, and the
-                    // session is still saved by the usual rules.
-                    tracing::error!("the handler panicked; answering 500 and saving the session");
-                    let response =
-                        crate::lifecycle::default_save_error_response_text("Internal Server Error")
-                            .map(ResB::from);
-                    Ok(lifecycle.finish_response(&session, response))
-                }
-            }
-        })
+        SessionFuture {
+            inner: Some(inner.call(Request::from_parts(parts, body))),
+            early: None,
+            session,
+            lifecycle,
+        }
     }
 }
 
