@@ -1,5 +1,6 @@
-//! Counts heap allocations per small open+save (and per codec call), with
-//! dhat's counting allocator. Prints a table; see BENCHMARKS.md.
+//! Counts heap allocations per small open+save (and per codec call, and
+//! per in-process axum request with and without the layer), with dhat's
+//! counting allocator. Prints a table; see BENCHMARKS.md.
 //!
 //! `cargo bench --bench allocations`
 
@@ -9,12 +10,17 @@ mod fixtures;
 
 use std::time::{Duration, SystemTime};
 
+use axum::Router;
+use axum::body::Body;
+use axum::routing::get;
 use fixtures::{Medium, Small, medium, small};
 use http::{HeaderMap, Request};
+use sessionkit::axum::{Session, SessionLayer};
 use sessionkit::codec::{Compression, SecretKey, SessionCodec};
 use sessionkit::{
     DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface,
 };
+use tower::ServiceExt;
 
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
@@ -114,6 +120,31 @@ fn main() {
         s.insert("user_id", next());
     };
 
+    // A whole in-process axum request, with and without the layer: the
+    // difference is what the session adds around the handler.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let sessions: Router = Router::new()
+        .route(
+            "/",
+            get(|session: Session<Small>| async move {
+                session.lock().set_user_id(next());
+                "ok"
+            }),
+        )
+        .layer(SessionLayer::<Small>::new(iface(Small::default_config())));
+    let plain: Router = Router::new().route("/", get(|| async { "ok" }));
+    let cookie_header = format!("session={cookie}");
+    let request = |app: &Router| {
+        let req = Request::builder()
+            .uri("/")
+            .header("cookie", &cookie_header)
+            .body(Body::empty())
+            .unwrap();
+        drop(rt.block_on(app.clone().oneshot(req)).unwrap());
+    };
+
     let rows = [
         (
             "codec dumps (small)",
@@ -155,6 +186,11 @@ fn main() {
             "open+save dynamic (small), response headers already allocated",
             open_save(&dynamic, &parts, set_dynamic, allocated),
         ),
+        (
+            "axum request through the layer, small typed session read + written",
+            count(|| request(&sessions)),
+        ),
+        ("axum request without sessions", count(|| request(&plain))),
     ];
     println!("| operation | allocations |");
     println!("| --- | ---: |");

@@ -40,26 +40,27 @@ use http::{Request, Response, StatusCode};
 
 use crate::data::SessionData;
 use crate::error::SaveError;
-use crate::interface::SessionInterface;
+use crate::interface::{PendingCookie, SessionInterface};
 
 /// A response produced by the session layer itself (an early answer from a
 /// hook, or a save error).
 pub type EarlyResponse = Response<Vec<u8>>;
 
-/// Opens a lazily opened session.
-type Opener<S> = Box<dyn FnOnce() -> S + Send>;
+/// Opens a lazily opened session from its captured cookie. One per
+/// lifecycle, shared by its requests (so a request allocates no closure).
+type Opener<S> = Arc<dyn Fn(PendingCookie) -> S + Send + Sync>;
 
 struct HandleState<S> {
     session: S,
-    /// Set until the session is first used: whether the request carried a
-    /// session cookie, and how to open it.
-    pending: Option<(bool, Opener<S>)>,
+    /// Set until the session is first used: the request's session cookie
+    /// (if any), and how to open it.
+    pending: Option<(PendingCookie, Opener<S>)>,
 }
 
 impl<S> HandleState<S> {
     fn open(&mut self) {
-        if let Some((_, open)) = self.pending.take() {
-            self.session = open();
+        if let Some((cookie, open)) = self.pending.take() {
+            self.session = open(cookie);
         }
     }
 }
@@ -120,10 +121,10 @@ impl<S: SessionData> SessionHandle<S> {
     }
 
     /// A session opened on first use by `open`.
-    fn lazy(has_cookie: bool, open: Opener<S>) -> Self {
+    fn lazy(cookie: PendingCookie, open: Opener<S>) -> Self {
         SessionHandle(Arc::new(Mutex::new(HandleState {
             session: S::default(),
-            pending: Some((has_cookie, open)),
+            pending: Some((cookie, open)),
         })))
     }
 
@@ -228,8 +229,10 @@ type SaveErrorHandler = Arc<dyn Fn(&SaveError) -> EarlyResponse + Send + Sync>;
 /// any handler over `http` types.
 pub struct SessionLifecycle<S, I = crate::SecureCookieSessionInterface> {
     interface: Arc<I>,
-    before: Vec<Arc<dyn BeforeRequest<S>>>,
-    after: Vec<Arc<dyn AfterRequest<S>>>,
+    /// Shared, so cloning the lifecycle for a request allocates nothing.
+    before: Arc<[Arc<dyn BeforeRequest<S>>]>,
+    after: Arc<[Arc<dyn AfterRequest<S>>]>,
+    opener: Opener<S>,
     on_save_error: SaveErrorHandler,
 }
 
@@ -237,8 +240,9 @@ impl<S, I> Clone for SessionLifecycle<S, I> {
     fn clone(&self) -> Self {
         SessionLifecycle {
             interface: Arc::clone(&self.interface),
-            before: self.before.clone(),
-            after: self.after.clone(),
+            before: Arc::clone(&self.before),
+            after: Arc::clone(&self.after),
+            opener: Arc::clone(&self.opener),
             on_save_error: Arc::clone(&self.on_save_error),
         }
     }
@@ -273,10 +277,13 @@ pub(crate) fn default_save_error_response_text(text: &str) -> EarlyResponse {
 impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     /// A lifecycle without hooks.
     pub fn new(interface: I) -> Self {
+        let interface = Arc::new(interface);
+        let opener_interface = Arc::clone(&interface);
         SessionLifecycle {
-            interface: Arc::new(interface),
-            before: Vec::new(),
-            after: Vec::new(),
+            interface,
+            before: Arc::new([]),
+            after: Arc::new([]),
+            opener: Arc::new(move |cookie| opener_interface.open_from_cookie(cookie)),
             on_save_error: Arc::new(default_save_error_response),
         }
     }
@@ -289,14 +296,16 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     /// Registers a before-request hook (they run in registration order).
     #[must_use]
     pub fn before_request(mut self, hook: impl BeforeRequest<S>) -> Self {
-        self.before.push(Arc::new(hook));
+        let hook: Arc<dyn BeforeRequest<S>> = Arc::new(hook);
+        self.before = self.before.iter().cloned().chain([hook]).collect();
         self
     }
 
     /// Registers an after-request hook (they run in reverse order).
     #[must_use]
     pub fn after_request(mut self, hook: impl AfterRequest<S>) -> Self {
-        self.after.push(Arc::new(hook));
+        let hook: Arc<dyn AfterRequest<S>> = Arc::new(hook);
+        self.after = self.after.iter().cloned().chain([hook]).collect();
         self
     }
 
@@ -368,13 +377,7 @@ impl<S: SessionData, I: SessionInterface<S>> Lifecycle<S> for SessionLifecycle<S
         request: &mut http::request::Parts,
     ) -> (SessionHandle<S>, Option<EarlyResponse>) {
         let handle = match self.interface.lazy_cookie(request) {
-            Some(cookie) => {
-                let interface = Arc::clone(&self.interface);
-                SessionHandle::lazy(
-                    cookie.is_present(),
-                    Box::new(move || interface.open_from_cookie(cookie)),
-                )
-            }
+            Some(cookie) => SessionHandle::lazy(cookie, Arc::clone(&self.opener)),
             None => SessionHandle::new(
                 self.interface
                     .open_session(request)
@@ -398,13 +401,13 @@ impl<S: SessionData, I: SessionInterface<S>> Lifecycle<S> for SessionLifecycle<S
             hook.after_request(response, session);
         }
         let mut state = session.state();
-        if let Some((has_cookie, open)) = state.pending.take() {
-            if !has_cookie {
+        if let Some((cookie, open)) = state.pending.take() {
+            if !cookie.is_present() {
                 // Never used and no cookie: a new, empty, untouched session,
                 // for which Flask saves nothing.
                 return Ok(());
             }
-            state.session = open();
+            state.session = open(cookie);
         }
         let s = &state.session;
         if self.interface.is_null_session(s) {
