@@ -105,6 +105,26 @@ fn compression_never_is_a_container_option() {
         opened.value.get("note"),
         Some(&Value::from("a".repeat(200)))
     );
+
+    // `never` only governs writing: a compressed cookie (as Flask writes
+    // it) still opens, and is written back uncompressed.
+    let compressed = encode(sessionkit::SessionConfig::default());
+    let never = SecureCookieSessionInterface::new(
+        UncompressedBare::default_config().with_secret_key(key.clone()),
+    )
+    .unwrap();
+    let request = http::Request::builder()
+        .header("cookie", format!("session={compressed}"))
+        .body(())
+        .unwrap()
+        .into_parts()
+        .0;
+    let mut reopened: UncompressedBare = never.open_session(&request).unwrap();
+    assert!(!reopened.is_new(), "the compressed cookie was accepted");
+    assert_eq!(reopened.note(), &"a".repeat(200));
+    reopened.set_note("b".repeat(200));
+    let rewritten = never.encode_session(&reopened).unwrap();
+    assert!(!rewritten.starts_with('.'));
 }
 
 #[test]
