@@ -189,6 +189,24 @@ pin_project_lite::pin_project! {
     /// allocation per request. A panic in the inner service is caught here:
     /// the answer is a 500 and the session is still saved by the usual
     /// rules, as Flask does for an unhandled exception.
+    ///
+    /// ```
+    /// use http::{Request, Response};
+    /// use session_runtime::axum::{SessionFuture, SessionService};
+    /// use session_runtime::{DynamicSession, SecureCookieSessionInterface};
+    /// use tower_service::Service;
+    ///
+    /// // A layered service's future names the inner one: nothing is boxed.
+    /// fn call<Svc>(
+    ///     service: &mut SessionService<Svc, DynamicSession>,
+    ///     request: Request<Vec<u8>>,
+    /// ) -> SessionFuture<Svc::Future, DynamicSession, SecureCookieSessionInterface, Vec<u8>>
+    /// where
+    ///     Svc: Service<Request<Vec<u8>>, Response = Response<Vec<u8>>> + Clone,
+    /// {
+    ///     service.call(request)
+    /// }
+    /// ```
     pub struct SessionFuture<F, S, I, ResB> {
         // `None` once the inner service answered, or when a before-request
         // hook answered early.
