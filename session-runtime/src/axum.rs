@@ -487,7 +487,7 @@ where
 {
     type Response = Response<ResB>;
     type Error = Svc::Error;
-    type Future = BoxFuture<Result<Response<ResB>, Svc::Error>>;
+    type Future = CsrfFuture<Svc::Future, Result<Response<ResB>, Svc::Error>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -502,11 +502,10 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         if !csrf.applies_to(&parts) {
-            let future = inner.call(Request::from_parts(parts, body));
-            return Box::pin(future);
+            return CsrfFuture::direct(inner.call(Request::from_parts(parts, body)));
         }
         let on_error = Arc::clone(&self.layer.on_error);
-        Box::pin(async move {
+        let checked = Box::pin(async move {
             let limited = http_body_util::Limited::new(body, csrf.config().max_body);
             let bytes = match limited.collect().await {
                 Ok(collected) => collected.to_bytes(),
@@ -537,7 +536,87 @@ where
                     axum_core::body::Body::from(bytes),
                 ))
                 .await
-        })
+        });
+        CsrfFuture::checked(checked)
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future [`CsrfService`] returns. A request the check does not
+    /// apply to (a safe method, an exempt path) goes straight to the inner
+    /// service's future, unboxed; a checked request reads its body, is
+    /// judged and then goes to the inner service, in one boxed future.
+    ///
+    /// ```
+    /// use axum_core::body::Body;
+    /// use http::{Request, Response};
+    /// use session_runtime::DynamicSession;
+    /// use session_runtime::axum::{CsrfFuture, CsrfService};
+    /// use tower_service::Service;
+    ///
+    /// fn call<Svc>(
+    ///     service: &mut CsrfService<Svc, DynamicSession>,
+    ///     request: Request<Body>,
+    /// ) -> CsrfFuture<Svc::Future, Result<Response<Vec<u8>>, Svc::Error>>
+    /// where
+    ///     Svc: Service<Request<Body>, Response = Response<Vec<u8>>> + Clone + Send + 'static,
+    ///     Svc::Future: Send + 'static,
+    /// {
+    ///     service.call(request)
+    /// }
+    /// ```
+    pub struct CsrfFuture<F, T> {
+        #[pin]
+        state: CsrfState<F, T>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = CsrfStateProj]
+    enum CsrfState<F, T> {
+        // Not checked: the inner service's own future.
+        Direct {
+            #[pin]
+            future: F,
+        },
+        // Checked: reading the body, judging it, then the inner service.
+        Checked {
+            future: BoxFuture<T>,
+        },
+    }
+}
+
+impl<F, T> CsrfFuture<F, T> {
+    fn direct(future: F) -> Self {
+        CsrfFuture {
+            state: CsrfState::Direct { future },
+        }
+    }
+
+    fn checked(future: BoxFuture<T>) -> Self {
+        CsrfFuture {
+            state: CsrfState::Checked { future },
+        }
+    }
+}
+
+impl<F, T> fmt::Debug for CsrfFuture<F, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let checked = matches!(self.state, CsrfState::Checked { .. });
+        f.debug_struct("CsrfFuture")
+            .field("checked", &checked)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F: Future<Output = T>, T> Future for CsrfFuture<F, T> {
+    type Output = T;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        match self.project().state.project() {
+            CsrfStateProj::Direct { future } => future.poll(cx),
+            CsrfStateProj::Checked { future } => future.as_mut().poll(cx),
+        }
     }
 }
 
