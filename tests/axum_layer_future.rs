@@ -48,6 +48,13 @@ async fn get_path(app: Router, path: &str) -> Response<Body> {
         .unwrap()
 }
 
+/// `GET /` through `routes` with the session layer: the status and the
+/// saved `step`.
+async fn status_and_step(routes: Router) -> (StatusCode, Option<String>) {
+    let r = get_path(routes.layer(layer()), "/").await;
+    (r.status(), saved(&r))
+}
+
 #[tokio::test]
 async fn a_handler_pending_before_it_answers_has_its_session_saved() {
     async fn slow(session: Session<DynamicSession>) -> &'static str {
@@ -57,10 +64,10 @@ async fn a_handler_pending_before_it_answers_has_its_session_saved() {
         session.lock().insert("step", "after awaits");
         "ok"
     }
-    let app = Router::new().route("/", get(slow)).layer(layer());
-    let r = get_path(app, "/").await;
-    assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(saved(&r).as_deref(), Some("after awaits"));
+    assert_eq!(
+        status_and_step(Router::new().route("/", get(slow))).await,
+        (StatusCode::OK, Some("after awaits".to_owned()))
+    );
 }
 
 #[tokio::test]
@@ -70,10 +77,13 @@ async fn a_handler_panicking_after_an_await_answers_500_and_saves() {
         tokio::task::yield_now().await;
         panic!("handler bug after an await");
     }
-    let app = Router::new().route("/", get(boom)).layer(layer());
-    let r = get_path(app, "/").await;
-    assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(saved(&r).as_deref(), Some("before the panic"));
+    assert_eq!(
+        status_and_step(Router::new().route("/", get(boom))).await,
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Some("before the panic".to_owned())
+        )
+    );
 }
 
 #[tokio::test]

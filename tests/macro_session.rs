@@ -113,13 +113,9 @@ fn compression_never_is_a_container_option() {
         UncompressedBare::default_config().with_secret_key(key.clone()),
     )
     .unwrap();
-    let request = http::Request::builder()
-        .header("cookie", format!("session={compressed}"))
-        .body(())
-        .unwrap()
-        .into_parts()
-        .0;
-    let mut reopened: UncompressedBare = never.open_session(&request).unwrap();
+    let mut reopened: UncompressedBare = never
+        .open_session(&request_with(Some(&compressed)))
+        .unwrap();
     assert!(!reopened.is_new(), "the compressed cookie was accepted");
     assert_eq!(reopened.note(), &"a".repeat(200));
     reopened.set_note("b".repeat(200));
@@ -146,13 +142,7 @@ fn unknown_keys_survive_a_round_trip() {
     )
     .unwrap()
     .with_clock(|| SystemTime::UNIX_EPOCH + Duration::from_secs(200));
-    let req = http::Request::builder()
-        .header("cookie", format!("session={cookie}"))
-        .body(())
-        .unwrap()
-        .into_parts()
-        .0;
-    let mut s: UserSession = i.open_session(&req).unwrap();
+    let mut s: UserSession = i.open_session(&request_with(Some(&cookie))).unwrap();
     assert!(!s.is_new());
     assert_eq!(s.user().as_deref(), Some("42"));
     assert_eq!(
@@ -192,13 +182,18 @@ fn interface_for<S: SessionData>() -> SecureCookieSessionInterface {
     .with_clock(|| SystemTime::UNIX_EPOCH + Duration::from_secs(1_000))
 }
 
-fn open<S: SessionData>(cookie: Option<&str>) -> S {
+/// A request carrying `cookie` as its `session` cookie, if any.
+fn request_with(cookie: Option<&str>) -> http::request::Parts {
     let mut b = http::Request::builder();
     if let Some(c) = cookie {
         b = b.header("cookie", format!("session={c}"));
     }
+    b.body(()).unwrap().into_parts().0
+}
+
+fn open<S: SessionData>(cookie: Option<&str>) -> S {
     interface_for::<S>()
-        .open_session(&b.body(()).unwrap().into_parts().0)
+        .open_session(&request_with(cookie))
         .unwrap()
 }
 
