@@ -46,9 +46,9 @@ use crate::interface::{PendingCookie, SessionInterface};
 /// hook, or a save error).
 pub type EarlyResponse = Response<Vec<u8>>;
 
-/// Opens a lazily opened session from its captured cookie. One per
-/// lifecycle, shared by its requests (so a request allocates no closure).
-type Opener<S> = Arc<dyn Fn(PendingCookie) -> S + Send + Sync>;
+/// Opens a lazily opened session from its captured cookie: the
+/// lifecycle's own interface, shared (so a request allocates no closure).
+type Opener<S> = Arc<dyn SessionInterface<S>>;
 
 struct HandleState<S> {
     session: S,
@@ -57,10 +57,10 @@ struct HandleState<S> {
     pending: Option<(PendingCookie, Opener<S>)>,
 }
 
-impl<S> HandleState<S> {
+impl<S: SessionData> HandleState<S> {
     fn open(&mut self) {
         if let Some((cookie, open)) = self.pending.take() {
-            self.session = open(cookie);
+            self.session = open.open_from_cookie(cookie);
         }
     }
 }
@@ -232,7 +232,6 @@ pub struct SessionLifecycle<S, I = crate::SecureCookieSessionInterface> {
     /// Shared, so cloning the lifecycle for a request allocates nothing.
     before: Arc<[Arc<dyn BeforeRequest<S>>]>,
     after: Arc<[Arc<dyn AfterRequest<S>>]>,
-    opener: Opener<S>,
     on_save_error: SaveErrorHandler,
 }
 
@@ -242,7 +241,6 @@ impl<S, I> Clone for SessionLifecycle<S, I> {
             interface: Arc::clone(&self.interface),
             before: Arc::clone(&self.before),
             after: Arc::clone(&self.after),
-            opener: Arc::clone(&self.opener),
             on_save_error: Arc::clone(&self.on_save_error),
         }
     }
@@ -277,13 +275,10 @@ pub(crate) fn default_save_error_response_text(text: &str) -> EarlyResponse {
 impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     /// A lifecycle without hooks.
     pub fn new(interface: I) -> Self {
-        let interface = Arc::new(interface);
-        let opener_interface = Arc::clone(&interface);
         SessionLifecycle {
-            interface,
+            interface: Arc::new(interface),
             before: Arc::new([]),
             after: Arc::new([]),
-            opener: Arc::new(move |cookie| opener_interface.open_from_cookie(cookie)),
             on_save_error: Arc::new(default_save_error_response),
         }
     }
@@ -377,7 +372,10 @@ impl<S: SessionData, I: SessionInterface<S>> Lifecycle<S> for SessionLifecycle<S
         request: &mut http::request::Parts,
     ) -> (SessionHandle<S>, Option<EarlyResponse>) {
         let handle = match self.interface.lazy_cookie(request) {
-            Some(cookie) => SessionHandle::lazy(cookie, Arc::clone(&self.opener)),
+            Some(cookie) => {
+                let opener: Opener<S> = self.interface.clone();
+                SessionHandle::lazy(cookie, opener)
+            }
             None => SessionHandle::new(
                 self.interface
                     .open_session(request)
@@ -407,7 +405,7 @@ impl<S: SessionData, I: SessionInterface<S>> Lifecycle<S> for SessionLifecycle<S
                 // for which Flask saves nothing.
                 return Ok(());
             }
-            state.session = open(cookie);
+            state.session = open.open_from_cookie(cookie);
         }
         let s = &state.session;
         if self.interface.is_null_session(s) {
