@@ -7,10 +7,10 @@ use std::io::Read as _;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use session_runtime::codec::{
-    DateTime, Dict, FLASK_DEFAULT_MAX_AGE, FLASK_SESSION_SALT, SecretKey, SecretKeys, SessionCodec,
-    Value,
+    Compression, DateTime, Dict, FLASK_DEFAULT_MAX_AGE, FLASK_SESSION_SALT, SecretKey, SecretKeys,
+    SessionCodec, Value,
 };
 
 /// Decode, verify and sign Flask session cookies (a flask-unsign for Rust).
@@ -73,6 +73,11 @@ enum Command {
         /// The signing time as Unix seconds (default: the system clock).
         #[arg(long, value_name = "UNIX")]
         timestamp: Option<u64>,
+        /// `auto` compresses with zlib when that saves 2 bytes, as Flask
+        /// does; `never` matches an app built with
+        /// `#[session(compression = never)]`.
+        #[arg(long, value_enum, default_value_t = CompressionArg::Auto, value_name = "WHEN")]
+        compression: CompressionArg,
         /// The session as Flask's tagged JSON, e.g. '{"user":"ada"}', or `-`
         /// (the default) to read it from stdin.
         #[arg(default_value = "-")]
@@ -105,6 +110,24 @@ struct KeyArgs {
     /// An older key that still verifies, as hex. Repeatable.
     #[arg(long, value_name = "HEX")]
     fallback_hex: Vec<String>,
+}
+
+/// `--compression`: the CLI spelling of [`Compression`].
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum CompressionArg {
+    /// Flask's rule: zlib when it saves at least 2 bytes.
+    Auto,
+    /// Never compress.
+    Never,
+}
+
+impl From<CompressionArg> for Compression {
+    fn from(c: CompressionArg) -> Self {
+        match c {
+            CompressionArg::Auto => Compression::Auto,
+            CompressionArg::Never => Compression::Never,
+        }
+    }
 }
 
 /// A failure and the exit status it maps to.
@@ -242,9 +265,13 @@ fn run(cli: Cli) -> Result<String, Failure> {
             keys,
             salt,
             timestamp,
+            compression,
             json,
         } => {
-            let codec = SessionCodec::builder(keys.keys()?).salt(salt).build();
+            let codec = SessionCodec::builder(keys.keys()?)
+                .salt(salt)
+                .compression(compression.into())
+                .build();
             let text = input(&json, "JSON")?;
             let value = codec
                 .parse_json(&text)

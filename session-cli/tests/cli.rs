@@ -343,13 +343,45 @@ fn help_documents_every_flag() {
     ];
     for (cmd, extra) in [
         ("verify", &["--max-age", "--no-max-age", "--now"][..]),
-        ("sign", &["--timestamp"]),
+        ("sign", &["--timestamp", "--compression"]),
     ] {
         let help = stdout(&sessionkit(&[cmd, "--help"], None));
         for flag in keys.iter().chain(extra) {
             assert!(help.contains(flag), "{cmd} --help lacks {flag}");
         }
     }
+}
+
+#[test]
+fn sign_compression_never_writes_plain_payloads_that_still_verify() {
+    let json = format!(r#"{{"note":"{}"}}"#, "abc".repeat(40));
+    let sign = |extra: &[&str]| {
+        let mut args = vec!["sign", "--secret", "k", "--timestamp", "1700000000"];
+        args.extend_from_slice(extra);
+        args.push(&json);
+        let out = sessionkit(&args, None);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out).trim_end().to_owned()
+    };
+    let auto = sign(&[]);
+    assert!(
+        auto.starts_with('.'),
+        "Flask compresses this session: {auto}"
+    );
+    assert_eq!(sign(&["--compression", "auto"]), auto);
+    let never = sign(&["--compression", "never"]);
+    assert!(!never.starts_with('.'), "{never}");
+    assert!(never.len() > auto.len());
+    for cookie in [&auto, &never] {
+        let out = sessionkit(&["verify", "--secret", "k", "--no-max-age", cookie], None);
+        assert_eq!(stdout(&out).trim_end(), json, "{}", stderr(&out));
+    }
+    let bad = sessionkit(
+        &["sign", "--secret", "k", "--compression", "zlib", "{}"],
+        None,
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("never"), "{}", stderr(&bad));
 }
 
 #[test]
