@@ -143,10 +143,11 @@ pub use session_runtime::__private;
 #[doc(inline)]
 pub use session_macros::session;
 pub use session_runtime::{
-    AfterRequest, BeforeRequest, ConfigError, DynamicSession, EarlyResponse, Lifecycle, OpenError,
-    OversizePolicy, PERMANENT_KEY, Protection, SameSite, SaveError, SecureCookieSessionInterface,
-    SessionConfig, SessionData, SessionDataError, SessionGuard, SessionHandle, SessionInterface,
-    SessionLifecycle, SessionState,
+    AfterRequest, BeforeRequest, Compression, ConfigError, DynamicSession, EarlyResponse,
+    Lifecycle, OpenError, OversizePolicy, PERMANENT_KEY, Protection, SameSite, SaveError,
+    SecretKey, SecretKeys, SecureCookieSessionInterface, SessionConfig, SessionData,
+    SessionDataError, SessionGuard, SessionHandle, SessionInterface, SessionLifecycle,
+    SessionState,
 };
 
 #[cfg(doctest)]

@@ -3,8 +3,11 @@
 
 use std::time::{Duration, SystemTime};
 
-use sessionkit::codec::{Compression, Dict, SecretKey, SessionCodec, Value};
-use sessionkit::{SameSite, SecureCookieSessionInterface, SessionData, SessionInterface, session};
+use sessionkit::codec::{Dict, SessionCodec, Value};
+use sessionkit::{
+    Compression, SameSite, SecretKey, SecureCookieSessionInterface, SessionData, SessionInterface,
+    session,
+};
 
 /// The example session.
 #[session(cookie = "session", lifetime = "31d", same_site = "lax", secure)]

@@ -32,6 +32,8 @@ mod secure_cookie;
 mod state;
 pub mod testing;
 
+/// The codec types that [`SessionConfig`]'s setters take.
+pub use codec::{Compression, SecretKey, SecretKeys};
 pub use config::{OversizePolicy, Protection, SameSite, SessionConfig};
 pub use data::{DynamicSession, OpenError, PERMANENT_KEY, SessionData, SessionDataError};
 pub use error::{ConfigError, SaveError};
