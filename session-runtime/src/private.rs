@@ -379,9 +379,9 @@ pub fn write_session(
     }
     let inner = max_depth - 1;
     let mut declared = present.peekable();
-    // Sorting allocates; zero or one kept key (the usual `_permanent`) is
-    // already in order.
-    let sorted = (meta.extra.len() > 1).then(|| meta.extra.sorted());
+    // Sorting allocates; kept keys read from a cookie (and zero or one kept
+    // key) are already in order.
+    let sorted = (!meta.extra.is_key_sorted()).then(|| meta.extra.sorted());
     let kept = match &sorted {
         Some(sorted) => Either::Sorted(sorted.iter().copied()),
         None => Either::AsIs(meta.extra.iter()),

@@ -105,7 +105,24 @@ impl Writer<'_> {
         }
         let depth = self.enter(depth)?;
         self.out.push(b'{');
-        for (i, (k, v)) in d.sorted().into_iter().enumerate() {
+        // A dict read from a cookie is in key order already; only one that
+        // gained keys out of order needs a sorted copy.
+        if d.is_key_sorted() {
+            self.entries(d.iter(), depth)?;
+        } else {
+            self.entries(d.sorted().into_iter(), depth)?;
+        }
+        self.out.push(b'}');
+        Ok(())
+    }
+
+    /// `key:value` pairs, comma-separated, in the order given.
+    fn entries<'v>(
+        &mut self,
+        entries: impl Iterator<Item = (&'v PyString, &'v Value)>,
+        depth: usize,
+    ) -> Result<(), EncodeError> {
+        for (i, (k, v)) in entries.enumerate() {
             if i > 0 {
                 self.out.push(b',');
             }
@@ -113,7 +130,6 @@ impl Writer<'_> {
             self.out.push(b':');
             self.value(v, depth)?;
         }
-        self.out.push(b'}');
         Ok(())
     }
 

@@ -563,6 +563,12 @@ impl Dict {
         v
     }
 
+    /// Whether the keys are already in sorted order (as a dict read from a
+    /// Flask cookie is), so writing needs no sorted copy.
+    pub(crate) fn is_key_sorted(&self) -> bool {
+        self.keys().is_sorted()
+    }
+
     /// The first entry in insertion order.
     pub(crate) fn first(&self) -> Option<(&PyString, &Value)> {
         self.iter().next()
@@ -810,5 +816,15 @@ mod tests {
         assert_eq!(d.get("b"), Some(&Value::Int(3)));
         let sorted: Vec<_> = d.sorted().iter().map(|(k, _)| k.to_string()).collect();
         assert_eq!(sorted, ["a", "b"]);
+        assert!(!d.is_key_sorted());
+        d.remove("b");
+        assert!(d.is_key_sorted());
+        d.insert("é", 4);
+        d.insert("z", 5);
+        assert!(
+            !d.is_key_sorted(),
+            "code point order: é (U+E9) sorts after z"
+        );
+        assert!(Dict::new().is_key_sorted());
     }
 }
