@@ -14,6 +14,8 @@ use std::fmt;
 /// therefore compares code points, which is the order Flask sorts keys in.
 ///
 /// Most strings are valid UTF-8: [`PyString::as_str`] gives a `&str` for them.
+/// Short strings (up to 29 bytes, which covers most session keys) are
+/// stored inline, without a heap allocation.
 ///
 /// # Examples
 ///
@@ -27,20 +29,76 @@ use std::fmt;
 /// assert_eq!(lone.as_str(), None);
 /// assert_eq!(lone.code_points().collect::<Vec<_>>(), vec![0x61, 0xD800]);
 /// ```
-#[derive(Clone, Default)]
-pub struct PyString {
-    /// Generalized UTF-8; see the type's docs.
-    bytes: Vec<u8>,
-    /// Whether `bytes` is valid UTF-8 (holds no lone surrogate).
-    utf8: bool,
+#[derive(Clone)]
+pub struct PyString(Repr);
+
+/// Strings of up to this many bytes (session keys and most short values)
+/// are stored inline, without a heap allocation; a `PyString` stays 32
+/// bytes either way.
+const INLINE: usize = 29;
+
+/// The bytes are generalized UTF-8 (see [`PyString`]); `utf8` says whether
+/// they are valid UTF-8 (hold no lone surrogate).
+#[derive(Clone)]
+enum Repr {
+    Inline {
+        len: u8,
+        utf8: bool,
+        buf: [u8; INLINE],
+    },
+    Heap {
+        bytes: Vec<u8>,
+        utf8: bool,
+    },
+}
+
+impl Default for PyString {
+    fn default() -> Self {
+        PyString::new()
+    }
 }
 
 impl PyString {
     /// An empty string.
     pub const fn new() -> Self {
-        PyString {
-            bytes: Vec::new(),
+        PyString(Repr::Inline {
+            len: 0,
             utf8: true,
+            buf: [0; INLINE],
+        })
+    }
+
+    /// A copy of `bytes`, inline when it fits.
+    fn copied(bytes: &[u8], utf8: bool) -> Self {
+        match u8::try_from(bytes.len()) {
+            Ok(len) if bytes.len() <= INLINE => {
+                let mut buf = [0; INLINE];
+                buf[..bytes.len()].copy_from_slice(bytes);
+                PyString(Repr::Inline { len, utf8, buf })
+            }
+            _ => PyString(Repr::Heap {
+                bytes: bytes.to_vec(),
+                utf8,
+            }),
+        }
+    }
+
+    /// Takes `bytes` over (its allocation is already made, so it is kept).
+    fn owned(bytes: Vec<u8>, utf8: bool) -> Self {
+        PyString(Repr::Heap { bytes, utf8 })
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match &self.0 {
+            Repr::Inline { len, buf, .. } => &buf[..usize::from(*len)],
+            Repr::Heap { bytes, .. } => bytes,
+        }
+    }
+
+    fn into_bytes(self) -> Vec<u8> {
+        match self.0 {
+            Repr::Inline { len, buf, .. } => buf[..usize::from(len)].to_vec(),
+            Repr::Heap { bytes, .. } => bytes,
         }
     }
 
@@ -61,8 +119,8 @@ impl PyString {
 
     /// The string as `&str`, or `None` if it holds a lone surrogate.
     pub fn as_str(&self) -> Option<&str> {
-        if self.utf8 {
-            std::str::from_utf8(&self.bytes).ok()
+        if self.is_utf8() {
+            std::str::from_utf8(self.bytes()).ok()
         } else {
             None
         }
@@ -71,11 +129,8 @@ impl PyString {
     /// The string as a Rust `String`, or itself back if it holds a lone
     /// surrogate.
     pub fn into_string(self) -> Result<String, PyString> {
-        if self.utf8 {
-            String::from_utf8(self.bytes).map_err(|e| PyString {
-                bytes: e.into_bytes(),
-                utf8: false,
-            })
+        if self.is_utf8() {
+            String::from_utf8(self.into_bytes()).map_err(|e| PyString::owned(e.into_bytes(), false))
         } else {
             Err(self)
         }
@@ -94,43 +149,46 @@ impl PyString {
 
     /// Whether every code point is a Unicode scalar value (no lone surrogate).
     pub fn is_utf8(&self) -> bool {
-        self.utf8
+        match self.0 {
+            Repr::Inline { utf8, .. } | Repr::Heap { utf8, .. } => utf8,
+        }
     }
 
     /// The generalized UTF-8 bytes (see the type's docs).
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+        self.bytes()
     }
 
     /// Number of code points (Python's `len()`).
     pub fn len(&self) -> usize {
-        self.bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
+        self.bytes().iter().filter(|&&b| (b & 0xC0) != 0x80).count()
     }
 
     /// Whether the string is empty.
     pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
+        self.bytes().is_empty()
     }
 
     /// The code points, in order.
     pub fn code_points(&self) -> CodePoints<'_> {
-        CodePoints { rest: &self.bytes }
+        CodePoints { rest: self.bytes() }
     }
 
     /// The string without its last `n` code points (Python's `s[:-n]`).
     pub(crate) fn drop_last(&self, n: usize) -> PyString {
-        let mut end = self.bytes.len();
+        let all = self.bytes();
+        let mut end = all.len();
         let mut dropped = 0;
         while dropped < n && end > 0 {
             end -= 1;
-            while end > 0 && self.bytes.get(end).is_some_and(|b| (b & 0xC0) == 0x80) {
+            while end > 0 && all.get(end).is_some_and(|b| (b & 0xC0) == 0x80) {
                 end -= 1;
             }
             dropped += 1;
         }
-        let bytes = self.bytes.get(..end).unwrap_or_default().to_vec();
-        let utf8 = self.utf8 || std::str::from_utf8(&bytes).is_ok();
-        PyString { bytes, utf8 }
+        let bytes = all.get(..end).unwrap_or_default();
+        let utf8 = self.is_utf8() || std::str::from_utf8(bytes).is_ok();
+        PyString::copied(bytes, utf8)
     }
 }
 
@@ -205,10 +263,7 @@ impl PyStringBuilder {
 
     pub(crate) fn finish(self) -> PyString {
         let utf8 = !self.has_surrogate || std::str::from_utf8(&self.bytes).is_ok();
-        PyString {
-            bytes: self.bytes,
-            utf8,
-        }
+        PyString::owned(self.bytes, utf8)
     }
 }
 
@@ -233,19 +288,13 @@ fn push_generalized_utf8(out: &mut Vec<u8>, cp: u32) {
 
 impl From<&str> for PyString {
     fn from(s: &str) -> Self {
-        PyString {
-            bytes: s.as_bytes().to_vec(),
-            utf8: true,
-        }
+        PyString::copied(s.as_bytes(), true)
     }
 }
 
 impl From<String> for PyString {
     fn from(s: String) -> Self {
-        PyString {
-            bytes: s.into_bytes(),
-            utf8: true,
-        }
+        PyString::owned(s.into_bytes(), true)
     }
 }
 
@@ -259,7 +308,7 @@ impl From<char> for PyString {
 // them), and hash exactly like `[u8]` so `Borrow<[u8]>` lookups work.
 impl PartialEq for PyString {
     fn eq(&self, other: &Self) -> bool {
-        self.bytes == other.bytes
+        self.bytes() == other.bytes()
     }
 }
 
@@ -273,31 +322,31 @@ impl PartialOrd for PyString {
 
 impl Ord for PyString {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.bytes.cmp(&other.bytes)
+        self.bytes().cmp(other.bytes())
     }
 }
 
 impl std::hash::Hash for PyString {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.bytes.as_slice().hash(state);
+        self.bytes().hash(state);
     }
 }
 
 impl PartialEq<str> for PyString {
     fn eq(&self, other: &str) -> bool {
-        self.bytes == other.as_bytes()
+        self.bytes() == other.as_bytes()
     }
 }
 
 impl PartialEq<&str> for PyString {
     fn eq(&self, other: &&str) -> bool {
-        self.bytes == other.as_bytes()
+        self.bytes() == other.as_bytes()
     }
 }
 
 impl Borrow<[u8]> for PyString {
     fn borrow(&self) -> &[u8] {
-        &self.bytes
+        self.bytes()
     }
 }
 
@@ -359,5 +408,51 @@ mod tests {
         let s = PyString::from("aé😀");
         assert_eq!(s.drop_last(2), PyString::from("a"));
         assert_eq!(PyString::from("x").drop_last(2), PyString::new());
+    }
+
+    fn hash_of(s: &PyString) -> u64 {
+        use std::hash::{BuildHasher as _, BuildHasherDefault};
+        BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(s)
+    }
+
+    /// Inline and heap storage are invisible: every way of making a string
+    /// gives the same bytes, equality, order, hash and conversions, on both
+    /// sides of the inline limit.
+    #[test]
+    fn inline_and_heap_strings_behave_the_same() {
+        assert!(size_of::<PyString>() <= 32);
+        for len in [0, 1, INLINE - 1, INLINE, INLINE + 1, 100] {
+            let text: String = "aé".chars().cycle().take(len).collect();
+            let copied = PyString::from(text.as_str());
+            let owned = PyString::from(text.clone());
+            let built = PyString::from_code_points(text.chars().map(u32::from)).unwrap();
+            assert_eq!(
+                matches!(copied.0, Repr::Inline { .. }),
+                text.len() <= INLINE,
+                "{len}"
+            );
+            for s in [&copied, &owned, &built] {
+                assert_eq!(s.as_bytes(), text.as_bytes());
+                assert_eq!(s.as_str(), Some(text.as_str()));
+                assert_eq!(*s, copied);
+                assert_eq!(*s, *text.as_str());
+                assert_eq!(hash_of(s), hash_of(&copied));
+                assert_eq!(s.len(), text.chars().count());
+                assert_eq!(s.clone().into_string().as_deref(), Ok(text.as_str()));
+                let borrowed: &[u8] = s.borrow();
+                assert_eq!(borrowed, text.as_bytes());
+            }
+            let longer = PyString::from(format!("{text}b"));
+            assert!(copied < longer && longer > owned);
+            assert_eq!(longer.drop_last(1), copied);
+        }
+        // A lone surrogate, stored inline, stays a lone surrogate.
+        let lone = PyString::from_code_points([0x61, 0xD800]).unwrap();
+        let short = lone.drop_last(0);
+        assert!(matches!(short.0, Repr::Inline { utf8: false, .. }));
+        assert_eq!(short, lone);
+        assert_eq!(short.as_str(), None);
+        assert_eq!(short.into_string().unwrap_err(), lone);
+        assert_eq!(lone.drop_last(1).as_str(), Some("a"));
     }
 }
