@@ -8,8 +8,13 @@ Flask's own `SecureCookieSessionInterface.open_session` + `save_session`
     target/interop-venv/bin/python benches/flask_baseline.py
 
 (The venv is created by the test suite: `cargo test --test flask_interop`.)
+
+`--check` runs every timed operation once instead of timing it and prints
+each fixture's JSON as Flask writes it (`tests/bench_fixtures.rs` compares
+that with the Rust fixtures, so both sides time the same payloads).
 """
 
+import sys
 import time
 
 from flask import Flask
@@ -57,10 +62,19 @@ def large():
     return d
 
 
+CHECK = "--check" in sys.argv[1:]
+
+
 def per_op(fn, rounds=7, min_time=0.3, prepare=None):
     """Microseconds per call: the best of `rounds` timed rounds (as
     `timeit` advises), so a noisy machine flatters Flask, never us.
-    `prepare` runs before each round, outside the timing."""
+    `prepare` runs before each round, outside the timing. With `--check`,
+    one call and no timing."""
+    if CHECK:
+        if prepare is not None:
+            prepare()
+        fn()
+        return 0.0
     best = float("inf")
     for _ in range(rounds):
         if prepare is not None:
@@ -89,7 +103,7 @@ def interface_open_save(app, cookie, counter):
 
     def prepare():
         responses.clear()
-        responses.extend(app.response_class() for _ in range(40_000))
+        responses.extend(app.response_class() for _ in range(10 if CHECK else 40_000))
 
     def open_save():
         counter[0] += 1
@@ -110,11 +124,12 @@ def main():
     with app.test_request_context("/"):
         s = SecureCookieSessionInterface().get_signing_serializer(app)
         counter = [0]
-        print(
-            "| fixture | JSON bytes | dumps µs | loads µs | open+save µs "
-            "| open_session+save_session µs |"
-        )
-        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+        if not CHECK:
+            print(
+                "| fixture | JSON bytes | dumps µs | loads µs | open+save µs "
+                "| open_session+save_session µs |"
+            )
+            print("| --- | ---: | ---: | ---: | ---: | ---: |")
         for name, make in [("small", small), ("medium", medium), ("large", large)]:
             value = make()
             cookie = s.dumps(value)
@@ -135,10 +150,14 @@ def main():
                 d["user_id"] = counter[0]
                 s.dumps(d)
 
-            print(
+            row = (
                 f"| {name} | {json_len} | {per_op(dumps):.1f} | {per_op(loads):.1f} "
                 f"| {per_op(open_save):.1f} | {per_op(iface_fn, prepare=iface_prepare):.1f} |"
             )
+            if CHECK:
+                print(f"fixture {name} {s.serializer.dumps(make())}")
+            else:
+                print(row)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,14 @@
 //! The benches measure what they claim: each typed fixture struct opens its
 //! fixture with every declared field read (none kept as "does not fit"),
-//! and writes back exactly the JSON the dynamic session writes.
+//! and writes back exactly the JSON the dynamic session writes; and the
+//! Flask baseline (`benches/flask_baseline.py`) runs and times the same
+//! payloads, byte for byte.
 
 #![allow(missing_docs, unreachable_pub)]
 
 #[path = "../benches/fixtures.rs"]
 mod fixtures;
+mod support;
 
 use fixtures::{Medium, Small, large, medium, small};
 use sessionkit::SessionData;
@@ -48,4 +51,35 @@ fn typed_fixtures_read_every_declared_field() {
     assert_eq!(s.recently_viewed().len(), 40);
     assert_eq!(s.recently_viewed()[3].sku, "SKU-10021");
     assert_eq!(s.cart().len(), 12);
+}
+
+#[test]
+fn flask_baseline_runs_and_times_the_same_payloads() {
+    let Some(python) = support::flask::python("flask_baseline_runs_and_times_the_same_payloads")
+    else {
+        return;
+    };
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/flask_baseline.py");
+    let out = std::process::Command::new(python)
+        .arg(script)
+        .arg("--check")
+        .output()
+        .expect("run flask_baseline.py");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let flask: Vec<(&str, &str)> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("fixture ")?.split_once(' '))
+        .collect();
+    let names: Vec<&str> = flask.iter().map(|(name, _)| *name).collect();
+    assert_eq!(names, ["small", "medium", "large"]);
+    for ((name, json), dict) in flask.iter().zip([small(), medium(), large()]) {
+        let mut ours = Vec::new();
+        write_session_json(&mut ours, &dict, 64).unwrap();
+        assert_eq!(*json, String::from_utf8(ours).unwrap(), "fixture {name}");
+    }
 }
