@@ -8,11 +8,14 @@ use std::cell::RefCell;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use serde_json::Value as Json;
 use serde_json::json;
 use sessionkit::codec::{
-    DateTime, DecodeError, Dict, PayloadError, SecretKey, SecretKeys, SessionCodec, Value,
+    DEFAULT_MAX_DEPTH, DateTime, DecodeError, Dict, PayloadError, SecretKey, SecretKeys,
+    SessionCodec, Value, parse_session_json,
 };
 use support::flask::FlaskCodec;
+use support::respell::{Rng, respell};
 use support::strategies::{session, value};
 use support::typed;
 
@@ -197,6 +200,83 @@ fn compression_matches_itsdangerous_on_any_text() {
     assert!(
         compressed > 100 && plain > 40,
         "{compressed} compressed, {plain} plain"
+    );
+}
+
+/// `sessionkit sign`'s promise: tagged JSON in any valid spelling (key
+/// order, repeated keys, whitespace, escaped or literal characters, float
+/// spellings) gives the cookie Flask writes for that session. Flask's own
+/// tagged loader reads the same text and Flask signs what it read.
+#[test]
+fn any_spelling_of_a_session_signs_like_flask() {
+    let Some(flask) = FlaskCodec::start("any_spelling_of_a_session_signs_like_flask") else {
+        return;
+    };
+    let flask = RefCell::new(flask);
+    let codec = codec();
+    let ts = 1_700_000_000u64;
+    let sign_both = |text: &str| -> (Option<String>, Json) {
+        // What the CLI does: read the text, sign the session it holds.
+        let ours = parse_session_json(text.as_bytes(), DEFAULT_MAX_DEPTH)
+            .ok()
+            .map(|session| codec.dumps_session(&session, ts).unwrap());
+        let theirs = flask
+            .borrow_mut()
+            .call(&json!({"op": "resign", "key_hex": KEY_HEX, "timestamp": ts, "text": text}));
+        (ours, theirs)
+    };
+    // JSON `null` is an empty session in both; other non-objects are refused.
+    for text in [
+        "null",
+        " {}\n",
+        "[]",
+        "1",
+        "\"x\"",
+        "{\"a\":1}}",
+        "{\"a\":01}",
+    ] {
+        let (ours, theirs) = sign_both(text);
+        assert_eq!(
+            ours.as_deref(),
+            theirs["cookie"].as_str(),
+            "{text}: Flask {theirs}"
+        );
+    }
+    assert!(sign_both("null").0.is_some());
+
+    let mut runner = TestRunner::new(Config {
+        cases: 300,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let respelled = std::cell::Cell::new(0);
+    let result = runner.run(&(session(), any::<u64>()), |(session, seed)| {
+        let canonical = Value::Dict(session)
+            .to_flask_json()
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let text = respell(&canonical, &mut Rng::new(seed));
+        if text != canonical {
+            respelled.set(respelled.get() + 1);
+        }
+        let (ours, theirs) = sign_both(&text);
+        prop_assert!(ours.is_some(), "we refused {}", text);
+        prop_assert_eq!(
+            ours.as_deref(),
+            theirs["cookie"].as_str(),
+            "text {} (canonical {}): Flask {}",
+            text,
+            canonical,
+            theirs
+        );
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    assert!(
+        respelled.get() > 250,
+        "only {} texts re-spelled",
+        respelled.get()
     );
 }
 

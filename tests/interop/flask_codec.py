@@ -111,6 +111,17 @@ def handle(req):
             s.serializer = type("Raw", (), {"dumps": staticmethod(lambda obj, **kw: obj)})
             with mock.patch("itsdangerous.timed.time.time", return_value=req["timestamp"]):
                 return {"cookie": s.dumps(req["json"])}
+        if op == "resign":
+            # What `sessionkit sign` promises: Flask's tagged loader reads the
+            # text in whatever spelling, and the session is saved as Flask
+            # saves it (JSON `null` opens as an empty session).
+            data = s.serializer.loads(req["text"])
+            if data is None:
+                data = {}
+            if not isinstance(data, dict):
+                return {"error": "NotAMapping", "message": type(data).__name__}
+            with mock.patch("itsdangerous.timed.time.time", return_value=req["timestamp"]):
+                return {"cookie": s.dumps(data)}
         if op in ("loads", "loads_any"):
             with mock.patch("itsdangerous.timed.time.time", return_value=req["now"]):
                 try:
