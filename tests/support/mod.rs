@@ -2,6 +2,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod flask;
+pub mod http;
 pub mod respell;
 pub mod strategies;
 pub mod typed;

@@ -1,0 +1,131 @@
+//! The HTTP vectors' app configuration and handler actions, in Rust: shared
+//! by the vector replay and the live lifecycle comparison with Flask.
+
+use std::time::Duration;
+
+use serde_json::Value as Json;
+use sessionkit::codec::{SecretKey, Value};
+use sessionkit::{DynamicSession, SameSite, SessionConfig};
+
+use super::typed;
+
+/// The app configuration of a vector, with Flask's defaults (SameSite unset).
+pub fn config(v: &Json) -> SessionConfig {
+    let mut c = SessionConfig::default().with_same_site(None);
+    if let Some(k) = v["secret_key"]["hex"].as_str() {
+        // An empty key is falsy in Flask: no key, null sessions.
+        if let Ok(key) = SecretKey::from_hex(k) {
+            c = c.with_secret_key(key);
+        }
+    }
+    for f in v["fallback_keys"].as_array().into_iter().flatten() {
+        c = c.with_fallback_key(typed::key(f));
+    }
+    let cfg = &v["config"];
+    if let Some(name) = cfg["SESSION_COOKIE_NAME"].as_str() {
+        c = c.with_cookie_name(name);
+    }
+    if let Some(d) = cfg["SESSION_COOKIE_DOMAIN"].as_str() {
+        c = c.with_domain(d);
+    }
+    // Flask: `SESSION_COOKIE_PATH or APPLICATION_ROOT` (an empty path is
+    // falsy).
+    if let Some(p) = cfg["SESSION_COOKIE_PATH"]
+        .as_str()
+        .filter(|p| !p.is_empty())
+        .or(cfg["APPLICATION_ROOT"].as_str())
+    {
+        c = c.with_path(p);
+    }
+    if let Some(b) = cfg["SESSION_COOKIE_SECURE"].as_bool() {
+        c = c.with_secure(b);
+    }
+    if let Some(b) = cfg["SESSION_COOKIE_HTTPONLY"].as_bool() {
+        c = c.with_http_only(b);
+    }
+    if let Some(b) = cfg["SESSION_COOKIE_PARTITIONED"].as_bool() {
+        c = c.with_partitioned(b);
+    }
+    if let Some(b) = cfg["SESSION_REFRESH_EACH_REQUEST"].as_bool() {
+        c = c.with_refresh_each_request(b);
+    }
+    if let Some(s) = cfg["PERMANENT_SESSION_LIFETIME"].as_u64() {
+        c = c.with_lifetime(Duration::from_secs(s));
+    }
+    if let Some(s) = cfg["SESSION_COOKIE_SAMESITE"].as_str() {
+        c = c.with_same_site(Some(match s.to_ascii_lowercase().as_str() {
+            "strict" => SameSite::Strict,
+            "lax" => SameSite::Lax,
+            _ => SameSite::None,
+        }));
+    }
+    c
+}
+
+/// What the vector's handler did, applied to our session; returns the
+/// status the handler answered with. `None`: not representable in Rust.
+pub fn act(action: &str, s: &mut DynamicSession) -> Option<u16> {
+    Some(match action {
+        "none" => 200,
+        "none (unknown URL)" => 404,
+        "set user='x'" => {
+            s.insert("user", "x");
+            200
+        }
+        "set user='x'; session.permanent = True" | "set user='x'; permanent" => {
+            s.insert("user", "x");
+            s.set_permanent(true);
+            200
+        }
+        "set user='y'" => {
+            s.insert("user", "y");
+            200
+        }
+        "set user='z'; raise" => {
+            s.insert("user", "z");
+            500
+        }
+        "set user='z'; abort(403)" => {
+            s.insert("user", "z");
+            403
+        }
+        "session.clear()" => {
+            s.clear();
+            200
+        }
+        "session.get('a')" => {
+            let _ = s.get("a");
+            200
+        }
+        "return dict(session)" => {
+            let _ = s.dict();
+            200
+        }
+        "session['a'] = session['a']" => {
+            let a = s.get("a").cloned().unwrap_or(Value::Null);
+            s.insert("a", a);
+            200
+        }
+        "session.pop('nope', None)" => {
+            let _ = s.remove("nope");
+            200
+        }
+        "get_flashed_messages()" => {
+            let _ = s.remove("_flashes");
+            200
+        }
+        "session['l'].append(3)" => {
+            if let Some(Value::List(l)) = s.get_mut("l") {
+                l.push(Value::Int(3));
+            }
+            200
+        }
+        "session['x'] = 1 (error caught and returned)" => {
+            s.insert("x", 1);
+            200
+        }
+        // Python sets and mixed-type dict keys have no Rust counterpart.
+        "session['s'] = {1, 2}" | "session['m'] = {'a': 1, 2: 'b'}" => return None,
+        other => panic!("unknown action {other:?}"),
+    })
+}
