@@ -185,7 +185,12 @@ impl SessionConfig {
         self
     }
 
-    /// Sets the cookie domain.
+    /// Sets the cookie domain (Flask's `SESSION_COOKIE_DOMAIN`), rendered by
+    /// Werkzeug's rule: anything from the first `:` on is dropped, leading
+    /// dots are removed and the rest is IDNA-encoded (`.Example.COM:8443`
+    /// becomes `Domain=Example.COM`). Like Flask, an empty domain (or one
+    /// that rule leaves empty) is sent as `Domain=`, which browsers ignore;
+    /// leave the domain unset for a host-only cookie.
     #[must_use]
     pub fn with_domain(mut self, domain: impl Into<String>) -> Self {
         self.cookie_domain = Some(domain.into());

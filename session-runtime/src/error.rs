@@ -43,7 +43,10 @@ pub enum ConfigError {
     /// A secret key is required here.
     #[error("a secret key is required: set SessionConfig::secret_key")]
     MissingSecretKey,
-    /// The cookie domain cannot be IDNA-encoded.
-    #[error("invalid cookie domain {0:?}")]
+    /// The cookie domain cannot be encoded as Werkzeug encodes it (Python's
+    /// IDNA 2003 codec, which Flask would fail on at save time).
+    #[error(
+        "invalid cookie domain {0:?}: an empty or over-long label, or a character IDNA 2003 prohibits"
+    )]
     Domain(String),
 }

@@ -25,6 +25,7 @@ mod config;
 pub mod csrf;
 mod data;
 mod error;
+mod idna2003;
 mod interface;
 mod lifecycle;
 mod scratch;

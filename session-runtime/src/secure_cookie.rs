@@ -79,27 +79,22 @@ fn is_token(s: &str) -> bool {
 }
 
 /// Werkzeug's domain rule: drop from the first `:`, strip leading dots,
-/// IDNA-encode (ASCII labels keep their case).
+/// encode with Python's IDNA 2003 codec ([`crate::idna2003`]: ASCII labels
+/// keep their case, `ß` becomes `ss`). A domain that this leaves empty
+/// (`""`, `"."`, `":8443"`) is still written, as `Domain=`, exactly as
+/// Werkzeug writes it (browsers ignore an empty `Domain`).
 fn werkzeug_domain(domain: &str) -> Result<Option<String>, ConfigError> {
     let host = domain
         .split(':')
         .next()
         .unwrap_or_default()
         .trim_start_matches('.');
-    if host.is_empty() {
-        return Ok(None);
+    match crate::idna2003::to_ascii(host) {
+        // Control characters cannot be sent in a header (Werkzeug would
+        // write them and the server would fail on the response).
+        Ok(d) if !d.bytes().any(|b| b.is_ascii_control()) => Ok(Some(d)),
+        _ => Err(ConfigError::Domain(domain.to_owned())),
     }
-    let labels = host
-        .split('.')
-        .map(|label| {
-            if label.is_ascii() {
-                Ok(label.to_owned())
-            } else {
-                idna::domain_to_ascii(label).map_err(|_| ConfigError::Domain(domain.to_owned()))
-            }
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Some(labels.join(".")))
 }
 
 /// Werkzeug's path quoting: `quote(path, safe="%!$&'()*+,/:=@")`.
@@ -746,6 +741,17 @@ mod tests {
             werkzeug_domain("bücher.example").unwrap().as_deref(),
             Some("xn--bcher-kva.example")
         );
+        // Werkzeug writes `Domain=` for a domain its rule leaves empty.
+        for empty in ["", ".", ":8443", "..:1"] {
+            assert_eq!(werkzeug_domain(empty).unwrap().as_deref(), Some(""));
+        }
+        assert_eq!(
+            werkzeug_domain("straße.de:80").unwrap().as_deref(),
+            Some("strasse.de")
+        );
+        for bad in ["a..b", "ex\u{7f}ample.com", "ü\u{1}.com", "\u{E000}.com"] {
+            assert!(werkzeug_domain(bad).is_err(), "{bad:?}");
+        }
         assert_eq!(werkzeug_path("/my app"), "/my%20app");
         assert_eq!(werkzeug_path("/a;b/ü"), "/a%3Bb/%C3%BC");
         let c = Cookie::build(("s", "v"))

@@ -18,13 +18,15 @@ TYPED is the vectors' typed-value convention (tests/data/flask-sessions.json).
 
 import datetime
 import json
+import stringprep
 import sys
 import uuid
 from unittest import mock
 
-from flask import Flask
+from flask import Flask, abort, session
 from flask.sessions import SecureCookieSessionInterface
 from markupsafe import Markup
+from werkzeug.http import dump_cookie
 
 
 def from_typed(t):
@@ -95,12 +97,68 @@ def serializer(req):
     return ctx, SecureCookieSessionInterface().get_signing_serializer(app)
 
 
+# The handler actions of the HTTP vectors (the same names as there).
+ACTIONS = {
+    "none": lambda session: "ok",
+    "session.get('a')": lambda session: str(session.get("a")),
+    "set user='x'": lambda session: session.__setitem__("user", "x") or "ok",
+    "set user='x'; permanent": lambda session: (
+        session.__setitem__("user", "x"), setattr(session, "permanent", True)
+    ) and "ok",
+    "set user='z'; abort(403)": lambda session: session.__setitem__("user", "z") or abort(403),
+    "session.clear()": lambda session: session.clear() or "ok",
+    "session.pop('nope', None)": lambda session: session.pop("nope", None) or "ok",
+    "session['a'] = session['a']": lambda session: session.__setitem__("a", session.get("a")) or "ok",
+}
+
+
+def http(req):
+    """One request through a Flask app configured as `req` says, answered
+    with the response's status, `Set-Cookie` headers and `Vary`."""
+    app = Flask("interop_http")
+    if req.get("key_hex") is not None:
+        app.secret_key = bytes.fromhex(req["key_hex"])
+    app.config["SECRET_KEY_FALLBACKS"] = [bytes.fromhex(h) for h in req.get("fallbacks_hex", [])]
+    app.config.update(req["config"])
+    action = ACTIONS[req["action"]]
+
+    @app.route("/act")
+    def act():
+        return action(session)
+
+    now = datetime.datetime.fromtimestamp(req["now"], datetime.timezone.utc)
+    fixed = type("Fixed", (datetime.datetime,), {"now": staticmethod(lambda tz=None: now)})
+    headers = {"Cookie": req["cookie"]} if req.get("cookie") is not None else {}
+    with mock.patch("itsdangerous.timed.time.time", return_value=req["now"]), mock.patch(
+        "flask.sessions.datetime", fixed
+    ):
+        # `use_cookies=False`: the client would replace the `Cookie` header
+        # with its own (empty) cookie jar.
+        response = app.test_client(use_cookies=False).get(req.get("path", "/act"), headers=headers)
+    return {
+        "status": response.status_code,
+        "set_cookie": response.headers.getlist("Set-Cookie"),
+        "vary": response.headers.get("Vary"),
+    }
+
+
 def handle(req):
     op = req["op"]
     if op == "json":
         app = Flask("interop")
         with app.app_context():
             return {"json": SecureCookieSessionInterface.serializer.dumps(from_typed(req["value"]))}
+    if op == "http":
+        return http(req)
+    if op == "cookie_domain":
+        # Werkzeug's rendering of a cookie's Domain (IDNA 2003 and all), and
+        # whether the domain holds code points unassigned in Unicode 3.2
+        # (which Python's nameprep case-folds with today's Unicode data).
+        post32 = any(stringprep.in_table_a1(c) for c in req["domain"])
+        try:
+            return {"cookie": dump_cookie("s", "v", domain=req["domain"]), "post32": post32}
+        except Exception as e:
+            return {"error": type(e).__name__, "message": str(e), "post32": post32}
     ctx, s = serializer(req)
     try:
         if op == "dumps":
