@@ -143,11 +143,11 @@ pub use session_runtime::__private;
 #[doc(inline)]
 pub use session_macros::session;
 pub use session_runtime::{
-    AfterRequest, BeforeRequest, Compression, ConfigError, DynamicSession, EarlyResponse,
-    Lifecycle, OpenError, OversizePolicy, PERMANENT_KEY, Protection, SameSite, SaveError,
-    SecretKey, SecretKeys, SecureCookieSessionInterface, SessionConfig, SessionData,
-    SessionDataError, SessionGuard, SessionHandle, SessionInterface, SessionLifecycle,
-    SessionState,
+    AfterRequest, BeforeRequest, Clock, Compression, ConfigError, DynamicSession, EarlyResponse,
+    Lifecycle, NULL_SESSION_MESSAGE, OpenError, OversizePolicy, PERMANENT_KEY, PendingCookie,
+    Protection, SameSite, SaveError, SecretKey, SecretKeys, SecureCookieSessionInterface,
+    SessionConfig, SessionData, SessionDataError, SessionGuard, SessionHandle, SessionInterface,
+    SessionLifecycle, SessionState, default_save_error_response, deps, format_set_cookie,
 };
 
 #[cfg(doctest)]

@@ -17,7 +17,8 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{Value as Json, json};
 use sessionkit::codec::{Dict, SecretKey, SessionCodec, Value};
 use sessionkit::{
-    DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle,
+    DynamicSession, PendingCookie, SecureCookieSessionInterface, SessionConfig, SessionHandle,
+    SessionInterface, SessionLifecycle,
 };
 use support::flask::FlaskCodec;
 use support::http::{act, config};
@@ -427,5 +428,74 @@ fn cookie_domains_are_encoded_as_werkzeug_encodes_them() {
     assert!(
         refused >= 50 && punycode >= 50 && plain >= 50,
         "weak generator: {refused} refused, {punycode} with Punycode, {plain} plain"
+    );
+}
+
+/// `Cookie` headers built from the pieces that make cookie parsers differ:
+/// blanks around `=` and `;`, quoted values with `;`, `"` and backslash
+/// escapes inside, bare keys, empty keys and values, repeated names,
+/// non-ASCII text.
+fn cookie_header_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        8 => prop::sample::select(vec![
+            "session", "session", "a", "theme", "=", "=", ";", ";", "; ", " ", "\t", "\"", "\\",
+            "\\073", "\\\"", "\\\\", "\\377", "\\400", "abc", "x.y-z_1", ",", "$", "é", "=\"",
+            "session=", "; session=", "\"session\"", "session =", "= ",
+        ])
+        .prop_map(|p| p.as_bytes().to_vec()),
+        1 => (0x20u8..0x7f).prop_map(|b| vec![b]),
+        1 => (0x80u8..=0xff).prop_map(|b| vec![b]),
+    ];
+    proptest::collection::vec(piece, 0..16).prop_map(|pieces| pieces.concat())
+}
+
+#[test]
+fn request_cookies_are_read_as_werkzeug_reads_them() {
+    let Some((flask, mut runner)) = live("request_cookies_are_read_as_werkzeug_reads_them", 3000)
+    else {
+        return;
+    };
+    let interface = SecureCookieSessionInterface::new(
+        SessionConfig::default().with_secret_key(SecretKey::from_hex(KEY_HEX).unwrap()),
+    )
+    .unwrap();
+    let found = RefCell::new((0, 0));
+    let result = runner.run(&cookie_header_bytes(), |header| {
+        // The WSGI environ holds the header as Latin-1 text.
+        let latin1: String = header.iter().map(|&b| char::from(b)).collect();
+        let theirs = flask
+            .borrow_mut()
+            .call(&json!({"op": "request_cookie", "header": latin1, "name": "session"}));
+        // Werkzeug fails the request on a header that is not UTF-8; we read
+        // it as Latin-1 (a fresh session at worst, never a 500).
+        prop_assume!(theirs.get("error").is_none());
+        let (parts, ()) = http::Request::builder()
+            .header("cookie", http::HeaderValue::from_bytes(&header).unwrap())
+            .body(())
+            .unwrap()
+            .into_parts();
+        let PendingCookie(ours) =
+            SessionInterface::<DynamicSession>::lazy_cookie(&interface, &parts).unwrap();
+        prop_assert_eq!(
+            ours.as_deref(),
+            theirs["value"].as_str(),
+            "header {:?}",
+            latin1
+        );
+        let mut f = found.borrow_mut();
+        if ours.is_some() {
+            f.0 += 1
+        } else {
+            f.1 += 1
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    let (some, none) = found.into_inner();
+    assert!(
+        some >= 300 && none >= 300,
+        "weak generator: {some} found, {none} not"
     );
 }

@@ -18,6 +18,7 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
+use std::ops::Range;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -148,34 +149,107 @@ fn unquote(value: &str) -> Cow<'_, str> {
 /// headers (Werkzeug: the first one wins), unquoted.
 pub(crate) fn request_cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<Cow<'h, str>> {
     for header in headers.get_all(COOKIE) {
-        match header.to_str() {
-            Ok(text) => {
-                if let Some(value) = find_cookie(text, name) {
-                    return Some(value);
-                }
-            }
+        let found = match std::str::from_utf8(header.as_bytes()) {
+            Ok(text) => find_cookie(text, name),
+            // Werkzeug decodes the header as UTF-8 (and fails the request
+            // when it is not); read such a header as Latin-1 instead.
             Err(_) => {
-                // Werkzeug reads header bytes as Latin-1.
                 let text: String = header.as_bytes().iter().map(|&b| char::from(b)).collect();
-                if let Some(value) = find_cookie(&text, name) {
-                    return Some(Cow::Owned(value.into_owned()));
-                }
+                find_cookie(&text, name).map(|v| Cow::Owned(v.into_owned()))
             }
+        };
+        if found.is_some() {
+            return found;
         }
     }
     None
 }
 
-/// The first cookie called `name` in one `Cookie` header, unquoted, borrowed
-/// from the header text when it needs no unescaping.
+/// The first cookie called `name` in one `Cookie` header, unquoted, as
+/// Werkzeug 3.1's `parse_cookie` reads it: borrowed from the header text
+/// when it needs no unescaping.
 fn find_cookie<'t>(text: &'t str, name: &str) -> Option<Cow<'t, str>> {
-    Cookie::split_parse(text)
-        .flatten()
-        .find(|c| c.name() == name)
-        .map(|c| match c.value_raw() {
-            Some(raw) => unquote(raw),
-            None => Cow::Owned(unquote(c.value()).into_owned()),
-        })
+    let bytes = text.as_bytes();
+    let mut pos = 0;
+    while pos < bytes.len() {
+        match cookie_at(bytes, pos) {
+            Some((key, value, end)) => {
+                if &bytes[key] == name.as_bytes() {
+                    return Some(unquote(&text[value]));
+                }
+                pos = end;
+            }
+            // Werkzeug skips what it cannot read up to the next `;`.
+            None => match bytes[pos..].iter().position(|&b| b == b';') {
+                Some(i) => pos += i + 1,
+                None => break,
+            },
+        }
+    }
+    None
+}
+
+/// Werkzeug's cookie pattern matched at `pos` (its `_cookie_re`: optional
+/// blanks, a key of anything but blanks, `=`, `"` and `;`, then optionally
+/// `=` and a quoted value with backslash escapes or a token without blanks,
+/// quotes and `;`, then blanks and `;` or the end): the key, the raw value
+/// and where the next cookie starts. `None` when the pattern does not match
+/// there.
+#[allow(clippy::type_complexity)]
+fn cookie_at(b: &[u8], pos: usize) -> Option<(Range<usize>, Range<usize>, usize)> {
+    let blanks = |mut p: usize| {
+        while matches!(b.get(p), Some(b' ' | b'\t')) {
+            p += 1;
+        }
+        p
+    };
+    // Blanks, then `;` or the end of the text: where the next cookie starts.
+    let end_at = |p: usize| match b.get(blanks(p)) {
+        None => Some(b.len()),
+        Some(b';') => Some(blanks(p) + 1),
+        Some(_) => None,
+    };
+    let start = blanks(pos);
+    let mut p = start;
+    while b
+        .get(p)
+        .is_some_and(|c| !matches!(c, b' ' | b'\t' | b'=' | b'"' | b';'))
+    {
+        p += 1;
+    }
+    if p == start {
+        return None;
+    }
+    let key = start..p;
+    let after_key = blanks(p);
+    if b.get(after_key) != Some(&b'=') {
+        return end_at(p).map(|end| (key, p..p, end));
+    }
+    let v = blanks(after_key + 1);
+    if b.get(v) == Some(&b'"') {
+        // A quoted value: up to the first `"` not escaped by a backslash
+        // (which escapes any character but a newline).
+        let mut q = v + 1;
+        let close = loop {
+            match b.get(q) {
+                Some(b'"') => break Some(q),
+                Some(b'\\') if b.get(q + 1).is_some_and(|&c| c != b'\n') => q += 2,
+                Some(b'\\') | None => break None,
+                Some(_) => q += 1,
+            }
+        };
+        if let Some(end) = close.and_then(|c| end_at(c + 1)) {
+            return Some((key, v..close.unwrap_or(v) + 1, end));
+        }
+    }
+    let mut t = v;
+    while b
+        .get(t)
+        .is_some_and(|c| !matches!(c, b' ' | b'\t' | b'"' | b';'))
+    {
+        t += 1;
+    }
+    end_at(t).map(|end| (key, v..t, end))
 }
 
 thread_local! {
@@ -839,6 +913,24 @@ mod tests {
         assert_eq!(request_cookie(&h, "session").as_deref(), Some("x;y\""));
         assert_eq!(request_cookie(&h, "a").as_deref(), Some("1"));
         assert_eq!(request_cookie(&h, "zz"), None);
+    }
+
+    #[test]
+    fn cookies_are_split_as_werkzeug_splits_them() {
+        // Each expected value is `werkzeug.http.parse_cookie(h).get("session")`.
+        for (header, value) in [
+            (r#"a="x;session=evil"; session=good"#, Some("good")),
+            ("session=abc def; session=ok", Some("ok")),
+            (" session\t=  \"q\\073\"  ;", Some("q;")),
+            ("session", Some("")),
+            ("=x; session=v", Some("v")),
+            ("session=\"open; session=w", Some("w")),
+            ("se\"ssion=1; session=2", Some("2")),
+            ("session=a=b", Some("a=b")),
+            ("sessions=1; Session=2", None),
+        ] {
+            assert_eq!(find_cookie(header, "session").as_deref(), value, "{header}");
+        }
     }
 
     #[test]

@@ -26,7 +26,7 @@ from unittest import mock
 from flask import Flask, abort, session
 from flask.sessions import SecureCookieSessionInterface
 from markupsafe import Markup
-from werkzeug.http import dump_cookie
+from werkzeug.http import dump_cookie, parse_cookie
 
 
 def from_typed(t):
@@ -150,6 +150,13 @@ def handle(req):
             return {"json": SecureCookieSessionInterface.serializer.dumps(from_typed(req["value"]))}
     if op == "http":
         return http(req)
+    if op == "request_cookie":
+        # What `request.cookies.get(name)` gives for a `Cookie` header (as
+        # the WSGI environ holds it: the header bytes as Latin-1 text).
+        try:
+            return {"value": parse_cookie(req["header"]).get(req["name"])}
+        except Exception as e:
+            return {"error": type(e).__name__, "message": str(e)}
     if op == "cookie_domain":
         # Werkzeug's rendering of a cookie's Domain (IDNA 2003 and all), and
         # whether the domain holds code points unassigned in Unicode 3.2
