@@ -111,13 +111,17 @@ fn werkzeug_path(path: &str) -> String {
     out
 }
 
-/// Werkzeug's cookie value unquoting: `"..."` with `\ooo` and `\x` escapes.
-fn unquote(value: &str) -> Cow<'_, str> {
-    let Some(inner) = value
+/// What is between the quotes of a value that starts and ends with `"`.
+fn quoted_inner(value: &str) -> Option<&str> {
+    value
         .strip_prefix('"')
         .and_then(|v| v.strip_suffix('"'))
         .filter(|_| value.len() >= 2)
-    else {
+}
+
+/// Werkzeug's cookie value unquoting: `"..."` with `\ooo` and `\x` escapes.
+fn unquote(value: &str) -> Cow<'_, str> {
+    let Some(inner) = quoted_inner(value) else {
         return value.into();
     };
     let bytes = inner.as_bytes();
@@ -279,28 +283,114 @@ fn push_http_date(secs: i64, line: &mut String) -> bool {
     })
 }
 
-/// Adds `Cookie` to `Vary` (once, merged into an existing value).
+/// Adds `Cookie` to `Vary` as Werkzeug's `response.vary.add("Cookie")`
+/// does: the first `Vary` header is read as a list of items (compared
+/// case-insensitively); if `Cookie` is not among them, every `Vary` header is
+/// replaced by one holding the set's items, each quoted when it is not a
+/// token, and `Cookie`. Otherwise the headers are left as they are.
 pub(crate) fn add_vary_cookie(headers: &mut HeaderMap) {
-    if !headers.contains_key(VARY) {
+    let Some(first) = headers.get(VARY) else {
         headers.insert(VARY, HeaderValue::from_static("Cookie"));
         return;
+    };
+    let text = match std::str::from_utf8(first.as_bytes()) {
+        Ok(t) => Cow::Borrowed(t),
+        Err(_) => Cow::Owned(first.as_bytes().iter().map(|&b| char::from(b)).collect()),
+    };
+    let mut items = parse_list_header(&text);
+    // (`HeaderSet` keeps repeated items as they are.)
+    if items.iter().any(|item| item.to_lowercase() == "cookie") {
+        return;
     }
-    let mut existing: Vec<String> = Vec::new();
-    for v in headers.get_all(VARY) {
-        for item in String::from_utf8_lossy(v.as_bytes()).split(',') {
-            let item = item.trim();
-            if item == "*" || item.eq_ignore_ascii_case("cookie") {
-                return;
-            }
-            if !item.is_empty() {
-                existing.push(item.to_owned());
-            }
+    items.push("Cookie".to_owned());
+    let mut line = String::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            line.push_str(", ");
         }
+        quote_header_value(item, &mut line);
     }
-    existing.push("Cookie".to_owned());
-    if let Ok(v) = HeaderValue::from_str(&existing.join(", ")) {
+    if let Ok(v) = HeaderValue::from_bytes(line.as_bytes()) {
         headers.insert(VARY, v);
     }
+}
+
+/// Werkzeug's `parse_list_header`: comma-separated items, commas inside
+/// quoted strings kept, blanks around items and empty items dropped,
+/// surrounding quotes (and the backslash escapes inside them) removed; an
+/// unclosed quoted string makes the whole list empty.
+fn parse_list_header(value: &str) -> Vec<String> {
+    let mut items = Vec::new();
+    let mut item = String::new();
+    let (mut escape, mut quote) = (false, false);
+    for c in value.chars() {
+        if escape {
+            escape = false;
+        } else if quote {
+            match c {
+                '\\' => escape = true,
+                '"' => quote = false,
+                _ => {}
+            }
+        } else if c == ',' {
+            items.push(std::mem::take(&mut item));
+            continue;
+        } else if c == '"' {
+            quote = true;
+        }
+        item.push(c);
+    }
+    if quote {
+        return Vec::new();
+    }
+    items.push(item);
+    items
+        .iter()
+        .map(|item| item.trim_matches([' ', '\t']))
+        .filter(|item| !item.is_empty())
+        .map(unquote_header_value)
+        .collect()
+}
+
+/// Werkzeug's `unquote_header_value`: `"..."` loses its quotes, and a
+/// backslash inside keeps only the character after it (not a newline).
+fn unquote_header_value(value: &str) -> String {
+    let Some(inner) = quoted_inner(value) else {
+        return value.to_owned();
+    };
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match chars.peek() {
+            Some(&next) if c == '\\' && next != '\n' => {
+                out.push(next);
+                chars.next();
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Werkzeug's `quote_header_value`: a token as it is, anything else (the
+/// empty string included) in quotes with `\` and `"` escaped.
+fn quote_header_value(value: &str, out: &mut String) {
+    let token = !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    if token {
+        out.push_str(value);
+        return;
+    }
+    out.push('"');
+    for c in value.chars() {
+        if c == '\\' || c == '"' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
 }
 
 /// Renders a cookie in Werkzeug's attribute order.
@@ -940,9 +1030,30 @@ mod tests {
         add_vary_cookie(&mut h);
         assert_eq!(h.get_all(VARY).iter().count(), 1);
         assert_eq!(h[VARY], "Cookie");
-        let mut h = HeaderMap::new();
-        h.insert(VARY, HeaderValue::from_static("Accept-Encoding"));
-        add_vary_cookie(&mut h);
-        assert_eq!(h[VARY], "Accept-Encoding, Cookie");
+        // Each expected value is what Werkzeug 3.1 leaves after
+        // `response.vary.add("Cookie")`.
+        for (before, after) in [
+            (&["Accept-Encoding"][..], &["Accept-Encoding, Cookie"][..]),
+            (&["a", "b"], &["a, Cookie"]),
+            (&["a, cookie", "b"], &["a, cookie", "b"]),
+            (&["*"], &["*, Cookie"]),
+            (&[""], &["Cookie"]),
+            (&["a,,b , a"], &["a, b, a, Cookie"]),
+            (&["a b"], &["\"a b\", Cookie"]),
+            (&["\"x, \\\"y\""], &["\"x, \\\"y\", Cookie"]),
+            (&["\"open, a"], &["Cookie"]),
+        ] {
+            let mut h = HeaderMap::new();
+            for v in before {
+                h.append(VARY, HeaderValue::from_str(v).unwrap());
+            }
+            add_vary_cookie(&mut h);
+            let got: Vec<&str> = h
+                .get_all(VARY)
+                .iter()
+                .map(|v| v.to_str().unwrap())
+                .collect();
+            assert_eq!(got, after, "{before:?}");
+        }
     }
 }

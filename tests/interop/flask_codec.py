@@ -23,7 +23,7 @@ import sys
 import uuid
 from unittest import mock
 
-from flask import Flask, abort, session
+from flask import Flask, abort, make_response, session
 from flask.sessions import SecureCookieSessionInterface
 from markupsafe import Markup
 from werkzeug.http import dump_cookie, parse_cookie
@@ -124,7 +124,10 @@ def http(req):
 
     @app.route("/act")
     def act():
-        return action(session)
+        response = make_response(action(session))
+        for value in req.get("vary", []):
+            response.headers.add("Vary", value)
+        return response
 
     now = datetime.datetime.fromtimestamp(req["now"], datetime.timezone.utc)
     fixed = type("Fixed", (datetime.datetime,), {"now": staticmethod(lambda tz=None: now)})
@@ -138,7 +141,7 @@ def http(req):
     return {
         "status": response.status_code,
         "set_cookie": response.headers.getlist("Set-Cookie"),
-        "vary": response.headers.get("Vary"),
+        "vary": response.headers.getlist("Vary"),
     }
 
 
