@@ -316,26 +316,142 @@ fn multipart_fields(body: &[u8], boundary: &str) -> Vec<(String, String)> {
     out
 }
 
-/// `(scheme, hostname, port)` of a URL, as Python's `urlparse` sees them
-/// (scheme and hostname lowercased, port literal).
-fn origin_of(url: &str) -> Option<(String, String, Option<u16>)> {
-    let (scheme, rest) = url.split_once("://")?;
-    let netloc = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let hostport = netloc.rsplit_once('@').map_or(netloc, |(_, h)| h);
-    let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
-        let (h, after) = v6.split_once(']')?;
-        (h, after.strip_prefix(':'))
+/// What Flask-WTF's `same_origin` compares of a URL: Python's
+/// `urlparse(url)` `.scheme`, `.hostname` and `.port`. `None` where Python
+/// raises `ValueError` (an unreadable port or bracketed host; Flask then
+/// answers 500, we refuse the request).
+///
+/// A port of CPython 3.11's `urlsplit` for these three parts: leading
+/// control characters and spaces stripped, tabs and line breaks removed, a
+/// scheme only before a `:` when it is made of scheme characters, the
+/// network location only after `//`, up to `/`, `?` or `#`; then the user
+/// information dropped, the host lowercased (not a `%` zone), the port
+/// read as decimal digits in 0..=65535.
+fn urlparse_origin(url: &str) -> Option<(String, Option<String>, Option<u16>)> {
+    let url: String = url
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\r' | '\n'))
+        .collect();
+    let mut scheme = String::new();
+    let mut rest = url.as_str();
+    if let Some(i) = url.find(':') {
+        let candidate = &url[..i];
+        let valid = candidate.starts_with(|c: char| c.is_ascii_alphabetic())
+            && candidate
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+        if valid {
+            scheme = candidate.to_ascii_lowercase();
+            rest = &url[i + 1..];
+        }
+    }
+    let netloc = match rest.strip_prefix("//") {
+        Some(after) => &after[..after.find(['/', '?', '#']).unwrap_or(after.len())],
+        None => "",
+    };
+    match (netloc.find('['), netloc.find(']')) {
+        (None, None) => {}
+        (Some(open), Some(_)) => {
+            let inside = &netloc[open + 1..];
+            let inside = &inside[..inside.find(']').unwrap_or(inside.len())];
+            if !bracketed_host_is_valid(inside) {
+                return None;
+            }
+        }
+        _ => return None,
+    }
+    let hostinfo = netloc.rsplit_once('@').map_or(netloc, |(_, h)| h);
+    let (host, port) = match hostinfo.split_once('[') {
+        Some((_, bracketed)) => {
+            let (host, after) = bracketed.split_once(']').unwrap_or((bracketed, ""));
+            (host, after.split_once(':').map_or("", |(_, p)| p))
+        }
+        None => hostinfo.split_once(':').unwrap_or((hostinfo, "")),
+    };
+    let port = if port.is_empty() {
+        None
+    } else if port.bytes().all(|b| b.is_ascii_digit()) {
+        let digits = port.trim_start_matches('0');
+        if digits.len() > 5 {
+            return None;
+        }
+        Some(u16::try_from(digits.parse::<u32>().unwrap_or(0)).ok()?)
     } else {
-        match hostport.rsplit_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (hostport, None),
+        return None;
+    };
+    let host = (!host.is_empty()).then(|| match host.split_once('%') {
+        Some((h, zone)) => format!("{}%{zone}", h.to_ascii_lowercase()),
+        None => host.to_ascii_lowercase(),
+    });
+    Some((scheme, host, port))
+}
+
+/// CPython's `_check_bracketed_host`: an IPvFuture (`v1.x`) or an IPv6
+/// address (Python's `ipaddress`, a `%` scope allowed), not IPv4.
+fn bracketed_host_is_valid(host: &str) -> bool {
+    if let Some(future) = host.strip_prefix('v') {
+        let Some((version, rest)) = future.split_once('.') else {
+            return false;
+        };
+        return !version.is_empty()
+            && version.bytes().all(|b| b.is_ascii_hexdigit())
+            && !rest.is_empty()
+            && !rest.contains('\n');
+    }
+    let address = match host.split_once('%') {
+        Some((a, scope)) if !scope.is_empty() && !scope.contains('%') => a,
+        Some(_) => return false,
+        None => host,
+    };
+    address.parse::<std::net::Ipv6Addr>().is_ok()
+}
+
+/// Werkzeug's `request.host` for an HTTPS request (`get_host`): the `Host`
+/// header without a `:443` suffix, or the empty string when it is missing
+/// or is not a host name, IPv4 or bracketed IPv6 address with an optional
+/// port in 1..=65535.
+fn werkzeug_https_host(host: Option<&str>) -> &str {
+    let Some(host) = host else {
+        return "";
+    };
+    let host = host.strip_suffix(":443").unwrap_or(host);
+    let (name, port) = if host.starts_with('[') {
+        match host.find(']') {
+            Some(close) => (&host[..=close], &host[close + 1..]),
+            None => return "",
+        }
+    } else {
+        match host.find(':') {
+            Some(colon) => (&host[..colon], &host[colon..]),
+            None => (host, ""),
         }
     };
-    let port = match port {
-        Some("") | None => None,
-        Some(p) => Some(p.parse().ok()?),
+    let name_ok = match name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
+        // `\[[a-f0-9]*:[a-f0-9.:]+]`
+        Some(v6) => v6.split_once(':').is_some_and(|(head, tail)| {
+            head.bytes().all(|b| b.is_ascii_hexdigit())
+                && !tail.is_empty()
+                && tail
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() || matches!(b, b'.' | b':'))
+        }),
+        None => {
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
+        }
     };
-    Some((scheme.to_ascii_lowercase(), host.to_ascii_lowercase(), port))
+    // `(?::([1-9][0-9]{,4}))?` and 1..=65535
+    let port_ok = port.is_empty()
+        || port.strip_prefix(':').is_some_and(|p| {
+            (1..=5).contains(&p.len())
+                && !p.starts_with('0')
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && p.parse::<u32>().is_ok_and(|n| n <= 65535)
+        });
+    if name_ok && port_ok { host } else { "" }
 }
 
 impl Csrf {
@@ -579,14 +695,17 @@ impl Csrf {
         let submitted = self.submitted_token(request, body);
         self.validate(submitted.as_deref(), &*session.lock())?;
         if self.inner.config.ssl_strict && self.is_https(request) {
-            let referer = request
-                .headers
-                .get(REFERER)
-                .and_then(|v| v.to_str().ok())
-                .ok_or(CsrfError::ReferrerMissing)?;
-            let good = Self::host(request).and_then(|h| origin_of(&format!("https://{h}/")));
-            if good.is_none() || origin_of(referer) != good {
-                return Err(CsrfError::ReferrerMismatch);
+            // Flask-WTF: `if not request.referrer`, then
+            // `same_origin(request.referrer, f"https://{request.host}/")`.
+            let referer: String = match request.headers.get(REFERER) {
+                Some(v) if !v.is_empty() => v.as_bytes().iter().map(|&b| char::from(b)).collect(),
+                _ => return Err(CsrfError::ReferrerMissing),
+            };
+            let host = Self::host(request);
+            let good = format!("https://{}/", werkzeug_https_host(host.as_deref()));
+            match (urlparse_origin(&referer), urlparse_origin(&good)) {
+                (Some(a), Some(b)) if a == b => {}
+                _ => return Err(CsrfError::ReferrerMismatch),
             }
         }
         Ok(())
@@ -599,20 +718,49 @@ mod tests {
 
     #[test]
     fn urlparse_like_origins() {
-        assert_eq!(
-            origin_of("https://Example.com/x"),
-            Some(("https".into(), "example.com".into(), None))
-        );
-        assert_eq!(
-            origin_of("https://example.com:443/"),
-            Some(("https".into(), "example.com".into(), Some(443)))
-        );
-        assert_eq!(
-            origin_of("https://u:p@[::1]:8443/a"),
-            Some(("https".into(), "::1".into(), Some(8443)))
-        );
-        assert_eq!(origin_of("not a url"), None);
-        assert_eq!(origin_of("https://h:notaport/"), None);
+        // Each expected value is Python's `urlparse(url)` `(.scheme,
+        // .hostname, .port)`, or `None` where reading them raises.
+        let o = |s: &str, h: Option<&str>, p: Option<u16>| {
+            Some((s.to_owned(), h.map(str::to_owned), p))
+        };
+        for (url, want) in [
+            (
+                "https://Example.com/x",
+                o("https", Some("example.com"), None),
+            ),
+            (
+                "https://example.com:443/",
+                o("https", Some("example.com"), Some(443)),
+            ),
+            (
+                "https://u:p@[::1]:8443/a",
+                o("https", Some("::1"), Some(8443)),
+            ),
+            ("not a url", o("", None, None)),
+            (" \tHTTPS://h:0443?q", o("https", Some("h"), Some(443))),
+            ("https:///", o("https", None, None)),
+            ("//h:1", o("", Some("h"), Some(1))),
+            ("https://[::1", None),
+            ("https://[1.2.3.4]/", None),
+            ("https://h:notaport/", None),
+            ("https://h:1:2/", None),
+            ("https://h:65536/", None),
+        ] {
+            assert_eq!(urlparse_origin(url), want, "{url}");
+        }
+        // Werkzeug's `get_host("https", host)`.
+        for (host, want) in [
+            (Some("Example.com:443"), "Example.com"),
+            (Some("h:8443"), "h:8443"),
+            (Some("[::1]:443"), "[::1]"),
+            (Some("h:0443"), ""),
+            (Some("h:65536"), ""),
+            (Some("u@h"), ""),
+            (Some(""), ""),
+            (None, ""),
+        ] {
+            assert_eq!(werkzeug_https_host(host), want, "{host:?}");
+        }
     }
 
     #[test]

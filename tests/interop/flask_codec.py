@@ -26,7 +26,9 @@ from unittest import mock
 from flask import Flask, abort, make_response, session
 from flask.sessions import SecureCookieSessionInterface
 from markupsafe import Markup
+from flask_wtf.csrf import same_origin
 from werkzeug.http import dump_cookie, parse_cookie
+from werkzeug.sansio.utils import get_host
 
 
 def from_typed(t):
@@ -153,6 +155,17 @@ def handle(req):
             return {"json": SecureCookieSessionInterface.serializer.dumps(from_typed(req["value"]))}
     if op == "http":
         return http(req)
+    if op == "csrf_referrer":
+        # Flask-WTF's SSL-strict referrer check on an HTTPS request: its
+        # `same_origin(request.referrer, "https://" + request.host + "/")`.
+        if not req.get("referrer"):
+            return {"verdict": "missing"}
+        good = f"https://{get_host('https', req['host'])}/"
+        try:
+            same = same_origin(req["referrer"], good)
+        except ValueError as e:  # Flask answers 500
+            return {"verdict": "error", "message": str(e)}
+        return {"verdict": "ok" if same else "mismatch"}
     if op == "request_cookie":
         # What `request.cookies.get(name)` gives for a `Cookie` header (as
         # the WSGI environ holds it: the header bytes as Latin-1 text).
