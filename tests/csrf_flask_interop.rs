@@ -9,7 +9,7 @@ mod support;
 use std::cell::RefCell;
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::json;
 use sessionkit::codec::SecretKey;
 use sessionkit::csrf::{Csrf, CsrfConfig, CsrfError, CsrfMode};
@@ -123,42 +123,326 @@ fn ours(host: &str, referrer: &str) -> &'static str {
     }
 }
 
-#[test]
-fn referrer_checks_match_flask_wtf() {
-    let Some(flask) = FlaskCodec::start("referrer_checks_match_flask_wtf") else {
+/// Runs `cases` generated inputs through `check`, which compares one input
+/// with Flask-WTF and returns our verdict; every verdict in `at_least`
+/// must then have occurred that many times (or the generator is too weak
+/// to show anything).
+fn run_live<S: Strategy>(
+    test: &str,
+    cases: u32,
+    strategy: S,
+    at_least: &[(&str, u32)],
+    check: impl Fn(&mut FlaskCodec, S::Value) -> Result<String, TestCaseError>,
+) {
+    let Some(flask) = FlaskCodec::start(test) else {
         return;
     };
     let flask = RefCell::new(flask);
     let mut runner = TestRunner::new(Config {
-        cases: 2000,
+        cases,
         failure_persistence: None,
         ..Config::default()
     });
-    let verdicts = RefCell::new([0u32; 3]);
-    let result = runner.run(&(host(), referrer()), |(host, referrer)| {
-        let theirs = flask
-            .borrow_mut()
-            .call(&json!({"op": "csrf_referrer", "host": host, "referrer": referrer}));
-        let theirs = match theirs["verdict"].as_str().unwrap() {
-            // Flask-WTF raises (a 500) where `urlparse` cannot read the
-            // port; we refuse the request as a mismatch instead.
-            "error" => "mismatch",
-            v => v,
-        };
-        let ours = ours(&host, &referrer);
-        prop_assert_eq!(ours, theirs, "Host {:?}, Referer {:?}", host, referrer);
-        verdicts.borrow_mut()[["ok", "missing", "mismatch"]
-            .iter()
-            .position(|v| *v == ours)
-            .unwrap()] += 1;
+    let seen = RefCell::new(std::collections::BTreeMap::<String, u32>::new());
+    let result = runner.run(&strategy, |input| {
+        let verdict = check(&mut flask.borrow_mut(), input)?;
+        *seen.borrow_mut().entry(verdict).or_default() += 1;
         Ok(())
     });
     if let Err(e) = result {
         panic!("{e}");
     }
-    let [ok, missing, mismatch] = verdicts.into_inner();
-    assert!(
-        ok >= 100 && missing >= 20 && mismatch >= 100,
-        "weak generator: {ok} ok, {missing} missing, {mismatch} mismatch"
+    let seen = seen.into_inner();
+    for (verdict, min) in at_least {
+        assert!(
+            seen.get(*verdict).copied().unwrap_or(0) >= *min,
+            "weak generator: {seen:?}"
+        );
+    }
+}
+
+#[test]
+fn referrer_checks_match_flask_wtf() {
+    run_live(
+        "referrer_checks_match_flask_wtf",
+        2000,
+        (host(), referrer()),
+        &[("ok", 100), ("missing", 20), ("mismatch", 100)],
+        |flask, (host, referrer)| {
+            let theirs =
+                flask.call(&json!({"op": "csrf_referrer", "host": host, "referrer": referrer}));
+            let theirs = match theirs["verdict"].as_str().unwrap() {
+                // Flask-WTF raises (a 500) where `urlparse` cannot read the
+                // port; we refuse the request as a mismatch instead.
+                "error" => "mismatch",
+                v => v,
+            };
+            let ours = ours(&host, &referrer);
+            prop_assert_eq!(ours, theirs, "Host {:?}, Referer {:?}", host, referrer);
+            Ok(ours.to_owned())
+        },
+    );
+}
+
+/// A form body, its `Content-Type` and an optional token header, built so
+/// that the token Flask-WTF picks depends on how the body is parsed:
+/// urlencoded fields with escapes, `+`, blank and repeated names, invalid
+/// UTF-8; multipart parts with quoted, unquoted and RFC 2231 names, file
+/// parts, charsets, `\n`/`\r` line breaks, continuation lines, preamble and
+/// epilogue, missing or damaged boundaries. `T` stands for the valid token.
+#[derive(Clone, Debug)]
+struct Form {
+    content_type: Option<String>,
+    body: Vec<u8>,
+    header: Option<&'static str>,
+}
+
+fn form() -> impl Strategy<Value = Form> {
+    let name = prop::sample::select(vec![
+        "csrf_token",
+        "csrf_token",
+        "login-csrf_token",
+        "csrf_token2",
+        "a",
+        "",
+        "csrf%5Ftoken",
+        "csrf+token",
+    ]);
+    let value = prop::sample::select(vec!["T", "T", "bad", "", "T%", "%54", "T+", "\u{e9}T"]);
+    let noise = prop::sample::select(vec!["", "", "&", "&&", "=", "%FF", "\u{ff}", ";", "\r\n"]);
+    let urlencoded = (
+        prop::sample::select(vec![
+            "application/x-www-form-urlencoded",
+            "Application/X-WWW-Form-Urlencoded; charset=utf-8",
+            "application/x-www-form-urlencoded;",
+            "text/plain",
+        ]),
+        proptest::collection::vec((name.clone(), value.clone(), noise), 0..4),
+        prop::bool::weighted(0.1),
+    )
+        .prop_map(|(ct, fields, raw_invalid)| {
+            let mut body: Vec<u8> = fields
+                .iter()
+                .map(|(n, v, noise)| format!("{n}={v}{noise}"))
+                .collect::<Vec<_>>()
+                .join("&")
+                .into_bytes();
+            if raw_invalid {
+                body.push(0xff);
+            }
+            (Some(ct.to_owned()), body)
+        });
+    let disposition = (
+        name,
+        prop::sample::select(vec!["quoted", "plain", "rfc2231", "file", "none"]),
+    )
+        .prop_map(|(n, how)| match how {
+            "quoted" => format!("form-data; name=\"{n}\""),
+            "plain" => format!("form-data; name={n}"),
+            "rfc2231" => format!("form-data; name*=utf-8''{n}"),
+            "file" => format!("form-data; name=\"{n}\"; filename=\"t.txt\""),
+            _ => "form-data".to_owned(),
+        });
+    let part = (
+        disposition,
+        value,
+        prop::sample::select(vec![
+            "",
+            "Content-Type: text/plain; charset=iso-8859-1\r\n",
+            "X: a\r\n b\r\n",
+        ]),
+        prop::sample::select(vec!["\r\n", "\r\n", "\n", "\r"]),
+    );
+    let multipart = (
+        prop::sample::select(vec![
+            "multipart/form-data; boundary=XyZ",
+            "multipart/form-data; boundary=\"XyZ\"",
+            "Multipart/Form-Data; charset=utf-8; boundary=XyZ",
+            "multipart/form-data",
+        ]),
+        prop::sample::select(vec!["", "preamble\r\n", "\r\n"]),
+        proptest::collection::vec(part, 0..4),
+        prop::sample::select(vec![
+            "--XyZ--\r\n",
+            "--XyZ--",
+            "--XyZ-- \r\nepilogue",
+            "--XyZ",
+            "",
+            "--XyZ\r\n",
+        ]),
+        prop::sample::select(vec!["--XyZ", "--XyZ", "--XyZ  ", "--Xy"]),
+    )
+        .prop_map(|(ct, preamble, parts, end, opener)| {
+            let mut body = preamble.to_owned();
+            for (i, (disposition, value, extra, lb)) in parts.iter().enumerate() {
+                body.push_str(if i == 0 { opener } else { "--XyZ" });
+                body.push_str(lb);
+                body.push_str(&format!(
+                    "Content-Disposition: {disposition}{lb}{extra}{lb}{value}{lb}"
+                ));
+            }
+            body.push_str(end);
+            (Some(ct.to_owned()), body.into_bytes())
+        });
+    (
+        prop_oneof![
+            urlencoded,
+            multipart,
+            Just((None, b"csrf_token=T".to_vec()))
+        ],
+        prop::sample::select(vec![None, None, Some("T"), Some("bad")]),
+    )
+        .prop_map(|((content_type, body), header)| Form {
+            content_type,
+            body,
+            header,
+        })
+}
+
+/// Replaces each `T` of `text` by `token`.
+fn with_token(text: &[u8], token: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() + token.len());
+    for &b in text {
+        if b == b'T' {
+            out.extend_from_slice(token.as_bytes());
+        } else {
+            out.push(b);
+        }
+    }
+    out
+}
+
+#[test]
+fn form_tokens_are_found_as_flask_wtf_finds_them() {
+    let key = SecretKey::from_text("csrf-form-interop-key").unwrap();
+    let mut config = CsrfConfig::new(key.clone());
+    config.mode = CsrfMode::TokensOnly;
+    config.ssl_strict = false;
+    let csrf = Csrf::new(config);
+    let lifecycle = SessionLifecycle::<DynamicSession>::new(
+        SecureCookieSessionInterface::new(SessionConfig::default().with_secret_key(key)).unwrap(),
+    );
+    run_live(
+        "form_tokens_are_found_as_flask_wtf_finds_them",
+        2000,
+        form(),
+        &[("ok", 200), ("missing", 100), ("invalid", 100)],
+        |flask, form| {
+            let (mut parts, ()) = http::Request::builder()
+                .method("POST")
+                .uri("http://localhost/submit")
+                .body(())
+                .unwrap()
+                .into_parts();
+            let (session, _) = lifecycle.preprocess_request(&mut parts);
+            let token = csrf.token(&mut *session.lock()).unwrap();
+            let body = with_token(&form.body, &token);
+            if let Some(ct) = &form.content_type {
+                parts.headers.insert("content-type", ct.parse().unwrap());
+            }
+            let header = form
+                .header
+                .map(|h| String::from_utf8(with_token(h.as_bytes(), &token)).unwrap());
+            if let Some(h) = &header {
+                parts.headers.insert("x-csrftoken", h.parse().unwrap());
+            }
+            let theirs = flask.call(&json!({
+                "op": "csrf_form_token",
+                "content_type": form.content_type,
+                // Bytes as Latin-1 text.
+                "body": body.iter().map(|&b| char::from(b)).collect::<String>(),
+                "headers": header.map(|h| json!({"X-CSRFToken": h})).unwrap_or(json!({})),
+            }));
+            // Flask-WTF fails (500) on a multipart part without a name; we
+            // leave such parts out.
+            prop_assume!(theirs.get("error").is_none());
+            // The verdict on the token Flask-WTF picked, against the verdict
+            // on the one we picked: equal when both lookups pick the same
+            // text.
+            let verdict = |r: Result<(), CsrfError>| match r {
+                Ok(()) => "ok",
+                Err(CsrfError::TokenMissing) => "missing",
+                Err(CsrfError::TokenInvalid | CsrfError::TokensDoNotMatch) => "invalid",
+                Err(e) => panic!("unexpected refusal {e:?}"),
+            };
+            let theirs = verdict(csrf.validate(theirs["token"].as_str(), &*session.lock()));
+            let ours = verdict(csrf.protect(&parts, &body, &session));
+            prop_assert_eq!(
+                ours,
+                theirs,
+                "Content-Type {:?}, body {:?}, header {:?}",
+                form.content_type,
+                String::from_utf8_lossy(&form.body),
+                form.header
+            );
+            Ok(ours.to_owned())
+        },
+    );
+}
+
+/// A Flask-WTF token changed by a few edits from the characters where
+/// lenient decoders differ (padding, separators, base64 alphabets, blanks).
+fn token_edits() -> impl Strategy<Value = Vec<(prop::sample::Index, &'static str, u8)>> {
+    let edit = (
+        any::<prop::sample::Index>(),
+        prop::sample::select(vec![
+            "=", "==", ".", "A", "a", "-", "_", "+", "/", " ", "%3D", "\t", "0", "Ij", "\"",
+        ]),
+        0u8..3,
+    );
+    proptest::collection::vec(edit, 0..3)
+}
+
+#[test]
+fn csrf_tokens_are_judged_as_flask_wtf_judges_them() {
+    let secret = "csrf-validate-interop-key";
+    let raw = "3d70005188f7b2c3a77763d99821c06a3c520414";
+    let signed_at = 1_700_000_000u64;
+    let mut session = DynamicSession::default();
+    session.insert("csrf_token", raw);
+    // Signed by Flask-WTF on first use.
+    let token = std::cell::OnceCell::new();
+    let ages = prop::sample::select(vec![0i64, 1, 3600, 3601, -1, -100]);
+    run_live(
+        "csrf_tokens_are_judged_as_flask_wtf_judges_them",
+        1500,
+        (token_edits(), ages),
+        &[
+            ("ok", 20),
+            ("The CSRF token has expired.", 20),
+            ("The CSRF token is invalid.", 20),
+        ],
+        |flask, (edits, age)| {
+            let token: &String = token.get_or_init(|| {
+                let signed = flask.call(
+                    &json!({"op": "csrf_sign", "secret": secret, "raw": raw, "now": signed_at}),
+                );
+                signed["token"].as_str().unwrap().to_owned()
+            });
+            let mut text = token.clone();
+            for (at, piece, kind) in edits {
+                let i = at.index(text.len() + 1);
+                match kind {
+                    0 => text.insert_str(i, piece),
+                    1 if i < text.len() => {
+                        text.remove(i);
+                    }
+                    _ => text.push_str(piece),
+                }
+            }
+            let now = signed_at.checked_add_signed(age).unwrap();
+            let theirs = flask.call(&json!({
+                "op": "csrf_validate", "secret": secret, "raw": raw, "token": text, "now": now,
+            }));
+            let theirs = theirs["verdict"].as_str().unwrap().to_owned();
+            let csrf = Csrf::new(CsrfConfig::new(SecretKey::from_text(secret).unwrap()))
+                .with_clock(move || std::time::UNIX_EPOCH + std::time::Duration::from_secs(now));
+            let ours = match csrf.validate(Some(&text), &session) {
+                Ok(()) => "ok".to_owned(),
+                Err(e) => e.to_string(),
+            };
+            prop_assert_eq!(&ours, &theirs, "token {:?} at age {}", text, age);
+            Ok(ours)
+        },
     );
 }

@@ -238,84 +238,6 @@ impl fmt::Debug for Csrf {
     }
 }
 
-/// Where a request's token is looked for: the form fields of its body.
-fn form_fields(content_type: &str, body: &[u8]) -> Vec<(String, String)> {
-    let mime = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    match mime.as_str() {
-        "application/x-www-form-urlencoded" => form_urlencoded::parse(body)
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect(),
-        "multipart/form-data" => match multipart_boundary(content_type) {
-            Some(b) => multipart_fields(body, &b),
-            None => Vec::new(),
-        },
-        _ => Vec::new(),
-    }
-}
-
-fn multipart_boundary(content_type: &str) -> Option<String> {
-    content_type.split(';').skip(1).find_map(|p| {
-        let (k, v) = p.split_once('=')?;
-        k.trim()
-            .eq_ignore_ascii_case("boundary")
-            .then(|| v.trim().trim_matches('"').to_owned())
-            .filter(|b| !b.is_empty())
-    })
-}
-
-fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    hay.get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|i| i + from)
-}
-
-/// The non-file fields of a `multipart/form-data` body.
-fn multipart_fields(body: &[u8], boundary: &str) -> Vec<(String, String)> {
-    let delim = format!("--{boundary}").into_bytes();
-    let mut out = Vec::new();
-    let Some(mut at) = find(body, &delim, 0) else {
-        return out;
-    };
-    loop {
-        let start = at + delim.len();
-        if body.get(start..start + 2) == Some(b"--") {
-            break;
-        }
-        let Some(next) = find(body, &delim, start) else {
-            break;
-        };
-        let part = body.get(start..next).unwrap_or_default();
-        let part = part.strip_prefix(b"\r\n").unwrap_or(part);
-        let part = part.strip_suffix(b"\r\n").unwrap_or(part);
-        if let Some(split) = find(part, b"\r\n\r\n", 0) {
-            let headers = String::from_utf8_lossy(part.get(..split).unwrap_or_default());
-            let value = part.get(split + 4..).unwrap_or_default();
-            let disposition = headers
-                .lines()
-                .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))
-                .unwrap_or_default();
-            let param = |name: &str| {
-                disposition.split(';').skip(1).find_map(|p| {
-                    let (k, v) = p.split_once('=')?;
-                    (k.trim().eq_ignore_ascii_case(name))
-                        .then(|| v.trim().trim_matches('"').to_owned())
-                })
-            };
-            if let (Some(name), None) = (param("name"), param("filename")) {
-                out.push((name, String::from_utf8_lossy(value).into_owned()));
-            }
-        }
-        at = next;
-    }
-    out
-}
-
 /// What Flask-WTF's `same_origin` compares of a URL: Python's
 /// `urlparse(url)` `.scheme`, `.hostname` and `.port`. `None` where Python
 /// raises `ValueError` (an unreadable port or bracketed host; Flask then
@@ -634,12 +556,16 @@ impl Csrf {
     /// non-empty field ending in `csrf_token`, else the headers.
     fn submitted_token(&self, request: &http::request::Parts, body: &[u8]) -> Option<String> {
         let c = &self.inner.config;
+        // Werkzeug sees header bytes as Latin-1 text.
+        let latin1 = |v: &http::HeaderValue| -> String {
+            v.as_bytes().iter().map(|&b| char::from(b)).collect()
+        };
         let content_type = request
             .headers
             .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
+            .map(latin1)
             .unwrap_or_default();
-        let fields = form_fields(content_type, body);
+        let fields = crate::werkzeug_form::form_fields(&content_type, body);
         let exact = fields
             .iter()
             .find(|(k, _)| *k == c.field_name)
@@ -665,9 +591,8 @@ impl Csrf {
         }
         c.headers
             .iter()
-            .filter_map(|h| request.headers.get(h).and_then(|v| v.to_str().ok()))
+            .filter_map(|h| request.headers.get(h).map(latin1))
             .find(|t| !t.is_empty())
-            .map(str::to_owned)
     }
 
     /// Flask-WTF's `CSRFProtect` check of one request (plus Fetch-Metadata /
@@ -761,26 +686,5 @@ mod tests {
         ] {
             assert_eq!(werkzeug_https_host(host), want, "{host:?}");
         }
-    }
-
-    #[test]
-    fn form_parsing() {
-        let f = form_fields(
-            "application/x-www-form-urlencoded; charset=utf-8",
-            b"a=1&csrf_token=x%2By&b=",
-        );
-        assert_eq!(
-            f,
-            [
-                ("a".into(), "1".into()),
-                ("csrf_token".into(), "x+y".into()),
-                ("b".into(), String::new())
-            ]
-        );
-        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\ncsrf_token\r\n--XyZ\r\nContent-Disposition: form-data; name=\"login-csrf_token\"\r\n\r\ntok en\r\n--XyZ--\r\n";
-        let f = form_fields("multipart/form-data; boundary=\"XyZ\"", body);
-        assert_eq!(f, [("login-csrf_token".into(), "tok en".into())]);
-        assert!(form_fields("application/json", b"{\"csrf_token\":\"x\"}").is_empty());
-        assert!(form_fields("multipart/form-data", b"junk").is_empty());
     }
 }

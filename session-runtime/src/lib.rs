@@ -32,6 +32,7 @@ mod scratch;
 mod secure_cookie;
 mod state;
 pub mod testing;
+mod werkzeug_form;
 
 /// The codec types that [`SessionConfig`]'s setters take.
 pub use codec::{Compression, SecretKey, SecretKeys};

@@ -111,17 +111,9 @@ fn werkzeug_path(path: &str) -> String {
     out
 }
 
-/// What is between the quotes of a value that starts and ends with `"`.
-fn quoted_inner(value: &str) -> Option<&str> {
-    value
-        .strip_prefix('"')
-        .and_then(|v| v.strip_suffix('"'))
-        .filter(|_| value.len() >= 2)
-}
-
 /// Werkzeug's cookie value unquoting: `"..."` with `\ooo` and `\x` escapes.
 fn unquote(value: &str) -> Cow<'_, str> {
-    let Some(inner) = quoted_inner(value) else {
+    let Some(inner) = crate::werkzeug_form::quoted_inner(value) else {
         return value.into();
     };
     let bytes = inner.as_bytes();
@@ -348,28 +340,8 @@ fn parse_list_header(value: &str) -> Vec<String> {
         .iter()
         .map(|item| item.trim_matches([' ', '\t']))
         .filter(|item| !item.is_empty())
-        .map(unquote_header_value)
+        .map(crate::werkzeug_form::unquote_header_value)
         .collect()
-}
-
-/// Werkzeug's `unquote_header_value`: `"..."` loses its quotes, and a
-/// backslash inside keeps only the character after it (not a newline).
-fn unquote_header_value(value: &str) -> String {
-    let Some(inner) = quoted_inner(value) else {
-        return value.to_owned();
-    };
-    let mut out = String::with_capacity(inner.len());
-    let mut chars = inner.chars().peekable();
-    while let Some(c) = chars.next() {
-        match chars.peek() {
-            Some(&next) if c == '\\' && next != '\n' => {
-                out.push(next);
-                chars.next();
-            }
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// Werkzeug's `quote_header_value`: a token as it is, anything else (the

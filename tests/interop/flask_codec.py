@@ -26,7 +26,8 @@ from unittest import mock
 from flask import Flask, abort, make_response, session
 from flask.sessions import SecureCookieSessionInterface
 from markupsafe import Markup
-from flask_wtf.csrf import same_origin
+from flask_wtf.csrf import CSRFProtect, generate_csrf, same_origin, validate_csrf
+from wtforms import ValidationError
 from werkzeug.http import dump_cookie, parse_cookie
 from werkzeug.sansio.utils import get_host
 
@@ -155,6 +156,37 @@ def handle(req):
             return {"json": SecureCookieSessionInterface.serializer.dumps(from_typed(req["value"]))}
     if op == "http":
         return http(req)
+    if op in ("csrf_sign", "csrf_validate"):
+        # A Flask-WTF token for a session holding `raw`, signed at `now`; or
+        # Flask-WTF's verdict on `token` for that session at `now`.
+        app = Flask(op)
+        app.config["SECRET_KEY"] = req["secret"]
+        with app.test_request_context("/"), mock.patch(
+            "itsdangerous.timed.time.time", return_value=req["now"]
+        ):
+            session["csrf_token"] = req["raw"]
+            if op == "csrf_sign":
+                return {"token": generate_csrf()}
+            try:
+                validate_csrf(req["token"])
+            except ValidationError as e:
+                return {"verdict": e.args[0]}
+            return {"verdict": "ok"}
+    if op == "csrf_form_token":
+        # The token Flask-WTF's CSRFProtect finds in a POST: `request.form`
+        # as Werkzeug parses the body, then the headers.
+        app = Flask("csrf_form")
+        app.config["SECRET_KEY"] = "unused"
+        protect = CSRFProtect(app)
+        headers = dict(req.get("headers", {}))
+        if req.get("content_type") is not None:
+            headers["Content-Type"] = req["content_type"]
+        body = req["body"].encode("latin1")
+        with app.test_request_context("/", method="POST", data=body, headers=headers):
+            try:
+                return {"token": protect._get_csrf_token()}
+            except Exception as e:
+                return {"error": type(e).__name__, "message": str(e)}
     if op == "csrf_referrer":
         # Flask-WTF's SSL-strict referrer check on an HTTPS request: its
         # `same_origin(request.referrer, "https://" + request.host + "/")`.

@@ -1,0 +1,566 @@
+//! `request.form` as Werkzeug 3.1 builds it, for the CSRF token lookup
+//! (Flask-WTF reads the token from `request.form`).
+//!
+//! Ports of `parse_options_header` (the `Content-Type` and each part's
+//! `Content-Disposition`), of the `application/x-www-form-urlencoded`
+//! parser (`parse_qsl` over the body decoded as UTF-8, invalid escapes
+//! re-quoted) and of the `multipart/form-data` decoder
+//! (`sansio.multipart.MultipartDecoder` on a complete body). Like Werkzeug,
+//! a body that fails to parse (invalid UTF-8, a missing boundary or
+//! `Content-Disposition`, a part that never ends) gives an empty form.
+//! Unlike Werkzeug, a part without a `name` is left out (Flask-WTF would
+//! fail on it with a 500), and the size and part-count limits are the CSRF
+//! layer's own.
+
+use std::borrow::Cow;
+
+/// The fields (not files) of a form body, in order, as `request.form` holds
+/// them.
+pub(crate) fn form_fields(content_type: &str, body: &[u8]) -> Vec<(String, String)> {
+    if content_type.is_empty() {
+        return Vec::new();
+    }
+    let (mimetype, options) = parse_options_header(content_type);
+    match mimetype.to_lowercase().as_str() {
+        "application/x-www-form-urlencoded" => urlencoded(body).unwrap_or_default(),
+        "multipart/form-data" => {
+            let boundary = get(&options, "boundary").unwrap_or_default();
+            if boundary.is_empty() || !boundary.is_ascii() {
+                return Vec::new();
+            }
+            multipart(body, boundary.as_bytes()).unwrap_or_default()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn get<'o>(options: &'o [(String, String)], key: &str) -> Option<&'o str> {
+    options
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+fn set(options: &mut Vec<(String, String)>, key: &str, value: String) {
+    match options.iter_mut().find(|(k, _)| k == key) {
+        Some(slot) => slot.1 = value,
+        None => options.push((key.to_owned(), value)),
+    }
+}
+
+fn remove(options: &mut Vec<(String, String)>, key: &str) {
+    options.retain(|(k, _)| k != key);
+}
+
+/// A token character of Werkzeug's parameter patterns (`[\w!#$%&'*+\-.^`|~]`
+/// with ASCII `\w`); `quote` says whether `'` counts.
+fn is_token(c: char, quote: bool) -> bool {
+    c.is_ascii_alphanumeric() || "_!#$%&*+-.^`|~".contains(c) || (quote && c == '\'')
+}
+
+/// Werkzeug's `parse_options_header`: the value before the first `;` and
+/// its `key=value` parameters (keys lowercased; quoted values unquoted;
+/// RFC 2231 `key*=charset''value` and `key*0=` continuations).
+pub(crate) fn parse_options_header(value: &str) -> (String, Vec<(String, String)>) {
+    let (head, rest) = value.split_once(';').unwrap_or((value, ""));
+    let head = head.trim_matches([' ', '\t']);
+    let rest = rest.trim_matches([' ', '\t']);
+    if head.is_empty() || rest.is_empty() {
+        return (head.to_owned(), Vec::new());
+    }
+    let parts = option_parts(rest);
+    let mut options: Vec<(String, String)> = Vec::new();
+    let mut continuations: Vec<(String, Vec<String>)> = Vec::new();
+    let mut encodings: Vec<(String, String)> = Vec::new();
+    for (key, raw) in parts {
+        let (key, continued, charset) = split_marks(&key);
+        let mut encoding: Option<String> = None;
+        let value = if charset {
+            let mut raw = raw;
+            if let Some((enc, encoded)) = charset_value(&raw) {
+                encoding = Some(enc.to_lowercase());
+                raw = encoded.to_owned();
+            }
+            if encoding.as_deref().is_none_or(str::is_empty) && continued {
+                encoding = get(&encodings, key).map(str::to_owned);
+            }
+            match encoding.as_deref() {
+                Some(e @ ("ascii" | "us-ascii" | "utf-8" | "iso-8859-1")) => {
+                    percent_decode(&raw, e, Invalid::Replace)
+                }
+                _ => raw,
+            }
+        } else {
+            unquote_header_value(&raw).replace("%22", "\"")
+        };
+        if continued {
+            remove(&mut options, key);
+            match continuations.iter_mut().find(|(k, _)| k == key) {
+                Some((_, values)) => values.push(value),
+                None => continuations.push((key.to_owned(), vec![value])),
+            }
+            if let Some(e) = encoding.filter(|e| !e.is_empty()) {
+                set(&mut encodings, key, e);
+            }
+        } else {
+            continuations.retain(|(k, _)| k != key);
+            remove(&mut encodings, key);
+            set(&mut options, key, value);
+        }
+    }
+    for (key, values) in continuations {
+        set(&mut options, &key, values.concat());
+    }
+    (head.to_owned(), options)
+}
+
+/// The `key=value` parts of the text after the first `;`, values as
+/// written (a token, or a quoted string with its quotes).
+fn option_parts(rest: &str) -> Vec<(String, String)> {
+    let mut parts = Vec::new();
+    let mut scan = 0;
+    while scan < rest.len() {
+        let key_len = rest[scan..]
+            .find(|c: char| !is_token(c, true))
+            .unwrap_or(rest.len() - scan);
+        if key_len > 0 && rest[scan + key_len..].starts_with('=') {
+            let key = rest[scan..scan + key_len].to_ascii_lowercase();
+            scan += key_len + 1;
+            let token_len = rest[scan..]
+                .find(|c: char| !is_token(c, true))
+                .unwrap_or(rest.len() - scan);
+            if token_len > 0 {
+                parts.push((key, rest[scan..scan + token_len].to_owned()));
+            } else if rest[scan..].starts_with('"') {
+                let mut q = scan + 1;
+                loop {
+                    let tail = &rest[q..];
+                    if tail.is_empty() {
+                        // No closing quote: Werkzeug stops reading.
+                        return parts;
+                    }
+                    if tail.starts_with("\\\\") || tail.starts_with("\\\"") {
+                        q += 2;
+                    } else if tail.starts_with('"') {
+                        q += 1;
+                        parts.push((key, rest[scan..q].to_owned()));
+                        scan = q;
+                        break;
+                    } else {
+                        q += tail.chars().next().map_or(1, char::len_utf8);
+                    }
+                }
+            }
+        }
+        match rest[scan..].find(';') {
+            Some(i) => {
+                scan += i + 1;
+                scan += rest[scan..].len() - rest[scan..].trim_start_matches([' ', '\t']).len();
+            }
+            None => break,
+        }
+    }
+    parts
+}
+
+/// `(?:\*(\d+))?(\*)?$` searched in a key: the key without its markers,
+/// whether it continues (`*0`) and whether it names a charset (`*`).
+fn split_marks(key: &str) -> (&str, bool, bool) {
+    let b = key.as_bytes();
+    for start in 0..b.len() {
+        if b[start] != b'*' {
+            continue;
+        }
+        let digits = b[start + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        let after = start + 1 + digits;
+        // `*digits` then an optional `*`, then the end.
+        if digits > 0 && (after == b.len() || (b[after] == b'*' && after + 1 == b.len())) {
+            return (&key[..start], true, after < b.len());
+        }
+        // `*` alone at the end.
+        if start + 1 == b.len() {
+            return (&key[..start], false, true);
+        }
+    }
+    (key, false, false)
+}
+
+/// `charset'language'value` (Werkzeug's `_charset_value_re`).
+fn charset_value(raw: &str) -> Option<(&str, &str)> {
+    let (charset, rest) = raw.split_once('\'')?;
+    let (language, value) = rest.split_once('\'')?;
+    let ok = charset.chars().all(|c| is_token(c, false))
+        && language.chars().all(|c| is_token(c, false))
+        && !value.is_empty()
+        && value.chars().all(|c| is_token(c, true));
+    ok.then_some((charset, value))
+}
+
+/// What is between the quotes of a value that starts and ends with `"`.
+pub(crate) fn quoted_inner(value: &str) -> Option<&str> {
+    value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .filter(|_| value.len() >= 2)
+}
+
+/// Werkzeug's `unquote_header_value`: a quoted value loses its quotes and
+/// the backslash of each escape (not before a line break).
+pub(crate) fn unquote_header_value(value: &str) -> String {
+    let Some(inner) = quoted_inner(value) else {
+        return value.to_owned();
+    };
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match chars.peek() {
+            Some(&next) if c == '\\' && next != '\n' => {
+                out.push(next);
+                chars.next();
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// How `percent_decode` treats bytes that do not decode.
+#[derive(Clone, Copy)]
+enum Invalid {
+    /// U+FFFD (Python's `errors="replace"`).
+    Replace,
+    /// `%XX` again (Werkzeug's `errors="werkzeug.url_quote"`).
+    Requote,
+}
+
+/// Python's `urllib.parse.unquote(text, encoding, errors)`: `%XX` escapes
+/// in runs of ASCII decoded to bytes, each run then decoded.
+fn percent_decode(text: &str, encoding: &str, invalid: Invalid) -> String {
+    if !text.contains('%') {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let ascii = rest.find(|c: char| !c.is_ascii()).unwrap_or(rest.len());
+        let (run, tail) = rest.split_at(ascii);
+        decode_bytes(&unescape(run.as_bytes()), encoding, invalid, &mut out);
+        let other = tail.find(|c: char| c.is_ascii()).unwrap_or(tail.len());
+        out.push_str(&tail[..other]);
+        rest = &tail[other..];
+    }
+    out
+}
+
+/// `%XX` (either case) to the byte; anything else as it is.
+fn unescape(run: &[u8]) -> Cow<'_, [u8]> {
+    if !run.contains(&b'%') {
+        return Cow::Borrowed(run);
+    }
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut out = Vec::with_capacity(run.len());
+    let mut i = 0;
+    while i < run.len() {
+        if run[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                run.get(i + 1).copied().and_then(hex),
+                run.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+            continue;
+        }
+        out.push(run[i]);
+        i += 1;
+    }
+    Cow::Owned(out)
+}
+
+fn decode_bytes(bytes: &[u8], encoding: &str, invalid: Invalid, out: &mut String) {
+    match encoding {
+        "iso-8859-1" => out.extend(bytes.iter().map(|&b| char::from(b))),
+        "ascii" | "us-ascii" => {
+            for &b in bytes {
+                match (b.is_ascii(), invalid) {
+                    (true, _) => out.push(char::from(b)),
+                    (false, Invalid::Replace) => out.push('\u{FFFD}'),
+                    (false, Invalid::Requote) => out.push_str(&format!("%{b:02X}")),
+                }
+            }
+        }
+        _ => {
+            for chunk in bytes.utf8_chunks() {
+                out.push_str(chunk.valid());
+                if !chunk.invalid().is_empty() {
+                    match invalid {
+                        Invalid::Replace => out.push('\u{FFFD}'),
+                        Invalid::Requote => {
+                            for b in chunk.invalid() {
+                                out.push_str(&format!("%{b:02X}"));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `parse_qsl(body.decode(), keep_blank_values=True,
+/// errors="werkzeug.url_quote")`; `None` when the body is not UTF-8.
+fn urlencoded(body: &[u8]) -> Option<Vec<(String, String)>> {
+    let text = std::str::from_utf8(body).ok()?;
+    let decode = |s: &str| percent_decode(&s.replace('+', " "), "utf-8", Invalid::Requote);
+    Some(
+        text.split('&')
+            .filter(|field| !field.is_empty())
+            .map(|field| {
+                let (name, value) = field.split_once('=').unwrap_or((field, ""));
+                (decode(name), decode(value))
+            })
+            .collect(),
+    )
+}
+
+/// A line break as Werkzeug's multipart patterns match it (`\r\n`, `\n`
+/// or `\r`, in that order) at `at`: its length.
+fn line_break(b: &[u8], at: usize) -> Option<usize> {
+    match (b.get(at), b.get(at + 1)) {
+        (Some(b'\r'), Some(b'\n')) => Some(2),
+        (Some(b'\n' | b'\r'), _) => Some(1),
+        _ => None,
+    }
+}
+
+/// Horizontal whitespace of Werkzeug's `[^\S\n\r]` (bytes `\s` without the
+/// line breaks).
+fn is_hspace(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | 0x0b | 0x0c)
+}
+
+/// Werkzeug's boundary patterns searched from `from`: `(start, end,
+/// closing)` of the first match, `closing` for the final `--boundary--`.
+/// The leading line break is optional before the first boundary
+/// (`preamble_re`) and required after a part (`boundary_re`).
+fn find_boundary(
+    b: &[u8],
+    boundary: &[u8],
+    from: usize,
+    break_required: bool,
+) -> Option<(usize, usize, bool)> {
+    (from..b.len()).find_map(|start| {
+        // After a line break at `start`; then, where the break is optional,
+        // right at `start`.
+        let after_break = line_break(b, start).map(|n| start + n);
+        let without = (!break_required).then_some(start);
+        [after_break, without]
+            .into_iter()
+            .flatten()
+            .find_map(|at| boundary_tail(b, boundary, at))
+            .map(|(end, closing)| (start, end, closing))
+    })
+}
+
+/// `--boundary` then `--`, blanks and an optional line break, or blanks
+/// and a required line break, at `at`: the end of the match and whether it
+/// closes the body.
+fn boundary_tail(b: &[u8], boundary: &[u8], at: usize) -> Option<(usize, bool)> {
+    let rest = b.get(at..)?;
+    let rest = rest.strip_prefix(b"--")?.strip_prefix(boundary)?;
+    let base = at + 2 + boundary.len();
+    if rest.starts_with(b"--") {
+        let mut p = base + 2;
+        while b.get(p).copied().is_some_and(is_hspace) {
+            p += 1;
+        }
+        return Some((p + line_break(b, p).unwrap_or(0), true));
+    }
+    let mut p = base;
+    while b.get(p).copied().is_some_and(is_hspace) {
+        p += 1;
+    }
+    line_break(b, p).map(|n| (p + n, false))
+}
+
+/// The first blank line (`\r\n\r\n`, `\r\r` or `\n\n`) from `from`.
+fn find_blank_line(b: &[u8], from: usize) -> Option<(usize, usize)> {
+    (from..b.len()).find_map(|i| {
+        let rest = &b[i..];
+        if rest.starts_with(b"\r\n\r\n") {
+            Some((i, i + 4))
+        } else if rest.starts_with(b"\r\r") || rest.starts_with(b"\n\n") {
+            Some((i, i + 2))
+        } else {
+            None
+        }
+    })
+}
+
+/// A part's headers as Werkzeug's decoder reads them (continuation lines
+/// joined, one header per line, names and values trimmed); `None` when
+/// they are not UTF-8.
+fn part_headers(raw: &[u8]) -> Option<Vec<(String, String)>> {
+    // `(?:\r\n|\n|\r)[ \t]` becomes one space.
+    let mut joined = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        if let Some(n) = line_break(raw, i)
+            && matches!(raw.get(i + n), Some(b' ' | b'\t'))
+        {
+            joined.push(b' ');
+            i += n + 1;
+            continue;
+        }
+        joined.push(raw[i]);
+        i += 1;
+    }
+    let text = std::str::from_utf8(&joined).ok()?;
+    Some(
+        text.split("\r\n")
+            .flat_map(|l| l.split(['\n', '\r']))
+            .map(|line| line.trim_matches([' ', '\t']))
+            .filter(|line| !line.is_empty())
+            .map(|line| {
+                let (name, value) = line.split_once(':').unwrap_or((line, ""));
+                (
+                    name.trim_matches([' ', '\t']).to_owned(),
+                    value.trim_matches([' ', '\t']).to_owned(),
+                )
+            })
+            .collect(),
+    )
+}
+
+fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// Werkzeug's `MultipartDecoder` and `MultiPartParser.parse` on a complete
+/// body: the fields, or `None` where Werkzeug raises `ValueError` (and
+/// Flask's form is empty).
+fn multipart(body: &[u8], boundary: &[u8]) -> Option<Vec<(String, String)>> {
+    let mut fields = Vec::new();
+    let (_, end, closing) = find_boundary(body, boundary, 0, false)?;
+    if closing {
+        return Some(fields);
+    }
+    let mut pos = end;
+    loop {
+        // Part headers, up to a blank line; the body starts after its
+        // first line break.
+        let (blank_start, blank_end) = find_blank_line(body, pos)?;
+        let headers = part_headers(&body[pos..blank_start])?;
+        let headers_end = (blank_start + blank_end) / 2;
+        let disposition = header(&headers, "content-disposition")?;
+        let (_, params) = parse_options_header(disposition);
+        let name = get(&params, "name").map(str::to_owned);
+        let is_file = get(&params, "filename").is_some();
+        let data_start = headers_end + line_break(body, headers_end).unwrap_or(0);
+        // The data ends at the next boundary, which must follow a line
+        // break (searched from where the headers ended).
+        let marker = [b"--".as_slice(), boundary].concat();
+        body.windows(marker.len())
+            .skip(headers_end)
+            .position(|w| w == marker.as_slice())?;
+        let (data_end, next, closing) = find_boundary(body, boundary, headers_end, true)?;
+        let data = body.get(data_start..data_end).unwrap_or_default();
+        if let (Some(name), false) = (name, is_file) {
+            let charset = header(&headers, "content-type")
+                .map(|ct| parse_options_header(ct).1)
+                .and_then(|p| get(&p, "charset").map(str::to_lowercase))
+                .filter(|c| ["ascii", "us-ascii", "utf-8", "iso-8859-1"].contains(&c.as_str()))
+                .unwrap_or_else(|| "utf-8".to_owned());
+            let mut value = String::new();
+            decode_bytes(data, &charset, Invalid::Replace, &mut value);
+            fields.push((name, value));
+        }
+        if closing {
+            return Some(fields);
+        }
+        pos = next;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn options_headers_as_werkzeug_reads_them() {
+        // Each expected value is Werkzeug 3.1's `parse_options_header`.
+        for (header, value, options) in [
+            (
+                "multipart/form-data; boundary=\"XyZ\"",
+                "multipart/form-data",
+                &[("boundary", "XyZ")][..],
+            ),
+            (
+                "form-data; name*=utf-8''csrf%5Ftoken",
+                "form-data",
+                &[("name", "csrf_token")],
+            ),
+            (
+                "form-data; name=\"a\\\"b\"; filename=x",
+                "form-data",
+                &[("name", "a\"b"), ("filename", "x")],
+            ),
+            ("text/plain; charset", "text/plain", &[]),
+            ("a; k*0=\"x\"; k*1=y", "a", &[("k", "xy")]),
+            ("a; name=\"unclosed", "a", &[]),
+            ("a; NAME=v; name=w", "a", &[("name", "w")]),
+            ("a; k*=iso-8859-1''%E9", "a", &[("k", "é")]),
+        ] {
+            assert_eq!(
+                parse_options_header(header),
+                (value.to_owned(), pairs(options)),
+                "{header}"
+            );
+        }
+    }
+
+    #[test]
+    fn form_bodies_as_werkzeug_reads_them() {
+        // Each expected value is `request.form` in Werkzeug 3.1.
+        let url = "application/x-www-form-urlencoded";
+        assert_eq!(
+            form_fields(url, b"a=1&&b&c=%FF%41+x&csrf_token=x%2By"),
+            pairs(&[
+                ("a", "1"),
+                ("b", ""),
+                ("c", "%FFA x"),
+                ("csrf_token", "x+y")
+            ])
+        );
+        assert_eq!(form_fields(url, b"a=\xff"), pairs(&[]));
+        let multipart = "multipart/form-data; boundary=B";
+        let mixed = b"pre\r\n--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--B\nContent-Disposition: form-data; name=f; filename=x\n\nfile\n--B\rContent-Disposition: form-data; name=b\r\rtwo\r--B--";
+        assert_eq!(
+            form_fields(multipart, mixed),
+            pairs(&[("a", "1"), ("b", "two")])
+        );
+        // No closing boundary, or a part without Content-Disposition: empty.
+        let unclosed = b"--B\r\nContent-Disposition: form-data; name=a\r\n\r\n1\r\n--B";
+        assert_eq!(form_fields(multipart, unclosed), pairs(&[]));
+        assert_eq!(
+            form_fields(multipart, b"--B\r\nX: y\r\n\r\n1\r\n--B--"),
+            pairs(&[])
+        );
+        let latin1 = b"--B\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Disposition: form-data; name=a\r\n\r\n\xe9\r\n--B--";
+        assert_eq!(form_fields(multipart, latin1), pairs(&[("a", "é")]));
+        assert_eq!(form_fields("multipart/form-data", mixed), pairs(&[]));
+        assert_eq!(form_fields("text/plain", b"csrf_token=x"), pairs(&[]));
+    }
+}
