@@ -144,39 +144,36 @@ fn unquote(value: &str) -> Cow<'_, str> {
 /// The value of the first cookie named `name` in the request's `Cookie`
 /// headers (Werkzeug: the first one wins), unquoted.
 pub(crate) fn request_cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<Cow<'h, str>> {
-    for header in headers.get_all(COOKIE) {
-        let found = match std::str::from_utf8(header.as_bytes()) {
-            Ok(text) => find_cookie(text, name),
-            // Werkzeug decodes the header as UTF-8 (and fails the request
-            // when it is not); read such a header as Latin-1 instead.
-            Err(_) => {
-                let text: String = header.as_bytes().iter().map(|&b| char::from(b)).collect();
-                find_cookie(&text, name).map(|v| Cow::Owned(v.into_owned()))
-            }
-        };
-        if found.is_some() {
-            return found;
-        }
-    }
-    None
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .find_map(|header| find_cookie(header.as_bytes(), name))
 }
 
 /// The first cookie called `name` in one `Cookie` header, unquoted, as
-/// Werkzeug 3.1's `parse_cookie` reads it: borrowed from the header text
-/// when it needs no unescaping.
-fn find_cookie<'t>(text: &'t str, name: &str) -> Option<Cow<'t, str>> {
-    let bytes = text.as_bytes();
+/// Werkzeug 3.1's `parse_cookie` reads it: borrowed from the header when it
+/// needs no unescaping. (Its delimiters are ASCII, so the header is read as
+/// bytes; a value that is not UTF-8 is read as Latin-1, where Werkzeug
+/// would fail the request.)
+fn find_cookie<'t>(bytes: &'t [u8], name: &str) -> Option<Cow<'t, str>> {
     let mut pos = 0;
     while pos < bytes.len() {
         match cookie_at(bytes, pos) {
             Some((key, value, end)) => {
                 if &bytes[key] == name.as_bytes() {
-                    return Some(unquote(&text[value]));
+                    let raw = &bytes[value];
+                    return Some(match std::str::from_utf8(raw) {
+                        Ok(text) => unquote(text),
+                        Err(_) => {
+                            let text: String = raw.iter().map(|&b| char::from(b)).collect();
+                            Cow::Owned(unquote(&text).into_owned())
+                        }
+                    });
                 }
                 pos = end;
             }
             // Werkzeug skips what it cannot read up to the next `;`.
-            None => match bytes[pos..].iter().position(|&b| b == b';') {
+            None => match memchr::memchr(b';', &bytes[pos..]) {
                 Some(i) => pos += i + 1,
                 None => break,
             },
@@ -238,13 +235,11 @@ fn cookie_at(b: &[u8], pos: usize) -> Option<(Range<usize>, Range<usize>, usize)
             return Some((key, v..close.unwrap_or(v) + 1, end));
         }
     }
-    let mut t = v;
-    while b
-        .get(t)
-        .is_some_and(|c| !matches!(c, b' ' | b'\t' | b'"' | b';'))
-    {
-        t += 1;
-    }
+    // A token value: up to a blank, `"` or `;` (the session cookie's value
+    // is long, so this is searched for rather than walked).
+    let rest = &b[v..];
+    let stop = memchr::memchr3(b' ', b'"', b';', rest).unwrap_or(rest.len());
+    let t = v + memchr::memchr(b'\t', &rest[..stop]).unwrap_or(stop);
     end_at(t).map(|end| (key, v..t, end))
 }
 
@@ -281,10 +276,35 @@ fn push_http_date(secs: i64, line: &mut String) -> bool {
 /// replaced by one holding the set's items, each quoted when it is not a
 /// token, and `Cookie`. Otherwise the headers are left as they are.
 pub(crate) fn add_vary_cookie(headers: &mut HeaderMap) {
+    match headers.entry(VARY) {
+        http::header::Entry::Vacant(slot) => {
+            slot.insert(HeaderValue::from_static("Cookie"));
+        }
+        http::header::Entry::Occupied(_) => merge_vary_cookie(headers),
+    }
+}
+
+/// [`add_vary_cookie`] when the response already has a `Vary` header.
+#[cold]
+fn merge_vary_cookie(headers: &mut HeaderMap) {
     let Some(first) = headers.get(VARY) else {
-        headers.insert(VARY, HeaderValue::from_static("Cookie"));
         return;
     };
+    // Plain ASCII without quotes (nearly every `Vary`): its items are the
+    // comma-separated pieces, blanks trimmed, so `Cookie` can be looked for
+    // without building the list. (A header value holds no ASCII whitespace
+    // but spaces and tabs, so `trim_ascii` trims what Werkzeug trims.)
+    let bytes = first.as_bytes();
+    if bytes.is_ascii()
+        && !bytes.contains(&b'"')
+        && bytes.split(|&b| b == b',').any(|item| {
+            item.trim_ascii_start()
+                .trim_ascii_end()
+                .eq_ignore_ascii_case(b"cookie")
+        })
+    {
+        return;
+    }
     let text = match std::str::from_utf8(first.as_bytes()) {
         Ok(t) => Cow::Borrowed(t),
         Err(_) => Cow::Owned(first.as_bytes().iter().map(|&b| char::from(b)).collect()),
@@ -991,7 +1011,11 @@ mod tests {
             ("session=a=b", Some("a=b")),
             ("sessions=1; Session=2", None),
         ] {
-            assert_eq!(find_cookie(header, "session").as_deref(), value, "{header}");
+            assert_eq!(
+                find_cookie(header.as_bytes(), "session").as_deref(),
+                value,
+                "{header}"
+            );
         }
     }
 
