@@ -6,10 +6,8 @@
 
 mod support;
 
-use std::cell::RefCell;
-
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+
 use serde_json::json;
 use sessionkit::codec::SecretKey;
 use sessionkit::csrf::{Csrf, CsrfConfig, CsrfError, CsrfMode};
@@ -17,7 +15,7 @@ use sessionkit::{
     DynamicSession, Lifecycle, SecureCookieSessionInterface, SessionConfig, SessionHandle,
     SessionLifecycle,
 };
-use support::flask::FlaskCodec;
+use support::flask::run_live;
 
 /// Hosts and URLs from the pieces where URL parsers differ: case, default
 /// and odd ports, user info, IPv6 brackets, paths, queries and fragments
@@ -120,44 +118,6 @@ fn ours(host: &str, referrer: &str) -> &'static str {
         Err(CsrfError::ReferrerMissing) => "missing",
         Err(CsrfError::ReferrerMismatch) => "mismatch",
         Err(e) => panic!("unexpected refusal {e:?}"),
-    }
-}
-
-/// Runs `cases` generated inputs through `check`, which compares one input
-/// with Flask-WTF and returns our verdict; every verdict in `at_least`
-/// must then have occurred that many times (or the generator is too weak
-/// to show anything).
-fn run_live<S: Strategy>(
-    test: &str,
-    cases: u32,
-    strategy: S,
-    at_least: &[(&str, u32)],
-    check: impl Fn(&mut FlaskCodec, S::Value) -> Result<String, TestCaseError>,
-) {
-    let Some(flask) = FlaskCodec::start(test) else {
-        return;
-    };
-    let flask = RefCell::new(flask);
-    let mut runner = TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    });
-    let seen = RefCell::new(std::collections::BTreeMap::<String, u32>::new());
-    let result = runner.run(&strategy, |input| {
-        let verdict = check(&mut flask.borrow_mut(), input)?;
-        *seen.borrow_mut().entry(verdict).or_default() += 1;
-        Ok(())
-    });
-    if let Err(e) = result {
-        panic!("{e}");
-    }
-    let seen = seen.into_inner();
-    for (verdict, min) in at_least {
-        assert!(
-            seen.get(*verdict).copied().unwrap_or(0) >= *min,
-            "weak generator: {seen:?}"
-        );
     }
 }
 

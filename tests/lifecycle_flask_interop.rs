@@ -9,18 +9,17 @@
 
 mod support;
 
-use std::cell::RefCell;
 use std::time::{Duration, SystemTime};
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::TestCaseError;
 use serde_json::{Value as Json, json};
 use sessionkit::codec::{Dict, SecretKey, SessionCodec, Value};
 use sessionkit::{
     DynamicSession, PendingCookie, SecureCookieSessionInterface, SessionConfig, SessionHandle,
     SessionInterface, SessionLifecycle,
 };
-use support::flask::FlaskCodec;
+use support::flask::run_live;
 use support::http::{act, config};
 
 const KEY_HEX: &str = "6c6976652d6c6966656379636c652d6b65792d30313233343536373839";
@@ -269,100 +268,80 @@ fn ours(
     )
 }
 
-/// The Flask helper and a runner of `cases` generated cases (`None` when
-/// the test is skipped outside CI).
-fn live(test: &str, cases: u32) -> Option<(RefCell<FlaskCodec>, TestRunner)> {
-    let flask = FlaskCodec::start(test)?;
-    let runner = TestRunner::new(Config {
-        cases,
-        // The domain test skips code points Unicode 3.2 did not assign.
-        max_global_rejects: 100 * cases,
-        failure_persistence: None,
-        ..Config::default()
-    });
-    Some((RefCell::new(flask), runner))
-}
-
 #[test]
 fn generated_apps_and_requests_get_flasks_exact_headers() {
-    let Some((flask, mut runner)) =
-        live("generated_apps_and_requests_get_flasks_exact_headers", 400)
-    else {
-        return;
-    };
-    // (responses with a cookie set, with a cookie deleted, with no cookie)
-    let seen = RefCell::new((0, 0, 0));
     let strategy = (
         app_config(),
         cookie(),
         prop::sample::select(ACTIONS.to_vec()),
         vary(),
     );
-    let result = runner.run(&strategy, |(app, cookie, action, vary)| {
-        let name = app["SESSION_COOKIE_NAME"].as_str().unwrap_or("session");
-        let header = cookie_header(&cookie, name);
-        let path = if action == "none (unknown URL)" {
-            "/nope"
-        } else {
-            "/act"
-        };
-        let app_json = json!({
-            "key_hex": KEY_HEX,
-            "fallbacks_hex": [FALLBACK_HEX],
-            "secret_key": {"hex": KEY_HEX},
-            "fallback_keys": [{"hex": FALLBACK_HEX}],
-            "config": app,
-        });
-        let theirs = flask.borrow_mut().call(&json!({
-            "op": "http",
-            "key_hex": KEY_HEX,
-            "fallbacks_hex": [FALLBACK_HEX],
-            "config": app_json["config"],
-            "action": if path == "/nope" { "none" } else { action },
-            "path": path,
-            "now": NOW,
-            "cookie": header,
-            "vary": vary,
-        }));
-        let (status, set_cookie, our_vary) = ours(&app_json, header.as_deref(), action, &vary);
-        let context =
-            format!("config {app}, cookie {cookie:?} = {header:?}, action {action}, Vary {vary:?}");
-        prop_assert_eq!(
-            Some(u64::from(status)),
-            theirs["status"].as_u64(),
-            "status; {}; Flask {}",
-            context,
-            theirs
-        );
-        let want: Vec<String> = theirs["set_cookie"]
-            .as_array()
-            .ok_or_else(|| TestCaseError::fail(format!("Flask: {theirs}")))?
-            .iter()
-            .map(|c| c.as_str().unwrap().to_owned())
-            .collect();
-        prop_assert_eq!(&set_cookie, &want, "Set-Cookie; {}", context);
-        let want_vary: Vec<String> = theirs["vary"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap().to_owned())
-            .collect();
-        prop_assert_eq!(&our_vary, &want_vary, "Vary; {}", context);
-        let mut s = seen.borrow_mut();
-        match want.first() {
-            Some(c) if c.contains("Max-Age=0") => s.1 += 1,
-            Some(_) => s.0 += 1,
-            None => s.2 += 1,
-        }
-        Ok(())
-    });
-    if let Err(e) = result {
-        panic!("{e}");
-    }
-    let (set, deleted, none) = seen.into_inner();
-    assert!(
-        set >= 50 && deleted >= 10 && none >= 50,
-        "weak generator: {set} set, {deleted} deleted, {none} without a cookie"
+    // Responses that set a cookie, delete it, or send none.
+    let at_least = [("set", 50), ("deleted", 10), ("none", 50)];
+    let test = "generated_apps_and_requests_get_flasks_exact_headers";
+    run_live(
+        test,
+        400,
+        strategy,
+        &at_least,
+        |flask, (app, cookie, action, vary)| {
+            let name = app["SESSION_COOKIE_NAME"].as_str().unwrap_or("session");
+            let header = cookie_header(&cookie, name);
+            let path = if action == "none (unknown URL)" {
+                "/nope"
+            } else {
+                "/act"
+            };
+            let app_json = json!({
+                "key_hex": KEY_HEX,
+                "fallbacks_hex": [FALLBACK_HEX],
+                "secret_key": {"hex": KEY_HEX},
+                "fallback_keys": [{"hex": FALLBACK_HEX}],
+                "config": app,
+            });
+            let theirs = flask.call(&json!({
+                "op": "http",
+                "key_hex": KEY_HEX,
+                "fallbacks_hex": [FALLBACK_HEX],
+                "config": app_json["config"],
+                "action": if path == "/nope" { "none" } else { action },
+                "path": path,
+                "now": NOW,
+                "cookie": header,
+                "vary": vary,
+            }));
+            let (status, set_cookie, our_vary) = ours(&app_json, header.as_deref(), action, &vary);
+            let context = format!(
+                "config {app}, cookie {cookie:?} = {header:?}, action {action}, Vary {vary:?}"
+            );
+            prop_assert_eq!(
+                Some(u64::from(status)),
+                theirs["status"].as_u64(),
+                "status; {}; Flask {}",
+                context,
+                theirs
+            );
+            let want: Vec<String> = theirs["set_cookie"]
+                .as_array()
+                .ok_or_else(|| TestCaseError::fail(format!("Flask: {theirs}")))?
+                .iter()
+                .map(|c| c.as_str().unwrap().to_owned())
+                .collect();
+            prop_assert_eq!(&set_cookie, &want, "Set-Cookie; {}", context);
+            let want_vary: Vec<String> = theirs["vary"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_owned())
+                .collect();
+            prop_assert_eq!(&our_vary, &want_vary, "Vary; {}", context);
+            Ok(match want.first() {
+                Some(c) if c.contains("Max-Age=0") => "deleted",
+                Some(_) => "set",
+                None => "none",
+            }
+            .to_owned())
+        },
     );
 }
 
@@ -423,16 +402,10 @@ fn domain() -> impl Strategy<Value = String> {
 
 #[test]
 fn cookie_domains_are_encoded_as_werkzeug_encodes_them() {
-    let Some((flask, mut runner)) =
-        live("cookie_domains_are_encoded_as_werkzeug_encodes_them", 1000)
-    else {
-        return;
-    };
-    let counts = RefCell::new((0, 0, 0));
-    let result = runner.run(&domain(), |domain| {
-        let theirs = flask
-            .borrow_mut()
-            .call(&json!({"op": "cookie_domain", "domain": domain}));
+    let at_least = [("refused", 50), ("punycode", 50), ("plain", 50)];
+    let test = "cookie_domains_are_encoded_as_werkzeug_encodes_them";
+    run_live(test, 1000, domain(), &at_least, |flask, domain| {
+        let theirs = flask.call(&json!({"op": "cookie_domain", "domain": domain}));
         // Documented limit: code points that Unicode 3.2 did not assign are
         // case-folded by Python with its current Unicode data; we leave
         // them as they are.
@@ -443,30 +416,19 @@ fn cookie_domains_are_encoded_as_werkzeug_encodes_them() {
         let ours = our_domain_attribute(&domain);
         // Deliberate: a domain with control characters is refused when the
         // interface is built; Werkzeug writes it into the header.
-        if ours.is_none()
-            && want
-                .as_ref()
-                .is_some_and(|d| d.bytes().any(|b| b.is_ascii_control()))
-        {
-            return Ok(());
+        let control = want
+            .as_ref()
+            .is_some_and(|d| d.bytes().any(|b| b.is_ascii_control()));
+        if !(ours.is_none() && control) {
+            prop_assert_eq!(&ours, &want, "domain {:?}: Flask {}", domain, theirs);
         }
-        prop_assert_eq!(&ours, &want, "domain {:?}: Flask {}", domain, theirs);
-        let mut c = counts.borrow_mut();
-        match want {
-            None => c.0 += 1,
-            Some(d) if d.contains("xn--") => c.1 += 1,
-            Some(_) => c.2 += 1,
+        Ok(match ours {
+            None => "refused",
+            Some(d) if d.contains("xn--") => "punycode",
+            Some(_) => "plain",
         }
-        Ok(())
+        .to_owned())
     });
-    if let Err(e) = result {
-        panic!("{e}");
-    }
-    let (refused, punycode, plain) = counts.into_inner();
-    assert!(
-        refused >= 50 && punycode >= 50 && plain >= 50,
-        "weak generator: {refused} refused, {punycode} with Punycode, {plain} plain"
-    );
 }
 
 /// `Cookie` headers built from the pieces that make cookie parsers differ:
@@ -489,51 +451,39 @@ fn cookie_header_bytes() -> impl Strategy<Value = Vec<u8>> {
 
 #[test]
 fn request_cookies_are_read_as_werkzeug_reads_them() {
-    let Some((flask, mut runner)) = live("request_cookies_are_read_as_werkzeug_reads_them", 3000)
-    else {
-        return;
-    };
     let interface = SecureCookieSessionInterface::new(
         SessionConfig::default().with_secret_key(SecretKey::from_hex(KEY_HEX).unwrap()),
     )
     .unwrap();
-    let found = RefCell::new((0, 0));
-    let result = runner.run(&cookie_header_bytes(), |header| {
-        // The WSGI environ holds the header as Latin-1 text.
-        let latin1: String = header.iter().map(|&b| char::from(b)).collect();
-        let theirs = flask
-            .borrow_mut()
-            .call(&json!({"op": "request_cookie", "header": latin1, "name": "session"}));
-        // Werkzeug fails the request on a header that is not UTF-8; we read
-        // it as Latin-1 (a fresh session at worst, never a 500).
-        prop_assume!(theirs.get("error").is_none());
-        let (parts, ()) = http::Request::builder()
-            .header("cookie", http::HeaderValue::from_bytes(&header).unwrap())
-            .body(())
-            .unwrap()
-            .into_parts();
-        let PendingCookie(ours) =
-            SessionInterface::<DynamicSession>::lazy_cookie(&interface, &parts).unwrap();
-        prop_assert_eq!(
-            ours.as_deref(),
-            theirs["value"].as_str(),
-            "header {:?}",
-            latin1
-        );
-        let mut f = found.borrow_mut();
-        if ours.is_some() {
-            f.0 += 1
-        } else {
-            f.1 += 1
-        }
-        Ok(())
-    });
-    if let Err(e) = result {
-        panic!("{e}");
-    }
-    let (some, none) = found.into_inner();
-    assert!(
-        some >= 300 && none >= 300,
-        "weak generator: {some} found, {none} not"
+    let at_least = [("found", 300), ("absent", 300)];
+    let test = "request_cookies_are_read_as_werkzeug_reads_them";
+    run_live(
+        test,
+        3000,
+        cookie_header_bytes(),
+        &at_least,
+        |flask, header| {
+            // The WSGI environ holds the header as Latin-1 text.
+            let latin1: String = header.iter().map(|&b| char::from(b)).collect();
+            let theirs =
+                flask.call(&json!({"op": "request_cookie", "header": latin1, "name": "session"}));
+            // Werkzeug fails the request on a header that is not UTF-8; we read
+            // it as Latin-1 (a fresh session at worst, never a 500).
+            prop_assume!(theirs.get("error").is_none());
+            let (parts, ()) = http::Request::builder()
+                .header("cookie", http::HeaderValue::from_bytes(&header).unwrap())
+                .body(())
+                .unwrap()
+                .into_parts();
+            let PendingCookie(ours) =
+                SessionInterface::<DynamicSession>::lazy_cookie(&interface, &parts).unwrap();
+            prop_assert_eq!(
+                ours.as_deref(),
+                theirs["value"].as_str(),
+                "header {:?}",
+                latin1
+            );
+            Ok(if ours.is_some() { "found" } else { "absent" }.to_owned())
+        },
     );
 }

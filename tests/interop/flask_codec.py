@@ -156,6 +156,15 @@ def handle(req):
             return {"json": SecureCookieSessionInterface.serializer.dumps(from_typed(req["value"]))}
     if op == "http":
         return http(req)
+    if op == "untag":
+        # Flask's tagged loader on a JSON text (any value, not only a dict).
+        app = Flask("interop")
+        with app.app_context():
+            try:
+                value = SecureCookieSessionInterface.serializer.loads(req["text"])
+            except Exception as e:
+                return {"error": type(e).__name__, "message": str(e)}
+        return {"value": to_typed(value)}
     if op in ("csrf_sign", "csrf_validate"):
         # A Flask-WTF token for a session holding `raw`, signed at `now`; or
         # Flask-WTF's verdict on `token` for that session at `now`.

@@ -6,11 +6,14 @@
 //! In CI (`CI` set) a missing Python or a failed install fails the test;
 //! elsewhere the test prints a loud SKIPPED notice and passes.
 
+use std::cell::RefCell;
 use std::fs::{self, File};
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
+use proptest::strategy::Strategy;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::Value as Json;
 
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
@@ -185,5 +188,45 @@ impl Drop for FlaskApp {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Runs `cases` generated inputs through `check`, which compares one input
+/// with Flask-WTF and returns our verdict; every verdict in `at_least`
+/// must then have occurred that many times (or the generator is too weak
+/// to show anything).
+pub fn run_live<S: Strategy>(
+    test: &str,
+    cases: u32,
+    strategy: S,
+    at_least: &[(&str, u32)],
+    check: impl Fn(&mut FlaskCodec, S::Value) -> Result<String, TestCaseError>,
+) {
+    let Some(flask) = FlaskCodec::start(test) else {
+        return;
+    };
+    let flask = RefCell::new(flask);
+    let mut runner = TestRunner::new(Config {
+        cases,
+        // Room for `prop_assume!` (cases Flask cannot answer alike).
+        max_global_rejects: 100 * cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let seen = RefCell::new(std::collections::BTreeMap::<String, u32>::new());
+    let result = runner.run(&strategy, |input| {
+        let verdict = check(&mut flask.borrow_mut(), input)?;
+        *seen.borrow_mut().entry(verdict).or_default() += 1;
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    let seen = seen.into_inner();
+    for (verdict, min) in at_least {
+        assert!(
+            seen.get(*verdict).copied().unwrap_or(0) >= *min,
+            "weak generator: {seen:?}"
+        );
     }
 }
