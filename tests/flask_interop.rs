@@ -618,3 +618,51 @@ fn tagged_dates_parse_like_flask() {
         },
     );
 }
+
+/// Doubles of every shape: any bit pattern (subnormals, NaN payloads,
+/// infinities), and values near the thresholds where Python's `repr`
+/// switches between fixed and exponent notation (1e16, 1e-4).
+fn double() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        3 => any::<u64>().prop_map(f64::from_bits),
+        1 => (-20i32..20, any::<u32>()).prop_map(|(e, m)| {
+            f64::powi(10.0, e) * (1.0 + f64::from(m) / f64::from(u32::MAX))
+        }),
+        1 => (1u64..100, -30i32..30).prop_map(|(n, e)| n as f64 * f64::powi(10.0, e)),
+        // Exactly halfway between two shortest candidates (the ulp near
+        // 2^50 is 0.25): Python takes the even last digit.
+        1 => (0u64..1 << 40, prop::sample::select(vec![0.25, 0.75])).prop_map(|(k, frac)| {
+            (1u64 << 50) as f64 + k as f64 + frac
+        }),
+        1 => prop::sample::select(vec![
+            f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0, 0.0, 5e-324, f64::MAX,
+            f64::MIN_POSITIVE, 1e16, 1e-4, 9.999999999999999e15, 0.0001,
+        ]),
+    ]
+}
+
+#[test]
+fn floats_are_written_as_flask_writes_them() {
+    let test = "floats_are_written_as_flask_writes_them";
+    let at_least = [("finite", 1000), ("not finite", 20)];
+    run_live(test, 3000, double(), &at_least, |flask, x| {
+        let theirs = flask.call(&json!({"op": "float_json", "bits": x.to_bits().to_string()}));
+        let mut session = Dict::new();
+        session.insert("x", x);
+        let ours = Value::Dict(session)
+            .to_flask_json()
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(
+            Some(ours.as_str()),
+            theirs["json"].as_str(),
+            "bits {:#x}",
+            x.to_bits()
+        );
+        Ok(if x.is_finite() {
+            "finite"
+        } else {
+            "not finite"
+        }
+        .to_owned())
+    });
+}

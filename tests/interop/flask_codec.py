@@ -19,6 +19,7 @@ TYPED is the vectors' typed-value convention (tests/data/flask-sessions.json).
 import datetime
 import json
 import stringprep
+import struct
 import sys
 import uuid
 from unittest import mock
@@ -156,6 +157,12 @@ def handle(req):
             return {"json": SecureCookieSessionInterface.serializer.dumps(from_typed(req["value"]))}
     if op == "http":
         return http(req)
+    if op == "float_json":
+        # Flask's JSON for the double with these IEEE 754 bits.
+        value = struct.unpack("<d", int(req["bits"]).to_bytes(8, "little"))[0]
+        app = Flask("interop")
+        with app.app_context():
+            return {"json": SecureCookieSessionInterface.serializer.dumps({"x": value})}
     if op == "untag":
         # Flask's tagged loader on a JSON text (any value, not only a dict).
         app = Flask("interop")

@@ -182,6 +182,73 @@ pub(crate) fn write_float(out: &mut Vec<u8>, f: f64) {
     out.extend_from_slice(s.as_bytes());
 }
 
+/// The shortest digits that read back as `x` (finite, not negative), and
+/// the decimal exponent of the first one: `x ≈ d.ddd × 10^exp`.
+///
+/// Rust's shortest formatting, with Python's choice where two candidates are
+/// equally short and equally near: `x` exactly halfway between them. Python
+/// (David Gay's `dtoa`) then takes the one with an even last digit
+/// (`1276771017414697.25` is `1276771017414697.2`), Rust the upper one.
+fn shortest_digits(x: f64) -> (String, i32) {
+    let sci = format!("{x:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let mut digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let odd_last = digits.bytes().last().is_some_and(|d| d % 2 == 1);
+    if let (true, Ok(d)) = (odd_last, digits.parse::<u64>()) {
+        // `x` is `d × 10^q` rounded; the neighbours `d ± 1` are as near if
+        // `x` is exactly `(10d ∓ 5) × 10^(q-1)`.
+        let q = exp - (digits.len() as i32 - 1);
+        for (neighbour, midpoint) in [(d - 1, 10 * d - 5), (d + 1, 10 * d + 5)] {
+            if !is_exactly(x, midpoint, q - 1) {
+                continue;
+            }
+            let text = neighbour.to_string();
+            let reads_back = format!("{text}e{q}").parse::<f64>() == Ok(x);
+            if reads_back && text.len() == digits.len() && !text.ends_with('0') {
+                digits = text;
+            }
+            break;
+        }
+    }
+    (digits, exp)
+}
+
+/// Whether `x` (finite, not negative) is exactly `n × 10^k`.
+fn is_exactly(x: f64, n: u64, k: i32) -> bool {
+    if x == 0.0 || n == 0 {
+        return x == 0.0 && n == 0;
+    }
+    // x = m × 2^e with m odd.
+    let bits = x.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let (mut m, mut e) = if biased == 0 {
+        (bits & ((1 << 52) - 1), -1074)
+    } else {
+        ((bits & ((1 << 52) - 1)) | (1 << 52), biased - 1075)
+    };
+    e += m.trailing_zeros() as i32;
+    m >>= m.trailing_zeros();
+    // n × 10^k = odd(n) × 5^k × 2^(k + v2(n)).
+    let v2 = n.trailing_zeros() as i32;
+    let odd = u128::from(n >> v2);
+    let odd = if k >= 0 {
+        let Some(t) = 5u128
+            .checked_pow(k.unsigned_abs())
+            .and_then(|p| odd.checked_mul(p))
+        else {
+            return false;
+        };
+        t
+    } else {
+        match 5u128.checked_pow(k.unsigned_abs()) {
+            Some(p) if odd % p == 0 => odd / p,
+            _ => return false,
+        }
+    };
+    odd == u128::from(m) && e == k + v2
+}
+
 /// Python's `repr(float)` for a finite value (`nan`/`inf` spelled as Python).
 pub(crate) fn python_float_str(f: f64, s: &mut String) {
     if f.is_nan() {
@@ -192,16 +259,8 @@ pub(crate) fn python_float_str(f: f64, s: &mut String) {
         s.push_str(if f > 0.0 { "inf" } else { "-inf" });
         return;
     }
-    // Shortest round-trip digits, as `d.ddddeN`.
-    let sci = format!("{f:e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let (neg, mantissa) = match mantissa.strip_prefix('-') {
-        Some(m) => (true, m),
-        None => (false, mantissa),
-    };
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    if neg {
+    let (digits, exp) = shortest_digits(f.abs());
+    if f.is_sign_negative() {
         s.push('-');
     }
     if !(-4..16).contains(&exp) {
@@ -336,6 +395,15 @@ mod tests {
             (-2.5e-7, "-2.5e-07"),
             (9999999999999998.0, "9999999999999998.0"),
             (f64::MAX, "1.7976931348623157e+308"),
+            // Exactly halfway between two shortest candidates: Python's
+            // `repr` takes the even last digit (Rust's shortest the upper).
+            // 1276771017414697.25, 2^50 + 0.75, 2^50 + 1.25, 2^50 + 0.25.
+            (f64::from_bits(0x4312_24dd_abcf_60a5), "1276771017414697.2"),
+            (f64::from_bits(0x4310_0000_0000_0003), "1125899906842624.8"),
+            (f64::from_bits(0x4310_0000_0000_0005), "1125899906842625.2"),
+            (f64::from_bits(0x4310_0000_0000_0001), "1125899906842624.2"),
+            // 2^51 + 0.5: one shortest candidate only.
+            (f64::from_bits(0x4320_0000_0000_0001), "2251799813685248.5"),
         ];
         for (f, want) in cases {
             assert_eq!(repr(f), want, "{f:e}");
