@@ -538,3 +538,54 @@ fn overridden_hooks_drive_open_and_save() {
         "untouched, yet saved: should_set_cookie overridden"
     );
 }
+
+#[test]
+fn expiry_dates_past_the_year_9999_are_typed_errors_never_panics() {
+    // A lifetime that ends after 9999-12-31 (or overflows the clock) is
+    // refused when the interface is built (Flask fails at save time).
+    for lifetime in [Duration::from_secs(8_000 * 365 * 86_400), Duration::MAX] {
+        let built = SecureCookieSessionInterface::new(
+            SessionConfig::default()
+                .with_secret_key(key())
+                .with_lifetime(lifetime),
+        );
+        assert_eq!(
+            built.err(),
+            Some(sessionkit::ConfigError::Lifetime(lifetime.as_secs()))
+        );
+    }
+    // At a clock near the end of 9999, a permanent session's expiry is past
+    // it: both save paths answer with a typed error instead of dropping
+    // `Expires` (which would turn the cookie into a browser-session one).
+    let late = SystemTime::UNIX_EPOCH + Duration::from_secs(253_402_300_000);
+    let at_the_end = |config: SessionConfig| {
+        SecureCookieSessionInterface::new(config.with_secret_key(key()))
+            .unwrap()
+            .with_clock(move || late)
+    };
+    let mut s = DynamicSession::default();
+    s.insert("a", 1);
+    s.set_permanent(true);
+    let fast = at_the_end(SessionConfig::default());
+    let mut headers = http::HeaderMap::new();
+    assert_eq!(
+        fast.save_session(&s, &mut headers),
+        Err(SaveError::ExpiresOutOfRange)
+    );
+    assert!(headers.get("set-cookie").is_none());
+    // The general path (hooks that differ from the configuration).
+    let hooked = AlwaysRefresh(at_the_end(SessionConfig::default()));
+    let mut headers = http::HeaderMap::new();
+    assert_eq!(
+        hooked.save_session(&s, &mut headers),
+        Err(SaveError::ExpiresOutOfRange)
+    );
+    // A day earlier still fits.
+    let fits = SecureCookieSessionInterface::new(SessionConfig::default().with_secret_key(key()))
+        .unwrap()
+        .with_clock(|| SystemTime::UNIX_EPOCH + Duration::from_secs(253_402_300_799 - 32 * 86_400));
+    let mut headers = http::HeaderMap::new();
+    fits.save_session(&s, &mut headers).unwrap();
+    let line = headers["set-cookie"].to_str().unwrap();
+    assert!(line.contains("; Expires=Thu, 30 Dec 9999 23:59:59 GMT;"), "{line}");
+}

@@ -31,6 +31,12 @@ pub enum SaveError {
         /// The configured limit.
         limit: usize,
     },
+    /// The cookie's expiry date is not a date an HTTP header can carry
+    /// (after the year 9999). Flask fails here too (`OverflowError`).
+    #[error(
+        "the session cookie would expire after the year 9999; use a shorter permanent_session_lifetime"
+    )]
+    ExpiresOutOfRange,
 }
 
 /// A session configuration cannot be used.
@@ -49,4 +55,10 @@ pub enum ConfigError {
         "invalid cookie domain {0:?}: an empty or over-long label, or a character IDNA 2003 prohibits"
     )]
     Domain(String),
+    /// `permanent_session_lifetime` puts the cookie's `Expires` after the
+    /// year 9999, which no HTTP date can carry (Flask fails at save time).
+    #[error(
+        "the permanent session lifetime of {0} seconds ends after the year 9999: use a shorter one"
+    )]
+    Lifetime(u64),
 }

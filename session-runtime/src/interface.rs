@@ -77,9 +77,13 @@ pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
     /// `get_expiration_time`: now + lifetime for a permanent session, none
     /// (a browser-session cookie) otherwise.
     fn expiration_time(&self, session: &S) -> Option<SystemTime> {
-        session
-            .is_permanent_session()
-            .then(|| self.now() + self.config().permanent_session_lifetime)
+        session.is_permanent_session().then(|| {
+            // Past what `SystemTime` holds: a date no header can carry
+            // either, which the save step refuses.
+            self.now()
+                .checked_add(self.config().permanent_session_lifetime)
+                .unwrap_or(SystemTime::UNIX_EPOCH + Duration::from_secs(LAST_HTTP_DATE + 1))
+        })
     }
 
     /// `should_set_cookie`: modified, or permanent with refresh-each-request.
@@ -139,6 +143,9 @@ impl PendingCookie {
         self.0.as_deref().is_some_and(|v| !v.is_empty())
     }
 }
+
+/// The last second an HTTP date can carry: 9999-12-31 23:59:59 UTC.
+pub(crate) const LAST_HTTP_DATE: u64 = 253_402_300_799;
 
 /// Seconds since the Unix epoch (0 before it).
 pub(crate) fn unix_secs(t: SystemTime) -> u64 {

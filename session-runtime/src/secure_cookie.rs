@@ -32,7 +32,7 @@ use crate::codec::{
 use crate::config::{OversizePolicy, Protection, SessionConfig};
 use crate::data::{OpenError, SessionData};
 use crate::error::{ConfigError, SaveError};
-use crate::interface::{PendingCookie, SessionInterface, unix_secs};
+use crate::interface::{LAST_HTTP_DATE, PendingCookie, SessionInterface, unix_secs};
 use crate::state::SessionState;
 
 /// A clock: the current time.
@@ -253,6 +253,16 @@ thread_local! {
     static EXPIRES: RefCell<(Option<i64>, String)> = const { RefCell::new((None, String::new())) };
 }
 
+/// `t` as Unix seconds for an `Expires` date, or
+/// [`SaveError::ExpiresOutOfRange`] after 9999-12-31.
+fn expires_secs(t: SystemTime) -> Result<i64, SaveError> {
+    let secs = unix_secs(t);
+    if secs > LAST_HTTP_DATE {
+        return Err(SaveError::ExpiresOutOfRange);
+    }
+    i64::try_from(secs).map_err(|_| SaveError::ExpiresOutOfRange)
+}
+
 /// Appends `secs` as an HTTP date (`Thu, 01 Jan 1970 00:00:00 GMT`);
 /// `false` (nothing appended) outside the representable years.
 fn push_http_date(secs: i64, line: &mut String) -> bool {
@@ -438,6 +448,11 @@ impl SecureCookieSessionInterface {
             Some(d) => werkzeug_domain(d)?,
             None => None,
         };
+        let lifetime = config.permanent_session_lifetime;
+        let ends = SystemTime::now().checked_add(lifetime).map(unix_secs);
+        if ends.is_none_or(|secs| secs > LAST_HTTP_DATE) {
+            return Err(ConfigError::Lifetime(lifetime.as_secs()));
+        }
         let path = werkzeug_path(if config.cookie_path.is_empty() {
             "/"
         } else {
@@ -567,7 +582,7 @@ impl SecureCookieSessionInterface {
         hooks: &H,
         value: String,
         expires: Option<SystemTime>,
-    ) -> Cookie<'static> {
+    ) -> Result<Cookie<'static>, SaveError> {
         let path = if hooks.cookie_path() == self.config.cookie_path {
             self.path.clone()
         } else {
@@ -593,12 +608,11 @@ impl SecureCookieSessionInterface {
             c = c.same_site(ss);
         }
         if let Some(t) = expires {
-            let secs = i64::try_from(unix_secs(t)).unwrap_or(i64::MAX);
-            if let Ok(dt) = time::OffsetDateTime::from_unix_timestamp(secs) {
-                c = c.expires(Expiration::DateTime(dt));
-            }
+            let dt = time::OffsetDateTime::from_unix_timestamp(expires_secs(t)?)
+                .map_err(|_| SaveError::ExpiresOutOfRange)?;
+            c = c.expires(Expiration::DateTime(dt));
         }
-        c.build()
+        Ok(c.build())
     }
 
     /// Whether `hooks` give exactly the configured cookie attributes (then
@@ -633,11 +647,9 @@ impl SecureCookieSessionInterface {
         if delete {
             line.push_str("; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0");
         } else if let Some(t) = expires {
-            let secs = i64::try_from(unix_secs(t)).unwrap_or(i64::MAX);
-            let mark = line.len();
             line.push_str("; Expires=");
-            if !push_http_date(secs, line) {
-                line.truncate(mark);
+            if !push_http_date(expires_secs(t)?, line) {
+                return Err(SaveError::ExpiresOutOfRange);
             }
         }
         line.push_str(after);
@@ -794,7 +806,7 @@ impl SecureCookieSessionInterface {
                 if fast {
                     self.emit_fast(headers, |_| Ok(()), None, true)?;
                 } else {
-                    let mut c = self.cookie::<S, H>(hooks, String::new(), None);
+                    let mut c = self.cookie::<S, H>(hooks, String::new(), None)?;
                     c.set_expires(Expiration::DateTime(time::OffsetDateTime::UNIX_EPOCH));
                     c.set_max_age(time::Duration::ZERO);
                     self.emit(headers, &c)?;
@@ -816,7 +828,7 @@ impl SecureCookieSessionInterface {
             )?;
         } else {
             let value = self.encode_session(session)?;
-            self.emit(headers, &self.cookie::<S, H>(hooks, value, expires))?;
+            self.emit(headers, &self.cookie::<S, H>(hooks, value, expires)?)?;
         }
         add_vary_cookie(headers);
         Ok(())
