@@ -587,5 +587,8 @@ fn expiry_dates_past_the_year_9999_are_typed_errors_never_panics() {
     let mut headers = http::HeaderMap::new();
     fits.save_session(&s, &mut headers).unwrap();
     let line = headers["set-cookie"].to_str().unwrap();
-    assert!(line.contains("; Expires=Thu, 30 Dec 9999 23:59:59 GMT;"), "{line}");
+    assert!(
+        line.contains("; Expires=Thu, 30 Dec 9999 23:59:59 GMT;"),
+        "{line}"
+    );
 }

@@ -967,15 +967,17 @@ mod tests {
                 ),
                 (None, true),
             ] {
-                let mut general = i.cookie::<DynamicSession, _>(
-                    &i,
-                    if delete {
-                        String::new()
-                    } else {
-                        "v.a.l".into()
-                    },
-                    expires,
-                );
+                let mut general = i
+                    .cookie::<DynamicSession, _>(
+                        &i,
+                        if delete {
+                            String::new()
+                        } else {
+                            "v.a.l".into()
+                        },
+                        expires,
+                    )
+                    .unwrap();
                 if delete {
                     general.set_expires(Expiration::DateTime(time::OffsetDateTime::UNIX_EPOCH));
                     general.set_max_age(time::Duration::ZERO);
