@@ -244,11 +244,38 @@ fn form() -> impl Strategy<Value = Form> {
             body.push_str(end);
             (Some(ct.to_owned()), body.into_bytes())
         });
+    // Around Flask's multipart limits: 500 000 bytes in a field (the token
+    // field last), 1 000 parts.
+    let large = prop::sample::select(vec![
+        (500_000, 1, true),
+        (500_001, 1, true),
+        (600_000, 1, false),
+        (1, 999, true),
+        (1, 1_000, true),
+    ])
+    .prop_map(|(size, parts, terminated)| {
+        let mut body = Vec::new();
+        for _ in 0..parts {
+            body.extend_from_slice(
+                b"--XyZ\r\nContent-Disposition: form-data; name=\"big\"\r\n\r\n",
+            );
+            body.resize(body.len() + size, b'x');
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\nT\r\n",
+        );
+        if terminated {
+            body.extend_from_slice(b"--XyZ--\r\n");
+        }
+        (Some("multipart/form-data; boundary=XyZ".to_owned()), body)
+    });
     (
         prop_oneof![
-            urlencoded,
-            multipart,
-            Just((None, b"csrf_token=T".to_vec()))
+            20 => urlencoded,
+            20 => multipart,
+            2 => Just((None, b"csrf_token=T".to_vec())),
+            1 => large,
         ],
         prop::sample::select(vec![None, None, Some("T"), Some("bad")]),
     )
@@ -286,7 +313,12 @@ fn form_tokens_are_found_as_flask_wtf_finds_them() {
         "form_tokens_are_found_as_flask_wtf_finds_them",
         2000,
         form(),
-        &[("ok", 200), ("missing", 100), ("invalid", 100)],
+        &[
+            ("ok", 200),
+            ("missing", 100),
+            ("invalid", 100),
+            ("too large", 5),
+        ],
         |flask, form| {
             let (mut parts, ()) = http::Request::builder()
                 .method("POST")
@@ -313,6 +345,12 @@ fn form_tokens_are_found_as_flask_wtf_finds_them() {
                 "body": body.iter().map(|&b| char::from(b)).collect::<String>(),
                 "headers": header.map(|h| json!({"X-CSRFToken": h})).unwrap_or(json!({})),
             }));
+            // Werkzeug's multipart limits: 413 in both.
+            if theirs["error"] == "RequestEntityTooLarge" {
+                let ours = csrf.protect(&parts, &body, &session);
+                prop_assert_eq!(ours, Err(CsrfError::BodyTooLarge));
+                return Ok("too large".to_owned());
+            }
             // Flask-WTF fails (500) on a multipart part without a name; we
             // leave such parts out.
             prop_assume!(theirs.get("error").is_none());
@@ -330,7 +368,7 @@ fn form_tokens_are_found_as_flask_wtf_finds_them() {
             prop_assert_eq!(
                 ours,
                 theirs,
-                "Content-Type {:?}, body {:?}, header {:?}",
+                "Content-Type {:?}, body {:.2000?}, header {:?}",
                 form.content_type,
                 String::from_utf8_lossy(&form.body),
                 form.header

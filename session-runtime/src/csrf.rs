@@ -553,8 +553,14 @@ impl Csrf {
     }
 
     /// Flask-WTF's token lookup: the `csrf_token` form field, else the first
-    /// non-empty field ending in `csrf_token`, else the headers.
-    fn submitted_token(&self, request: &http::request::Parts, body: &[u8]) -> Option<String> {
+    /// non-empty field ending in `csrf_token`, else the headers. A multipart
+    /// body over Werkzeug's limits is [`CsrfError::BodyTooLarge`] (Flask
+    /// answers 413 there too).
+    fn submitted_token(
+        &self,
+        request: &http::request::Parts,
+        body: &[u8],
+    ) -> Result<Option<String>, CsrfError> {
         let c = &self.inner.config;
         // Werkzeug sees header bytes as Latin-1 text.
         let latin1 = |v: &http::HeaderValue| -> String {
@@ -565,13 +571,14 @@ impl Csrf {
             .get(CONTENT_TYPE)
             .map(latin1)
             .unwrap_or_default();
-        let fields = crate::werkzeug_form::form_fields(&content_type, body);
+        let fields = crate::werkzeug_form::form_fields(&content_type, body)
+            .map_err(|_| CsrfError::BodyTooLarge)?;
         let exact = fields
             .iter()
             .find(|(k, _)| *k == c.field_name)
             .map(|(_, v)| v.as_str());
         if let Some(t) = exact.filter(|t| !t.is_empty()) {
-            return Some(t.to_owned());
+            return Ok(Some(t.to_owned()));
         }
         let mut seen: Vec<&str> = Vec::new();
         for (k, _) in &fields {
@@ -585,14 +592,14 @@ impl Csrf {
                     .find(|(k2, _)| k2 == k)
                     .map(|(_, v)| v.as_str());
                 if let Some(t) = first.filter(|t| !t.is_empty()) {
-                    return Some(t.to_owned());
+                    return Ok(Some(t.to_owned()));
                 }
             }
         }
-        c.headers
+        Ok(c.headers
             .iter()
             .filter_map(|h| request.headers.get(h).map(latin1))
-            .find(|t| !t.is_empty())
+            .find(|t| !t.is_empty()))
     }
 
     /// Flask-WTF's `CSRFProtect` check of one request (plus Fetch-Metadata /
@@ -617,7 +624,7 @@ impl Csrf {
                 return Ok(());
             }
         }
-        let submitted = self.submitted_token(request, body);
+        let submitted = self.submitted_token(request, body)?;
         self.validate(submitted.as_deref(), &*session.lock())?;
         if self.inner.config.ssl_strict && self.is_https(request) {
             // Flask-WTF: `if not request.referrer`, then

@@ -7,30 +7,57 @@
 //! re-quoted) and of the `multipart/form-data` decoder
 //! (`sansio.multipart.MultipartDecoder` on a complete body). Like Werkzeug,
 //! a body that fails to parse (invalid UTF-8, a missing boundary or
-//! `Content-Disposition`, a part that never ends) gives an empty form.
-//! Unlike Werkzeug, a part without a `name` is left out (Flask-WTF would
-//! fail on it with a 500), and the size and part-count limits are the CSRF
-//! layer's own.
+//! `Content-Disposition`, a part that never ends) gives an empty form, and
+//! a multipart body over Flask's limits (a field of more than 500 000
+//! bytes, more than 1 000 parts) is too large (Flask answers 413). Unlike
+//! Werkzeug, a part without a `name` is left out (Flask-WTF would fail on
+//! it with a 500).
 
 use std::borrow::Cow;
 
+/// Flask 3.1's `MAX_FORM_MEMORY_SIZE`: the most bytes a multipart field
+/// (not a file) may hold.
+pub(crate) const MAX_FORM_MEMORY_SIZE: usize = 500_000;
+/// Flask 3.1's `MAX_FORM_PARTS`: the most parts a multipart body may have.
+pub(crate) const MAX_FORM_PARTS: usize = 1_000;
+
+/// The body breaks Werkzeug's multipart limits ([`MAX_FORM_MEMORY_SIZE`],
+/// [`MAX_FORM_PARTS`]): Werkzeug raises `RequestEntityTooLarge` (413).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct FormTooLarge;
+
+/// Why a multipart body gives no form.
+enum Failure {
+    /// Werkzeug raises `ValueError`: the form is empty.
+    Unparsable,
+    /// Werkzeug raises `RequestEntityTooLarge`.
+    TooLarge,
+}
+
 /// The fields (not files) of a form body, in order, as `request.form` holds
 /// them.
-pub(crate) fn form_fields(content_type: &str, body: &[u8]) -> Vec<(String, String)> {
+pub(crate) fn form_fields(
+    content_type: &str,
+    body: &[u8],
+) -> Result<Vec<(String, String)>, FormTooLarge> {
     if content_type.is_empty() {
-        return Vec::new();
+        return Ok(Vec::new());
     }
     let (mimetype, options) = parse_options_header(content_type);
     match mimetype.to_lowercase().as_str() {
-        "application/x-www-form-urlencoded" => urlencoded(body).unwrap_or_default(),
+        "application/x-www-form-urlencoded" => Ok(urlencoded(body).unwrap_or_default()),
         "multipart/form-data" => {
             let boundary = get(&options, "boundary").unwrap_or_default();
             if boundary.is_empty() || !boundary.is_ascii() {
-                return Vec::new();
+                return Ok(Vec::new());
             }
-            multipart(body, boundary.as_bytes()).unwrap_or_default()
+            match multipart(body, boundary.as_bytes()) {
+                Ok(fields) => Ok(fields),
+                Err(Failure::Unparsable) => Ok(Vec::new()),
+                Err(Failure::TooLarge) => Err(FormTooLarge),
+            }
         }
-        _ => Vec::new(),
+        _ => Ok(Vec::new()),
     }
 }
 
@@ -486,31 +513,48 @@ fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
 }
 
 /// Werkzeug's `MultipartDecoder` and `MultiPartParser.parse` on a complete
-/// body: the fields, or `None` where Werkzeug raises `ValueError` (and
-/// Flask's form is empty).
-fn multipart(body: &[u8], boundary: &[u8]) -> Option<Vec<(String, String)>> {
+/// body: the fields, or where Werkzeug raises `ValueError` (Flask's form is
+/// then empty) or `RequestEntityTooLarge`.
+fn multipart(body: &[u8], boundary: &[u8]) -> Result<Vec<(String, String)>, Failure> {
+    use Failure::Unparsable;
     let mut fields = Vec::new();
-    let (_, end, closing) = find_boundary(body, boundary, 0, false)?;
+    let (_, end, closing) = find_boundary(body, boundary, 0, false).ok_or(Unparsable)?;
     if closing {
-        return Some(fields);
+        return Ok(fields);
     }
     let mut pos = end;
-    loop {
+    for part in 1.. {
         // Part headers, up to a blank line; the body starts after its
         // first line break.
-        let (blank_start, blank_end) = find_blank_line(body, pos)?;
-        let headers = part_headers(&body[pos..blank_start])?;
+        let (blank_start, blank_end) = find_blank_line(body, pos).ok_or(Unparsable)?;
+        let headers = part_headers(&body[pos..blank_start]).ok_or(Unparsable)?;
         let headers_end = (blank_start + blank_end) / 2;
-        let disposition = header(&headers, "content-disposition")?;
+        let disposition = header(&headers, "content-disposition").ok_or(Unparsable)?;
+        if part > MAX_FORM_PARTS {
+            return Err(Failure::TooLarge);
+        }
         let (_, params) = parse_options_header(disposition);
         let name = get(&params, "name").map(str::to_owned);
         let is_file = get(&params, "filename").is_some();
         let data_start = headers_end + line_break(body, headers_end).unwrap_or(0);
         // The data ends at the next boundary, which must follow a line
-        // break (searched from where the headers ended). Without one the
-        // part never ends: Werkzeug fails the whole form.
-        let (data_end, next, closing) = find_boundary(body, boundary, headers_end, true)?;
+        // break (searched from where the headers ended).
+        let Some((data_end, next, closing)) = find_boundary(body, boundary, headers_end, true)
+        else {
+            // The part never ends: Werkzeug hands over its data up to where
+            // a boundary could still begin, then fails the form (unless a
+            // field has grown too large first).
+            let streamed = streamed_before_failing(&body[data_start..], boundary.len());
+            return Err(if !is_file && streamed > MAX_FORM_MEMORY_SIZE {
+                Failure::TooLarge
+            } else {
+                Unparsable
+            });
+        };
         let data = body.get(data_start..data_end).unwrap_or_default();
+        if !is_file && data.len() > MAX_FORM_MEMORY_SIZE {
+            return Err(Failure::TooLarge);
+        }
         if let (Some(name), false) = (name, is_file) {
             let charset = header(&headers, "content-type")
                 .map(|ct| parse_options_header(ct).1)
@@ -522,9 +566,32 @@ fn multipart(body: &[u8], boundary: &[u8]) -> Option<Vec<(String, String)>> {
             fields.push((name, value));
         }
         if closing {
-            return Some(fields);
+            return Ok(fields);
         }
         pos = next;
+    }
+    unreachable!("the part loop only ends by returning")
+}
+
+/// How many bytes of a part that never ends Werkzeug's decoder hands over
+/// before it runs out of input: its `_last_partial_boundary_index` applied
+/// until it gives nothing more.
+fn streamed_before_failing(mut data: &[u8], boundary_len: usize) -> usize {
+    let mut streamed = 0;
+    loop {
+        // A line break within the last `\r\n--boundary` bytes may start a
+        // boundary: data from there on is held back.
+        let complete = data.len().checked_sub(4 + boundary_len);
+        let held = |c: u8| match data.iter().rposition(|&b| b == c) {
+            Some(i) if complete.is_none_or(|complete| i >= complete) => i,
+            _ => data.len(),
+        };
+        let n = held(b'\n').min(held(b'\r'));
+        if n == 0 {
+            return streamed;
+        }
+        streamed += n;
+        data = &data[n..];
     }
 }
 
@@ -601,35 +668,83 @@ mod tests {
     }
 
     #[test]
+    fn multipart_limits_as_flask_sets_them() {
+        // Each expected outcome is Werkzeug's with Flask 3.1's limits
+        // (`RequestEntityTooLarge` where this says `Err`).
+        let ct = "multipart/form-data; boundary=B";
+        let field = |n: usize, terminated: bool, file: bool| {
+            let mut b = format!(
+                "--B\r\nContent-Disposition: form-data; name=\"a\"{}\r\n\r\n",
+                if file { "; filename=\"x\"" } else { "" }
+            )
+            .into_bytes();
+            b.resize(b.len() + n, b'x');
+            if terminated {
+                b.extend_from_slice(b"\r\n--B--\r\n");
+            }
+            b
+        };
+        assert_eq!(
+            form_fields(ct, &field(500_000, true, false)).map(|f| f.len()),
+            Ok(1)
+        );
+        assert_eq!(
+            form_fields(ct, &field(500_001, true, false)),
+            Err(FormTooLarge)
+        );
+        assert_eq!(
+            form_fields(ct, &field(600_000, false, false)),
+            Err(FormTooLarge)
+        );
+        assert_eq!(form_fields(ct, &field(1_000, false, false)), Ok(vec![]));
+        assert_eq!(form_fields(ct, &field(600_000, true, true)), Ok(vec![]));
+        // What an unfinished part streams: up to a line break that could
+        // start a boundary.
+        let mut held_back = field(500_000, false, false);
+        held_back.extend_from_slice(b"\r\n--");
+        assert_eq!(form_fields(ct, &held_back), Ok(vec![]));
+        let mut over = field(500_001, false, false);
+        over.extend_from_slice(b"\r\n--");
+        assert_eq!(form_fields(ct, &over), Err(FormTooLarge));
+        let parts = |n: usize| {
+            let mut b = b"--B\r\nContent-Disposition: form-data; name=\"p\"\r\n\r\nv\r\n".repeat(n);
+            b.extend_from_slice(b"--B--\r\n");
+            b
+        };
+        assert_eq!(form_fields(ct, &parts(1_000)).map(|f| f.len()), Ok(1_000));
+        assert_eq!(form_fields(ct, &parts(1_001)), Err(FormTooLarge));
+    }
+
+    #[test]
     fn form_bodies_as_werkzeug_reads_them() {
         // Each expected value is `request.form` in Werkzeug 3.1.
         let url = "application/x-www-form-urlencoded";
         assert_eq!(
             form_fields(url, b"a=1&&b&c=%FF%41+x&csrf_token=x%2By"),
-            pairs(&[
+            Ok(pairs(&[
                 ("a", "1"),
                 ("b", ""),
                 ("c", "%FFA x"),
                 ("csrf_token", "x+y")
-            ])
+            ]))
         );
-        assert_eq!(form_fields(url, b"a=\xff"), pairs(&[]));
+        assert_eq!(form_fields(url, b"a=\xff"), Ok(pairs(&[])));
         let multipart = "multipart/form-data; boundary=B";
         let mixed = b"pre\r\n--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--B\nContent-Disposition: form-data; name=f; filename=x\n\nfile\n--B\rContent-Disposition: form-data; name=b\r\rtwo\r--B--";
         assert_eq!(
             form_fields(multipart, mixed),
-            pairs(&[("a", "1"), ("b", "two")])
+            Ok(pairs(&[("a", "1"), ("b", "two")]))
         );
         // No closing boundary, or a part without Content-Disposition: empty.
         let unclosed = b"--B\r\nContent-Disposition: form-data; name=a\r\n\r\n1\r\n--B";
-        assert_eq!(form_fields(multipart, unclosed), pairs(&[]));
+        assert_eq!(form_fields(multipart, unclosed), Ok(pairs(&[])));
         assert_eq!(
             form_fields(multipart, b"--B\r\nX: y\r\n\r\n1\r\n--B--"),
-            pairs(&[])
+            Ok(pairs(&[]))
         );
         let latin1 = b"--B\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Disposition: form-data; name=a\r\n\r\n\xe9\r\n--B--";
-        assert_eq!(form_fields(multipart, latin1), pairs(&[("a", "é")]));
-        assert_eq!(form_fields("multipart/form-data", mixed), pairs(&[]));
-        assert_eq!(form_fields("text/plain", b"csrf_token=x"), pairs(&[]));
+        assert_eq!(form_fields(multipart, latin1), Ok(pairs(&[("a", "é")])));
+        assert_eq!(form_fields("multipart/form-data", mixed), Ok(pairs(&[])));
+        assert_eq!(form_fields("text/plain", b"csrf_token=x"), Ok(pairs(&[])));
     }
 }
