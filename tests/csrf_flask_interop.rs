@@ -415,7 +415,15 @@ fn csrf_tokens_are_judged_as_flask_wtf_judges_them() {
                 let signed = flask.call(
                     &json!({"op": "csrf_sign", "secret": secret, "raw": raw, "now": signed_at}),
                 );
-                signed["token"].as_str().unwrap().to_owned()
+                let theirs = signed["token"].as_str().unwrap().to_owned();
+                // We sign the same raw token at the same time byte for byte.
+                let csrf = Csrf::new(CsrfConfig::new(SecretKey::from_text(secret).unwrap()))
+                    .with_clock(move || {
+                        std::time::UNIX_EPOCH + std::time::Duration::from_secs(signed_at)
+                    });
+                let ours = csrf.token(&mut session.clone()).unwrap();
+                assert_eq!(ours, theirs, "the token Flask-WTF signs");
+                theirs
             });
             let mut text = token.clone();
             for (at, piece, kind) in edits {
