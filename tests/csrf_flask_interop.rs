@@ -127,7 +127,7 @@ fn referrer_checks_match_flask_wtf() {
         "referrer_checks_match_flask_wtf",
         2000,
         (host(), referrer()),
-        &[("ok", 100), ("missing", 20), ("mismatch", 100)],
+        &[("ok", 60), ("missing", 20), ("mismatch", 100)],
         |flask, (host, referrer)| {
             let theirs =
                 flask.call(&json!({"op": "csrf_referrer", "host": host, "referrer": referrer}));
