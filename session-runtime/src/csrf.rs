@@ -563,9 +563,7 @@ impl Csrf {
     ) -> Result<Option<String>, CsrfError> {
         let c = &self.inner.config;
         // Werkzeug sees header bytes as Latin-1 text.
-        let latin1 = |v: &http::HeaderValue| -> String {
-            v.as_bytes().iter().map(|&b| char::from(b)).collect()
-        };
+        let latin1 = |v: &http::HeaderValue| crate::werkzeug_form::latin1(v.as_bytes());
         let content_type = request
             .headers
             .get(CONTENT_TYPE)
@@ -630,7 +628,7 @@ impl Csrf {
             // Flask-WTF: `if not request.referrer`, then
             // `same_origin(request.referrer, f"https://{request.host}/")`.
             let referer: String = match request.headers.get(REFERER) {
-                Some(v) if !v.is_empty() => v.as_bytes().iter().map(|&b| char::from(b)).collect(),
+                Some(v) if !v.is_empty() => crate::werkzeug_form::latin1(v.as_bytes()),
                 _ => return Err(CsrfError::ReferrerMissing),
             };
             let host = Self::host(request);

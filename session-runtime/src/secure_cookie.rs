@@ -165,7 +165,7 @@ fn find_cookie<'t>(bytes: &'t [u8], name: &str) -> Option<Cow<'t, str>> {
                     return Some(match std::str::from_utf8(raw) {
                         Ok(text) => unquote(text),
                         Err(_) => {
-                            let text: String = raw.iter().map(|&b| char::from(b)).collect();
+                            let text = crate::werkzeug_form::latin1(raw);
                             Cow::Owned(unquote(&text).into_owned())
                         }
                     });
@@ -317,7 +317,7 @@ fn merge_vary_cookie(headers: &mut HeaderMap) {
     }
     let text = match std::str::from_utf8(first.as_bytes()) {
         Ok(t) => Cow::Borrowed(t),
-        Err(_) => Cow::Owned(first.as_bytes().iter().map(|&b| char::from(b)).collect()),
+        Err(_) => Cow::Owned(crate::werkzeug_form::latin1(first.as_bytes())),
     };
     let mut items = parse_list_header(&text);
     // (`HeaderSet` keeps repeated items as they are.)
@@ -377,11 +377,7 @@ fn parse_list_header(value: &str) -> Vec<String> {
 /// Werkzeug's `quote_header_value`: a token as it is, anything else (the
 /// empty string included) in quotes with `\` and `"` escaped.
 fn quote_header_value(value: &str, out: &mut String) {
-    let token = !value.is_empty()
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-    if token {
+    if is_token(value) {
         out.push_str(value);
         return;
     }

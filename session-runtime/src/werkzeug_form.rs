@@ -226,6 +226,12 @@ fn charset_value(raw: &str) -> Option<(&str, &str)> {
     ok.then_some((charset, value))
 }
 
+/// Header bytes as the text a WSGI app sees: each byte one Latin-1
+/// character.
+pub(crate) fn latin1(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| char::from(b)).collect()
+}
+
 /// What is between the quotes of a value that starts and ends with `"`.
 pub(crate) fn quoted_inner(value: &str) -> Option<&str> {
     value
@@ -309,7 +315,7 @@ fn unescape(run: &[u8]) -> Cow<'_, [u8]> {
 
 fn decode_bytes(bytes: &[u8], encoding: &str, invalid: Invalid, out: &mut String) {
     match encoding {
-        "iso-8859-1" => out.extend(bytes.iter().map(|&b| char::from(b))),
+        "iso-8859-1" => out.push_str(&latin1(bytes)),
         "ascii" | "us-ascii" => {
             for &b in bytes {
                 match (b.is_ascii(), invalid) {
