@@ -227,9 +227,50 @@ fn axum_layer(c: &mut Criterion) {
     g.finish();
 }
 
+/// The CSRF check of a form POST (Werkzeug's form parsing, then the token):
+/// a small urlencoded login form, and a multipart upload of 8 MiB with the
+/// token in a field after the file.
+fn csrf(c: &mut Criterion) {
+    use sessionkit::csrf::{Csrf, CsrfConfig, CsrfMode};
+    let mut config = CsrfConfig::new(key());
+    config.mode = CsrfMode::TokensOnly;
+    let csrf = Csrf::new(config);
+    let mut session = DynamicSession::default();
+    let token = csrf.token(&mut session).unwrap();
+    let handle = SessionHandle::new(session);
+    let request = |content_type: &str| {
+        Request::builder()
+            .method("POST")
+            .header("content-type", content_type)
+            .body(())
+            .unwrap()
+            .into_parts()
+            .0
+    };
+    let mut g = c.benchmark_group("csrf");
+    let form = request("application/x-www-form-urlencoded");
+    let body = format!("username=ada&csrf_token={token}").into_bytes();
+    g.bench_function("urlencoded/small", |b| {
+        b.iter(|| csrf.protect(&form, black_box(&body), &handle).unwrap())
+    });
+    let upload = request("multipart/form-data; boundary=B");
+    let mut body =
+        b"--B\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x\"\r\n\r\n".to_vec();
+    // File bytes with many line breaks and dashes (where a boundary could start).
+    body.extend((0..8 << 20).map(|i| b"ab\r\n-x\n--"[i % 9]));
+    body.extend_from_slice(
+        format!("\r\n--B\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n--B--\r\n")
+            .as_bytes(),
+    );
+    g.bench_function("multipart/8MiB_upload", |b| {
+        b.iter(|| csrf.protect(&upload, black_box(&body), &handle).unwrap())
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
-    targets = codec, open_save, lifecycle, axum_layer
+    targets = codec, open_save, lifecycle, axum_layer, csrf
 }
 criterion_main!(benches);
