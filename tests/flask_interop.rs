@@ -582,6 +582,23 @@ fn date_text() -> impl Strategy<Value = String> {
         "T",
         "1700000000",
         "am",
+        // Beyond a C int or `timedelta` (Flask raises `OverflowError`), and
+        // right at those limits.
+        "2147483647",
+        "2147483648",
+        "-2147483649",
+        "99999999999999999999",
+        "+2399999999959",
+        "+2399999999960",
+        "-2399999997601",
+        "00:00:2147483648",
+        // Unicode digits (`int()` reads them; `isdigit()` is wider).
+        "\u{662}\u{660}\u{662}\u{664}",
+        "\u{FF10}\u{FF12}",
+        "+\u{FF10}\u{FF11}\u{FF10}\u{FF10}",
+        "\u{B2}024",
+        "1\u{3000}",
+        "\u{1C}",
     ]);
     let separator = prop::sample::select(vec![" ", " ", " ", "  ", "", ",", "\t"]);
     let well_formed = Just("Mon, 01 Jan 2024 12:30:45 GMT".to_owned());
@@ -599,8 +616,34 @@ fn date_text() -> impl Strategy<Value = String> {
         .prop_map(|(day, d, month, year, h, m, zone)| {
             format!("{day}{d:02} {month} {year} {h:02}:{m:02}:07 {zone}")
         });
+    // The usual shape with one field near or beyond a C int or
+    // `timedelta` (Flask raises `OverflowError` beyond them), or written in
+    // other Unicode digits.
+    let edge = prop::sample::select(vec![
+        "2147483647",
+        "2147483648",
+        "-2147483648",
+        "-2147483649",
+        "99999999999999999999",
+        "+2399999999959",
+        "+2399999999960",
+        "-2399999997600",
+        "-2399999997601",
+        "\u{662}\u{660}\u{662}\u{664}",
+        "\u{FF10}\u{FF12}",
+        "\u{B2}4",
+    ]);
+    let edged = (0usize..6, edge).prop_map(|(field, edge)| {
+        let mut fields = ["Mon,", "02", "Jan", "2024", "03:04:05", "+0100"];
+        fields[field] = edge;
+        if field == 4 {
+            return format!("Mon, 02 Jan 2024 03:04:{edge} +0100");
+        }
+        fields.join(" ")
+    });
     prop_oneof![
         2 => valid,
+        1 => edged,
         3 => proptest::collection::vec((token, separator), 0..9).prop_map(|parts| {
             parts.into_iter().flat_map(|(t, s)| [t, s]).collect::<String>()
         }),
@@ -611,26 +654,99 @@ fn date_text() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Loads one tagged JSON value with Flask and with us: the same value, or
+/// both refuse it (where Flask raises, we open a fresh session instead of
+/// answering 500). The verdict is `null`, `value` or `refused`.
+fn untag_like_flask(
+    codec: &SessionCodec,
+    flask: &mut FlaskCodec,
+    tagged: &Json,
+) -> Result<String, TestCaseError> {
+    let json = serde_json::to_string(tagged).unwrap();
+    let theirs = flask.call(&json!({"op": "untag", "text": json}));
+    let ours = codec.parse_json(&json);
+    if theirs.get("error").is_some() {
+        prop_assert!(
+            ours.is_err(),
+            "{tagged}: Flask raised {theirs}, we read {ours:?}"
+        );
+        return Ok("refused".to_owned());
+    }
+    let want = typed::to_value(&theirs["value"])
+        .ok_or_else(|| TestCaseError::fail(format!("Flask: {theirs}")))?;
+    let ours = ours.map_err(|e| TestCaseError::fail(format!("{tagged}: we refused it: {e}")))?;
+    prop_assert_eq!(&ours, &want, "{}", tagged);
+    Ok(if ours == Value::Null { "null" } else { "value" }.to_owned())
+}
+
 #[test]
 fn tagged_dates_parse_like_flask() {
     let codec = codec();
-    let at_least = [("date", 300), ("null", 300)];
+    let at_least = [("value", 300), ("null", 300), ("refused", 30)];
     run_live(
         "tagged_dates_parse_like_flask",
         2000,
         date_text(),
         &at_least,
-        |flask, text| {
-            let json = serde_json::to_string(&json!({" d": text})).unwrap();
-            let theirs = flask.call(&json!({"op": "untag", "text": json}));
-            let want = typed::to_value(&theirs["value"])
-                .ok_or_else(|| TestCaseError::fail(format!("Flask: {theirs}")))?;
-            let ours = codec
-                .parse_json(&json)
-                .map_err(|e| TestCaseError::fail(format!("{text:?}: we refused it: {e}")))?;
-            prop_assert_eq!(&ours, &want, "date text {:?}", text);
-            Ok(if ours == Value::Null { "null" } else { "date" }.to_owned())
-        },
+        |flask, text| untag_like_flask(&codec, flask, &json!({" d": text})),
+    );
+}
+
+/// UUID texts around what Python's `uuid.UUID(text)` accepts: the forms
+/// with dashes, braces and `urn:`/`uuid:` prefixes, `int(x, 16)`'s extras
+/// (whitespace, a sign, `0x`, underscores, Unicode digits), wrong lengths.
+fn uuid_text() -> impl Strategy<Value = String> {
+    let digit = prop_oneof![
+        30 => prop::sample::select(b"0123456789abcdefABCDEF".to_vec()).prop_map(|b| char::from(b).to_string()),
+        1 => prop::sample::select(vec![
+            "\u{661}", "\u{FF19}", "\u{1D7CE}", "\u{B2}", "_", "-", " ", "\u{85}", "\u{1C}",
+            "\u{3000}", "+", "x", "g", "{", "}",
+        ]).prop_map(str::to_owned),
+    ];
+    let body = prop_oneof![3 => Just(32usize), 1 => 28usize..36]
+        .prop_flat_map(move |n| proptest::collection::vec(digit.clone(), n))
+        .prop_map(|d| d.concat());
+    let dashed = proptest::collection::vec(any::<u8>(), 16).prop_map(|b| {
+        let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        format!(
+            "{}-{}-{}-{}-{}",
+            &hex[..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..]
+        )
+    });
+    let inner = prop_oneof![2 => body, 1 => dashed];
+    (
+        prop::sample::select(vec![
+            "",
+            "",
+            "urn:",
+            "uuid:",
+            "urn:uuid:",
+            "{",
+            " ",
+            "+",
+            "0x",
+            "-",
+        ]),
+        inner,
+        prop::sample::select(vec!["", "", "}", " ", "\u{85}", "_"]),
+    )
+        .prop_map(|(head, inner, tail)| format!("{head}{inner}{tail}"))
+}
+
+#[test]
+fn tagged_uuids_parse_like_flask() {
+    let codec = codec();
+    let at_least = [("value", 200), ("refused", 200)];
+    run_live(
+        "tagged_uuids_parse_like_flask",
+        1500,
+        uuid_text(),
+        &at_least,
+        |flask, text| untag_like_flask(&codec, flask, &json!({" u": text})),
     );
 }
 

@@ -44,6 +44,7 @@ mod error;
 pub(crate) mod json_fast;
 mod json_read;
 mod json_write;
+mod pyint;
 mod pystr;
 mod ser;
 pub(crate) mod serde_impl;

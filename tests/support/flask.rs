@@ -223,6 +223,8 @@ pub fn run_live<S: Strategy>(
         panic!("{e}");
     }
     let seen = seen.into_inner();
+    // Shown with `--nocapture`: how far each count is above its minimum.
+    eprintln!("{test}: {seen:?}");
     for (verdict, min) in at_least {
         assert!(
             seen.get(*verdict).copied().unwrap_or(0) >= *min,

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::pyint;
+
 /// A date and time with a UTC offset, in whole seconds, within Python's year
 /// range 1–9999: what Flask's `" d"` tag stores.
 ///
@@ -254,7 +256,10 @@ impl DateTime {
 
     /// Parses text as Flask reads a `" d"` tag: Werkzeug's `parse_date`, that
     /// is Python's `email.utils.parsedate_to_datetime`, a naive result taken
-    /// as UTC. `None` where Flask gets `None` (unparsable or out of range).
+    /// as UTC. `None` where Flask gets `None` (unparsable or out of range),
+    /// and also where Flask raises `OverflowError` (a field beyond a C `int`,
+    /// an offset beyond `timedelta`): the session codec refuses those
+    /// cookies, so they open a fresh session.
     ///
     /// ```
     /// use session_runtime::codec::DateTime;
@@ -263,10 +268,39 @@ impl DateTime {
     /// assert!(DateTime::parse_rfc2822("garbage").is_none());
     /// ```
     pub fn parse_rfc2822(text: &str) -> Option<DateTime> {
-        let p = parsedate_tz(text)?;
-        DateTime::new(p[0], p[1], p[2], p[3], p[4], p[5], p[6])
+        DateTime::parse_werkzeug(text).ok().flatten()
+    }
+
+    /// [`DateTime::parse_rfc2822`], telling apart the texts on which Flask
+    /// raises `OverflowError` instead of getting `None`: an offset beyond
+    /// `timedelta`'s range, or a field beyond a C `int` (Python evaluates
+    /// the offset first, and an offset of 24 hours or more is `None`).
+    pub(crate) fn parse_werkzeug(text: &str) -> Result<Option<DateTime>, DateOverflow> {
+        let Some([year, month, day, hour, minute, second, offset]) = parsedate_tz(text) else {
+            return Ok(None);
+        };
+        if offset.div_euclid(86_400).abs() > 999_999_999 {
+            return Err(DateOverflow);
+        }
+        if offset.abs() >= 86_400 {
+            return Ok(None);
+        }
+        if [year, day, hour, minute, second]
+            .iter()
+            .any(|&f| i32::try_from(f).is_err())
+        {
+            return Err(DateOverflow);
+        }
+        Ok(DateTime::new(
+            year, month, day, hour, minute, second, offset,
+        ))
     }
 }
+
+/// A `" d"` text Flask cannot load (`OverflowError`; see
+/// [`DateTime::parse_werkzeug`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DateOverflow;
 
 impl fmt::Debug for DateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -336,36 +370,6 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
-/// Python's `str.isspace()` for the characters it is true for.
-pub(crate) fn is_python_space(c: char) -> bool {
-    matches!(
-        c,
-        '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r' | '\u{1C}'..='\u{1F}' | ' ' | '\u{85}' | '\u{A0}'
-            | '\u{1680}' | '\u{2000}'..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{202F}'
-            | '\u{205F}' | '\u{3000}'
-    )
-}
-
-/// Python's `int(s)` (base 10) for ASCII digits: whitespace around, an
-/// optional sign, `_` allowed between digits. Values beyond `i64` fail (they
-/// would fail later in `datetime` anyway).
-fn python_int(s: &str) -> Option<i64> {
-    let s = s.trim_matches(is_python_space);
-    let (neg, body) = match s.as_bytes().first() {
-        Some(b'-') => (true, s.get(1..)?),
-        Some(b'+') => (false, s.get(1..)?),
-        _ => (false, s),
-    };
-    if body.is_empty() || body.starts_with('_') || body.ends_with('_') || body.contains("__") {
-        return None;
-    }
-    let mut v: i64 = 0;
-    for c in body.chars().filter(|&c| c != '_') {
-        v = v.checked_mul(10)?.checked_add(i64::from(c.to_digit(10)?))?;
-    }
-    Some(if neg { -v } else { v })
-}
-
 const DAYNAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const MONTHNAMES: [&str; 24] = [
     "jan",
@@ -416,7 +420,7 @@ fn timezone(tz: &str) -> Option<i64> {
 /// 0 for a naive result (Werkzeug then assumes UTC).
 fn parsedate_tz(data: &str) -> Option<[i64; 7]> {
     let mut parts: Vec<String> = data
-        .split(is_python_space)
+        .split(pyint::is_space)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect();
@@ -477,7 +481,7 @@ fn parsedate_tz(data: &str) -> Option<[i64; 7]> {
             return None;
         }
     }
-    if !yy.chars().next().is_some_and(python_isdigit) {
+    if !yy.chars().next().is_some_and(pyint::is_digit) {
         std::mem::swap(&mut yy, &mut tz);
     }
     if tm.ends_with(',') {
@@ -495,33 +499,31 @@ fn parsedate_tz(data: &str) -> Option<[i64; 7]> {
         [h, m, s] => (*h, *m, *s),
         _ => return None,
     };
-    let mut year = python_int(&yy)?;
-    let day = python_int(&dd)?;
-    let hour = python_int(thh)?;
-    let minute = python_int(tmm)?;
-    let second = python_int(tss)?;
+    let mut year = pyint::int10(&yy)?;
+    let day = pyint::int10(&dd)?;
+    let hour = pyint::int10(thh)?;
+    let minute = pyint::int10(tmm)?;
+    let second = pyint::int10(tss)?;
     if year < 100 {
         year += if year > 68 { 1900 } else { 2000 };
     }
     let tz = tz.to_uppercase();
-    let mut tzoffset = timezone(&tz).or_else(|| python_int(&tz));
+    let mut tzoffset = timezone(&tz).or_else(|| pyint::int10(&tz));
     if tzoffset == Some(0) && tz.starts_with('-') {
         tzoffset = None;
     }
     let offset = match tzoffset {
         Some(o) if o != 0 => {
             let (sign, o) = if o < 0 { (-1, -o) } else { (1, o) };
-            sign * ((o / 100) * 3600 + (o % 100) * 60)
+            // Saturating: a huge offset only has to stay huge (Python's
+            // `timedelta` then overflows).
+            sign * (o / 100)
+                .saturating_mul(3600)
+                .saturating_add((o % 100) * 60)
         }
         _ => 0,
     };
     Some([year, month, day, hour, minute, second, offset])
-}
-
-/// Python's `str.isdigit()` on one character (approximated by Unicode's
-/// numeric property outside ASCII).
-fn python_isdigit(c: char) -> bool {
-    c.is_ascii_digit() || (!c.is_ascii() && c.is_numeric())
 }
 
 #[cfg(test)]
@@ -594,5 +596,58 @@ mod tests {
         assert_eq!(p("Tue, 02 Jan 2024 03:04:05 +9999"), None);
         assert_eq!(p(""), None);
         assert_eq!(p("   "), None);
+    }
+
+    #[test]
+    fn unicode_digits_read_as_python_reads_them() {
+        // `int()` takes any Unicode decimal digit; `isdigit()` decides
+        // whether the third field is the year (confirmed with CPython 3.11).
+        let p = |s: &str| DateTime::parse_rfc2822(s).map(|d| d.to_string());
+        assert_eq!(
+            p("02 Jan \u{662}\u{660}\u{662}\u{664} 03:04:05 GMT").as_deref(),
+            Some("2024-01-02T03:04:05+00:00")
+        );
+        assert_eq!(
+            p("\u{FF10}\u{FF12} Jan 2024 03:04:05 +\u{FF10}\u{FF11}\u{FF10}\u{FF10}").as_deref(),
+            Some("2024-01-02T03:04:05+01:00")
+        );
+        // A superscript two passes `isdigit()` but not `int()`.
+        assert_eq!(p("02 Jan \u{B2}024 03:04:05 GMT"), None);
+    }
+
+    #[test]
+    fn overflow_is_told_apart_from_none() {
+        // Each case confirmed against Werkzeug 3.1 `parse_date` on
+        // CPython 3.11: `Err` where it raises `OverflowError`.
+        let w = |s: &str| DateTime::parse_werkzeug(s).map(|d| d.is_some());
+        let cases: &[(&str, Result<bool, DateOverflow>)] = &[
+            ("Jan 01 00:00:00 2147483647", Ok(false)),
+            ("Jan 01 00:00:00 2147483648", Err(DateOverflow)),
+            ("Jan 01 00:00:00 170000000001 ", Err(DateOverflow)),
+            ("01 Jan 2024 2147483648:00:00", Err(DateOverflow)),
+            ("01 Jan 2024 -2147483649:00:00", Err(DateOverflow)),
+            ("01 Jan 2024 -2147483648:00:00", Ok(false)),
+            ("01 Jan 2024 00:00:00 +2400", Ok(false)),
+            ("01 Jan 2024 00:00:00 +2399999999959", Ok(false)),
+            ("01 Jan 2024 00:00:00 +2399999999960", Err(DateOverflow)),
+            ("01 Jan 2024 00:00:00 -2399999997600", Ok(false)),
+            ("01 Jan 2024 00:00:00 -2399999997601", Err(DateOverflow)),
+            (
+                "01 Jan 2024 00:00:00 +99999999999999999999999",
+                Err(DateOverflow),
+            ),
+            // The offset is looked at first: 24 hours or more is `None`.
+            ("9999999999 Jan 2024 00:00:00 +2400", Ok(false)),
+            ("01 Jan 2024 00:00:00 +0100", Ok(true)),
+        ];
+        for &(text, want) in cases {
+            assert_eq!(w(text), want, "{text:?}");
+            assert_eq!(DateTime::parse_rfc2822(text).is_some(), want == Ok(true));
+        }
+        // Beyond Python's 4 300-digit limit `int()` fails: `None`.
+        let long = format!("Jan 01 00:00:00 {}", "1".repeat(4301));
+        assert_eq!(w(&long), Ok(false));
+        let at_limit = format!("Jan 01 00:00:00 {}", "1".repeat(4300));
+        assert_eq!(w(&at_limit), Err(DateOverflow));
     }
 }

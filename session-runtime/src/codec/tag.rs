@@ -148,10 +148,11 @@ fn untag(tag: Tag, content: Value) -> Result<Value, TagError> {
             ))),
         },
         Tag::DateTime => match content {
-            Value::Str(s) | Value::Markup(s) => Ok(s
-                .as_str()
-                .and_then(DateTime::parse_rfc2822)
-                .map_or(Value::Null, Value::DateTime)),
+            Value::Str(s) | Value::Markup(s) => match s.as_str().map(DateTime::parse_werkzeug) {
+                Some(Err(_)) => Err(fail("a date field beyond Python's range (OverflowError)")),
+                Some(Ok(d)) => Ok(d.map_or(Value::Null, Value::DateTime)),
+                None => Ok(Value::Null),
+            },
             // Werkzeug's parse_date returns None for these (falsy input, or a
             // TypeError on bytes), and raises for other types.
             Value::Bytes(_) => Ok(Value::Null),

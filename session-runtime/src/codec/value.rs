@@ -359,35 +359,8 @@ impl Uuid {
         if s.chars().count() != 32 {
             return None;
         }
-        python_int_base16(&s).map(Uuid)
+        super::pyint::int16(&s).map(Uuid)
     }
-}
-
-/// Python's `int(s, 16)` restricted to non-negative values below 2^128.
-fn python_int_base16(s: &str) -> Option<u128> {
-    let s = s.trim_matches(super::datetime::is_python_space);
-    let (neg, body) = match s.as_bytes().first() {
-        Some(b'+') => (false, s.get(1..)?),
-        Some(b'-') => (true, s.get(1..)?),
-        _ => (false, s),
-    };
-    let body = body
-        .strip_prefix("0x")
-        .or_else(|| body.strip_prefix("0X"))
-        .map_or(body, |rest| rest.strip_prefix('_').unwrap_or(rest));
-    if body.is_empty() || body.starts_with('_') || body.ends_with('_') || body.contains("__") {
-        return None;
-    }
-    let mut v: u128 = 0;
-    for c in body.chars().filter(|&c| c != '_') {
-        v = v
-            .checked_mul(16)?
-            .checked_add(u128::from(c.to_digit(16)?))?;
-    }
-    if neg && v != 0 {
-        return None;
-    }
-    Some(v)
 }
 
 impl fmt::Debug for Uuid {
