@@ -7,14 +7,14 @@ mod support;
 use std::cell::RefCell;
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::{TestCaseError, TestRunner};
 use serde_json::Value as Json;
 use serde_json::json;
 use sessionkit::codec::{
     DEFAULT_MAX_DEPTH, DateTime, DecodeError, Dict, PayloadError, SecretKey, SecretKeys,
     SessionCodec, Value, parse_session_json,
 };
-use support::flask::{FlaskCodec, run_live};
+use support::flask::{FlaskCodec, live_config, run_live};
 use support::respell::{Rng, respell};
 use support::strategies::{session, value};
 use support::typed;
@@ -65,11 +65,10 @@ fn property_sessions_round_trip_with_real_flask() {
     let flask = RefCell::new(flask);
     let codec = codec();
     let cases = 256;
-    let mut runner = TestRunner::new(Config {
+    let mut runner = TestRunner::new(live_config(
+        "property_sessions_round_trip_with_real_flask",
         cases,
-        failure_persistence: None,
-        ..Config::default()
-    });
+    ));
     let compressed = std::cell::Cell::new(0);
     let result = runner.run(&(session(), 1u64..4_000_000_000u64), |(session, ts)| {
         let expected = as_opened(&Value::Dict(session.clone()));
@@ -393,7 +392,7 @@ fn mutated_json() -> impl Strategy<Value = Vec<u8>> {
 /// values, or both rejected in the same class (bad signature vs bad
 /// payload). Returns whether it was accepted.
 fn judged_alike(
-    flask: &RefCell<FlaskCodec>,
+    flask: &mut FlaskCodec,
     codec: &SessionCodec,
     cookie: &str,
 ) -> Result<bool, TestCaseError> {
@@ -404,7 +403,7 @@ fn judged_alike(
     if let Err(DecodeError::Payload(PayloadError::Tag(e))) = &ours {
         prop_assume!(e.tag() != " m");
     }
-    let theirs = flask.borrow_mut().call(
+    let theirs = flask.call(
         &json!({"op": "loads_any", "key_hex": KEY_HEX, "now": now, "max_age": 60, "cookie": cookie}),
     );
     match (&ours, theirs.get("value")) {
@@ -446,35 +445,12 @@ fn run_parity<S: Strategy>(
     strategy: S,
     cookie: impl Fn(S::Value) -> String,
 ) {
-    let Some(flask) = FlaskCodec::start(test) else {
-        return;
-    };
-    let flask = RefCell::new(flask);
     let codec = codec();
-    let mut runner = TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
+    let at_least = [("accepted", min_each), ("rejected", min_each)];
+    run_live(test, cases, strategy, &at_least, |flask, input| {
+        let accepted = judged_alike(flask, &codec, &cookie(input))?;
+        Ok(if accepted { "accepted" } else { "rejected" }.to_owned())
     });
-    let counts = RefCell::new((0u32, 0u32));
-    let result = runner.run(&strategy, |input| {
-        let accepted = judged_alike(&flask, &codec, &cookie(input))?;
-        let mut c = counts.borrow_mut();
-        if accepted {
-            c.0 += 1
-        } else {
-            c.1 += 1
-        }
-        Ok(())
-    });
-    if let Err(e) = result {
-        panic!("{e}");
-    }
-    let (accepted, rejected) = counts.into_inner();
-    assert!(
-        accepted >= min_each && rejected >= min_each,
-        "weak generator: {accepted} accepted, {rejected} rejected"
-    );
 }
 
 #[test]

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use proptest::strategy::Strategy;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 use serde_json::Value as Json;
 
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
@@ -191,6 +191,36 @@ impl Drop for FlaskApp {
     }
 }
 
+/// The proptest configuration of a live test: `cases` cases from a seed
+/// fixed per test, so every run (CI's included) checks the same inputs and
+/// a failure reproduces. `SESSIONKIT_LIVE_SEED=random` (or any number)
+/// explores other inputs; `PROPTEST_CASES` scales the run.
+pub fn live_config(test: &str, cases: u32) -> Config {
+    let seed = match std::env::var("SESSIONKIT_LIVE_SEED").ok().as_deref() {
+        Some("random") => RngSeed::Random,
+        Some(n) => RngSeed::Fixed(
+            n.parse()
+                .expect("SESSIONKIT_LIVE_SEED: a number or `random`"),
+        ),
+        // FNV-1a of the test name.
+        None => RngSeed::Fixed(test.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        })),
+    };
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(cases);
+    Config {
+        cases,
+        // Room for `prop_assume!` (cases Flask cannot answer alike).
+        max_global_rejects: 100 * cases,
+        failure_persistence: None,
+        rng_seed: seed,
+        ..Config::default()
+    }
+}
+
 /// Runs `cases` generated inputs through `check`, which compares one input
 /// with Flask-WTF and returns our verdict; every verdict in `at_least`
 /// must then have occurred that many times (or the generator is too weak
@@ -206,13 +236,12 @@ pub fn run_live<S: Strategy>(
         return;
     };
     let flask = RefCell::new(flask);
-    let mut runner = TestRunner::new(Config {
-        cases,
-        // Room for `prop_assume!` (cases Flask cannot answer alike).
-        max_global_rejects: 100 * cases,
-        failure_persistence: None,
-        ..Config::default()
-    });
+    let config = live_config(test, cases);
+    // The minimums are for `cases`; a run scaled with `PROPTEST_CASES`
+    // scales them too.
+    let run = u64::from(config.cases);
+    let scaled = |min: u32| (u64::from(min) * run / u64::from(cases)) as u32;
+    let mut runner = TestRunner::new(config);
     let seen = RefCell::new(std::collections::BTreeMap::<String, u32>::new());
     let result = runner.run(&strategy, |input| {
         let verdict = check(&mut flask.borrow_mut(), input)?;
@@ -227,7 +256,7 @@ pub fn run_live<S: Strategy>(
     eprintln!("{test}: {seen:?}");
     for (verdict, min) in at_least {
         assert!(
-            seen.get(*verdict).copied().unwrap_or(0) >= *min,
+            seen.get(*verdict).copied().unwrap_or(0) >= scaled(*min),
             "weak generator: {seen:?}"
         );
     }
