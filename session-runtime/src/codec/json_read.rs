@@ -4,13 +4,10 @@
 use std::cell::RefCell;
 
 use super::error::{JsonError, JsonErrorKind, PayloadError};
+use super::pyint::MAX_STR_DIGITS as MAX_INT_DIGITS;
 use super::pystr::{PyString, PyStringBuilder};
 use super::tag;
 use super::value::{Dict, Value};
-
-/// Python refuses to convert integer text longer than this (3.11's default
-/// `sys.get_int_max_str_digits()`).
-const MAX_INT_DIGITS: usize = 4300;
 
 /// Parses tagged JSON text into a [`Value`], untagging bottom-up.
 pub(crate) fn parse_tagged(text: &str, max_depth: usize) -> Result<Value, PayloadError> {

@@ -101,8 +101,9 @@ const DIGIT_RANGES: [(u32, u32); 81] = [
     (0x1FBF0, 0x1FBF9),
 ];
 
-/// Python's limit on the digits of a decimal `int()` (`sys.get_int_max_str_digits()`).
-const MAX_STR_DIGITS: usize = 4300;
+/// Python's limit on the digits of a decimal `int()` (3.11's default
+/// `sys.get_int_max_str_digits()`), for JSON integers too.
+pub(crate) const MAX_STR_DIGITS: usize = 4300;
 
 /// Python's `str.isspace()`.
 pub(crate) fn is_space(c: char) -> bool {
