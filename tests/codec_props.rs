@@ -29,6 +29,10 @@ fn lossless(v: &Value) -> bool {
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: 512,
+        // About 40 % of generated sessions hold a datetime that does not
+        // survive the trip (an offset, a year below 100) and are skipped;
+        // room for that at any `PROPTEST_CASES`.
+        max_global_rejects: 1 << 20,
         failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
         ..ProptestConfig::default()
     })]
