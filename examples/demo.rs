@@ -15,16 +15,18 @@
 //! `POST /logout` refuse requests without a valid one (400) and cross-site
 //! posts (403).
 
-use axum::Router;
-use axum::extract::Form;
-use axum::http::{HeaderValue, StatusCode, header};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Form};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use axum::{Extension, Router};
 use serde::Deserialize;
 use sessionkit::axum::{CsrfLayer, Session, SessionLayer};
 use sessionkit::codec::SecretKey;
 use sessionkit::csrf::{Csrf, CsrfConfig};
-use sessionkit::{ConfigError, SessionConfig, SessionData, session};
+use sessionkit::{ConfigError, SessionConfig, SessionData, flask_login, session};
 
 /// The demo's session, with Flask-compatible keys: a Flask app using
 /// Flask-Login and `flash()` with the same secret key shares it.
@@ -37,6 +39,10 @@ pub struct DemoSession {
     /// Whether the login is fresh (Flask-Login's `_fresh`).
     #[session(rename = "_fresh")]
     fresh: bool,
+    /// Flask-Login's session identifier (`_id`), set at login: Flask-Login
+    /// compares it with each request's and marks a mismatched login stale.
+    #[session(rename = "_id")]
+    login_id: Option<String>,
     /// Flashed messages, `(category, message)` (Flask's `_flashes`).
     #[session(rename = "_flashes")]
     flashes: Vec<(String, String)>,
@@ -130,13 +136,25 @@ pub struct LoginForm {
     username: String,
 }
 
-async fn login(session: Session<DemoSession>, Form(form): Form<LoginForm>) -> Redirect {
+async fn login(
+    session: Session<DemoSession>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Redirect {
     let mut s = session.lock();
     let name = form.username.trim();
     if name.is_empty() {
         s.flashes_mut()
             .push(("error".into(), "Please enter a user name.".into()));
     } else {
+        // What Flask-Login's `login_user` stores, so that a Flask app
+        // sharing the session keeps the login fresh.
+        let address = peer.map(|Extension(ConnectInfo(peer))| peer.ip().to_string());
+        s.set_login_id(Some(flask_login::session_identifier(
+            address.as_deref(),
+            &headers,
+        )));
         s.set_user(Some(name.to_owned()));
         s.set_fresh(true);
         s.set_permanent(true);
@@ -190,7 +208,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "sessionkit demo listening on http://{}",
         listener.local_addr()?
     );
-    axum::serve(listener, app(config(key))?)
+    // The client address goes into Flask-Login's session identifier.
+    let app = app(config(key))?.into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

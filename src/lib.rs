@@ -23,6 +23,10 @@ pub use session_runtime::codec;
 /// CSRF protection compatible with Flask-WTF, plus Fetch-Metadata/Origin checks.
 pub use session_runtime::csrf;
 
+/// Flask-Login's session identifier (`_id`) and remember-me cookie, for
+/// logins shared with a Flask app.
+pub use session_runtime::flask_login;
+
 /// Test support: build session cookies, read sessions out of responses.
 pub use session_runtime::testing;
 

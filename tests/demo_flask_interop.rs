@@ -11,7 +11,7 @@ mod support;
 use serde_json::Value;
 use sessionkit::codec::SecretKey;
 use support::flask::FlaskApp;
-use support::web::{browser, form_token, get_text, json, serve};
+use support::web::{browser, browser_with, form_token, get_text, json, serve};
 
 const SECRET: &str = "shared-secret-between-flask-and-rust-ü";
 
@@ -148,4 +148,50 @@ async fn csrf_tokens_work_both_ways_with_flask_wtf() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400, "Flask-WTF refuses a missing token");
+}
+
+/// A login made in Rust is a fresh Flask-Login login in Flask: the demo
+/// stores the `_id` Flask-Login computes for the same request (client
+/// address, `X-Forwarded-For`, a `User-Agent` with quotes and a raw
+/// non-ASCII byte). The same cookie sent with another `User-Agent` trips
+/// Flask-Login's session protection, which shows that `_id` is checked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rust_login_is_fresh_in_flask_login() {
+    let Some(flask) = FlaskApp::start("a_rust_login_is_fresh_in_flask_login", SECRET) else {
+        return;
+    };
+    let rust = serve(demo::app(demo::config(SecretKey::from_text(SECRET).unwrap())).unwrap()).await;
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let headers = |agent: &[u8]| {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert(
+            "user-agent",
+            reqwest::header::HeaderValue::from_bytes(agent).unwrap(),
+        );
+        h.insert(
+            "x-forwarded-for",
+            reqwest::header::HeaderValue::from_static(" 198.51.100.9 , 10.0.0.1"),
+        );
+        h
+    };
+    let laptop = browser_with(jar.clone(), headers(b"Mozilla/5.0 (it's \"x\") \\ \xfc"));
+
+    let page = get_text(&laptop, format!("{rust}/")).await;
+    let r = laptop
+        .post(format!("{rust}/login"))
+        .form(&[("username", "grace"), ("csrf_token", &form_token(&page))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let seen = json(&laptop, format!("{}/whoami", flask.base)).await;
+    assert_eq!(seen["user"], "grace");
+    assert_eq!(seen["fresh"], true, "{seen}");
+
+    // Another device with the same cookie: Flask-Login's basic protection
+    // marks the login stale.
+    let phone = browser_with(jar, headers(b"phone/1"));
+    let seen = json(&phone, format!("{}/whoami", flask.base)).await;
+    assert_eq!(seen["user"], "grace");
+    assert_eq!(seen["fresh"], false, "{seen}");
 }

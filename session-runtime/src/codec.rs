@@ -65,6 +65,16 @@ pub use serde_impl::{DeError, Markup, from_value, to_value};
 pub use signer::{KeyDerivation, SecretKey, SecretKeys};
 pub use value::{BigInt, Dict, DictIntoIter, DictIter, Uuid, Value};
 
+/// Lowercase hex of `bytes` (digests, keys, tokens).
+pub(crate) fn lower_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
 use signer::Signer;
 
 /// The salt Flask's session cookies use.

@@ -25,6 +25,7 @@ mod config;
 pub mod csrf;
 mod data;
 mod error;
+pub mod flask_login;
 mod idna2003;
 mod interface;
 mod lifecycle;

@@ -29,7 +29,9 @@ from flask.sessions import SecureCookieSessionInterface
 from markupsafe import Markup
 from flask_wtf.csrf import CSRFProtect, generate_csrf, same_origin, validate_csrf
 from wtforms import ValidationError
+from flask_login import utils as login_utils
 from werkzeug.http import dump_cookie, parse_cookie
+from werkzeug.test import EnvironBuilder
 from werkzeug.sansio.utils import get_host
 
 
@@ -230,6 +232,32 @@ def handle(req):
             return {"cookie": dump_cookie("s", "v", domain=req["domain"]), "post32": post32}
         except Exception as e:
             return {"error": type(e).__name__, "message": str(e), "post32": post32}
+    if op == "login_identifier":
+        # Flask-Login's `_create_identifier()` for a request whose WSGI
+        # environ holds these headers (raw bytes as Latin-1 text) and this
+        # REMOTE_ADDR (absent when null).
+        app = Flask("login")
+        environ = EnvironBuilder("/").get_environ()
+        environ.pop("REMOTE_ADDR", None)
+        if req["remote_addr"] is not None:
+            environ["REMOTE_ADDR"] = req["remote_addr"]
+        for name, key in (("HTTP_X_FORWARDED_FOR", "x_forwarded_for_hex"), ("HTTP_USER_AGENT", "user_agent_hex")):
+            if req[key] is not None:
+                environ[name] = bytes.fromhex(req[key]).decode("latin1")
+        with app.request_context(environ):
+            return {"id": login_utils._create_identifier()}
+    if op in ("remember_encode", "remember_decode"):
+        # Flask-Login's remember-me cookie value for `user_id`, or the user id
+        # it reads from `cookie` (None when the digest does not match).
+        app = Flask("remember")
+        app.config["SECRET_KEY"] = req["secret"]
+        with app.app_context():
+            try:
+                if op == "remember_encode":
+                    return {"value": login_utils.encode_cookie(req["user_id"])}
+                return {"user_id": login_utils.decode_cookie(req["cookie"])}
+            except Exception as e:  # Flask would answer 500
+                return {"error": type(e).__name__, "message": str(e)}
     ctx, s = serializer(req)
     try:
         if op == "dumps":

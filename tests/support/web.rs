@@ -4,6 +4,8 @@
 pub async fn serve(app: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    // As the demo serves: handlers may read the client address.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     base
 }
@@ -12,6 +14,21 @@ pub async fn serve(app: axum::Router) -> String {
 pub fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// A browser sending `headers` with every request and keeping its cookies
+/// in `jar` (two browsers sharing a jar are one user on two devices).
+#[allow(dead_code)]
+pub fn browser_with(
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
+    headers: reqwest::header::HeaderMap,
+) -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_provider(jar)
+        .default_headers(headers)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()

@@ -79,10 +79,7 @@ impl CsrfTokenCodec {
 pub fn new_raw_csrf_token() -> Result<String, KeyError> {
     let mut seed = [0u8; 64];
     getrandom::fill(&mut seed).map_err(|e| KeyError::Rng(e.to_string()))?;
-    Ok(Sha1::digest(seed)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(super::lower_hex(&Sha1::digest(seed)))
 }
 
 /// Constant-time equality of two tokens.

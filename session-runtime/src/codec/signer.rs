@@ -108,7 +108,7 @@ impl SecretKey {
     /// The key as lowercase hex (to store or hand to Flask as
     /// `bytes.fromhex(...)`). Treat the result as the secret it is.
     pub fn to_hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        super::lower_hex(&self.0)
     }
 
     /// The key's length in bytes.

@@ -1,0 +1,285 @@
+//! Flask-Login's session identifier and remember-me cookie against the Flask
+//! vectors (group `flask_login` and the `flask_login_*` session vectors),
+//! and live against Flask-Login for generated headers, keys and cookies.
+
+mod support;
+
+use http::{HeaderMap, HeaderValue};
+use proptest::prelude::*;
+use serde_json::Value as Json;
+use serde_json::json;
+use sessionkit::flask_login::{RememberCookie, identifier, session_identifier};
+use support::flask::run_live;
+use support::typed::vectors;
+
+/// A vector's request headers as the raw bytes the client sent: the
+/// vectors hold WSGI strings, one Latin-1 character per byte.
+fn headers(v: &Json) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    for (name, value) in v["request"]["headers"].as_object().into_iter().flatten() {
+        let raw: Vec<u8> = value
+            .as_str()
+            .unwrap()
+            .chars()
+            .map(|c| u8::try_from(c).expect("a Latin-1 WSGI string"))
+            .collect();
+        h.append(
+            http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            HeaderValue::from_bytes(&raw).unwrap(),
+        );
+    }
+    h
+}
+
+fn saved(v: &Json, key: &str) -> Option<String> {
+    v["saved_session"]["v"]
+        .as_array()?
+        .iter()
+        .find_map(|pair| (pair[0]["v"] == key).then(|| pair[1]["v"].as_str().unwrap().to_owned()))
+}
+
+/// The `remember_token` values a vector's response sets (not deletions).
+fn remember_values(set_cookies: &Json) -> Vec<String> {
+    set_cookies
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.as_str()?.strip_prefix("remember_token="))
+        .map(|c| c.split(';').next().unwrap().to_owned())
+        .filter(|value| !value.is_empty())
+        .collect()
+}
+
+#[test]
+fn identifiers_match_the_flask_vectors() {
+    let all = vectors();
+    let (mut equal, mut differ) = (0, 0);
+    for v in all["http_vectors"].as_array().unwrap() {
+        if v["group"] != "flask_login" {
+            continue;
+        }
+        let name = v["name"].as_str().unwrap();
+        let ours = session_identifier(v["request"]["remote_addr"].as_str(), &headers(v));
+        if let Some(expected) = v["login_identifier"]["sha512_hex"].as_str() {
+            assert_eq!(ours, expected, "{name}");
+        }
+        let Some(stored) = saved(v, "_id") else {
+            continue;
+        };
+        // Flask-Login wrote `_id` for this very request, or it came with the
+        // cookie and session protection compared it with this request's.
+        let written = v["action"].as_str().unwrap().contains("login_user")
+            || v["action"].as_str().unwrap().contains("unauthorized");
+        let protection_tripped = v["saved_session"]["v"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|pair| pair[0]["v"] == "_fresh" && pair[1]["v"] == false);
+        if written || !protection_tripped {
+            assert_eq!(ours, stored, "{name}");
+            equal += 1;
+        } else {
+            assert_ne!(ours, stored, "{name}");
+            differ += 1;
+        }
+    }
+    assert!(
+        equal >= 4 && differ >= 1,
+        "{equal} equal, {differ} differing"
+    );
+}
+
+#[test]
+fn remember_cookies_match_the_flask_vectors() {
+    let all = vectors();
+    let mut checked = 0;
+    let sets = all["session_vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(all["http_vectors"].as_array().unwrap())
+        .map(|v| {
+            let set_cookies = v
+                .get("response")
+                .map_or(&v["set_cookie"], |r| &r["set_cookie"]);
+            (v, remember_values(set_cookies))
+        });
+    for (v, values) in sets {
+        let request = v["request"]["cookie_header"].as_str().unwrap_or_default();
+        let sent: Vec<String> = request
+            .split("; ")
+            .filter_map(|c| c.strip_prefix("remember_token="))
+            .map(str::to_owned)
+            .collect();
+        if values.is_empty() && sent.is_empty() {
+            continue;
+        }
+        let key = RememberCookie::from_text_key(v["secret_key"]["text"].as_str().unwrap()).unwrap();
+        for value in values.into_iter().chain(sent) {
+            let user_id = key.decode(&value).expect("a valid remember cookie");
+            assert_eq!(key.encode(user_id), value);
+            // Any other id or digest is refused.
+            assert_eq!(
+                key.decode(&format!("{user_id}0|{}", &value[user_id.len() + 1..])),
+                None
+            );
+            assert_eq!(key.decode(&value[..value.len() - 1]), None);
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 3,
+        "only {checked} remember cookies in the vectors"
+    );
+}
+
+#[test]
+fn identifier_parts_are_python_bytes_reprs() {
+    // `b'198.51.100.9'|b'Mozilla/5.0 (it\'s "x") \\ \xc3\xbc'` from the
+    // `login_identifier_tricky_headers` vector, and a missing header (`None`).
+    let tricky = identifier(
+        Some(b"198.51.100.9"),
+        Some("Mozilla/5.0 (it's \"x\") \\ \u{fc}".as_bytes()),
+    );
+    assert!(tricky.starts_with("423b3a23d0d458f58ecd28d48e9d74c7"));
+    let mut h = HeaderMap::new();
+    assert_eq!(session_identifier(None, &h), identifier(None, None));
+    h.insert("user-agent", HeaderValue::from_static("a"));
+    assert_ne!(session_identifier(None, &h), identifier(None, None));
+    // The forwarded address wins over the peer's, even when empty.
+    h.insert("x-forwarded-for", HeaderValue::from_static(""));
+    assert_eq!(
+        session_identifier(Some("10.0.0.1"), &h),
+        identifier(Some(b""), Some(b"a"))
+    );
+}
+
+/// Header bytes that stress the repr: quotes of both kinds, backslashes,
+/// tabs, commas, spaces, and bytes above 0x7f (what a header value may
+/// hold: no other control bytes, no DEL).
+fn header_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let byte = prop_oneof![
+        4 => prop::sample::select(b"aZ09./;()-_ '\"\\,\t".to_vec()),
+        1 => 0x80u8..=0xff,
+        1 => 0x20u8..0x7f,
+    ];
+    proptest::collection::vec(byte, 0..24)
+}
+
+/// A request's address, `X-Forwarded-For` and `User-Agent` (each may be
+/// missing).
+fn request_parts() -> impl Strategy<Value = (Option<String>, Option<Vec<u8>>, Option<Vec<u8>>)> {
+    let address = prop::option::of(prop::sample::select(vec![
+        "127.0.0.1".to_owned(),
+        "203.0.113.7".to_owned(),
+        "::1".to_owned(),
+        "2001:db8::1".to_owned(),
+        String::new(),
+    ]));
+    (
+        address,
+        prop::option::weighted(0.5, header_bytes()),
+        prop::option::weighted(0.8, header_bytes()),
+    )
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn identifiers_match_flask_login_live() {
+    let at_least = [("forwarded", 150), ("direct", 150)];
+    run_live(
+        "identifiers_match_flask_login_live",
+        500,
+        request_parts(),
+        &at_least,
+        |flask, (address, forwarded, agent)| {
+            let mut h = HeaderMap::new();
+            if let Some(f) = &forwarded {
+                h.insert("x-forwarded-for", HeaderValue::from_bytes(f).unwrap());
+            }
+            if let Some(a) = &agent {
+                h.insert("user-agent", HeaderValue::from_bytes(a).unwrap());
+            }
+            let theirs = flask.call(&json!({
+                "op": "login_identifier",
+                "remote_addr": address,
+                "x_forwarded_for_hex": forwarded.as_deref().map(hex),
+                "user_agent_hex": agent.as_deref().map(hex),
+            }));
+            let ours = session_identifier(address.as_deref(), &h);
+            prop_assert_eq!(Some(ours.as_str()), theirs["id"].as_str(), "{}", theirs);
+            Ok(if forwarded.is_some() {
+                "forwarded"
+            } else {
+                "direct"
+            }
+            .to_owned())
+        },
+    );
+}
+
+/// A text key (Latin-1 or not), a user id, and what is done to the cookie
+/// before it is decoded.
+fn remember_case() -> impl Strategy<Value = (String, String, u8, usize, char)> {
+    (
+        "[a-zA-Z0-9 !?=#*\u{e9}\u{fc}\u{ff}\u{100}\u{20ac}]{0,12}",
+        "[0-9a-z|\u{fc}\u{1f600}]{0,8}",
+        0u8..4,
+        any::<usize>(),
+        prop::sample::select(vec!['0', 'f', 'A', '|', '\u{e9}']),
+    )
+}
+
+#[test]
+fn remember_cookies_match_flask_login_live() {
+    let at_least = [("valid", 60), ("refused", 60), ("no remember cookies", 10)];
+    run_live(
+        "remember_cookies_match_flask_login_live",
+        500,
+        remember_case(),
+        &at_least,
+        |flask, (key, user_id, mutation, at, with)| {
+            let Ok(ours) = RememberCookie::from_text_key(&key) else {
+                let theirs = flask
+                    .call(&json!({"op": "remember_encode", "secret": key, "user_id": user_id}));
+                prop_assert_eq!(theirs["error"].as_str(), Some("UnicodeEncodeError"));
+                return Ok("no remember cookies".to_owned());
+            };
+            let value = ours.encode(&user_id);
+            let theirs =
+                flask.call(&json!({"op": "remember_encode", "secret": key, "user_id": user_id}));
+            prop_assert_eq!(Some(value.as_str()), theirs["value"].as_str());
+            // Unchanged, one character replaced, one cut, or one added.
+            let mut chars: Vec<char> = value.chars().collect();
+            let i = at % (chars.len() + 1);
+            match mutation {
+                0 => {}
+                1 if i < chars.len() => chars[i] = with,
+                2 if i < chars.len() => {
+                    chars.remove(i);
+                }
+                _ => chars.insert(i, with),
+            }
+            let cookie: String = chars.into_iter().collect();
+            let theirs =
+                flask.call(&json!({"op": "remember_decode", "secret": key, "cookie": cookie}));
+            let decoded = ours.decode(&cookie);
+            if theirs["error"] == "TypeError" {
+                // `hmac.compare_digest` refuses a non-ASCII digest (Flask
+                // answers 500); we refuse the cookie.
+                prop_assert_eq!(decoded, None);
+                return Ok("refused".to_owned());
+            }
+            prop_assert_eq!(decoded, theirs["user_id"].as_str(), "{} {}", cookie, theirs);
+            Ok(if decoded.is_some() {
+                "valid"
+            } else {
+                "refused"
+            }
+            .to_owned())
+        },
+    );
+}
