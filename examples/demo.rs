@@ -11,6 +11,11 @@
 //! `POST /logout`, `GET /api/session` (the session as JSON, read-only) and
 //! `GET /health` (does not touch the session).
 //!
+//! A login stores Flask-Login's `_id` for the client, and `GET /` runs
+//! Flask-Login's default session protection (a cookie sent by another
+//! client stays logged in but is no longer fresh), as a Flask app sharing
+//! the session does.
+//!
 //! The forms carry a Flask-WTF-compatible CSRF token; `POST /login` and
 //! `POST /logout` refuse requests without a valid one (400) and cross-site
 //! posts (403).
@@ -26,7 +31,8 @@ use serde::Deserialize;
 use sessionkit::axum::{CsrfLayer, Session, SessionLayer};
 use sessionkit::codec::SecretKey;
 use sessionkit::csrf::{Csrf, CsrfConfig};
-use sessionkit::{ConfigError, SessionConfig, SessionData, flask_login, session};
+use sessionkit::flask_login::{self, ProtectionOutcome, SessionProtection};
+use sessionkit::{ConfigError, SessionConfig, SessionData, session};
 
 /// The demo's session, with Flask-compatible keys: a Flask app using
 /// Flask-Login and `flash()` with the same secret key shares it.
@@ -36,9 +42,10 @@ pub struct DemoSession {
     /// The logged-in user's id (Flask-Login's `_user_id`).
     #[session(rename = "_user_id")]
     user: Option<String>,
-    /// Whether the login is fresh (Flask-Login's `_fresh`).
+    /// Whether the login is fresh (Flask-Login's `_fresh`; absent before a
+    /// login).
     #[session(rename = "_fresh")]
-    fresh: bool,
+    fresh: Option<bool>,
     /// Flask-Login's session identifier (`_id`), set at login: Flask-Login
     /// compares it with each request's and marks a mismatched login stale.
     #[session(rename = "_id")]
@@ -86,8 +93,39 @@ fn escape(s: &str) -> String {
         .replace('\'', "&#x27;")
 }
 
-async fn home(session: Session<DemoSession>, csrf: Csrf) -> Html<String> {
+/// The request's Flask-Login session identifier (client address,
+/// `X-Forwarded-For`, `User-Agent`).
+fn login_identifier(
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: &HeaderMap,
+) -> String {
+    let address = peer.map(|Extension(ConnectInfo(peer))| peer.ip().to_string());
+    flask_login::session_identifier(address.as_deref(), headers)
+}
+
+/// Flask-Login's default (`basic`) session protection, as Flask runs it when
+/// it loads the user: a login whose cookie comes from another client stays
+/// logged in but is no longer fresh.
+fn protect(s: &mut DemoSession, current: &str) {
+    let outcome = SessionProtection::Basic.check(
+        s.is_empty(),
+        s.is_permanent(),
+        s.login_id().as_deref(),
+        current,
+    );
+    if outcome == ProtectionOutcome::Stale && *s.fresh() != Some(false) {
+        s.set_fresh(Some(false));
+    }
+}
+
+async fn home(
+    session: Session<DemoSession>,
+    csrf: Csrf,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+) -> Html<String> {
     let mut s = session.lock();
+    protect(&mut s, &login_identifier(peer, &headers));
     *s.visits_mut() += 1;
     let flashes = s.take_flashes();
     let visits = *s.visits();
@@ -150,13 +188,9 @@ async fn login(
     } else {
         // What Flask-Login's `login_user` stores, so that a Flask app
         // sharing the session keeps the login fresh.
-        let address = peer.map(|Extension(ConnectInfo(peer))| peer.ip().to_string());
-        s.set_login_id(Some(flask_login::session_identifier(
-            address.as_deref(),
-            &headers,
-        )));
+        s.set_login_id(Some(login_identifier(peer, &headers)));
         s.set_user(Some(name.to_owned()));
-        s.set_fresh(true);
+        s.set_fresh(Some(true));
         s.set_permanent(true);
         s.flashes_mut()
             .push(("message".into(), format!("Logged in as {name}.")));

@@ -77,7 +77,7 @@ async fn login_counter_flash_and_logout() {
         panic!("login must set the cookie: {saved:?}")
     };
     assert_eq!(s.user().as_deref(), Some("ada <b>"));
-    assert!(*s.fresh() && s.is_permanent());
+    assert!(*s.fresh() == Some(true) && s.is_permanent());
 
     // The flash shows once, escaped; the counter counts.
     let page = get_text(&b, format!("{base}/")).await;
@@ -275,4 +275,35 @@ async fn sessions_are_opened_lazily() {
         !opened.load(Ordering::SeqCst),
         "no decoding for a handler that does not use the session"
     );
+}
+
+/// The login stores Flask-Login's `_id` for the client; the home page runs
+/// Flask-Login's basic session protection: the same cookie from another
+/// `User-Agent` stays logged in but is no longer fresh.
+#[tokio::test]
+async fn another_client_with_the_cookie_gets_a_stale_login() {
+    let base = demo_server().await;
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let agent = |ua: &'static str| {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert("user-agent", reqwest::header::HeaderValue::from_static(ua));
+        support::web::browser_with(jar.clone(), h)
+    };
+    let (laptop, phone) = (agent("laptop/1"), agent("phone/1"));
+
+    let r = submit(&laptop, &base, "/login", &[("username", "ada")]).await;
+    let SavedSession::Set(s) = tester().saved_from_headers(r.headers()) else {
+        panic!("login sets the cookie")
+    };
+    let laptop_id = sessionkit::flask_login::identifier(Some(b"127.0.0.1"), Some(b"laptop/1"));
+    assert_eq!(s.login_id().as_deref(), Some(laptop_id.as_str()));
+
+    let fresh_after = |r: &reqwest::Response| match tester().saved_from_headers(r.headers()) {
+        SavedSession::Set(s) => (*s.fresh(), s.user().clone()),
+        other => panic!("the home page saves the counter: {other:?}"),
+    };
+    let r = laptop.get(format!("{base}/")).send().await.unwrap();
+    assert_eq!(fresh_after(&r), (Some(true), Some("ada".into())));
+    let r = phone.get(format!("{base}/")).send().await.unwrap();
+    assert_eq!(fresh_after(&r), (Some(false), Some("ada".into())));
 }

@@ -8,7 +8,11 @@ use http::{HeaderMap, HeaderValue};
 use proptest::prelude::*;
 use serde_json::Value as Json;
 use serde_json::json;
-use sessionkit::flask_login::{RememberCookie, identifier, session_identifier};
+use sessionkit::codec::{Dict, Value};
+use sessionkit::flask_login::{
+    ProtectionOutcome, RememberCookie, SessionProtection, identifier, session_identifier,
+};
+use sessionkit::{DynamicSession, SessionData};
 use support::flask::run_live;
 use support::typed::vectors;
 
@@ -278,6 +282,142 @@ fn remember_cookies_match_flask_login_live() {
                 "valid"
             } else {
                 "refused"
+            }
+            .to_owned())
+        },
+    );
+}
+
+/// Flask-Login's session protection on the Flask vectors: the same session
+/// from another `User-Agent` is made stale (`basic`) or logged out
+/// (`strong`, the cookie deleted).
+#[test]
+fn protection_matches_the_flask_vectors() {
+    let all = vectors();
+    let mut checked = 0;
+    for name in [
+        "login_session_protection_basic",
+        "login_session_protection_strong",
+        "login_session_loaded",
+    ] {
+        let v = all["http_vectors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == name)
+            .unwrap();
+        let key = support::typed::key(&v["secret_key"]);
+        let codec = sessionkit::codec::SessionCodec::flask(key);
+        let cookie = v["request"]["cookie_header"].as_str().unwrap();
+        let cookie = cookie.strip_prefix("session=").unwrap();
+        let opened = codec
+            .loads_session(cookie, v["now"].as_u64().unwrap(), None)
+            .unwrap();
+        let mut session = DynamicSession::from_loaded(opened.value);
+        let mode = match v["config"]["SESSION_PROTECTION"].as_str() {
+            Some("strong") => SessionProtection::Strong,
+            _ => SessionProtection::Basic,
+        };
+        let current = session_identifier(v["request"]["remote_addr"].as_str(), &headers(v));
+        let outcome = mode.protect(&mut session, &current);
+        let want = support::typed::to_value(&v["saved_session"]).unwrap();
+        assert_eq!(
+            &Value::Dict(session.dict_untracked().clone()),
+            &want,
+            "{name}"
+        );
+        let deleted = v["response"]["set_cookie"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c.as_str().unwrap().starts_with("remember_token=;"));
+        assert_eq!(outcome == ProtectionOutcome::LoggedOut, deleted, "{name}");
+        assert_eq!(
+            outcome == ProtectionOutcome::Passed,
+            name == "login_session_loaded"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 3);
+}
+
+/// Sessions around the protection's decisions: empty or not, permanent or
+/// not, `_fresh` true/false/other/missing, the stored `_id` equal to the
+/// request's, different, missing or not a string, other keys.
+fn protection_case() -> impl Strategy<Value = (Option<&'static str>, Dict, bool)> {
+    let mode = prop::sample::select(vec![None, Some("basic"), Some("strong"), Some("other")]);
+    let entry = prop_oneof![
+        Just(("_user_id", Value::from("ada"))),
+        Just(("_fresh", Value::Bool(true))),
+        Just(("_fresh", Value::Bool(false))),
+        Just(("_fresh", Value::Int(0))),
+        Just(("_permanent", Value::Bool(true))),
+        Just(("_permanent", Value::Bool(false))),
+        Just(("_id", Value::from("current"))),
+        Just(("_id", Value::from("other"))),
+        Just(("_id", Value::Int(1))),
+        Just(("_remember_seconds", Value::Float(60.0))),
+        Just(("next", Value::from("/x"))),
+        Just(("csrf_token", Value::from("t"))),
+    ];
+    let session = proptest::collection::vec(entry, 0..6).prop_map(|entries| {
+        let mut d = Dict::new();
+        for (k, v) in entries {
+            d.insert(k, v);
+        }
+        d
+    });
+    (mode, session, any::<bool>())
+}
+
+#[test]
+fn protection_matches_flask_login_live() {
+    let at_least = [("passed", 80), ("stale", 80), ("logged out", 40)];
+    run_live(
+        "protection_matches_flask_login_live",
+        600,
+        protection_case(),
+        &at_least,
+        |flask, (mode, dict, markup_id)| {
+            let mut dict = dict;
+            // Python compares a `Markup` `_id` as the `str` it is.
+            if markup_id && dict.get("_id") == Some(&Value::from("current")) {
+                dict.insert("_id", Value::Markup("current".into()));
+            }
+            let theirs = flask.call(&json!({
+                "op": "login_protection",
+                "mode": mode,
+                "current_id": "current",
+                "session": support::typed::from_value(&Value::Dict(dict.clone())),
+            }));
+            let protection = match mode {
+                Some("basic") => SessionProtection::Basic,
+                Some("strong") => SessionProtection::Strong,
+                _ => SessionProtection::Off,
+            };
+            let mut session = DynamicSession::from_loaded(dict);
+            let outcome = protection.protect(&mut session, "current");
+            let want = support::typed::to_value(&theirs["session"]).unwrap();
+            prop_assert_eq!(
+                &Value::Dict(session.dict_untracked().clone()),
+                &want,
+                "{}",
+                theirs
+            );
+            prop_assert_eq!(session.state().is_modified(), theirs["modified"] == true);
+            prop_assert_eq!(session.state().is_accessed(), theirs["accessed"] == true);
+            prop_assert_eq!(
+                outcome == ProtectionOutcome::LoggedOut,
+                theirs["failed"] == true
+            );
+            prop_assert_eq!(
+                outcome == ProtectionOutcome::LoggedOut,
+                theirs["remember"] == "clear"
+            );
+            Ok(match outcome {
+                ProtectionOutcome::Passed => "passed",
+                ProtectionOutcome::Stale => "stale",
+                ProtectionOutcome::LoggedOut => "logged out",
             }
             .to_owned())
         },

@@ -1,6 +1,6 @@
 //! Flask-Login's side of a shared login, computed exactly as Flask-Login
-//! 0.6 computes it: the session identifier it stores under `_id`, and its
-//! remember-me cookie.
+//! 0.6 computes it: the session identifier it stores under `_id`, its
+//! session protection, and its remember-me cookie.
 //!
 //! A Rust service that logs a user in for a Flask app must store the same
 //! `_id` Flask-Login would have stored: on every request Flask-Login
@@ -29,7 +29,8 @@ use hmac::{Hmac, KeyInit, Mac};
 use http::HeaderMap;
 use sha2::{Digest, Sha512};
 
-use crate::codec::{lower_hex, tokens_equal};
+use crate::DynamicSession;
+use crate::codec::{Value, lower_hex, tokens_equal};
 
 /// The session key of the logged-in user's id.
 pub const USER_ID_KEY: &str = "_user_id";
@@ -159,6 +160,135 @@ fn push_bytes_repr(out: &mut String, bytes: Option<&[u8]>) {
         }
     }
     out.push(char::from(quote));
+}
+
+/// The keys Flask-Login's strong session protection removes
+/// (`SESSION_KEYS`).
+pub const LOGIN_KEYS: [&str; 6] = [
+    "_user_id",
+    "_remember",
+    "_remember_seconds",
+    "_id",
+    "_fresh",
+    "next",
+];
+
+/// Flask-Login's `SESSION_PROTECTION` setting (`basic` by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SessionProtection {
+    /// No check (`None`, or any other value).
+    Off,
+    /// A session from another client stays logged in but is no longer
+    /// fresh.
+    #[default]
+    Basic,
+    /// A session from another client is logged out (unless it is
+    /// permanent, which is treated as `Basic`).
+    Strong,
+}
+
+/// What Flask-Login's session protection did to a session
+/// ([`SessionProtection::protect`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProtectionOutcome {
+    /// Nothing: protection is off, the session is empty, or its `_id` is
+    /// this request's identifier.
+    Passed,
+    /// Another client's session under `basic` (or a permanent one under
+    /// `strong`): `_fresh` is now false. The user stays logged in.
+    Stale,
+    /// Another client's session under `strong`: the [`LOGIN_KEYS`] are
+    /// gone and no user is loaded for this request. Flask-Login also
+    /// deletes the remember-me cookie (its `_remember = "clear"`): send a
+    /// deletion of [`REMEMBER_COOKIE_NAME`] with the response.
+    LoggedOut,
+}
+
+impl SessionProtection {
+    /// Flask-Login's `_session_protection_failed()`, run when it loads the
+    /// user: a non-empty session whose `_id` is not `current_id` (the
+    /// request's [`session_identifier`]) is made stale or logged out, with
+    /// the same changes (and the same modified flag) as in Flask.
+    ///
+    /// ```
+    /// use session_runtime::DynamicSession;
+    /// use session_runtime::flask_login::{ProtectionOutcome, SessionProtection};
+    ///
+    /// let mut s = DynamicSession::default();
+    /// s.insert("_user_id", "ada");
+    /// s.insert("_id", "identifier of the laptop");
+    /// s.insert("_fresh", true);
+    /// let outcome = SessionProtection::Basic.protect(&mut s, "identifier of a phone");
+    /// assert_eq!(outcome, ProtectionOutcome::Stale);
+    /// assert_eq!(s.get_as::<bool>("_fresh").unwrap().unwrap(), false);
+    ///
+    /// let outcome = SessionProtection::Strong.protect(&mut s, "identifier of a phone");
+    /// assert_eq!(outcome, ProtectionOutcome::LoggedOut);
+    /// assert!(s.is_empty());
+    /// ```
+    pub fn protect(self, session: &mut DynamicSession, current_id: &str) -> ProtectionOutcome {
+        // Flask-Login reaches the session first, whatever the mode: in
+        // Flask 3.1 that alone marks it accessed (`Vary: Cookie`).
+        let empty = session.dict().is_empty();
+        // Python's `!=` on the stored value: a `str` (or `Markup`) of the
+        // same text is equal; anything else differs.
+        let stored = match session.get(IDENTIFIER_KEY) {
+            Some(Value::Str(s) | Value::Markup(s)) => s.as_str(),
+            _ => None,
+        };
+        let permanent = self == SessionProtection::Strong && session.is_permanent();
+        match self.check(empty, permanent, stored, current_id) {
+            ProtectionOutcome::Passed => ProtectionOutcome::Passed,
+            ProtectionOutcome::Stale => {
+                if session.get(FRESH_KEY) != Some(&Value::Bool(false)) {
+                    session.insert(FRESH_KEY, false);
+                }
+                ProtectionOutcome::Stale
+            }
+            ProtectionOutcome::LoggedOut => {
+                for key in LOGIN_KEYS {
+                    session.remove(key);
+                }
+                // Flask-Login sets `_remember = "clear"` (its after-request
+                // hook pops it again): the session counts as modified
+                // either way.
+                session.insert("_remember", "clear");
+                session.remove("_remember");
+                ProtectionOutcome::LoggedOut
+            }
+        }
+    }
+
+    /// The decision alone, for a typed session: `empty` and `permanent`
+    /// describe the session, `stored_id` is its `_id` if that is a string.
+    /// On [`ProtectionOutcome::Stale`] set `_fresh` to false unless it
+    /// already is `false`; on [`ProtectionOutcome::LoggedOut`] remove the
+    /// [`LOGIN_KEYS`].
+    ///
+    /// ```
+    /// use session_runtime::flask_login::{ProtectionOutcome, SessionProtection};
+    ///
+    /// let check = |mode: SessionProtection, permanent| mode.check(false, permanent, Some("a"), "b");
+    /// assert_eq!(check(SessionProtection::Basic, false), ProtectionOutcome::Stale);
+    /// assert_eq!(check(SessionProtection::Strong, false), ProtectionOutcome::LoggedOut);
+    /// assert_eq!(check(SessionProtection::Strong, true), ProtectionOutcome::Stale);
+    /// assert_eq!(SessionProtection::Strong.check(true, false, None, "b"), ProtectionOutcome::Passed);
+    /// ```
+    pub fn check(
+        self,
+        empty: bool,
+        permanent: bool,
+        stored_id: Option<&str>,
+        current_id: &str,
+    ) -> ProtectionOutcome {
+        if self == SessionProtection::Off || empty || stored_id == Some(current_id) {
+            ProtectionOutcome::Passed
+        } else if self == SessionProtection::Basic || permanent {
+            ProtectionOutcome::Stale
+        } else {
+            ProtectionOutcome::LoggedOut
+        }
+    }
 }
 
 /// Flask-Login's remember-me cookie value, `<user id>|<hex HMAC-SHA512 of

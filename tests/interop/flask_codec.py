@@ -29,6 +29,7 @@ from flask.sessions import SecureCookieSessionInterface
 from markupsafe import Markup
 from flask_wtf.csrf import CSRFProtect, generate_csrf, same_origin, validate_csrf
 from wtforms import ValidationError
+from flask_login import LoginManager
 from flask_login import utils as login_utils
 from werkzeug.http import dump_cookie, parse_cookie
 from werkzeug.test import EnvironBuilder
@@ -246,6 +247,29 @@ def handle(req):
                 environ[name] = bytes.fromhex(req[key]).decode("latin1")
         with app.request_context(environ):
             return {"id": login_utils._create_identifier()}
+    if op == "login_protection":
+        # Flask-Login's `_session_protection_failed()` on a loaded session,
+        # then its after-request pop of `_remember`: the session as saved,
+        # whether it was modified or accessed, and whether the user is
+        # refused.
+        app = Flask("protection")
+        app.secret_key = "k"
+        manager = LoginManager(app)
+        app.config["SESSION_PROTECTION"] = req["mode"]
+        manager._session_identifier_generator = lambda: req["current_id"]
+        with app.test_request_context("/"):
+            sess = session._get_current_object()
+            dict.update(sess, from_typed(req["session"]))
+            failed = manager._session_protection_failed()
+            accessed = sess.accessed
+            remember = sess.pop("_remember", None) if "_remember" in sess else None
+            return {
+                "failed": failed,
+                "remember": remember,
+                "session": to_typed(dict.copy(sess)),
+                "modified": sess.modified,
+                "accessed": accessed,
+            }
     if op in ("remember_encode", "remember_decode"):
         # Flask-Login's remember-me cookie value for `user_id`, or the user id
         # it reads from `cookie` (None when the digest does not match).
