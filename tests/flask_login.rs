@@ -10,7 +10,8 @@ use serde_json::Value as Json;
 use serde_json::json;
 use sessionkit::codec::{Dict, Value};
 use sessionkit::flask_login::{
-    ProtectionOutcome, RememberCookie, SessionProtection, identifier, session_identifier,
+    ProtectionOutcome, RememberCookie, RememberCookieError, SessionProtection, identifier,
+    session_identifier,
 };
 use sessionkit::{DynamicSession, SessionData};
 use support::flask::run_live;
@@ -135,6 +136,64 @@ fn remember_cookies_match_the_flask_vectors() {
         checked >= 3,
         "only {checked} remember cookies in the vectors"
     );
+}
+
+/// Whole `Set-Cookie` headers: each `remember_token` a vector's response
+/// sets (at its time, for 365 days or the session's `_remember_seconds`),
+/// and each deletion.
+#[test]
+fn remember_set_cookie_headers_match_the_flask_vectors() {
+    let all = vectors();
+    let (mut set, mut deleted) = (0, 0);
+    let vectors = all["session_vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(all["http_vectors"].as_array().unwrap());
+    for v in vectors {
+        let (headers, now) = match v.get("response") {
+            Some(r) => (&r["set_cookie"], v["now"].as_u64()),
+            None => (&v["set_cookie"], v["timestamp"].as_u64()),
+        };
+        let session = v.get("saved_session").unwrap_or(&v["value"]);
+        let seconds = session["v"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find_map(|pair| {
+                (pair[0]["v"] == "_remember_seconds")
+                    .then(|| pair[1]["v"].as_str().unwrap().parse::<f64>().unwrap())
+            });
+        for header in headers
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Json::as_str)
+        {
+            let Some(value) = header.strip_prefix("remember_token=") else {
+                continue;
+            };
+            let key =
+                RememberCookie::from_text_key(v["secret_key"]["text"].as_str().unwrap()).unwrap();
+            if value.starts_with(';') {
+                assert_eq!(key.delete_cookie(), header);
+                deleted += 1;
+                continue;
+            }
+            let user_id = key.decode(value.split(';').next().unwrap()).unwrap();
+            let duration = std::time::Duration::from_secs_f64(seconds.unwrap_or(365.0 * 86_400.0));
+            let expires =
+                std::time::UNIX_EPOCH + std::time::Duration::from_secs(now.unwrap()) + duration;
+            assert_eq!(
+                key.set_cookie(user_id, expires).unwrap(),
+                header,
+                "{}",
+                v["name"]
+            );
+            set += 1;
+        }
+    }
+    assert!(set >= 2 && deleted >= 1, "{set} set, {deleted} deleted");
 }
 
 #[test]
@@ -420,6 +479,162 @@ fn protection_matches_flask_login_live() {
                 ProtectionOutcome::LoggedOut => "logged out",
             }
             .to_owned())
+        },
+    );
+}
+
+/// Remember-me settings as Flask-Login reads them from the app config.
+#[derive(Debug, Clone)]
+struct RememberSettings {
+    name: Option<&'static str>,
+    domain: Option<&'static str>,
+    path: Option<&'static str>,
+    secure: Option<bool>,
+    http_only: Option<bool>,
+    same_site: Option<&'static str>,
+}
+
+fn remember_settings() -> impl Strategy<Value = RememberSettings> {
+    (
+        prop::option::of(prop::sample::select(vec![
+            "remember_token",
+            "rt",
+            "my-remember",
+        ])),
+        prop::option::of(prop::sample::select(vec![
+            "example.com",
+            ".Example.COM",
+            "straße.de",
+        ])),
+        prop::option::of(prop::sample::select(vec![
+            "/", "/app", "/a b", "/\u{fc}", "",
+        ])),
+        prop::option::of(any::<bool>()),
+        prop::option::of(any::<bool>()),
+        prop::option::of(prop::sample::select(vec!["Lax", "Strict", "None"])),
+    )
+        .prop_map(
+            |(name, domain, path, secure, http_only, same_site)| RememberSettings {
+                name,
+                domain,
+                path,
+                secure,
+                http_only,
+                same_site,
+            },
+        )
+}
+
+#[test]
+fn remember_set_cookie_matches_flask_login_live() {
+    let at_least = [("plain", 80), ("quoted", 80), ("control character", 40)];
+    let case = (
+        remember_settings(),
+        prop_oneof![
+            "[a-zA-Z0-9_|=.@-]{0,10}",
+            "[a-z0-9 \"\\\\,;\u{7f}\u{e9}\u{1f600}|=]{1,10}",
+            "[a-z\u{1a}\u{1f}]{1,4}",
+        ],
+        1_600_000_000u64..1_800_000_000,
+        prop::option::of(prop_oneof![
+            (0u32..1_000_000).prop_map(f64::from),
+            0.0f64..100.0
+        ]),
+    );
+    run_live(
+        "remember_set_cookie_matches_flask_login_live",
+        400,
+        case,
+        &at_least,
+        |flask, (settings, user_id, now, remember_seconds)| {
+            let secret = "?7ajDm?VS8101NbdHnWY=psRbUtIKUKd";
+            let mut config = serde_json::Map::new();
+            let mut put = |k: &str, v: Option<Json>| {
+                if let Some(v) = v {
+                    config.insert(k.to_owned(), v);
+                }
+            };
+            put("REMEMBER_COOKIE_NAME", settings.name.map(Json::from));
+            put("REMEMBER_COOKIE_DOMAIN", settings.domain.map(Json::from));
+            put("REMEMBER_COOKIE_PATH", settings.path.map(Json::from));
+            put("REMEMBER_COOKIE_SECURE", settings.secure.map(Json::from));
+            put(
+                "REMEMBER_COOKIE_HTTPONLY",
+                settings.http_only.map(Json::from),
+            );
+            put(
+                "REMEMBER_COOKIE_SAMESITE",
+                settings.same_site.map(Json::from),
+            );
+            let theirs = flask.call(&json!({
+                "op": "remember_set_cookie",
+                "secret": secret,
+                "config": config,
+                "user_id": user_id,
+                "now": now,
+                "remember_seconds": remember_seconds,
+            }));
+
+            let mut ours = RememberCookie::from_text_key(secret).unwrap();
+            if let Some(n) = settings.name {
+                ours = ours.with_cookie_name(n).unwrap();
+            }
+            if let Some(d) = settings.domain {
+                ours = ours.with_domain(d).unwrap();
+            }
+            if let Some(p) = settings.path {
+                ours = ours.with_path(p);
+            }
+            if let Some(s) = settings.secure {
+                ours = ours.with_secure(s);
+            }
+            if let Some(h) = settings.http_only {
+                ours = ours.with_http_only(h);
+            }
+            ours = ours.with_same_site(settings.same_site.map(|s| match s {
+                "Lax" => sessionkit::SameSite::Lax,
+                "Strict" => sessionkit::SameSite::Strict,
+                _ => sessionkit::SameSite::None,
+            }));
+            let duration = remember_seconds.map_or(
+                std::time::Duration::from_secs(365 * 86_400),
+                std::time::Duration::from_secs_f64,
+            );
+            let expires = std::time::UNIX_EPOCH + std::time::Duration::from_secs(now) + duration;
+            if user_id.contains(|c| ('\u{1a}'..='\u{1f}').contains(&c)) {
+                // Werkzeug writes these raw (no HTTP header may carry them);
+                // we refuse.
+                let raw = theirs["set_cookie"][0].as_str().unwrap();
+                prop_assert!(
+                    raw.contains(|c| ('\x1a'..='\x1f').contains(&c)),
+                    "raw control byte"
+                );
+                prop_assert_eq!(
+                    ours.set_cookie(&user_id, expires),
+                    Err(RememberCookieError::ControlCharacter)
+                );
+                return Ok("control character".to_owned());
+            }
+            let header = ours.set_cookie(&user_id, expires).unwrap();
+            prop_assert_eq!(
+                Some(header.as_str()),
+                theirs["set_cookie"][0].as_str(),
+                "{}",
+                theirs
+            );
+
+            // Read back from a request carrying it, as Flask-Login reads it.
+            let pair = header.split("; ").next().unwrap();
+            let mut h = HeaderMap::new();
+            h.insert(
+                "cookie",
+                HeaderValue::from_str(pair).unwrap_or_else(|e| panic!("{e}: {pair:?}")),
+            );
+            let back = ours.user_from_request(&h);
+            prop_assert_eq!(back.as_deref(), theirs["read_back"].as_str());
+            prop_assert_eq!(back.as_deref(), Some(user_id.as_str()));
+            let quoted = pair.contains('"');
+            Ok(if quoted { "quoted" } else { "plain" }.to_owned())
         },
     );
 }

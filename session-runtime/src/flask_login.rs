@@ -29,8 +29,11 @@ use hmac::{Hmac, KeyInit, Mac};
 use http::HeaderMap;
 use sha2::{Digest, Sha512};
 
-use crate::DynamicSession;
-use crate::codec::{Value, lower_hex, tokens_equal};
+use std::time::SystemTime;
+
+use crate::codec::{DateTime, Value, lower_hex, tokens_equal};
+use crate::secure_cookie::{is_token, request_cookie, werkzeug_domain, werkzeug_path};
+use crate::{ConfigError, DynamicSession, SameSite};
 
 /// The session key of the logged-in user's id.
 pub const USER_ID_KEY: &str = "_user_id";
@@ -314,12 +317,32 @@ impl SessionProtection {
 #[derive(Clone)]
 pub struct RememberCookie {
     mac: Hmac<Sha512>,
+    name: String,
+    domain: Option<String>,
+    path: String,
+    secure: bool,
+    http_only: bool,
+    same_site: Option<SameSite>,
 }
 
 impl std::fmt::Debug for RememberCookie {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("RememberCookie { .. }")
     }
+}
+
+/// A remember-me cookie that cannot be written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RememberCookieError {
+    /// `Expires` would fall after the year 9999 (Flask-Login fails there
+    /// too, with `OverflowError`).
+    #[error("the remember-me cookie would expire after the year 9999; use a shorter duration")]
+    ExpiresOutOfRange,
+    /// The user id has a character U+001A–U+001F, which Werkzeug writes
+    /// unescaped, so the header would carry a control character that HTTP
+    /// forbids.
+    #[error("the user id has a control character (U+001A-U+001F) that cannot be sent in a cookie")]
+    ControlCharacter,
 }
 
 /// A text `SECRET_KEY` with a character outside Latin-1: Flask-Login cannot
@@ -329,12 +352,173 @@ impl std::fmt::Debug for RememberCookie {
 pub struct NotLatin1;
 
 impl RememberCookie {
-    /// With the key's bytes, as a bytes `SECRET_KEY` is used.
+    /// With the key's bytes, as a bytes `SECRET_KEY` is used, and
+    /// Flask-Login's default cookie settings (`remember_token`, `Path=/`,
+    /// `HttpOnly`, no `Domain`, not `Secure`, no `SameSite`).
     pub fn new(key: &[u8]) -> Self {
         RememberCookie {
             mac: <Hmac<Sha512> as KeyInit>::new_from_slice(key)
                 .expect("HMAC takes keys of any length"),
+            name: REMEMBER_COOKIE_NAME.to_owned(),
+            domain: None,
+            path: "/".to_owned(),
+            secure: false,
+            http_only: true,
+            same_site: None,
         }
+    }
+
+    /// `REMEMBER_COOKIE_NAME`.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::CookieName`] unless the name is an HTTP token.
+    pub fn with_cookie_name(mut self, name: &str) -> Result<Self, ConfigError> {
+        if !is_token(name) {
+            return Err(ConfigError::CookieName(name.to_owned()));
+        }
+        self.name = name.to_owned();
+        Ok(self)
+    }
+
+    /// `REMEMBER_COOKIE_DOMAIN`, written as Werkzeug writes it (IDNA 2003).
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Domain`] for a domain that cannot be written.
+    pub fn with_domain(mut self, domain: &str) -> Result<Self, ConfigError> {
+        self.domain = werkzeug_domain(domain)?;
+        Ok(self)
+    }
+
+    /// `REMEMBER_COOKIE_PATH` (default `/`).
+    pub fn with_path(mut self, path: &str) -> Self {
+        self.path = path.to_owned();
+        self
+    }
+
+    /// `REMEMBER_COOKIE_SECURE` (default false).
+    pub fn with_secure(mut self, secure: bool) -> Self {
+        self.secure = secure;
+        self
+    }
+
+    /// `REMEMBER_COOKIE_HTTPONLY` (default true).
+    pub fn with_http_only(mut self, http_only: bool) -> Self {
+        self.http_only = http_only;
+        self
+    }
+
+    /// `REMEMBER_COOKIE_SAMESITE` (default none).
+    pub fn with_same_site(mut self, same_site: Option<SameSite>) -> Self {
+        self.same_site = same_site;
+        self
+    }
+
+    /// The cookie's name.
+    pub fn cookie_name(&self) -> &str {
+        &self.name
+    }
+
+    /// The `Set-Cookie` value Flask-Login sends for `user_id` when it
+    /// remembers a login until `expires` (Flask-Login: now plus
+    /// `REMEMBER_COOKIE_DURATION`, 365 days, or the session's
+    /// `_remember_seconds`), byte for byte as Werkzeug writes it: the value
+    /// quoted when it has to be, `Expires` without `Max-Age`.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use session_runtime::flask_login::RememberCookie;
+    ///
+    /// let remember = RememberCookie::from_text_key("?7ajDm?VS8101NbdHnWY=psRbUtIKUKd")?;
+    /// let expires = UNIX_EPOCH + Duration::from_secs(1_701_672_399 + 365 * 86_400);
+    /// let header = remember.set_cookie("473672", expires)?;
+    /// assert!(header.starts_with("remember_token=473672|7a76352543593d17"));
+    /// assert!(header.ends_with("; Expires=Tue, 03 Dec 2024 06:46:39 GMT; HttpOnly; Path=/"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`RememberCookieError::ExpiresOutOfRange`] when `expires` is after
+    /// the year 9999; [`RememberCookieError::ControlCharacter`] for a user
+    /// id Werkzeug would write with a raw control character.
+    pub fn set_cookie(
+        &self,
+        user_id: &str,
+        expires: SystemTime,
+    ) -> Result<String, RememberCookieError> {
+        // Whole seconds, rounded down (Python drops the microseconds).
+        let secs = match expires.duration_since(SystemTime::UNIX_EPOCH) {
+            Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
+            Err(e) => {
+                let before = e.duration();
+                let whole = before.as_secs() + u64::from(before.subsec_nanos() > 0);
+                i64::try_from(whole).map_or(i64::MIN, |s| -s)
+            }
+        };
+        let date = DateTime::from_unix(secs)
+            .and_then(|d| d.http_date())
+            .ok_or(RememberCookieError::ExpiresOutOfRange)?;
+        let mut out = format!("{}=", self.name);
+        push_cookie_value(&mut out, &self.encode(user_id));
+        if out.bytes().any(|b| b.is_ascii_control()) {
+            return Err(RememberCookieError::ControlCharacter);
+        }
+        Ok(self.attributes(out, &date, false))
+    }
+
+    /// The `Set-Cookie` value that deletes the cookie (Flask-Login's
+    /// logout: Werkzeug's `delete_cookie`, which sends neither `Secure`
+    /// nor `HttpOnly` unless asked).
+    ///
+    /// ```
+    /// use session_runtime::flask_login::RememberCookie;
+    /// assert_eq!(
+    ///     RememberCookie::new(b"k").delete_cookie(),
+    ///     "remember_token=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/",
+    /// );
+    /// ```
+    pub fn delete_cookie(&self) -> String {
+        self.attributes(
+            format!("{}=", self.name),
+            "Thu, 01 Jan 1970 00:00:00 GMT",
+            true,
+        )
+    }
+
+    /// Werkzeug's attribute order after `name=value`.
+    fn attributes(&self, mut out: String, expires: &str, delete: bool) -> String {
+        if let Some(d) = &self.domain {
+            out.push_str("; Domain=");
+            out.push_str(d);
+        }
+        out.push_str("; Expires=");
+        out.push_str(expires);
+        if delete {
+            out.push_str("; Max-Age=0");
+        } else {
+            if self.secure {
+                out.push_str("; Secure");
+            }
+            if self.http_only {
+                out.push_str("; HttpOnly");
+            }
+        }
+        out.push_str("; Path=");
+        out.push_str(&werkzeug_path(&self.path));
+        if let (false, Some(ss)) = (delete, self.same_site) {
+            let _ = write!(out, "; SameSite={ss}");
+        }
+        out
+    }
+
+    /// The user id the request's remember-me cookie carries, if it has one
+    /// with a valid digest (the cookie read as Werkzeug reads the `Cookie`
+    /// header: the first one of that name, unquoted).
+    pub fn user_from_request(&self, headers: &HeaderMap) -> Option<String> {
+        let value = request_cookie(headers, &self.name)?;
+        self.decode(&value).map(str::to_owned)
     }
 
     /// With a text `SECRET_KEY`, encoded as Latin-1 like Flask-Login does.
@@ -368,6 +552,32 @@ impl RememberCookie {
         let (user_id, digest) = value.rsplit_once('|')?;
         tokens_equal(&self.digest(user_id), digest).then_some(user_id)
     }
+}
+
+/// Werkzeug's `dump_cookie` value: as it is when it only has
+/// `[\w!#$%&'()*+\-./:<=>?@\[\]^`{|}~]`, else in quotes with `"` and `\`
+/// escaped and the bytes `\x00`–`\x19`, `,`, `;` and `\x7f`–`\xff` of its
+/// UTF-8 written as `\ooo`.
+fn push_cookie_value(out: &mut String, value: &str) {
+    let plain = value
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"_!#$%&'()*+-./:<=>?@[]^`{|}~".contains(&b));
+    if plain {
+        out.push_str(value);
+        return;
+    }
+    out.push('"');
+    for b in value.bytes() {
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            0x00..=0x19 | b',' | b';' | 0x7f..=0xff => {
+                let _ = write!(out, "\\{b:03o}");
+            }
+            _ => out.push(char::from(b)),
+        }
+    }
+    out.push('"');
 }
 
 #[cfg(test)]
@@ -411,6 +621,26 @@ mod tests {
         assert_eq!(first_forwarded(b""), b"");
         assert_eq!(first_forwarded(b",x"), b"");
         assert_eq!(first_forwarded(b"\x0b\x0ca\t"), b"a");
+    }
+
+    #[test]
+    fn cookie_values_are_quoted_as_werkzeug_quotes_them() {
+        // Werkzeug 3.1's `dump_cookie("k", value)` for each value.
+        let cases = [
+            ("a b", "\"a b\""),
+            ("a,b", "\"a\\054b\""),
+            ("\u{fc}", "\"\\303\\274\""),
+            ("a\"b\\", "\"a\\\"b\\\\\""),
+            ("x|y=z", "x|y=z"),
+            ("a;b", "\"a\\073b\""),
+            ("\u{7f}", "\"\\177\""),
+            ("", ""),
+        ];
+        for (value, want) in cases {
+            let mut out = String::new();
+            push_cookie_value(&mut out, value);
+            assert_eq!(out, want, "{value:?}");
+        }
     }
 
     #[test]

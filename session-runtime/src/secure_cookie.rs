@@ -73,7 +73,7 @@ impl fmt::Debug for SecureCookieSessionInterface {
     }
 }
 
-fn is_token(s: &str) -> bool {
+pub(crate) fn is_token(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
@@ -84,7 +84,7 @@ fn is_token(s: &str) -> bool {
 /// keep their case, `ß` becomes `ss`). A domain that this leaves empty
 /// (`""`, `"."`, `":8443"`) is still written, as `Domain=`, exactly as
 /// Werkzeug writes it (browsers ignore an empty `Domain`).
-fn werkzeug_domain(domain: &str) -> Result<Option<String>, ConfigError> {
+pub(crate) fn werkzeug_domain(domain: &str) -> Result<Option<String>, ConfigError> {
     let host = domain
         .split(':')
         .next()
@@ -99,7 +99,7 @@ fn werkzeug_domain(domain: &str) -> Result<Option<String>, ConfigError> {
 }
 
 /// Werkzeug's path quoting: `quote(path, safe="%!$&'()*+,/:=@")`.
-fn werkzeug_path(path: &str) -> String {
+pub(crate) fn werkzeug_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for &b in path.as_bytes() {
         if b.is_ascii_alphanumeric() || b"_.-~%!$&'()*+,/:=@".contains(&b) {

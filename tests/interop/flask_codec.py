@@ -24,7 +24,7 @@ import sys
 import uuid
 from unittest import mock
 
-from flask import Flask, abort, make_response, session
+from flask import Flask, abort, make_response, request, session
 from flask.sessions import SecureCookieSessionInterface
 from markupsafe import Markup
 from flask_wtf.csrf import CSRFProtect, generate_csrf, same_origin, validate_csrf
@@ -270,6 +270,38 @@ def handle(req):
                 "modified": sess.modified,
                 "accessed": accessed,
             }
+    if op == "remember_set_cookie":
+        # Flask-Login's `_set_cookie` at `now` (its `datetime.utcnow()`) for
+        # a session holding `_user_id` (and `_remember_seconds` if given),
+        # with the REMEMBER_COOKIE_* settings in `config`; then the user id
+        # Flask-Login reads back from a request carrying that cookie.
+        app = Flask("remember")
+        app.config["SECRET_KEY"] = req["secret"]
+        app.config.update(req["config"])
+        manager = LoginManager(app)
+        fixed = datetime.datetime.fromtimestamp(req["now"], datetime.timezone.utc)
+
+        class Clock(datetime.datetime):
+            @classmethod
+            def utcnow(cls):
+                return fixed.replace(tzinfo=None)
+
+        with app.test_request_context("/"), mock.patch("flask_login.login_manager.datetime", Clock):
+            session["_user_id"] = req["user_id"]
+            if req.get("remember_seconds") is not None:
+                session["_remember_seconds"] = req["remember_seconds"]
+            response = make_response("ok")
+            try:
+                manager._set_cookie(response)
+            except Exception as e:
+                return {"error": type(e).__name__, "message": str(e)}
+            header = response.headers.getlist("Set-Cookie")
+        pair = header[0].split("; ")[0]
+        with app.test_request_context("/", headers={"Cookie": pair}):
+            name = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            cookie = request.cookies.get(name)
+            back = login_utils.decode_cookie(cookie) if cookie is not None else None
+        return {"set_cookie": header, "read_back": back}
     if op in ("remember_encode", "remember_decode"):
         # Flask-Login's remember-me cookie value for `user_id`, or the user id
         # it reads from `cookie` (None when the digest does not match).
