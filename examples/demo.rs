@@ -42,10 +42,9 @@ pub struct DemoSession {
     /// The logged-in user's id (Flask-Login's `_user_id`).
     #[session(rename = "_user_id")]
     user: Option<String>,
-    /// Whether the login is fresh (Flask-Login's `_fresh`; absent before a
-    /// login).
+    /// Whether the login is fresh (Flask-Login's `_fresh`).
     #[session(rename = "_fresh")]
-    fresh: Option<bool>,
+    fresh: bool,
     /// Flask-Login's session identifier (`_id`), set at login: Flask-Login
     /// compares it with each request's and marks a mismatched login stale.
     #[session(rename = "_id")]
@@ -113,8 +112,10 @@ fn protect(s: &mut DemoSession, current: &str) {
         s.login_id().as_deref(),
         current,
     );
-    if outcome == ProtectionOutcome::Stale && *s.fresh() != Some(false) {
-        s.set_fresh(Some(false));
+    // Flask-Login also writes `_fresh = False` when the key is missing; a
+    // missing `_fresh` already reads as false here.
+    if outcome == ProtectionOutcome::Stale && *s.fresh() {
+        s.set_fresh(false);
     }
 }
 
@@ -190,7 +191,7 @@ async fn login(
         // sharing the session keeps the login fresh.
         s.set_login_id(Some(login_identifier(peer, &headers)));
         s.set_user(Some(name.to_owned()));
-        s.set_fresh(Some(true));
+        s.set_fresh(true);
         s.set_permanent(true);
         s.flashes_mut()
             .push(("message".into(), format!("Logged in as {name}.")));
