@@ -596,6 +596,8 @@ fn remember_set_cookie_matches_flask_login_live() {
                 "Strict" => sessionkit::SameSite::Strict,
                 _ => sessionkit::SameSite::None,
             }));
+            let deletion = ours.delete_cookie();
+            prop_assert_eq!(Some(deletion.as_str()), theirs["delete"][0].as_str());
             let duration = remember_seconds.map_or(
                 std::time::Duration::from_secs(365 * 86_400),
                 std::time::Duration::from_secs_f64,

@@ -24,12 +24,11 @@
 //! ```
 
 use std::fmt::Write as _;
+use std::time::SystemTime;
 
 use hmac::{Hmac, KeyInit, Mac};
 use http::HeaderMap;
 use sha2::{Digest, Sha512};
-
-use std::time::SystemTime;
 
 use crate::codec::{DateTime, Value, lower_hex, tokens_equal};
 use crate::secure_cookie::{is_token, request_cookie, werkzeug_domain, werkzeug_path};

@@ -296,12 +296,15 @@ def handle(req):
             except Exception as e:
                 return {"error": type(e).__name__, "message": str(e)}
             header = response.headers.getlist("Set-Cookie")
+            cleared = make_response("ok")
+            manager._clear_cookie(cleared)
+            deletion = cleared.headers.getlist("Set-Cookie")
         pair = header[0].split("; ")[0]
         with app.test_request_context("/", headers={"Cookie": pair}):
             name = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
             cookie = request.cookies.get(name)
             back = login_utils.decode_cookie(cookie) if cookie is not None else None
-        return {"set_cookie": header, "read_back": back}
+        return {"set_cookie": header, "read_back": back, "delete": deletion}
     if op in ("remember_encode", "remember_decode"):
         # Flask-Login's remember-me cookie value for `user_id`, or the user id
         # it reads from `cookie` (None when the digest does not match).
