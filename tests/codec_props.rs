@@ -27,7 +27,7 @@ fn lossless(v: &Value) -> bool {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig {
+    #![proptest_config(support::seeded("codec_props", ProptestConfig {
         cases: 512,
         // About 40 % of generated sessions hold a datetime that does not
         // survive the trip (an offset, a year below 100) and are skipped;
@@ -35,7 +35,7 @@ proptest! {
         max_global_rejects: 1 << 20,
         failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
         ..ProptestConfig::default()
-    })]
+    }))]
 
     #[test]
     fn cookie_round_trip_is_identity(s in session(), ts in any::<u64>()) {

@@ -284,6 +284,8 @@ fn secrets_never_appear_in_debug_output() {
 }
 
 proptest! {
+    #![proptest_config(support::seeded("hardening", ProptestConfig::default()))]
+
     #[test]
     fn encrypted_round_trip_and_any_input(json in proptest::collection::vec(any::<u8>(), 0..200), junk in ".{0,120}") {
         let c = EncryptedCodec::new(&SecretKeys::new(key(SECRET)), "cookie-session");

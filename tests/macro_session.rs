@@ -1,6 +1,8 @@
 //! The `#[session]` macro at run time: accessors, state tracking, presence,
 //! unknown keys, configuration, and the round trip through cookies.
 
+mod support;
+
 use std::time::{Duration, SystemTime};
 
 use sessionkit::codec::{Dict, SessionCodec, Value};
@@ -313,6 +315,8 @@ mod generated_writer {
     }
 
     proptest! {
+        #![proptest_config(crate::support::seeded("macro_session", ProptestConfig::default()))]
+
         #[test]
         fn streaming_write_equals_the_tree_write(
             set in proptest::collection::vec(any::<bool>(), 5),

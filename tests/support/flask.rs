@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use proptest::strategy::Strategy;
-use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::Value as Json;
 
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
@@ -191,34 +191,21 @@ impl Drop for FlaskApp {
     }
 }
 
-/// The proptest configuration of a live test: `cases` cases from a seed
-/// fixed per test, so every run (CI's included) checks the same inputs and
-/// a failure reproduces. `SESSIONKIT_LIVE_SEED=random` (or any number)
-/// explores other inputs; `PROPTEST_CASES` scales the run.
+/// The proptest configuration of a live test: `cases` cases (or
+/// `PROPTEST_CASES`) from a seed fixed per test ([`super::seeded`]).
 pub fn live_config(test: &str, cases: u32) -> Config {
-    let seed = match std::env::var("SESSIONKIT_LIVE_SEED").ok().as_deref() {
-        Some("random") => RngSeed::Random,
-        Some(n) => RngSeed::Fixed(
-            n.parse()
-                .expect("SESSIONKIT_LIVE_SEED: a number or `random`"),
-        ),
-        // FNV-1a of the test name.
-        None => RngSeed::Fixed(test.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-        })),
-    };
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(cases);
-    Config {
+    let config = Config {
         cases,
         // Room for `prop_assume!` (cases Flask cannot answer alike).
         max_global_rejects: 100 * cases,
         failure_persistence: None,
-        rng_seed: seed,
         ..Config::default()
-    }
+    };
+    super::seeded(test, config)
 }
 
 /// Runs `cases` generated inputs through `check`, which compares one input
