@@ -563,6 +563,8 @@ mod tests {
     use proptest::prelude::{Just, any};
 
     proptest::proptest! {
+        #![proptest_config(crate::seeded_proptest("lent_payloads_equal_owned_ones"))]
+
         /// The buffer-reusing payload decoder gives exactly what (and fails
         /// exactly where) the allocating one does: canonical, lenient and
         /// invalid base64, compressed or not, inside and past the limits.

@@ -691,6 +691,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(crate::seeded_proptest("dict_matches_an_index_map"))]
+
         /// The small-vector and map forms behave as one insertion-ordered
         /// map (checked against `IndexMap` itself), across the switch.
         #[test]
