@@ -56,24 +56,11 @@ pub mod deps {
     pub use http;
 }
 
-/// Unit-test proptest configuration with a seed fixed per test (the same
-/// rule as the integration tests' `support::seeded`):
-/// `SESSIONKIT_TEST_SEED=random` (or a number) explores other inputs.
+#[cfg(test)]
+mod test_seed;
+
+/// [`test_seed::seeded`] on proptest's defaults, for the unit tests.
 #[cfg(test)]
 pub(crate) fn seeded_proptest(test: &str) -> proptest::test_runner::Config {
-    use proptest::test_runner::{Config, RngSeed};
-    let rng_seed = match std::env::var("SESSIONKIT_TEST_SEED").ok().as_deref() {
-        Some("random") => RngSeed::Random,
-        Some(n) => RngSeed::Fixed(
-            n.parse()
-                .expect("SESSIONKIT_TEST_SEED: a number or `random`"),
-        ),
-        None => RngSeed::Fixed(test.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-        })),
-    };
-    Config {
-        rng_seed,
-        ..Config::default()
-    }
+    test_seed::seeded(test, proptest::test_runner::Config::default())
 }
