@@ -640,3 +640,122 @@ fn remember_set_cookie_matches_flask_login_live() {
         },
     );
 }
+
+/// A session (with or without a user, a null user, `_remember = "clear"`)
+/// and a `Cookie` header (no remember cookie, a valid one, a tampered one,
+/// a quoted one, two of them, among other cookies).
+fn restore_case() -> impl Strategy<Value = (Dict, Option<String>)> {
+    let entry = prop_oneof![
+        1 => Just(("_user_id", Value::from("7"))),
+        1 => Just(("_user_id", Value::Null)),
+        1 => Just(("_remember", Value::from("clear"))),
+        2 => Just(("_remember", Value::from("set"))),
+        2 => Just(("_fresh", Value::Bool(true))),
+        2 => Just(("other", Value::Int(1))),
+    ];
+    let session = proptest::collection::vec(entry, 0..3).prop_map(|entries| {
+        let mut d = Dict::new();
+        for (k, v) in entries {
+            d.insert(k, v);
+        }
+        d
+    });
+    let key = RememberCookie::new(RESTORE_KEY.as_bytes());
+    let cookie = prop_oneof![
+        4 => "[a-z0-9]{1,6}".prop_map(move |id| key.encode(&id)),
+        1 => "[a-z0-9]{1,6}".prop_map(|id| format!("{id}|00ff")),
+        1 => Just("\"a b|c\"".to_owned()),
+        1 => Just(String::new()),
+    ];
+    let header = prop::option::of(
+        (
+            cookie.clone(),
+            prop::option::of(cookie),
+            prop::sample::select(vec!["", "session=x; "]),
+        )
+            .prop_map(|(first, second, before)| {
+                let mut h = format!("{before}remember_token={first}");
+                if let Some(second) = second {
+                    h.push_str(&format!("; remember_token={second}"));
+                }
+                h
+            }),
+    );
+    (session, header)
+}
+
+const RESTORE_KEY: &str = "restore-secret";
+
+#[test]
+fn restore_matches_flask_login_live() {
+    let at_least = [("restored", 80), ("not restored", 80)];
+    let remember = RememberCookie::from_text_key(RESTORE_KEY).unwrap();
+    run_live(
+        "restore_matches_flask_login_live",
+        500,
+        restore_case(),
+        &at_least,
+        |flask, (dict, header)| {
+            let theirs = flask.call(&json!({
+                "op": "remember_restore",
+                "secret": RESTORE_KEY,
+                "session": support::typed::from_value(&Value::Dict(dict.clone())),
+                "cookie_header": header,
+            }));
+            let mut headers = HeaderMap::new();
+            if let Some(h) = &header {
+                headers.insert("cookie", HeaderValue::from_str(h).unwrap());
+            }
+            let mut session = DynamicSession::from_loaded(dict);
+            let restored = remember.restore(&mut session, &headers);
+            let want = support::typed::to_value(&theirs["session"]).unwrap();
+            prop_assert_eq!(
+                &Value::Dict(session.dict_untracked().clone()),
+                &want,
+                "{}",
+                theirs
+            );
+            prop_assert_eq!(session.state().is_modified(), theirs["modified"] == true);
+            Ok(if restored.is_some() {
+                "restored"
+            } else {
+                "not restored"
+            }
+            .to_owned())
+        },
+    );
+}
+
+/// The `remember_cookie_login` vector: no session, a valid remember-me
+/// cookie; the user is restored, not fresh, and the cookie Flask set for
+/// that session is the one we write.
+#[test]
+fn restore_matches_the_flask_vector() {
+    let all = vectors();
+    let v = all["http_vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "remember_cookie_login")
+        .unwrap();
+    let remember =
+        RememberCookie::from_text_key(v["secret_key"]["text"].as_str().unwrap()).unwrap();
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        "cookie",
+        HeaderValue::from_str(v["request"]["cookie_header"].as_str().unwrap()).unwrap(),
+    );
+    let mut session = DynamicSession::default();
+    assert_eq!(
+        remember.restore(&mut session, &headers).as_deref(),
+        Some("473672")
+    );
+    let want = support::typed::to_value(&v["saved_session"]).unwrap();
+    assert_eq!(Value::Dict(session.dict_untracked().clone()), want);
+    let codec = sessionkit::codec::SessionCodec::flask(support::typed::key(&v["secret_key"]));
+    let cookie = codec
+        .dumps_session(session.dict_untracked(), v["now"].as_u64().unwrap())
+        .unwrap();
+    let set = v["response"]["set_cookie"][0].as_str().unwrap();
+    assert!(set.starts_with(&format!("session={cookie};")), "{set}");
+}

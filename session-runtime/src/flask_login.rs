@@ -520,6 +520,48 @@ impl RememberCookie {
         self.decode(&value).map(str::to_owned)
     }
 
+    /// Flask-Login's login from the remember-me cookie
+    /// (`_load_user_from_remember_cookie`): when the session has no
+    /// `_user_id` (or a null one) and its `_remember` is not `"clear"`, a
+    /// valid remember-me cookie in the request logs its user in again, not
+    /// fresh: the session gets `_user_id` and `_fresh = false`. Returns that
+    /// user id; `None` when nothing was restored.
+    ///
+    /// Flask-Login also does this when its user loader rejects the
+    /// session's `_user_id`; call it after removing such an id.
+    ///
+    /// ```
+    /// use http::HeaderMap;
+    /// use session_runtime::DynamicSession;
+    /// use session_runtime::flask_login::RememberCookie;
+    ///
+    /// let remember = RememberCookie::new(b"secret");
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("cookie", format!("remember_token={}", remember.encode("42")).parse()?);
+    /// let mut session = DynamicSession::default();
+    /// assert_eq!(remember.restore(&mut session, &headers).as_deref(), Some("42"));
+    /// assert_eq!(session.get_as::<String>("_user_id").unwrap()?, "42");
+    /// assert_eq!(session.get_as::<bool>("_fresh").unwrap()?, false);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn restore(&self, session: &mut DynamicSession, headers: &HeaderMap) -> Option<String> {
+        if !matches!(session.get(USER_ID_KEY), None | Some(Value::Null)) {
+            return None;
+        }
+        let cookie = request_cookie(headers, &self.name)?;
+        let cleared = matches!(
+            session.get("_remember"),
+            Some(Value::Str(s) | Value::Markup(s)) if s.as_str() == Some("clear")
+        );
+        if cleared {
+            return None;
+        }
+        let user_id = self.decode(&cookie)?.to_owned();
+        session.insert(USER_ID_KEY, user_id.as_str());
+        session.insert(FRESH_KEY, false);
+        Some(user_id)
+    }
+
     /// With a text `SECRET_KEY`, encoded as Latin-1 like Flask-Login does.
     ///
     /// # Errors

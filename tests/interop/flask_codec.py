@@ -305,6 +305,24 @@ def handle(req):
             cookie = request.cookies.get(name)
             back = login_utils.decode_cookie(cookie) if cookie is not None else None
         return {"set_cookie": header, "read_back": back, "delete": deletion}
+    if op == "remember_restore":
+        # Flask-Login's `_load_user()` (session protection off, a user loader
+        # that knows every id) on a loaded session and a request `Cookie`
+        # header: the session afterwards and whether it was modified.
+        app = Flask("restore")
+        app.config["SECRET_KEY"] = req["secret"]
+        app.config["SESSION_PROTECTION"] = None
+        manager = LoginManager(app)
+        manager.user_loader(lambda uid: {"id": uid})
+        headers = {"Cookie": req["cookie_header"]} if req["cookie_header"] is not None else {}
+        with app.test_request_context("/", headers=headers):
+            sess = session._get_current_object()
+            dict.update(sess, from_typed(req["session"]))
+            try:
+                manager._load_user()
+            except Exception as e:  # Flask would answer 500
+                return {"error": type(e).__name__, "message": str(e)}
+            return {"session": to_typed(dict.copy(sess)), "modified": sess.modified}
     if op in ("remember_encode", "remember_decode"):
         # Flask-Login's remember-me cookie value for `user_id`, or the user id
         # it reads from `cookie` (None when the digest does not match).
