@@ -36,6 +36,16 @@ fn headers(v: &Json) -> HeaderMap {
     h
 }
 
+/// The HTTP vector called `name`.
+fn http_vector<'a>(all: &'a Json, name: &str) -> &'a Json {
+    all["http_vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == name)
+        .unwrap_or_else(|| panic!("no vector {name}"))
+}
+
 fn saved(v: &Json, key: &str) -> Option<String> {
     v["saved_session"]["v"]
         .as_array()?
@@ -359,12 +369,7 @@ fn protection_matches_the_flask_vectors() {
         "login_session_protection_strong",
         "login_session_loaded",
     ] {
-        let v = all["http_vectors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|v| v["name"] == name)
-            .unwrap();
+        let v = http_vector(&all, name);
         let key = support::typed::key(&v["secret_key"]);
         let codec = sessionkit::codec::SessionCodec::flask(key);
         let cookie = v["request"]["cookie_header"].as_str().unwrap();
@@ -732,12 +737,7 @@ fn restore_matches_flask_login_live() {
 #[test]
 fn restore_matches_the_flask_vector() {
     let all = vectors();
-    let v = all["http_vectors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["name"] == "remember_cookie_login")
-        .unwrap();
+    let v = http_vector(&all, "remember_cookie_login");
     let remember =
         RememberCookie::from_text_key(v["secret_key"]["text"].as_str().unwrap()).unwrap();
     let mut headers = HeaderMap::new();
