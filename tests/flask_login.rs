@@ -6,6 +6,7 @@ mod support;
 
 use http::{HeaderMap, HeaderValue};
 use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
 use serde_json::Value as Json;
 use serde_json::json;
 use sessionkit::codec::{Dict, Value};
@@ -405,6 +406,20 @@ fn protection_matches_the_flask_vectors() {
     assert_eq!(checked, 3);
 }
 
+/// Our session holds what Flask's held afterwards (`theirs["session"]`)
+/// and is modified exactly when Flask's was.
+fn same_session_as_flask(session: &DynamicSession, theirs: &Json) -> Result<(), TestCaseError> {
+    let want = support::typed::to_value(&theirs["session"]).unwrap();
+    prop_assert_eq!(
+        &Value::Dict(session.dict_untracked().clone()),
+        &want,
+        "{}",
+        theirs
+    );
+    prop_assert_eq!(session.state().is_modified(), theirs["modified"] == true);
+    Ok(())
+}
+
 /// Sessions around the protection's decisions: empty or not, permanent or
 /// not, `_fresh` true/false/other/missing, the stored `_id` equal to the
 /// request's, different, missing or not a string, other keys.
@@ -461,14 +476,7 @@ fn protection_matches_flask_login_live() {
             };
             let mut session = DynamicSession::from_loaded(dict);
             let outcome = protection.protect(&mut session, "current");
-            let want = support::typed::to_value(&theirs["session"]).unwrap();
-            prop_assert_eq!(
-                &Value::Dict(session.dict_untracked().clone()),
-                &want,
-                "{}",
-                theirs
-            );
-            prop_assert_eq!(session.state().is_modified(), theirs["modified"] == true);
+            same_session_as_flask(&session, &theirs)?;
             prop_assert_eq!(session.state().is_accessed(), theirs["accessed"] == true);
             prop_assert_eq!(
                 outcome == ProtectionOutcome::LoggedOut,
@@ -713,14 +721,7 @@ fn restore_matches_flask_login_live() {
             }
             let mut session = DynamicSession::from_loaded(dict);
             let restored = remember.restore(&mut session, &headers);
-            let want = support::typed::to_value(&theirs["session"]).unwrap();
-            prop_assert_eq!(
-                &Value::Dict(session.dict_untracked().clone()),
-                &want,
-                "{}",
-                theirs
-            );
-            prop_assert_eq!(session.state().is_modified(), theirs["modified"] == true);
+            same_session_as_flask(&session, &theirs)?;
             Ok(if restored.is_some() {
                 "restored"
             } else {
