@@ -53,6 +53,32 @@ proptest! {
     }
 
     #[test]
+    fn compression_above_n_is_never_up_to_n_and_flask_above(s in session(), ts in any::<u64>(), pick in any::<usize>()) {
+        let key = || SecretKey::from_text("property-key").unwrap();
+        let with = |c| SessionCodec::builder(key()).compression(c).build();
+        let len = Value::Dict(s.clone()).to_flask_json().unwrap().len();
+        let auto = codec().dumps_session(&s, ts).unwrap();
+        let never = with(Compression::Never).dumps_session(&s, ts).unwrap();
+        // Both sides of the threshold, and anywhere.
+        for n in [len - 1, len, pick % (2 * len)] {
+            let above = with(Compression::Above(n)).dumps_session(&s, ts).unwrap();
+            prop_assert_eq!(&above, if len > n { &auto } else { &never }, "n = {}, len = {}", n, len);
+        }
+    }
+
+    #[test]
+    fn compression_spellings_round_trip(n in any::<usize>(), s in "(auto|never|above:|abov|[a-z:0-9 +-]{0,12})[0-9]{0,24}") {
+        let c = Compression::Above(n);
+        prop_assert_eq!(c.to_string().parse::<Compression>(), Ok(c));
+        // Whatever parses prints back to a spelling that parses to it; what
+        // does not parse is a typed error naming the input.
+        match s.parse::<Compression>() {
+            Ok(c) => prop_assert_eq!(c.to_string().parse::<Compression>(), Ok(c)),
+            Err(e) => prop_assert!(e.to_string().contains(&format!("{s:?}")), "{}", e),
+        }
+    }
+
+    #[test]
     fn json_round_trip_is_identity(v in value()) {
         prop_assume!(lossless(&v));
         let text = v.to_flask_json().unwrap();

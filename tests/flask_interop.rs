@@ -11,8 +11,8 @@ use proptest::test_runner::{TestCaseError, TestRunner};
 use serde_json::Value as Json;
 use serde_json::json;
 use sessionkit::codec::{
-    DEFAULT_MAX_DEPTH, DateTime, DecodeError, Dict, PayloadError, SecretKey, SecretKeys,
-    SessionCodec, Value, parse_session_json,
+    Compression, DEFAULT_MAX_DEPTH, DateTime, DecodeError, Dict, PayloadError, SecretKey,
+    SecretKeys, SessionCodec, Value, parse_session_json,
 };
 use support::flask::{FlaskCodec, live_config, run_live};
 use support::respell::{Rng, respell};
@@ -64,6 +64,9 @@ fn property_sessions_round_trip_with_real_flask() {
     };
     let flask = RefCell::new(flask);
     let codec = codec();
+    let never = SessionCodec::builder(SecretKey::from_hex(KEY_HEX).unwrap())
+        .compression(Compression::Never)
+        .build();
     let cases = 256;
     let mut runner = TestRunner::new(live_config(
         "property_sessions_round_trip_with_real_flask",
@@ -99,6 +102,21 @@ fn property_sessions_round_trip_with_real_flask() {
         let got = typed::to_value(&opened["session"])
             .ok_or_else(|| TestCaseError::fail(format!("Flask: {opened}")))?;
         prop_assert_eq!(&got, &expected);
+
+        // Flask also opens the uncompressed cookie of a session it would
+        // compress (`compression = never`, and `above:N` below N).
+        if ours.starts_with('.') {
+            let plain = never
+                .dumps_session(&session, ts)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert!(!plain.starts_with('.'));
+            let opened = flask.call(
+                &json!({"op": "loads", "key_hex": KEY_HEX, "now": ts, "max_age": 60, "cookie": plain}),
+            );
+            let got = typed::to_value(&opened["session"])
+                .ok_or_else(|| TestCaseError::fail(format!("Flask: {opened}")))?;
+            prop_assert_eq!(&got, &expected);
+        }
 
         // We open Flask's cookie to the same value.
         let back = codec

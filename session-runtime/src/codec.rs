@@ -34,6 +34,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::fmt;
+
 mod b64;
 mod compress;
 mod csrf;
@@ -56,7 +58,8 @@ pub use csrf::{CSRF_SALT, CsrfTokenCodec, new_raw_csrf_token, tokens_equal};
 pub use datetime::DateTime;
 pub use encrypted::{EncryptError, EncryptedCodec};
 pub use error::{
-    DecodeError, EncodeError, JsonError, JsonErrorKind, KeyError, PayloadError, TagError,
+    CompressionParseError, DecodeError, EncodeError, JsonError, JsonErrorKind, KeyError,
+    PayloadError, TagError,
 };
 pub(crate) use json_fast::read_session;
 pub use pystr::{CodePoints, PyString};
@@ -92,6 +95,27 @@ pub const DEFAULT_MAX_DEPTH: usize = 512;
 pub const FLASK_DEFAULT_MAX_AGE: u64 = 31 * 24 * 60 * 60;
 
 /// Whether payloads may be compressed.
+///
+/// Flask reads a cookie whether its payload is compressed or not, so every
+/// choice interoperates with Flask; only [`Compression::Auto`] is also
+/// byte-identical to the cookies Flask writes. Its spelling in
+/// `#[session(compression = ...)]` and on the command line is what
+/// [`Display`](fmt::Display) writes and [`FromStr`](std::str::FromStr) reads:
+///
+/// ```
+/// use session_runtime::Compression;
+///
+/// assert_eq!("auto".parse(), Ok(Compression::Auto));
+/// assert_eq!("never".parse(), Ok(Compression::Never));
+/// assert_eq!("above:512".parse(), Ok(Compression::Above(512)));
+/// assert_eq!(Compression::Above(512).to_string(), "above:512");
+/// assert!("above:".parse::<Compression>().is_err());
+///
+/// // Whether a payload of so many JSON bytes gets itsdangerous' attempt:
+/// assert!(Compression::Auto.attempts(90));
+/// assert!(!Compression::Above(512).attempts(90));
+/// assert!(Compression::Above(512).attempts(513));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Compression {
@@ -102,6 +126,55 @@ pub enum Compression {
     /// Never compress (faster; Flask still reads such cookies, but its own
     /// cookies for the same session may differ in bytes).
     Never,
+    /// Itsdangerous' rule for payloads of more than this many bytes of JSON;
+    /// shorter ones are never compressed. Small sessions then skip the zlib
+    /// attempt (which rarely pays for them: it must save 2 bytes) and cost
+    /// what they cost under [`Compression::Never`], while larger ones are
+    /// compressed, byte-identical to Flask, and stay well inside the cookie
+    /// size limit. `Above(0)` is [`Compression::Auto`].
+    Above(usize),
+}
+
+impl Compression {
+    /// Whether a payload of `json_len` bytes gets itsdangerous' compression
+    /// attempt (it is then compressed if that saves at least 2 bytes).
+    pub fn attempts(self, json_len: usize) -> bool {
+        match self {
+            Compression::Auto => true,
+            Compression::Never => false,
+            Compression::Above(n) => json_len > n,
+        }
+    }
+}
+
+impl fmt::Display for Compression {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Compression::Auto => f.write_str("auto"),
+            Compression::Never => f.write_str("never"),
+            Compression::Above(n) => write!(f, "above:{n}"),
+        }
+    }
+}
+
+impl std::str::FromStr for Compression {
+    type Err = CompressionParseError;
+
+    /// `auto`, `never` or `above:N` (N bytes of JSON, decimal ASCII digits).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || CompressionParseError(s.to_owned());
+        match s {
+            "auto" => Ok(Compression::Auto),
+            "never" => Ok(Compression::Never),
+            _ => {
+                let n = s.strip_prefix("above:").ok_or_else(bad)?;
+                if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(bad());
+                }
+                n.parse().map(Compression::Above).map_err(|_| bad())
+            }
+        }
+    }
 }
 
 /// A decoded value with its signing time.
@@ -249,7 +322,7 @@ impl SessionCodec {
     /// being built, for instance).
     pub(crate) fn sign_json_into(&self, json: &[u8], timestamp: u64, out: &mut String) {
         let start = out.len();
-        let compressed = self.compression == Compression::Auto
+        let compressed = self.compression.attempts(json.len())
             && compress::with_smaller(json, |z| {
                 z.map(|z| {
                     out.push('.');

@@ -91,8 +91,9 @@ pub struct SessionConfig {
     /// Signed (Flask-compatible, default) or encrypted.
     pub protection: Protection,
     /// Whether signed cookies may be compressed: `Auto` (Flask's rule,
-    /// byte-identical cookies; default) or `Never` (faster saves for
-    /// Rust-only deployments; Flask still reads them).
+    /// byte-identical cookies; default), `Never` (faster saves; Flask still
+    /// reads them) or `Above(n)` (Flask's rule only for more than `n` bytes
+    /// of JSON).
     pub compression: Compression,
     /// The itsdangerous salt for signed cookies (`cookie-session`), also the
     /// HKDF purpose suffix for encrypted ones.

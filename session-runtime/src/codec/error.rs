@@ -245,3 +245,9 @@ pub enum KeyError {
     #[error("cannot generate a key: {0}")]
     Rng(String),
 }
+
+/// A [`Compression`](super::Compression) spelling that is none of `auto`,
+/// `never` or `above:N`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid compression {0:?}: expected \"auto\", \"never\" or \"above:N\" (N bytes of JSON)")]
+pub struct CompressionParseError(pub String);
