@@ -104,7 +104,7 @@ pub use session_runtime::__private;
 /// | `partitioned` | the `Partitioned` attribute (requires `secure`) | `partitioned, secure` |
 /// | `refresh_each_request = BOOL` | re-send permanent sessions on every response | `refresh_each_request = false` |
 /// | `encrypted` | encrypt the cookie (XChaCha20-Poly1305) instead of signing it like Flask | `encrypted` |
-/// | `compression = "..."` | `auto` (Flask's rule: zlib when it saves 2 bytes; the default) or `never` (skips the attempt; for Rust-only deployments, Flask still reads the cookies); the word may also be written bare | `compression = "never"` or `compression = never` |
+/// | `compression = "..."` | `auto` (Flask's rule: zlib when it saves 2 bytes; the default), `never` (skips the attempt; Flask still reads the cookies) or `above:N` (Flask's rule, byte-identical, only for more than N bytes of JSON: small sessions skip the attempt, large ones stay compressed); `auto` and `never` may also be written bare | `compression = "never"`, `compression = never` or `compression = "above:512"` |
 /// | `crate = "path"` | where sessionkit is, if renamed | `crate = "::my_sessionkit"` |
 ///
 /// ```

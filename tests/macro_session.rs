@@ -75,6 +75,44 @@ struct CompressedBare {
     note: String,
 }
 
+/// Flask's rule only above 64 bytes of JSON.
+#[session(compression = "above:64")]
+struct CompressedAbove {
+    note: String,
+}
+
+#[test]
+fn compression_above_n_skips_the_attempt_for_small_payloads_only() {
+    assert_eq!(
+        CompressedAbove::default_config().compression,
+        Compression::Above(64)
+    );
+    let key = SecretKey::from_text("k").unwrap();
+    let encode = |config: sessionkit::SessionConfig, s: &CompressedAbove| {
+        SecureCookieSessionInterface::new(config.with_secret_key(key.clone()))
+            .unwrap()
+            .encode_session(s)
+            .unwrap()
+    };
+    let flask = || sessionkit::SessionConfig::default();
+    let never = || sessionkit::SessionConfig::default().with_compression(Compression::Never);
+    // `{"note":"…"}` is 11 bytes plus the note: 53 `a`s make 64 bytes, the
+    // most that is never compressed; 54 make 65, compressed as Flask does.
+    for (n, compressed) in [(20, false), (53, false), (54, true), (500, true)] {
+        let mut s = CompressedAbove::default();
+        s.set_note("a".repeat(n));
+        let cookie = encode(CompressedAbove::default_config(), &s);
+        assert_eq!(cookie.starts_with('.'), compressed, "{n}: {cookie}");
+        let same_as = if compressed { flask() } else { never() };
+        assert_eq!(cookie, encode(same_as, &s), "{n}");
+    }
+    // Flask itself would compress the 64-byte session; `above:64` leaves
+    // it as `never` does (checked in the loop).
+    let mut s = CompressedAbove::default();
+    s.set_note("a".repeat(53));
+    assert!(encode(flask(), &s).starts_with('.'));
+}
+
 #[test]
 fn compression_never_is_a_container_option() {
     assert_eq!(

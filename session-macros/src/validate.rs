@@ -52,14 +52,22 @@ pub(crate) fn validate(ctxt: &mut Ctxt, model: &Model) -> bool {
     }
     if let Some(c) = &o.compression {
         let v = c.value.value();
-        if !matches!(v.as_str(), "auto" | "never") {
-            ctxt.error(
+        match compression_threshold(&v) {
+            Some(Some(0)) => ctxt.error(
+                &c.span,
+                "`compression = \"above:0\"` compresses every payload Flask would; write \
+                 `compression = auto` (the default)",
+            ),
+            Some(_) => {}
+            None => ctxt.error(
                 &c.span,
                 format!(
                     "invalid `compression = {v:?}`; expected \"auto\" (Flask's rule: zlib when it \
-                     saves 2 bytes, the default) or \"never\" (for Rust-only deployments)"
+                     saves 2 bytes, the default), \"never\" (for Rust-only deployments) or \
+                     \"above:N\" (Flask's rule only for payloads over N bytes of JSON, e.g. \
+                     \"above:512\")"
                 ),
-            );
+            ),
         }
     }
     let secure = o.secure.as_ref().is_some_and(|s| s.value);
@@ -170,4 +178,20 @@ pub(crate) fn validate(ctxt: &mut Ctxt, model: &Model) -> bool {
         }
     }
     expandable
+}
+
+/// `compression`'s value: `Some(None)` for `auto` / `never`, `Some(Some(n))`
+/// for `above:N`, `None` when it is none of them (the runtime's
+/// `Compression::from_str` grammar).
+pub(crate) fn compression_threshold(v: &str) -> Option<Option<usize>> {
+    match v {
+        "auto" | "never" => Some(None),
+        _ => {
+            let n = v.strip_prefix("above:")?;
+            if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            n.parse().ok().map(Some)
+        }
+    }
 }

@@ -53,8 +53,10 @@ fn config(model: &Model, private: &TokenStream) -> TokenStream {
         sets.push(quote!(c.cookie_path = ::std::string::String::from(#v);));
     }
     if let Some(c) = &o.compression {
-        let v = match c.value.value().as_str() {
-            "never" => quote!(Never),
+        let v = c.value.value();
+        let v = match (v.as_str(), crate::validate::compression_threshold(&v)) {
+            ("never", _) => quote!(Never),
+            (_, Some(Some(n))) => quote!(Above(#n)),
             _ => quote!(Auto),
         };
         sets.push(quote!(c.compression = #private::Compression::#v;));
