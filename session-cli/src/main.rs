@@ -7,7 +7,7 @@ use std::io::Read as _;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use session_runtime::codec::{
     Compression, DateTime, Dict, FLASK_DEFAULT_MAX_AGE, FLASK_SESSION_SALT, SecretKey, SecretKeys,
     SessionCodec, Value,
@@ -75,9 +75,11 @@ enum Command {
         timestamp: Option<u64>,
         /// `auto` compresses with zlib when that saves 2 bytes, as Flask
         /// does; `never` matches an app built with
-        /// `#[session(compression = never)]`.
-        #[arg(long, value_enum, default_value_t = CompressionArg::Auto, value_name = "WHEN")]
-        compression: CompressionArg,
+        /// `#[session(compression = never)]`; `above:N` uses Flask's rule
+        /// only for JSON longer than N bytes, as
+        /// `#[session(compression = "above:N")]` does.
+        #[arg(long, default_value = "auto", value_name = "auto|never|above:N")]
+        compression: Compression,
         /// The session as Flask's tagged JSON, e.g. '{"user":"ada"}', or `-`
         /// (the default) to read it from stdin.
         #[arg(default_value = "-")]
@@ -110,24 +112,6 @@ struct KeyArgs {
     /// An older key that still verifies, as hex. Repeatable.
     #[arg(long, value_name = "HEX")]
     fallback_hex: Vec<String>,
-}
-
-/// `--compression`: the CLI spelling of [`Compression`].
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum CompressionArg {
-    /// Flask's rule: zlib when it saves at least 2 bytes.
-    Auto,
-    /// Never compress.
-    Never,
-}
-
-impl From<CompressionArg> for Compression {
-    fn from(c: CompressionArg) -> Self {
-        match c {
-            CompressionArg::Auto => Compression::Auto,
-            CompressionArg::Never => Compression::Never,
-        }
-    }
 }
 
 /// A failure and the exit status it maps to.
@@ -270,7 +254,7 @@ fn run(cli: Cli) -> Result<String, Failure> {
         } => {
             let codec = SessionCodec::builder(keys.keys()?)
                 .salt(salt)
-                .compression(compression.into())
+                .compression(compression)
                 .build();
             let text = input(&json, "JSON")?;
             let value = codec

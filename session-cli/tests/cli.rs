@@ -372,6 +372,10 @@ fn sign_compression_never_writes_plain_payloads_that_still_verify() {
     let never = sign(&["--compression", "never"]);
     assert!(!never.starts_with('.'), "{never}");
     assert!(never.len() > auto.len());
+    // `above:N`: Flask's rule only for JSON longer than N bytes.
+    assert_eq!(json.len(), 131);
+    assert_eq!(sign(&["--compression", "above:130"]), auto);
+    assert_eq!(sign(&["--compression", "above:131"]), never);
     for cookie in [&auto, &never] {
         let out = sessionkit(&["verify", "--secret", "k", "--no-max-age", cookie], None);
         assert_eq!(stdout(&out).trim_end(), json, "{}", stderr(&out));
@@ -382,6 +386,14 @@ fn sign_compression_never_writes_plain_payloads_that_still_verify() {
     );
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("never"), "{}", stderr(&bad));
+    for bad_value in ["above:", "above:-1", "above:1e3", "Above:5"] {
+        let bad = sessionkit(
+            &["sign", "--secret", "k", "--compression", bad_value, "{}"],
+            None,
+        );
+        assert_eq!(bad.status.code(), Some(2), "{bad_value}");
+        assert!(stderr(&bad).contains("above:N"), "{}", stderr(&bad));
+    }
 }
 
 #[test]
