@@ -5,6 +5,7 @@
 //! ```text
 //! PORT=3999 cargo run --release --example bench_server
 //! COMPRESSION=never PORT=3999 cargo run --release --example bench_server
+//! COMPRESSION=above:256 PORT=3999 cargo run --release --example bench_server
 //! ```
 
 use axum::Router;
@@ -42,12 +43,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app = Router::new()
         .route("/with", get(with_session))
         .layer(SessionLayer::<Small>::with_config({
-            let config = Small::default_config().with_secret_key(key);
-            if std::env::var("COMPRESSION").as_deref() == Ok("never") {
-                config.with_compression(Compression::Never)
-            } else {
-                config
-            }
+            // `auto` (the default), `never` or `above:N`.
+            let compression: Compression = match std::env::var("COMPRESSION") {
+                Ok(c) => c.parse()?,
+                Err(_) => Compression::Auto,
+            };
+            Small::default_config()
+                .with_secret_key(key)
+                .with_compression(compression)
         })?)
         .merge(Router::new().route("/without", get(without_session)));
     let port: u16 = std::env::var("PORT")
