@@ -12,8 +12,11 @@ Flask's own `SecureCookieSessionInterface.open_session` + `save_session`
 `--check` runs every timed operation once instead of timing it and prints
 each fixture's JSON as Flask writes it (`tests/bench_fixtures.rs` compares
 that with the Rust fixtures, so both sides time the same payloads).
+`--json` prints the timings as one JSON object instead of a table
+(`benches/window.py` reads it).
 """
 
+import json
 import sys
 import time
 
@@ -63,6 +66,7 @@ def large():
 
 
 CHECK = "--check" in sys.argv[1:]
+JSON = "--json" in sys.argv[1:]
 
 
 def per_op(fn, rounds=7, min_time=0.3, prepare=None):
@@ -124,7 +128,8 @@ def main():
     with app.test_request_context("/"):
         s = SecureCookieSessionInterface().get_signing_serializer(app)
         counter = [0]
-        if not CHECK:
+        results = {}
+        if not CHECK and not JSON:
             print(
                 "| fixture | JSON bytes | dumps µs | loads µs | open+save µs "
                 "| open_session+save_session µs |"
@@ -150,14 +155,23 @@ def main():
                 d["user_id"] = counter[0]
                 s.dumps(d)
 
-            row = (
-                f"| {name} | {json_len} | {per_op(dumps):.1f} | {per_op(loads):.1f} "
-                f"| {per_op(open_save):.1f} | {per_op(iface_fn, prepare=iface_prepare):.1f} |"
-            )
+            r = {
+                "json_bytes": json_len,
+                "dumps": per_op(dumps),
+                "loads": per_op(loads),
+                "open_save": per_op(open_save),
+                "interface": per_op(iface_fn, prepare=iface_prepare),
+            }
+            results[name] = r
             if CHECK:
                 print(f"fixture {name} {s.serializer.dumps(make())}")
-            else:
-                print(row)
+            elif not JSON:
+                print(
+                    f"| {name} | {json_len} | {r['dumps']:.1f} | {r['loads']:.1f} "
+                    f"| {r['open_save']:.1f} | {r['interface']:.1f} |"
+                )
+        if JSON:
+            print(json.dumps(results))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 //! fixture with every declared field read (none kept as "does not fit"),
 //! and writes back exactly the JSON the dynamic session writes; and the
 //! Flask baseline (`benches/flask_baseline.py`) runs and times the same
-//! payloads, byte for byte.
+//! payloads, byte for byte; and the window script (`benches/window.py`)
+//! reads criterion's, wrk's and the allocation bench's output correctly.
 
 #![allow(missing_docs, unreachable_pub)]
 
@@ -82,4 +83,22 @@ fn flask_baseline_runs_and_times_the_same_payloads() {
         write_session_json(&mut ours, &dict, 64).unwrap();
         assert_eq!(*json, String::from_utf8(ours).unwrap(), "fixture {name}");
     }
+}
+
+#[test]
+fn window_script_parses_what_the_benches_print() {
+    let Some(python) = support::flask::python("window_script_parses_what_the_benches_print") else {
+        return;
+    };
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/window.py");
+    let out = std::process::Command::new(python)
+        .args([script, "--self-test"])
+        .output()
+        .expect("run window.py");
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("self-test ok"),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
