@@ -95,6 +95,7 @@ fn main() {
         .into_parts()
         .0;
     let never = iface(Small::default_config().with_compression(Compression::Never));
+    let above = iface(Small::default_config().with_compression(Compression::Above(256)));
     let dynamic = iface(SessionConfig::default());
     let mut dict = small();
     let responses = Responses::new();
@@ -177,6 +178,10 @@ fn main() {
         (
             "open+save typed, compression never (small)",
             open_save(&never, &parts, set_small, fresh),
+        ),
+        (
+            "open+save typed, compression above:256 (small)",
+            open_save(&above, &parts, set_small, fresh),
         ),
         (
             "open+save dynamic (small)",
