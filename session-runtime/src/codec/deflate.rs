@@ -224,25 +224,29 @@ impl Tree {
 
     /// zlib's `gen_codes`: canonical codes, bit-reversed for sending. The
     /// per-length counts are those `gen_bitlen` left (the leaves' lengths).
+    /// Only the leaves (`nonzero`, in symbol order) have a length, so only
+    /// they are visited: counting over the whole alphabet would mostly
+    /// increment the count of length 0, one dependent store after another.
     fn gen_codes(&mut self) {
         let mut bl_count = [0u16; MAX_BITS + 1];
-        for &len in &self.len[..=self.max_code] {
-            bl_count[usize::from(len)] += 1;
-        }
+        let (len, code) = (&self.len, &mut self.code);
+        each_leaf(&self.nonzero, self.max_code, |n| {
+            bl_count[usize::from(len[n])] += 1
+        });
         bl_count[0] = 0;
         let mut next = [0u16; MAX_BITS + 1];
-        let mut code = 0u16;
+        let mut c = 0u16;
         for (slot, &count) in next[1..].iter_mut().zip(&bl_count) {
-            code = code.wrapping_add(count) << 1;
-            *slot = code;
+            c = c.wrapping_add(count) << 1;
+            *slot = c;
         }
-        for n in 0..=self.max_code {
-            let len = self.len[n];
-            if len != 0 {
-                self.code[n] = reverse(next[usize::from(len)], len);
-                next[usize::from(len)] = next[usize::from(len)].wrapping_add(1);
+        each_leaf(&self.nonzero, self.max_code, |n| {
+            let l = len[n];
+            if l != 0 {
+                code[n] = reverse(next[usize::from(l)], l);
+                next[usize::from(l)] = next[usize::from(l)].wrapping_add(1);
             }
-        }
+        });
     }
 
     /// `len[n]`, with zlib's 0xffff guard just past `max_code`.
@@ -289,6 +293,20 @@ type Used = [u64; L_CODES.div_ceil(64)];
 
 fn mark(used: &mut Used, n: usize) {
     used[n / 64] |= 1 << (n % 64);
+}
+
+/// Calls `f` with each symbol marked in `used`, up to `max_code`, in order.
+fn each_leaf(used: &Used, max_code: usize, mut f: impl FnMut(usize)) {
+    for (w, &word) in used.iter().enumerate() {
+        let mut bits = word;
+        while bits != 0 {
+            let n = w * 64 + bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            if n <= max_code {
+                f(n);
+            }
+        }
+    }
 }
 
 /// Scratch shared by the tree builds (zlib's `heap`, split into the
