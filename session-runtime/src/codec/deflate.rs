@@ -355,16 +355,11 @@ impl Builder {
         self.heap_max = HEAP_SIZE;
         tree.len[..elems].fill(0);
         tree.nonzero = *used;
-        for (w, &word) in used.iter().enumerate() {
-            let mut bits = word;
-            while bits != 0 {
-                let n = w * 64 + bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                self.heap_len += 1;
-                self.pq[self.heap_len & M] = entry(tree.freq[n], 0, n);
-                max_code = n as isize;
-            }
-        }
+        each_leaf(used, usize::MAX, |n| {
+            self.heap_len += 1;
+            self.pq[self.heap_len & M] = entry(tree.freq[n], 0, n);
+            max_code = n as isize;
+        });
         // At least two codes of non-zero frequency, as zlib forces.
         while self.heap_len < 2 {
             let node = if max_code < 2 {
@@ -509,49 +504,44 @@ fn runs(tree: &Tree, mut f: impl FnMut(Run)) {
     let mut count = 0usize;
     let (mut max_count, mut min_count) = if tree.len[0] == 0 { (138, 3) } else { (7, 4) };
     let mut next = 0usize;
-    for (w, &word) in tree.nonzero.iter().enumerate() {
-        let mut bits = word;
-        while bits != 0 {
-            let n = w * 64 + bits.trailing_zeros() as usize;
-            bits &= bits - 1;
-            if n > next {
-                let gap = n - next;
-                for _ in 0..gap / 138 {
-                    f(Run::Zeros(138));
-                }
-                match gap % 138 {
-                    0 => {}
-                    r @ 1..=2 => f(Run::Single(0, r)),
-                    r => f(Run::Zeros(r)),
-                }
-                count = 0;
-                prevlen = 0;
-                (max_count, min_count) = (7, 4);
+    each_leaf(&tree.nonzero, usize::MAX, |n| {
+        if n > next {
+            let gap = n - next;
+            for _ in 0..gap / 138 {
+                f(Run::Zeros(138));
             }
-            next = n + 1;
-            let curlen = tree.len[n];
-            let nextlen = tree.guarded_len(n + 1);
-            count += 1;
-            if count < max_count && curlen == nextlen {
-                continue;
-            } else if count < min_count {
-                f(Run::Single(curlen, count));
-            } else {
-                let first = (i32::from(curlen) != prevlen).then_some(curlen);
-                let count = if first.is_some() { count - 1 } else { count };
-                f(Run::Repeat { first, count });
+            match gap % 138 {
+                0 => {}
+                r @ 1..=2 => f(Run::Single(0, r)),
+                r => f(Run::Zeros(r)),
             }
             count = 0;
-            prevlen = i32::from(curlen);
-            (max_count, min_count) = if nextlen == 0 {
-                (138, 3)
-            } else if curlen == nextlen {
-                (6, 3)
-            } else {
-                (7, 4)
-            };
+            prevlen = 0;
+            (max_count, min_count) = (7, 4);
         }
-    }
+        next = n + 1;
+        let curlen = tree.len[n];
+        let nextlen = tree.guarded_len(n + 1);
+        count += 1;
+        if count < max_count && curlen == nextlen {
+            return;
+        } else if count < min_count {
+            f(Run::Single(curlen, count));
+        } else {
+            let first = (i32::from(curlen) != prevlen).then_some(curlen);
+            let count = if first.is_some() { count - 1 } else { count };
+            f(Run::Repeat { first, count });
+        }
+        count = 0;
+        prevlen = i32::from(curlen);
+        (max_count, min_count) = if nextlen == 0 {
+            (138, 3)
+        } else if curlen == nextlen {
+            (6, 3)
+        } else {
+            (7, 4)
+        };
+    });
 }
 
 /// zlib's `scan_tree` element by element: the reference for [`runs`].
