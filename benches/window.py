@@ -234,6 +234,8 @@ def main():
     if args.self_test:
         self_test()
         return
+    if args.http and not shutil.which("wrk"):
+        sys.exit("--http needs wrk on PATH (https://github.com/wg/wrk)")
 
     start = time.strftime("%H:%M", time.gmtime())
     criterion_dir = os.path.join(ROOT, "target", "criterion")
