@@ -215,9 +215,17 @@ fn axum_layer(c: &mut Criterion) {
     );
     let layer = SessionLayer::<Small>::new(interface(Small::default_config()));
     let sessions: Router = Router::new().route("/", get(with_session)).layer(layer);
+    let above = Small::default_config().with_compression(Compression::Above(256));
+    let above: Router = Router::new()
+        .route("/", get(with_session))
+        .layer(SessionLayer::<Small>::new(interface(above)));
     let plain: Router = Router::new().route("/", get(|| async { "ok" }));
     let mut g = c.benchmark_group("axum");
-    for (name, app) in [("with_session/small", sessions), ("without_session", plain)] {
+    for (name, app) in [
+        ("with_session/small", sessions),
+        ("with_session_above_256/small", above),
+        ("without_session", plain),
+    ] {
         g.bench_function(name, |b| {
             b.iter(|| {
                 let req = Request::builder()

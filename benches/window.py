@@ -50,6 +50,7 @@ ROWS = [
     ("open_save/baseline_signed_jar/medium", "`SignedJar` + serde_json, medium", None),
     ("open_save/baseline_signed_jar/large", "`SignedJar` + serde_json, large", None),
     ("axum/with_session/small", "axum layer + handler, small session", None),
+    ("axum/with_session_above_256/small", "axum layer + handler, small session, `above:256`", None),
     ("axum/without_session", "axum handler without sessions", None),
 ]
 
