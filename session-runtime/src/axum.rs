@@ -59,6 +59,50 @@ use crate::lifecycle::{
 use crate::secure_cookie::SecureCookieSessionInterface;
 
 /// A tower [`Layer`] running the session lifecycle around the inner service.
+///
+/// # Examples
+///
+/// ```
+/// # use axum::body::Body;
+/// # use http::Request;
+/// # fn send(app: &mut axum::Router, request: Request<Body>) -> http::Response<Body> {
+/// #     use tower_service::Service;
+/// #     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// #     rt.block_on(app.call(request)).unwrap()
+/// # }
+/// # fn request(path: &str, cookie: Option<&str>) -> Request<Body> {
+/// #     let mut r = Request::get(path);
+/// #     if let Some(c) = cookie { r = r.header("cookie", c); }
+/// #     r.body(Body::empty()).unwrap()
+/// # }
+/// # fn set_cookie(r: &http::Response<Body>) -> &str {
+/// #     r.headers()["set-cookie"].to_str().unwrap()
+/// # }
+/// use axum::{Router, routing::get};
+/// use session_runtime::DynamicSession;
+/// use session_runtime::axum::{Session, SessionLayer};
+/// use session_runtime::codec::SecretKey;
+///
+/// async fn count(session: Session<DynamicSession>) -> String {
+///     let mut s = session.lock();
+///     let n = s.get_as::<u64>("n").and_then(Result::ok).unwrap_or(0) + 1;
+///     s.insert("n", n);
+///     n.to_string()
+/// }
+///
+/// let layer = SessionLayer::<DynamicSession>::with_key(SecretKey::from_text("dev-key")?)?;
+/// let mut app = Router::new().route("/", get(count)).layer(layer);
+///
+/// let first = send(&mut app, request("/", None));
+/// let cookie = set_cookie(&first).split(';').next().unwrap().to_owned();
+/// assert!(cookie.starts_with("session="));
+/// // The browser sends the cookie back: the session continues.
+/// let second = send(&mut app, request("/", Some(&cookie)));
+/// let body = axum::body::to_bytes(second.into_body(), 64);
+/// let body = tokio::runtime::Builder::new_current_thread().build()?.block_on(body)?;
+/// assert_eq!(&body[..], b"2");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[must_use]
 pub struct SessionLayer<S, I = SecureCookieSessionInterface> {
     lifecycle: SessionLifecycle<S, I>,
@@ -87,6 +131,42 @@ impl<S: SessionData> SessionLayer<S, SecureCookieSessionInterface> {
     /// # Errors
     ///
     /// [`ConfigError`] for an invalid configuration.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use axum::body::Body;
+    /// # use http::Request;
+    /// # fn send(app: &mut axum::Router, request: Request<Body>) -> http::Response<Body> {
+    /// #     use tower_service::Service;
+    /// #     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// #     rt.block_on(app.call(request)).unwrap()
+    /// # }
+    /// # fn request(path: &str, cookie: Option<&str>) -> Request<Body> {
+    /// #     let mut r = Request::get(path);
+    /// #     if let Some(c) = cookie { r = r.header("cookie", c); }
+    /// #     r.body(Body::empty()).unwrap()
+    /// # }
+    /// # fn set_cookie(r: &http::Response<Body>) -> &str {
+    /// #     r.headers()["set-cookie"].to_str().unwrap()
+    /// # }
+    /// use axum::{Router, routing::get};
+    /// use session_runtime::DynamicSession;
+    /// use session_runtime::axum::{Session, SessionLayer};
+    /// use session_runtime::codec::SecretKey;
+    ///
+    /// async fn login(session: Session<DynamicSession>) {
+    ///     session.lock().insert("user", "ada");
+    /// }
+    /// let layer = SessionLayer::<DynamicSession>::with_key(SecretKey::from_text("dev-key")?)?;
+    /// let mut app = Router::new().route("/login", get(login)).layer(layer);
+    /// let response = send(&mut app, request("/login", None));
+    /// // Flask's defaults: HttpOnly, Path=/, SameSite=Lax (a browser session).
+    /// let cookie = set_cookie(&response);
+    /// assert!(cookie.starts_with("session=eyJ1c2VyIjoiYWRhIn0."));
+    /// assert!(cookie.ends_with("; HttpOnly; Path=/; SameSite=Lax"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_key(key: SecretKey) -> Result<Self, ConfigError> {
         Self::with_config(S::default_config().with_secret_key(key))
     }
@@ -96,6 +176,52 @@ impl<S: SessionData> SessionLayer<S, SecureCookieSessionInterface> {
     /// # Errors
     ///
     /// [`ConfigError`] for an invalid configuration.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use axum::body::Body;
+    /// # use http::Request;
+    /// # fn send(app: &mut axum::Router, request: Request<Body>) -> http::Response<Body> {
+    /// #     use tower_service::Service;
+    /// #     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// #     rt.block_on(app.call(request)).unwrap()
+    /// # }
+    /// # fn request(path: &str, cookie: Option<&str>) -> Request<Body> {
+    /// #     let mut r = Request::get(path);
+    /// #     if let Some(c) = cookie { r = r.header("cookie", c); }
+    /// #     r.body(Body::empty()).unwrap()
+    /// # }
+    /// # fn set_cookie(r: &http::Response<Body>) -> &str {
+    /// #     r.headers()["set-cookie"].to_str().unwrap()
+    /// # }
+    /// use axum::{Router, routing::get};
+    /// use session_runtime::axum::{Session, SessionLayer};
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::{ConfigError, DynamicSession, SessionConfig};
+    ///
+    /// async fn login(session: Session<DynamicSession>) {
+    ///     session.lock().insert("user", "ada");
+    /// }
+    /// let config = SessionConfig::default()
+    ///     .with_secret_key(SecretKey::from_text("dev-key")?)
+    ///     .with_cookie_name("sid")
+    ///     .with_secure(true);
+    /// let mut app = Router::new()
+    ///     .route("/login", get(login))
+    ///     .layer(SessionLayer::<DynamicSession>::with_config(config)?);
+    /// let response = send(&mut app, request("/login", None));
+    /// assert!(set_cookie(&response).starts_with("sid="));
+    /// assert!(set_cookie(&response).contains("; Secure"));
+    ///
+    /// // A bad configuration is refused when the layer is built, not per request.
+    /// let bad = SessionConfig::default().with_cookie_name("no spaces");
+    /// assert!(matches!(
+    ///     SessionLayer::<DynamicSession>::with_config(bad),
+    ///     Err(ConfigError::CookieName(_))
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_config(config: SessionConfig) -> Result<Self, ConfigError> {
         Ok(Self::new(SecureCookieSessionInterface::new(config)?))
     }
@@ -103,6 +229,22 @@ impl<S: SessionData> SessionLayer<S, SecureCookieSessionInterface> {
 
 impl<S: SessionData, I: SessionInterface<S>> SessionLayer<S, I> {
     /// A layer over any session interface.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use axum::{Router, routing::get};
+    /// use session_runtime::axum::SessionLayer;
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig};
+    ///
+    /// let config = SessionConfig::default().with_secret_key(SecretKey::from_text("dev-key")?);
+    /// let interface = SecureCookieSessionInterface::new(config)?;
+    /// let app: Router = Router::new()
+    ///     .route("/", get(|| async { "hi" }))
+    ///     .layer(SessionLayer::<DynamicSession, _>::new(interface));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(interface: I) -> Self {
         SessionLayer {
             lifecycle: SessionLifecycle::new(interface),
@@ -110,11 +252,65 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLayer<S, I> {
     }
 
     /// A layer running an existing lifecycle (with its hooks).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use axum::{Router, routing::get};
+    /// use session_runtime::axum::SessionLayer;
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionLifecycle};
+    ///
+    /// let config = SessionConfig::default().with_secret_key(SecretKey::from_text("dev-key")?);
+    /// let lifecycle =
+    ///     SessionLifecycle::<DynamicSession>::new(SecureCookieSessionInterface::new(config)?);
+    /// // The same lifecycle can run outside axum too (`run_sync`).
+    /// let layer = SessionLayer::from_lifecycle(lifecycle.clone());
+    /// let app: Router = Router::new().route("/", get(|| async { "hi" })).layer(layer);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_lifecycle(lifecycle: SessionLifecycle<S, I>) -> Self {
         SessionLayer { lifecycle }
     }
 
     /// Registers a before-request hook (see [`SessionLifecycle::before_request`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use axum::body::Body;
+    /// # use http::Request;
+    /// # fn send(app: &mut axum::Router, request: Request<Body>) -> http::Response<Body> {
+    /// #     use tower_service::Service;
+    /// #     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// #     rt.block_on(app.call(request)).unwrap()
+    /// # }
+    /// # fn request(path: &str, cookie: Option<&str>) -> Request<Body> {
+    /// #     let mut r = Request::get(path);
+    /// #     if let Some(c) = cookie { r = r.header("cookie", c); }
+    /// #     r.body(Body::empty()).unwrap()
+    /// # }
+    /// # fn set_cookie(r: &http::Response<Body>) -> &str {
+    /// #     r.headers()["set-cookie"].to_str().unwrap()
+    /// # }
+    /// use axum::{Router, routing::get};
+    /// use session_runtime::axum::SessionLayer;
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::{DynamicSession, SessionHandle};
+    ///
+    /// // Answer for the handler when nobody is logged in.
+    /// let require_login = |request: &http::request::Parts, session: &SessionHandle<DynamicSession>| {
+    ///     let logged_in = session.lock().contains_key("user");
+    ///     (!logged_in && request.uri.path() != "/login").then(|| {
+    ///         http::Response::builder().status(401).body(b"log in first".to_vec()).unwrap()
+    ///     })
+    /// };
+    /// let layer = SessionLayer::<DynamicSession>::with_key(SecretKey::from_text("dev-key")?)?
+    ///     .before_request(require_login);
+    /// let mut app = Router::new().route("/", get(|| async { "secret" })).layer(layer);
+    /// assert_eq!(send(&mut app, request("/", None)).status(), 401);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn before_request(self, hook: impl BeforeRequest<S>) -> Self {
         SessionLayer {
             lifecycle: self.lifecycle.before_request(hook),
@@ -122,6 +318,41 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLayer<S, I> {
     }
 
     /// Registers an after-request hook (see [`SessionLifecycle::after_request`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use axum::body::Body;
+    /// # use http::Request;
+    /// # fn send(app: &mut axum::Router, request: Request<Body>) -> http::Response<Body> {
+    /// #     use tower_service::Service;
+    /// #     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// #     rt.block_on(app.call(request)).unwrap()
+    /// # }
+    /// # fn request(path: &str, cookie: Option<&str>) -> Request<Body> {
+    /// #     let mut r = Request::get(path);
+    /// #     if let Some(c) = cookie { r = r.header("cookie", c); }
+    /// #     r.body(Body::empty()).unwrap()
+    /// # }
+    /// # fn set_cookie(r: &http::Response<Body>) -> &str {
+    /// #     r.headers()["set-cookie"].to_str().unwrap()
+    /// # }
+    /// use axum::{Router, routing::get};
+    /// use session_runtime::axum::SessionLayer;
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::{DynamicSession, SessionHandle};
+    ///
+    /// // Record the last status in the session, before it is saved.
+    /// let remember_status = |response: &mut http::response::Parts, session: &SessionHandle<DynamicSession>| {
+    ///     session.lock().insert("last_status", u64::from(response.status.as_u16()));
+    /// };
+    /// let layer = SessionLayer::<DynamicSession>::with_key(SecretKey::from_text("dev-key")?)?
+    ///     .after_request(remember_status);
+    /// let mut app = Router::new().route("/", get(|| async { "hi" })).layer(layer);
+    /// let response = send(&mut app, request("/", None));
+    /// assert!(set_cookie(&response).starts_with("session=eyJsYXN0X3N0YXR1cyI6MjAwfQ."));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn after_request(self, hook: impl AfterRequest<S>) -> Self {
         SessionLayer {
             lifecycle: self.lifecycle.after_request(hook),
@@ -129,6 +360,48 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLayer<S, I> {
     }
 
     /// Sets the response for save errors (default: 500 with the reason).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use axum::body::Body;
+    /// # use http::Request;
+    /// # fn send(app: &mut axum::Router, request: Request<Body>) -> http::Response<Body> {
+    /// #     use tower_service::Service;
+    /// #     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// #     rt.block_on(app.call(request)).unwrap()
+    /// # }
+    /// # fn request(path: &str, cookie: Option<&str>) -> Request<Body> {
+    /// #     let mut r = Request::get(path);
+    /// #     if let Some(c) = cookie { r = r.header("cookie", c); }
+    /// #     r.body(Body::empty()).unwrap()
+    /// # }
+    /// # fn set_cookie(r: &http::Response<Body>) -> &str {
+    /// #     r.headers()["set-cookie"].to_str().unwrap()
+    /// # }
+    /// use axum::{Router, routing::get};
+    /// use session_runtime::axum::{Session, SessionLayer};
+    /// use session_runtime::{DynamicSession, SaveError, SessionConfig};
+    /// use session_runtime::codec::SecretKey;
+    ///
+    /// async fn stuff(session: Session<DynamicSession>) {
+    ///     // About 1 KiB that compresses poorly: too large for a 200-byte cookie.
+    ///     let blob: String = (0..100u32).map(|i| i.wrapping_mul(2_654_435_761).to_string()).collect();
+    ///     session.lock().insert("blob", blob);
+    /// }
+    /// let config = SessionConfig::default()
+    ///     .with_secret_key(SecretKey::from_text("dev-key")?)
+    ///     .with_max_cookie_size(200);
+    /// let layer = SessionLayer::<DynamicSession>::with_config(config)?.on_save_error(|e| {
+    ///     let status = if matches!(e, SaveError::CookieTooLarge { .. }) { 507 } else { 500 };
+    ///     http::Response::builder().status(status).body(Vec::new()).unwrap()
+    /// });
+    /// let mut app = Router::new().route("/", get(stuff)).layer(layer);
+    /// let response = send(&mut app, request("/", None));
+    /// assert_eq!(response.status(), 507);
+    /// assert!(response.headers().get("set-cookie").is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn on_save_error(
         self,
         f: impl Fn(&SaveError) -> EarlyResponse + Send + Sync + 'static,
@@ -139,6 +412,21 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLayer<S, I> {
     }
 
     /// The lifecycle this layer runs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::axum::SessionLayer;
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::{DynamicSession, SessionData, SessionInterface};
+    ///
+    /// let layer = SessionLayer::<DynamicSession>::with_key(SecretKey::from_text("dev-key")?)?;
+    /// let request = http::Request::new(()).into_parts().0;
+    /// // The interface the layer opens sessions with.
+    /// let session: DynamicSession = layer.lifecycle().interface().open_session(&request).unwrap();
+    /// assert!(session.state().is_new());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn lifecycle(&self) -> &SessionLifecycle<S, I> {
         &self.lifecycle
     }
@@ -156,6 +444,21 @@ impl<Svc, S, I> Layer<Svc> for SessionLayer<S, I> {
 }
 
 /// The service [`SessionLayer`] produces.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::axum::{SessionLayer, SessionService};
+/// use session_runtime::codec::SecretKey;
+/// use session_runtime::DynamicSession;
+/// use tower_layer::Layer;
+///
+/// #[derive(Clone)]
+/// struct Inner;
+/// let layer = SessionLayer::<DynamicSession>::with_key(SecretKey::from_text("dev-key")?)?;
+/// let service: SessionService<Inner, DynamicSession> = layer.layer(Inner);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct SessionService<Svc, S, I = SecureCookieSessionInterface> {
     inner: Svc,
     lifecycle: SessionLifecycle<S, I>,
@@ -336,11 +639,40 @@ impl<S> Clone for Session<S> {
 impl<S: SessionData> Session<S> {
     /// Locks the session (opening it on first use). Do not hold the guard
     /// across an `.await`: it is not `Send`, so axum rejects such handlers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::axum::Session;
+    /// use session_runtime::DynamicSession;
+    ///
+    /// async fn add_to_cart(session: Session<DynamicSession>) -> String {
+    ///     let items = {
+    ///         let mut s = session.lock();
+    ///         let items = s.get_as::<u64>("items").and_then(Result::ok).unwrap_or(0) + 1;
+    ///         s.insert("items", items);
+    ///         items
+    ///     }; // the guard is dropped here, before any `.await`
+    ///     format!("{items} items")
+    /// }
+    /// ```
     pub fn lock(&self) -> SessionGuard<'_, S> {
         self.0.lock()
     }
 
     /// The underlying handle.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::axum::Session;
+    /// use session_runtime::DynamicSession;
+    ///
+    /// async fn peek(session: Session<DynamicSession>) -> &'static str {
+    ///     // Not opened until first locked (a request without a cookie pays nothing).
+    ///     if session.handle().is_opened() { "opened" } else { "not yet" }
+    /// }
+    /// ```
     pub fn handle(&self) -> &SessionHandle<S> {
         &self.0
     }
@@ -361,6 +693,36 @@ impl<St: Send + Sync, S: SessionData> FromRequestParts<St> for Session<S> {
 
 /// A handler extracted a session type that no [`SessionLayer`] provides
 /// (a wiring mistake): answered with 500.
+///
+/// # Examples
+///
+/// ```
+/// # use axum::body::Body;
+/// # use http::Request;
+/// # fn send(app: &mut axum::Router, request: Request<Body>) -> http::Response<Body> {
+/// #     use tower_service::Service;
+/// #     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// #     rt.block_on(app.call(request)).unwrap()
+/// # }
+/// # fn request(path: &str, cookie: Option<&str>) -> Request<Body> {
+/// #     let mut r = Request::get(path);
+/// #     if let Some(c) = cookie { r = r.header("cookie", c); }
+/// #     r.body(Body::empty()).unwrap()
+/// # }
+/// # fn set_cookie(r: &http::Response<Body>) -> &str {
+/// #     r.headers()["set-cookie"].to_str().unwrap()
+/// # }
+/// use axum::{Router, routing::get};
+/// use session_runtime::axum::Session;
+/// use session_runtime::DynamicSession;
+///
+/// async fn handler(_: Session<DynamicSession>) {}
+/// // Forgot `.layer(SessionLayer::...)`: a 500 naming the fix, not a panic.
+/// let mut app = Router::new().route("/", get(handler));
+/// let response = send(&mut app, request("/", None));
+/// assert_eq!(response.status(), 500);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "no SessionLayer provides the session type `{0}`: add `.layer(SessionLayer::<{0}>::...)` to the router"
@@ -384,6 +746,20 @@ impl IntoResponse for SaveError {
 
 impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     /// Wraps this lifecycle into a tower layer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use axum::{Router, routing::get};
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionLifecycle};
+    ///
+    /// let config = SessionConfig::default().with_secret_key(SecretKey::from_text("dev-key")?);
+    /// let layer = SessionLifecycle::<DynamicSession>::new(SecureCookieSessionInterface::new(config)?)
+    ///     .into_layer();
+    /// let app: Router = Router::new().route("/", get(|| async { "hi" })).layer(layer);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn into_layer(self) -> SessionLayer<S, I> {
         SessionLayer::from_lifecycle(self)
     }
@@ -398,6 +774,42 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
 /// token and passes the same bytes on, so handlers still read the form. It
 /// also makes the [`Csrf`](crate::csrf::Csrf) available to handlers as an
 /// extractor, to generate tokens for forms.
+///
+/// # Examples
+///
+/// ```
+/// # use axum::body::Body;
+/// # use http::Request;
+/// # fn send(app: &mut axum::Router, request: Request<Body>) -> http::Response<Body> {
+/// #     use tower_service::Service;
+/// #     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// #     rt.block_on(app.call(request)).unwrap()
+/// # }
+/// # fn request(path: &str, cookie: Option<&str>) -> Request<Body> {
+/// #     let mut r = Request::get(path);
+/// #     if let Some(c) = cookie { r = r.header("cookie", c); }
+/// #     r.body(Body::empty()).unwrap()
+/// # }
+/// # fn set_cookie(r: &http::Response<Body>) -> &str {
+/// #     r.headers()["set-cookie"].to_str().unwrap()
+/// # }
+/// use axum::{Router, routing::post};
+/// use session_runtime::axum::{CsrfLayer, SessionLayer};
+/// use session_runtime::codec::SecretKey;
+/// use session_runtime::csrf::{Csrf, CsrfConfig};
+/// use session_runtime::DynamicSession;
+///
+/// let key = SecretKey::from_text("dev-key")?;
+/// let mut app = Router::new()
+///     .route("/cart", post(|| async { "added" }))
+///     .layer(CsrfLayer::<DynamicSession>::new(Csrf::new(CsrfConfig::new(key.clone()))))
+///     .layer(SessionLayer::<DynamicSession>::with_key(key)?);
+/// // A form post without a token is refused with Flask-WTF's message.
+/// let request = Request::post("/cart").body(Body::from("qty=1"))?;
+/// let response = send(&mut app, request);
+/// assert_eq!(response.status(), 400);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[must_use]
 pub struct CsrfLayer<S> {
     csrf: crate::csrf::Csrf,
@@ -425,6 +837,19 @@ impl<S> fmt::Debug for CsrfLayer<S> {
 
 impl<S: SessionData> CsrfLayer<S> {
     /// Protection by `csrf`; refusals answer [`CsrfError::to_response`](crate::csrf::CsrfError::to_response).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::axum::CsrfLayer;
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::csrf::{Csrf, CsrfConfig};
+    /// use session_runtime::DynamicSession;
+    ///
+    /// let csrf = Csrf::new(CsrfConfig::new(SecretKey::from_text("dev-key")?).exempt("/hooks"));
+    /// let layer = CsrfLayer::<DynamicSession>::new(csrf);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(csrf: crate::csrf::Csrf) -> Self {
         CsrfLayer {
             csrf,
@@ -434,6 +859,45 @@ impl<S: SessionData> CsrfLayer<S> {
     }
 
     /// Sets the response for refused requests.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use axum::body::Body;
+    /// # use http::Request;
+    /// # fn send(app: &mut axum::Router, request: Request<Body>) -> http::Response<Body> {
+    /// #     use tower_service::Service;
+    /// #     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// #     rt.block_on(app.call(request)).unwrap()
+    /// # }
+    /// # fn request(path: &str, cookie: Option<&str>) -> Request<Body> {
+    /// #     let mut r = Request::get(path);
+    /// #     if let Some(c) = cookie { r = r.header("cookie", c); }
+    /// #     r.body(Body::empty()).unwrap()
+    /// # }
+    /// # fn set_cookie(r: &http::Response<Body>) -> &str {
+    /// #     r.headers()["set-cookie"].to_str().unwrap()
+    /// # }
+    /// use axum::{Router, routing::post};
+    /// use session_runtime::axum::{CsrfLayer, SessionLayer};
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::csrf::{Csrf, CsrfConfig};
+    /// use session_runtime::DynamicSession;
+    ///
+    /// let key = SecretKey::from_text("dev-key")?;
+    /// let csrf = CsrfLayer::<DynamicSession>::new(Csrf::new(CsrfConfig::new(key.clone())))
+    ///     .on_error(|e| {
+    ///         let body = format!(r#"{{"error":"{e}"}}"#).into_bytes();
+    ///         http::Response::builder().status(e.status()).body(body).unwrap()
+    ///     });
+    /// let mut app = Router::new()
+    ///     .route("/api", post(|| async { "ok" }))
+    ///     .layer(csrf)
+    ///     .layer(SessionLayer::<DynamicSession>::with_key(key)?);
+    /// let response = send(&mut app, Request::post("/api").body(Body::empty())?);
+    /// assert_eq!(response.status(), 400);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn on_error(
         mut self,
         f: impl Fn(&crate::csrf::CsrfError) -> EarlyResponse + Send + Sync + 'static,
@@ -455,6 +919,22 @@ impl<Svc, S> Layer<Svc> for CsrfLayer<S> {
 }
 
 /// The service [`CsrfLayer`] produces.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::axum::{CsrfLayer, CsrfService};
+/// use session_runtime::codec::SecretKey;
+/// use session_runtime::csrf::{Csrf, CsrfConfig};
+/// use session_runtime::DynamicSession;
+/// use tower_layer::Layer;
+///
+/// #[derive(Clone)]
+/// struct Inner;
+/// let csrf = Csrf::new(CsrfConfig::new(SecretKey::from_text("dev-key")?));
+/// let service: CsrfService<Inner, DynamicSession> = CsrfLayer::new(csrf).layer(Inner);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct CsrfService<Svc, S> {
     inner: Svc,
     layer: CsrfLayer<S>,
@@ -636,6 +1116,34 @@ impl<St: Send + Sync> FromRequestParts<St> for crate::csrf::Csrf {
 }
 
 /// A handler extracted [`Csrf`](crate::csrf::Csrf) without a [`CsrfLayer`]: 500.
+///
+/// # Examples
+///
+/// ```
+/// # use axum::body::Body;
+/// # use http::Request;
+/// # fn send(app: &mut axum::Router, request: Request<Body>) -> http::Response<Body> {
+/// #     use tower_service::Service;
+/// #     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// #     rt.block_on(app.call(request)).unwrap()
+/// # }
+/// # fn request(path: &str, cookie: Option<&str>) -> Request<Body> {
+/// #     let mut r = Request::get(path);
+/// #     if let Some(c) = cookie { r = r.header("cookie", c); }
+/// #     r.body(Body::empty()).unwrap()
+/// # }
+/// # fn set_cookie(r: &http::Response<Body>) -> &str {
+/// #     r.headers()["set-cookie"].to_str().unwrap()
+/// # }
+/// use axum::{Router, routing::get};
+/// use session_runtime::csrf::Csrf;
+///
+/// async fn form(_: Csrf) {}
+/// // The `Csrf` extractor needs a `CsrfLayer`: without one, a 500.
+/// let mut app = Router::new().route("/form", get(form));
+/// assert_eq!(send(&mut app, request("/form", None)).status(), 500);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("no CsrfLayer on this route: add `.layer(CsrfLayer::new(csrf))` inside the SessionLayer")]
 pub struct MissingCsrfLayer;

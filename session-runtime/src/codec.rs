@@ -138,6 +138,18 @@ pub enum Compression {
 impl Compression {
     /// Whether a payload of `json_len` bytes gets itsdangerous' compression
     /// attempt (it is then compressed if that saves at least 2 bytes).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::Compression;
+    ///
+    /// assert!(Compression::Auto.attempts(1));
+    /// assert!(!Compression::Never.attempts(10_000));
+    /// // `above:N` attempts strictly more than N bytes.
+    /// assert!(!Compression::Above(256).attempts(256));
+    /// assert!(Compression::Above(256).attempts(257));
+    /// ```
     pub fn attempts(self, json_len: usize) -> bool {
         match self {
             Compression::Auto => true,
@@ -178,6 +190,22 @@ impl std::str::FromStr for Compression {
 }
 
 /// A decoded value with its signing time.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::{Dict, SecretKey, SessionCodec, Signed};
+///
+/// let codec = SessionCodec::flask(SecretKey::from_text("dev-key")?);
+/// let mut session = Dict::new();
+/// session.insert("n", 1);
+/// let cookie = codec.dumps_session(&session, 1_700_000_000)?;
+///
+/// let Signed { value, timestamp } = codec.loads_session(&cookie, 1_700_000_050, None)?;
+/// assert_eq!(value, session);
+/// assert_eq!(timestamp, 1_700_000_000);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Signed<T> {
     /// The value.
@@ -188,6 +216,25 @@ pub struct Signed<T> {
 
 /// What [`SessionCodec::decode_unverified`] can read from a cookie without a
 /// key.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::{Dict, SecretKey, SessionCodec, Value};
+///
+/// let codec = SessionCodec::flask(SecretKey::from_text("dev-key")?);
+/// let mut session = Dict::new();
+/// session.insert("user", "ada");
+/// let cookie = codec.dumps_session(&session, 1_700_000_000)?;
+///
+/// // No key needed, and nothing is trusted.
+/// let seen = SessionCodec::decode_unverified(&cookie)?;
+/// assert_eq!(seen.json, r#"{"user":"ada"}"#);
+/// assert_eq!(seen.value, Ok(Value::Dict(session)));
+/// assert_eq!(seen.timestamp, Some(1_700_000_000));
+/// assert!(!seen.compressed);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Unverified {
     /// The JSON text (decompressed if needed), lossily as UTF-8.
@@ -201,6 +248,24 @@ pub struct Unverified {
 }
 
 /// The signing and serialisation settings of a [`SessionCodec`].
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::{Compression, Dict, SecretKey, SessionCodec};
+///
+/// let codec = SessionCodec::builder(SecretKey::from_text("dev-key")?)
+///     .salt("my-app-cookies")
+///     .compression(Compression::Never)
+///     .max_payload(8 * 1024)
+///     .build();
+/// let mut session = Dict::new();
+/// session.insert("text", "a".repeat(200));
+/// let cookie = codec.dumps_session(&session, 1_700_000_000)?;
+/// assert!(!cookie.starts_with('.'), "never compressed");
+/// assert_eq!(codec.loads_session(&cookie, 1_700_000_000, None)?.value, session);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct CodecBuilder {
@@ -215,36 +280,141 @@ pub struct CodecBuilder {
 impl CodecBuilder {
     /// The salt (default `cookie-session`, Flask's). Other itsdangerous users
     /// pick their own.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{DecodeError, Dict, SecretKey, SessionCodec};
+    ///
+    /// let key = SecretKey::from_text("dev-key")?;
+    /// let other = SessionCodec::builder(key.clone()).salt("itsdangerous").build();
+    /// let cookie = other.dumps_session(&Dict::new(), 1_700_000_000)?;
+    ///
+    /// // Same key, different salt: a different derived key.
+    /// let flask = SessionCodec::flask(key);
+    /// assert_eq!(
+    ///     flask.loads_session(&cookie, 1_700_000_000, None),
+    ///     Err(DecodeError::SignatureMismatch)
+    /// );
+    /// assert!(other.loads_session(&cookie, 1_700_000_000, None).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn salt(mut self, salt: impl Into<Vec<u8>>) -> Self {
         self.salt = salt.into();
         self
     }
 
     /// The key derivation (default [`KeyDerivation::Hmac`], Flask's).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{Dict, KeyDerivation, SecretKey, SessionCodec};
+    ///
+    /// let key = SecretKey::from_text("dev-key")?;
+    /// let concat = SessionCodec::builder(key.clone())
+    ///     .key_derivation(KeyDerivation::Concat)
+    ///     .build();
+    /// let cookie = concat.dumps_session(&Dict::new(), 1_700_000_000)?;
+    /// assert!(concat.loads_session(&cookie, 1_700_000_000, None).is_ok());
+    /// // Flask's codec derives its key by HMAC, so it rejects this cookie.
+    /// assert!(SessionCodec::flask(key).loads_session(&cookie, 1_700_000_000, None).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn key_derivation(mut self, d: KeyDerivation) -> Self {
         self.derivation = d;
         self
     }
 
     /// Whether to compress (default [`Compression::Auto`], Flask's).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{Compression, Dict, SecretKey, SessionCodec};
+    ///
+    /// let key = SecretKey::from_text("dev-key")?;
+    /// let mut session = Dict::new();
+    /// session.insert("text", "ab".repeat(100)); // compresses well
+    /// let flask = SessionCodec::flask(key.clone()).dumps_session(&session, 0)?;
+    /// let never = SessionCodec::builder(key)
+    ///     .compression(Compression::Never)
+    ///     .build()
+    ///     .dumps_session(&session, 0)?;
+    /// assert!(flask.starts_with('.')); // zlib-compressed payload
+    /// assert!(!never.starts_with('.'));
+    /// assert!(never.len() > flask.len());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn compression(mut self, c: Compression) -> Self {
         self.compression = c;
         self
     }
 
     /// The largest decoded payload accepted, in bytes (default 64 KiB).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{DecodeError, Dict, PayloadError, SecretKey, SessionCodec};
+    ///
+    /// let key = SecretKey::from_text("dev-key")?;
+    /// let mut session = Dict::new();
+    /// session.insert("text", "x".repeat(2_000));
+    /// let cookie = SessionCodec::flask(key.clone()).dumps_session(&session, 0)?;
+    ///
+    /// let strict = SessionCodec::builder(key).max_payload(1_024).build();
+    /// assert!(matches!(
+    ///     strict.loads_session(&cookie, 0, None),
+    ///     Err(DecodeError::Payload(PayloadError::TooLarge { .. }))
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn max_payload(mut self, bytes: usize) -> Self {
         self.max_payload = bytes;
         self
     }
 
     /// The deepest JSON nesting accepted and written (default 512).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{EncodeError, SecretKey, SessionCodec, Value};
+    ///
+    /// let codec = SessionCodec::builder(SecretKey::from_text("dev-key")?)
+    ///     .max_depth(3)
+    ///     .build();
+    /// let mut nested = Value::List(vec![]);
+    /// for _ in 0..5 {
+    ///     nested = Value::List(vec![nested]);
+    /// }
+    /// assert!(matches!(codec.dumps(&nested, 0), Err(EncodeError::TooDeep(_))));
+    /// assert!(codec.parse_json("[[[[[]]]]]").is_err());
+    /// assert!(codec.parse_json("[[[]]]").is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn max_depth(mut self, depth: usize) -> Self {
         self.max_depth = depth;
         self
     }
 
     /// Derives the keys and builds the codec.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{Dict, SecretKey, SessionCodec};
+    ///
+    /// let built = SessionCodec::builder(SecretKey::from_text("dev-key")?).build();
+    /// // With no setting changed, the builder's codec is Flask's.
+    /// let flask = SessionCodec::flask(SecretKey::from_text("dev-key")?);
+    /// assert_eq!(
+    ///     built.dumps_session(&Dict::new(), 1_700_000_000)?,
+    ///     flask.dumps_session(&Dict::new(), 1_700_000_000)?
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn build(self) -> SessionCodec {
         SessionCodec {
             signer: Signer::new(&self.keys, &self.salt, self.derivation),
@@ -257,6 +427,24 @@ impl CodecBuilder {
 
 /// Signs and opens cookies in Flask's format. Cheap to clone; keys are
 /// derived once, in [`CodecBuilder::build`].
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::{SecretKey, SecretKeys, SessionCodec};
+///
+/// // Sign with the new key; still open cookies signed with the old one
+/// // (Flask's `SECRET_KEY_FALLBACKS`).
+/// let old = SessionCodec::flask(SecretKey::from_text("old-key")?);
+/// let cookie = old.dumps_session(&Default::default(), 1_700_000_000)?;
+///
+/// let keys = SecretKeys::new(SecretKey::from_text("new-key")?)
+///     .with_fallback(SecretKey::from_text("old-key")?);
+/// let codec = SessionCodec::flask(keys);
+/// assert!(codec.loads_session(&cookie, 1_700_000_000, None).is_ok());
+/// assert_ne!(codec.dumps_session(&Default::default(), 1_700_000_000)?, cookie);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct SessionCodec {
     signer: Signer,
@@ -294,6 +482,18 @@ fn encode_timestamp(ts: u64, out: &mut String) {
 
 impl SessionCodec {
     /// A builder with Flask's settings and the given keys.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{SecretKey, SessionCodec};
+    ///
+    /// let codec = SessionCodec::builder(SecretKey::from_text("dev-key")?)
+    ///     .salt("cookie-session") // Flask's salt, the default
+    ///     .build();
+    /// assert!(codec.loads_session(&codec.dumps_session(&Default::default(), 5)?, 5, None).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn builder(keys: impl Into<SecretKeys>) -> CodecBuilder {
         CodecBuilder {
             keys: keys.into(),
@@ -306,12 +506,46 @@ impl SessionCodec {
     }
 
     /// A codec exactly as Flask signs sessions.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{Dict, SecretKey, SessionCodec};
+    ///
+    /// let codec = SessionCodec::flask(SecretKey::from_text("dev-key")?);
+    /// let mut session = Dict::new();
+    /// session.insert("user", "ada");
+    /// session.insert("n", 1);
+    /// // The cookie Flask writes for `{"n": 1, "user": "ada"}` at this time.
+    /// assert_eq!(
+    ///     codec.dumps_session(&session, 1_700_000_000)?,
+    ///     "eyJuIjoxLCJ1c2VyIjoiYWRhIn0.ZVPxAA.mf0bc39ibTxY3NxcJRC7kyBNw14"
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn flask(keys: impl Into<SecretKeys>) -> SessionCodec {
         Self::builder(keys).build()
     }
 
     /// Signs already-serialised JSON text, compressing it by itsdangerous'
     /// rule. `json` must be what the payload should decode to.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{Dict, SecretKey, SessionCodec};
+    ///
+    /// let codec = SessionCodec::flask(SecretKey::from_text("dev-key")?);
+    /// let mut session = Dict::new();
+    /// session.insert("user", "ada");
+    /// session.insert("n", 1);
+    /// // Already Flask's JSON text: the same cookie as `dumps_session`.
+    /// assert_eq!(
+    ///     codec.sign_json(br#"{"n":1,"user":"ada"}"#, 1_700_000_000),
+    ///     codec.dumps_session(&session, 1_700_000_000)?
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn sign_json(&self, json: &[u8], timestamp: u64) -> String {
         let mut out = String::with_capacity(json.len() * 4 / 3 + 48);
         self.sign_json_into(json, timestamp, &mut out);
@@ -344,6 +578,18 @@ impl SessionCodec {
     /// # Errors
     ///
     /// [`EncodeError`] if the value cannot be written as Flask's JSON.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{SecretKey, SessionCodec, Value};
+    ///
+    /// let codec = SessionCodec::flask(SecretKey::from_text("dev-key")?);
+    /// let value = Value::List(vec![Value::from(1), Value::from("two")]);
+    /// let cookie = codec.dumps(&value, 1_700_000_000)?;
+    /// assert_eq!(codec.loads(&cookie, 1_700_000_000, None)?.value, value);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn dumps(&self, value: &Value, timestamp: u64) -> Result<String, EncodeError> {
         let mut json = Vec::with_capacity(128);
         json_write::write_tagged(&mut json, value, self.max_depth)?;
@@ -356,6 +602,21 @@ impl SessionCodec {
     /// # Errors
     ///
     /// [`EncodeError`] if a value cannot be written as Flask's JSON.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{Dict, SecretKey, SessionCodec, Value};
+    ///
+    /// let codec = SessionCodec::flask(SecretKey::from_text("dev-key")?);
+    /// let mut session = Dict::new();
+    /// session.insert("cart", Value::List(vec![Value::from(1), Value::from(2)]));
+    /// let cookie = codec.dumps_session(&session, 1_700_000_000)?;
+    /// // payload.timestamp.signature
+    /// assert_eq!(cookie.split('.').count(), 3);
+    /// assert_eq!(codec.loads_session(&cookie, 1_700_000_000, None)?.value, session);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn dumps_session(&self, session: &Dict, timestamp: u64) -> Result<String, EncodeError> {
         let mut json = Vec::with_capacity(128);
         write_session_json(&mut json, session, self.max_depth)?;
@@ -369,6 +630,25 @@ impl SessionCodec {
     /// # Errors
     ///
     /// See [`DecodeError`]; the order of checks is itsdangerous'.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{DecodeError, SecretKey, SessionCodec};
+    ///
+    /// let codec = SessionCodec::flask(SecretKey::from_text("dev-key")?);
+    /// let cookie = codec.sign_json(br#"{"n":1}"#, 1_000);
+    /// assert_eq!(codec.unsign(&cookie, 1_010, Some(60))?.value, br#"{"n":1}"#);
+    /// // Older than `max_age`, or signed in the future: typed errors.
+    /// assert!(matches!(codec.unsign(&cookie, 1_061, Some(60)), Err(DecodeError::Expired { .. })));
+    /// assert!(matches!(
+    ///     codec.unsign(&cookie, 990, Some(60)),
+    ///     Err(DecodeError::FutureTimestamp { .. })
+    /// ));
+    /// // No age check at all.
+    /// assert!(codec.unsign(&cookie, 1_000_000, None).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn unsign(
         &self,
         cookie: impl AsRef<[u8]>,
@@ -424,6 +704,21 @@ impl SessionCodec {
     /// # Errors
     ///
     /// See [`DecodeError`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{DecodeError, SecretKey, SessionCodec, Value};
+    ///
+    /// let codec = SessionCodec::flask(SecretKey::from_text("dev-key")?);
+    /// let cookie = codec.sign_json(br#"{" t":[1,2]}"#, 1_000); // a tagged tuple
+    /// let opened = codec.loads(&cookie, 1_000, None)?;
+    /// assert_eq!(opened.value, Value::Tuple(vec![Value::from(1), Value::from(2)]));
+    ///
+    /// let tampered = cookie.replacen('.', "x.", 1);
+    /// assert_eq!(codec.loads(&tampered, 1_000, None), Err(DecodeError::SignatureMismatch));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn loads(
         &self,
         cookie: impl AsRef<[u8]>,
@@ -445,6 +740,24 @@ impl SessionCodec {
     ///
     /// See [`DecodeError`]; a payload that is neither a dict nor `null` is
     /// [`DecodeError::NotAMapping`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{DecodeError, SecretKey, SessionCodec};
+    ///
+    /// let codec = SessionCodec::flask(SecretKey::from_text("dev-key")?);
+    /// // JSON `null` is an empty session, as in Flask.
+    /// let null = codec.sign_json(b"null", 1_000);
+    /// assert!(codec.loads_session(&null, 1_000, None)?.value.is_empty());
+    /// // Any other non-dict is an error.
+    /// let list = codec.sign_json(b"[1]", 1_000);
+    /// assert_eq!(
+    ///     codec.loads_session(&list, 1_000, None),
+    ///     Err(DecodeError::NotAMapping("list"))
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn loads_session(
         &self,
         cookie: impl AsRef<[u8]>,
@@ -467,6 +780,22 @@ impl SessionCodec {
     /// # Errors
     ///
     /// [`PayloadError`] for invalid JSON or a tag that does not convert.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{Dict, SecretKey, SessionCodec, Value};
+    ///
+    /// let codec = SessionCodec::flask(SecretKey::from_text("dev-key")?);
+    /// // Any spelling: whitespace, key order, escapes.
+    /// let value = codec.parse_json(r#"{ "b" : 1, "a": "\u00fc" }"#)?;
+    /// let mut expected = Dict::new();
+    /// expected.insert("a", "ü");
+    /// expected.insert("b", 1);
+    /// assert_eq!(value, Value::Dict(expected));
+    /// assert!(codec.parse_json("{").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn parse_json(&self, text: &str) -> Result<Value, PayloadError> {
         json_read::parse_tagged(text, self.max_depth)
     }
@@ -479,6 +808,24 @@ impl SessionCodec {
     /// [`DecodeError::Empty`], [`DecodeError::NoSeparator`] or
     /// [`DecodeError::TimestampMissing`] when the cookie has too few parts,
     /// [`DecodeError::Payload`] when the payload is not decodable.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{DecodeError, SecretKey, SessionCodec};
+    ///
+    /// let codec = SessionCodec::flask(SecretKey::from_text("dev-key")?);
+    /// let cookie = codec.sign_json(br#"{"user":"ada"}"#, 1_700_000_000);
+    /// let seen = SessionCodec::decode_unverified(&cookie)?;
+    /// assert_eq!(seen.json, r#"{"user":"ada"}"#);
+    /// assert_eq!(seen.timestamp, Some(1_700_000_000));
+    /// // Too few parts to be a cookie.
+    /// assert_eq!(
+    ///     SessionCodec::decode_unverified("no-dots").unwrap_err(),
+    ///     DecodeError::NoSeparator
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn decode_unverified(cookie: impl AsRef<[u8]>) -> Result<Unverified, DecodeError> {
         let cookie = cookie.as_ref();
         if cookie.is_empty() {
@@ -534,6 +881,21 @@ fn parse_json_bytes(json: &[u8], max_depth: usize) -> Result<Value, PayloadError
 ///
 /// [`DecodeError::Payload`] for invalid UTF-8 or JSON,
 /// [`DecodeError::NotAMapping`] for any other JSON value.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::{DEFAULT_MAX_DEPTH, DecodeError, parse_session_json};
+///
+/// let session = parse_session_json(br#"{"n":1}"#, DEFAULT_MAX_DEPTH)?;
+/// assert_eq!(session.len(), 1);
+/// assert!(parse_session_json(b"null", DEFAULT_MAX_DEPTH)?.is_empty());
+/// assert_eq!(
+///     parse_session_json(b"42", DEFAULT_MAX_DEPTH),
+///     Err(DecodeError::NotAMapping("int"))
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn parse_session_json(json: &[u8], max_depth: usize) -> Result<Dict, DecodeError> {
     match parse_json_bytes(json, max_depth)? {
         Value::Dict(d) => Ok(d),
@@ -549,6 +911,28 @@ pub fn parse_session_json(json: &[u8], max_depth: usize) -> Result<Dict, DecodeE
 /// # Errors
 ///
 /// [`EncodeError`] if a value cannot be written.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::{DEFAULT_MAX_DEPTH, Dict, write_session_json};
+///
+/// let mut session = Dict::new();
+/// session.insert("user", "Jürgen");
+/// session.insert("_fresh", true);
+/// let mut json = Vec::new();
+/// write_session_json(&mut json, &session, DEFAULT_MAX_DEPTH)?;
+/// // Flask's dialect: sorted keys, compact, `\u` escapes.
+/// assert_eq!(json, br#"{"_fresh":true,"user":"J\u00fcrgen"}"#);
+///
+/// // A session whose only key looks like a tag is escaped, as Flask does.
+/// let mut tricky = Dict::new();
+/// tricky.insert(" t", 1);
+/// json.clear();
+/// write_session_json(&mut json, &tricky, DEFAULT_MAX_DEPTH)?;
+/// assert_eq!(json, br#"{" di":{" t__":1}}"#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn write_session_json(
     out: &mut Vec<u8>,
     session: &Dict,

@@ -45,6 +45,18 @@ use crate::interface::unix_secs;
 use crate::lifecycle::EarlyResponse;
 
 /// Why a request was refused.
+///
+/// # Examples
+///
+/// ```
+/// use http::StatusCode;
+/// use session_runtime::csrf::CsrfError;
+///
+/// // Flask-WTF's messages, and the statuses a refusal answers with.
+/// assert_eq!(CsrfError::TokenExpired.to_string(), "The CSRF token has expired.");
+/// assert_eq!(CsrfError::TokenInvalid.status(), StatusCode::BAD_REQUEST);
+/// assert_eq!(CsrfError::CrossSite.status(), StatusCode::FORBIDDEN);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CsrfError {
@@ -86,6 +98,17 @@ pub enum CsrfError {
 impl CsrfError {
     /// The default status: 403 for cross-origin refusals, 413 for a body
     /// too large, 400 otherwise (Flask-WTF's).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use http::StatusCode;
+    /// use session_runtime::csrf::CsrfError;
+    ///
+    /// assert_eq!(CsrfError::TokenMissing.status(), StatusCode::BAD_REQUEST);
+    /// assert_eq!(CsrfError::OriginMismatch.status(), StatusCode::FORBIDDEN);
+    /// assert_eq!(CsrfError::BodyTooLarge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    /// ```
     pub fn status(&self) -> StatusCode {
         match self {
             CsrfError::CrossSite | CsrfError::OriginMismatch => StatusCode::FORBIDDEN,
@@ -95,6 +118,17 @@ impl CsrfError {
     }
 
     /// The default response: the status and the message as text.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::csrf::CsrfError;
+    ///
+    /// let response = CsrfError::TokensDoNotMatch.to_response();
+    /// assert_eq!(response.status(), 400);
+    /// assert_eq!(response.body(), b"The CSRF tokens do not match.");
+    /// assert_eq!(response.headers()["content-type"], "text/plain; charset=utf-8");
+    /// ```
     pub fn to_response(&self) -> EarlyResponse {
         let mut r = http::Response::new(self.to_string().into_bytes());
         *r.status_mut() = self.status();
@@ -107,6 +141,19 @@ impl CsrfError {
 }
 
 /// Which checks run.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::SecretKey;
+/// use session_runtime::csrf::{CsrfConfig, CsrfMode};
+///
+/// let config = CsrfConfig::new(SecretKey::from_text("secret")?);
+/// assert_eq!(config.mode, CsrfMode::Both);
+/// let config = config.with_mode(CsrfMode::TokensOnly);
+/// assert_eq!(config.mode, CsrfMode::TokensOnly);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum CsrfMode {
@@ -121,6 +168,23 @@ pub enum CsrfMode {
 }
 
 /// CSRF settings, mirroring Flask-WTF's `WTF_CSRF_*`.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use session_runtime::codec::SecretKey;
+/// use session_runtime::csrf::CsrfConfig;
+///
+/// let config = CsrfConfig::new(SecretKey::from_text("secret")?)
+///     .with_time_limit(Some(Duration::from_secs(600)))
+///     .exempt("/webhooks/payments")
+///     .trust_origin("https://admin.example.com");
+/// assert_eq!(config.field_name, "csrf_token");
+/// assert_eq!(config.exempt_paths, ["/webhooks/payments"]);
+/// assert_eq!(config.trusted_origins, ["https://admin.example.com"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CsrfConfig {
@@ -154,6 +218,23 @@ pub struct CsrfConfig {
 
 impl CsrfConfig {
     /// Flask-WTF's defaults with `secret_key`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use http::Method;
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::csrf::CsrfConfig;
+    ///
+    /// let config = CsrfConfig::new(SecretKey::from_text("secret")?);
+    /// // Flask-WTF's defaults.
+    /// assert_eq!(config.time_limit, Some(Duration::from_secs(3600)));
+    /// assert_eq!(config.methods, [Method::POST, Method::PUT, Method::PATCH, Method::DELETE]);
+    /// assert_eq!(config.headers[0], "x-csrftoken");
+    /// assert!(config.ssl_strict);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(secret_key: SecretKey) -> Self {
         CsrfConfig {
             secret_key,
@@ -175,6 +256,28 @@ impl CsrfConfig {
     }
 
     /// Sets the time limit (`None`: no expiry).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use session_runtime::DynamicSession;
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::csrf::{Csrf, CsrfConfig, CsrfError};
+    ///
+    /// let key = SecretKey::from_text("secret")?;
+    /// let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let issue = Csrf::new(CsrfConfig::new(key.clone())).with_clock(move || start);
+    /// let mut session = DynamicSession::default();
+    /// let token = issue.token(&mut session)?;
+    ///
+    /// let later = start + Duration::from_secs(2 * 3600);
+    /// let default = Csrf::new(CsrfConfig::new(key.clone())).with_clock(move || later);
+    /// assert_eq!(default.validate(Some(&token), &session), Err(CsrfError::TokenExpired));
+    /// let forever = Csrf::new(CsrfConfig::new(key).with_time_limit(None)).with_clock(move || later);
+    /// assert_eq!(forever.validate(Some(&token), &session), Ok(()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn with_time_limit(mut self, limit: Option<Duration>) -> Self {
         self.time_limit = limit;
@@ -182,6 +285,17 @@ impl CsrfConfig {
     }
 
     /// Sets the mode.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::csrf::{CsrfConfig, CsrfMode};
+    ///
+    /// let config = CsrfConfig::new(SecretKey::from_text("secret")?).with_mode(CsrfMode::FetchMetadata);
+    /// assert_eq!(config.mode, CsrfMode::FetchMetadata);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn with_mode(mut self, mode: CsrfMode) -> Self {
         self.mode = mode;
@@ -189,6 +303,19 @@ impl CsrfConfig {
     }
 
     /// Exempts a path (exact match).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::csrf::{Csrf, CsrfConfig};
+    ///
+    /// let csrf = Csrf::new(CsrfConfig::new(SecretKey::from_text("secret")?).exempt("/hooks"));
+    /// let post = |path: &str| http::Request::post(path).body(()).unwrap().into_parts().0;
+    /// assert!(!csrf.applies_to(&post("/hooks")));
+    /// assert!(csrf.applies_to(&post("/hooks/other"))); // exact paths only
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn exempt(mut self, path: impl Into<String>) -> Self {
         self.exempt_paths.push(path.into());
@@ -196,6 +323,19 @@ impl CsrfConfig {
     }
 
     /// Trusts an origin (`scheme://host[:port]`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::csrf::CsrfConfig;
+    ///
+    /// // Stored as compared: lowercase, no trailing slash.
+    /// let config = CsrfConfig::new(SecretKey::from_text("secret")?)
+    ///     .trust_origin("HTTPS://Admin.Example.com/");
+    /// assert_eq!(config.trusted_origins, ["https://admin.example.com"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn trust_origin(mut self, origin: impl Into<String>) -> Self {
         self.trusted_origins
@@ -204,6 +344,18 @@ impl CsrfConfig {
     }
 
     /// Sets `ssl_strict`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::csrf::CsrfConfig;
+    ///
+    /// let config = CsrfConfig::new(SecretKey::from_text("secret")?);
+    /// assert!(config.ssl_strict); // Flask-WTF's default
+    /// assert!(!config.with_ssl_strict(false).ssl_strict);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn with_ssl_strict(mut self, strict: bool) -> Self {
         self.ssl_strict = strict;
@@ -211,6 +363,19 @@ impl CsrfConfig {
     }
 
     /// Sets `assume_https`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::csrf::CsrfConfig;
+    ///
+    /// // Behind a proxy that terminates TLS: every request counts as HTTPS, so
+    /// // the strict `Referer` check applies.
+    /// let config = CsrfConfig::new(SecretKey::from_text("secret")?).with_assume_https(true);
+    /// assert!(config.assume_https);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn with_assume_https(mut self, https: bool) -> Self {
         self.assume_https = https;
@@ -219,6 +384,25 @@ impl CsrfConfig {
 }
 
 /// CSRF protection: makes tokens and checks requests. Cheap to clone.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::DynamicSession;
+/// use session_runtime::codec::SecretKey;
+/// use session_runtime::csrf::{Csrf, CsrfConfig, CsrfError};
+///
+/// let csrf = Csrf::new(CsrfConfig::new(SecretKey::from_text("secret")?));
+/// let mut alice = DynamicSession::default();
+/// let token = csrf.token(&mut alice)?;
+/// assert_eq!(csrf.validate(Some(&token), &alice), Ok(()));
+///
+/// // Another session's token does not validate here.
+/// let mut bob = DynamicSession::default();
+/// csrf.token(&mut bob)?;
+/// assert_eq!(csrf.validate(Some(&token), &bob), Err(CsrfError::TokensDoNotMatch));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Csrf {
     inner: Arc<Inner>,
@@ -378,6 +562,17 @@ fn werkzeug_https_host(host: Option<&str>) -> &str {
 
 impl Csrf {
     /// Protection with `config`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::csrf::{Csrf, CsrfConfig};
+    ///
+    /// let csrf = Csrf::new(CsrfConfig::new(SecretKey::from_text("secret")?));
+    /// assert_eq!(csrf.config().field_name, "csrf_token");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(config: CsrfConfig) -> Self {
         Csrf {
             inner: Arc::new(Inner {
@@ -389,6 +584,22 @@ impl Csrf {
     }
 
     /// Uses `clock` instead of the system time (for tests and replays).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use session_runtime::DynamicSession;
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::csrf::{Csrf, CsrfConfig};
+    ///
+    /// let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let csrf = Csrf::new(CsrfConfig::new(SecretKey::from_text("secret")?)).with_clock(move || at);
+    /// let mut session = DynamicSession::default();
+    /// // The same raw token and time give the same signed token.
+    /// assert_eq!(csrf.token(&mut session)?, csrf.token(&mut session)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn with_clock(self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
         let inner = Arc::try_unwrap(self.inner).unwrap_or_else(|shared| Inner {
@@ -405,6 +616,17 @@ impl Csrf {
     }
 
     /// The configuration.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::csrf::{Csrf, CsrfConfig};
+    ///
+    /// let csrf = Csrf::new(CsrfConfig::new(SecretKey::from_text("secret")?).exempt("/hooks"));
+    /// assert_eq!(csrf.config().exempt_paths, ["/hooks"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn config(&self) -> &CsrfConfig {
         &self.inner.config
     }
@@ -433,6 +655,25 @@ impl Csrf {
     ///
     /// The OS random source failed, or the session refused the write (a null
     /// session) — then [`CsrfError::SessionTokenMissing`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::{DynamicSession, SessionData};
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::csrf::{Csrf, CsrfConfig};
+    ///
+    /// let csrf = Csrf::new(CsrfConfig::new(SecretKey::from_text("secret")?));
+    /// let mut session = DynamicSession::default();
+    /// let token = csrf.token(&mut session)?;
+    /// // The raw token (40 hex digits) is now in the session, as in Flask-WTF;
+    /// // the form gets the signed one.
+    /// let raw: String = session.get_as("csrf_token").unwrap()?;
+    /// assert_eq!(raw.len(), 40);
+    /// assert_eq!(token.split('.').count(), 3); // payload.timestamp.signature
+    /// assert!(session.state().is_modified());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn token<S: SessionData>(&self, session: &mut S) -> Result<String, CsrfError> {
         session.state().mark_accessed();
         let raw = match self.raw_token(session) {
@@ -457,6 +698,23 @@ impl Csrf {
     /// # Errors
     ///
     /// The [`CsrfError`] for the first check that fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::DynamicSession;
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::csrf::{Csrf, CsrfConfig, CsrfError};
+    ///
+    /// let csrf = Csrf::new(CsrfConfig::new(SecretKey::from_text("secret")?));
+    /// let mut session = DynamicSession::default();
+    /// assert_eq!(csrf.validate(Some("x"), &session), Err(CsrfError::SessionTokenMissing));
+    /// let token = csrf.token(&mut session)?;
+    /// assert_eq!(csrf.validate(Some(&token), &session), Ok(()));
+    /// assert_eq!(csrf.validate(Some(""), &session), Err(CsrfError::TokenMissing));
+    /// assert_eq!(csrf.validate(Some("forged"), &session), Err(CsrfError::TokenInvalid));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn validate<S: SessionData>(
         &self,
         submitted: Option<&str>,
@@ -485,6 +743,22 @@ impl Csrf {
     }
 
     /// Whether `request` needs checking at all (method, exemption).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::csrf::{Csrf, CsrfConfig};
+    ///
+    /// let csrf = Csrf::new(CsrfConfig::new(SecretKey::from_text("secret")?));
+    /// let parts = |method: &str| {
+    ///     http::Request::builder().method(method).uri("/form").body(()).unwrap().into_parts().0
+    /// };
+    /// assert!(csrf.applies_to(&parts("POST")));
+    /// assert!(csrf.applies_to(&parts("DELETE")));
+    /// assert!(!csrf.applies_to(&parts("GET")));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn applies_to(&self, request: &http::request::Parts) -> bool {
         let c = &self.inner.config;
         c.methods.contains(&request.method)
@@ -606,6 +880,40 @@ impl Csrf {
     /// # Errors
     ///
     /// The [`CsrfError`] refusing the request.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::csrf::{Csrf, CsrfConfig, CsrfError};
+    /// use session_runtime::{DynamicSession, SessionHandle};
+    ///
+    /// let csrf = Csrf::new(CsrfConfig::new(SecretKey::from_text("secret")?));
+    /// let session = SessionHandle::new(DynamicSession::default());
+    /// let token = csrf.token(&mut *session.lock())?;
+    ///
+    /// let form = |origin: &str| {
+    ///     http::Request::post("http://shop.example/cart")
+    ///         .header("host", "shop.example")
+    ///         .header("origin", origin)
+    ///         .header("content-type", "application/x-www-form-urlencoded")
+    ///         .body(())
+    ///         .unwrap()
+    ///         .into_parts()
+    ///         .0
+    /// };
+    /// let body = format!("csrf_token={token}&qty=2");
+    /// assert_eq!(csrf.protect(&form("http://shop.example"), body.as_bytes(), &session), Ok(()));
+    /// assert_eq!(
+    ///     csrf.protect(&form("https://evil.example"), body.as_bytes(), &session),
+    ///     Err(CsrfError::OriginMismatch)
+    /// );
+    /// assert_eq!(
+    ///     csrf.protect(&form("http://shop.example"), b"qty=2", &session),
+    ///     Err(CsrfError::TokenMissing)
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn protect<S: SessionData>(
         &self,
         request: &http::request::Parts,

@@ -55,6 +55,28 @@ pub const REMEMBER_COOKIE_NAME: &str = "remember_token";
 /// becomes `\xc3\xbc`), and repeated headers joined with `,` as Werkzeug's
 /// server joins them. `remote_addr` is the client address as WSGI's
 /// `REMOTE_ADDR` gives it (`203.0.113.7`, `::1`).
+///
+/// # Examples
+///
+/// ```
+/// use http::HeaderMap;
+/// use session_runtime::flask_login::{identifier, session_identifier};
+///
+/// let mut headers = HeaderMap::new();
+/// headers.insert("user-agent", "curl/8.0".parse()?);
+/// // Without `X-Forwarded-For`, the client address is used.
+/// assert_eq!(
+///     session_identifier(Some("10.0.0.1"), &headers),
+///     identifier(Some(b"10.0.0.1"), Some(b"curl/8.0"))
+/// );
+/// // With it, its first element (a proxy's view of the client).
+/// headers.insert("x-forwarded-for", " 203.0.113.9 , 10.0.0.1".parse()?);
+/// assert_eq!(
+///     session_identifier(Some("10.0.0.1"), &headers),
+///     identifier(Some(b"203.0.113.9"), Some(b"curl/8.0"))
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn session_identifier(remote_addr: Option<&str>, headers: &HeaderMap) -> String {
     let forwarded = joined(headers, "x-forwarded-for");
     let user_agent = joined(headers, "user-agent");
@@ -176,6 +198,14 @@ pub const LOGIN_KEYS: [&str; 6] = [
 ];
 
 /// Flask-Login's `SESSION_PROTECTION` setting (`basic` by default).
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::flask_login::SessionProtection;
+///
+/// assert_eq!(SessionProtection::default(), SessionProtection::Basic);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SessionProtection {
     /// No check (`None`, or any other value).
@@ -191,6 +221,22 @@ pub enum SessionProtection {
 
 /// What Flask-Login's session protection did to a session
 /// ([`SessionProtection::protect`]).
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::DynamicSession;
+/// use session_runtime::flask_login::{LOGIN_KEYS, ProtectionOutcome, SessionProtection};
+///
+/// let mut s = DynamicSession::default();
+/// s.insert("_user_id", "7");
+/// s.insert("_id", "the laptop's identifier");
+/// s.insert("cart", 3);
+/// let outcome = SessionProtection::Strong.protect(&mut s, "a phone's identifier");
+/// assert_eq!(outcome, ProtectionOutcome::LoggedOut);
+/// assert!(LOGIN_KEYS.iter().all(|k| !s.contains_key(k)));
+/// assert!(s.contains_key("cart")); // other keys stay
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProtectionOutcome {
     /// Nothing: protection is off, the session is empty, or its `_id` is
@@ -331,6 +377,24 @@ impl std::fmt::Debug for RememberCookie {
 }
 
 /// A remember-me cookie that cannot be written.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use session_runtime::flask_login::{RememberCookie, RememberCookieError};
+///
+/// let remember = RememberCookie::new(b"secret");
+/// let year_10000 = UNIX_EPOCH + Duration::from_secs(253_402_300_800);
+/// assert_eq!(
+///     remember.set_cookie("42", year_10000),
+///     Err(RememberCookieError::ExpiresOutOfRange)
+/// );
+/// assert_eq!(
+///     remember.set_cookie("4\u{1b}2", UNIX_EPOCH),
+///     Err(RememberCookieError::ControlCharacter)
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RememberCookieError {
     /// `Expires` would fall after the year 9999 (Flask-Login fails there
@@ -346,6 +410,15 @@ pub enum RememberCookieError {
 
 /// A text `SECRET_KEY` with a character outside Latin-1: Flask-Login cannot
 /// encode it (`UnicodeEncodeError`), so it has no remember-me cookies.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::flask_login::{NotLatin1, RememberCookie};
+///
+/// assert!(RememberCookie::from_text_key("café").is_ok()); // é is Latin-1
+/// assert_eq!(RememberCookie::from_text_key("ключ").unwrap_err(), NotLatin1);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("Flask-Login encodes a text secret key as Latin-1; this one has a character outside it")]
 pub struct NotLatin1;
@@ -354,6 +427,19 @@ impl RememberCookie {
     /// With the key's bytes, as a bytes `SECRET_KEY` is used, and
     /// Flask-Login's default cookie settings (`remember_token`, `Path=/`,
     /// `HttpOnly`, no `Domain`, not `Secure`, no `SameSite`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::flask_login::RememberCookie;
+    ///
+    /// // A bytes key, and the same key given as Latin-1 text: one cookie.
+    /// let bytes = RememberCookie::new(b"caf\xe9");
+    /// let text = RememberCookie::from_text_key("café")?;
+    /// assert_eq!(bytes.encode("7"), text.encode("7"));
+    /// assert_eq!(bytes.cookie_name(), "remember_token");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(key: &[u8]) -> Self {
         RememberCookie {
             mac: <Hmac<Sha512> as KeyInit>::new_from_slice(key)
@@ -372,6 +458,17 @@ impl RememberCookie {
     /// # Errors
     ///
     /// [`ConfigError::CookieName`] unless the name is an HTTP token.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::flask_login::RememberCookie;
+    ///
+    /// let remember = RememberCookie::new(b"secret").with_cookie_name("stay_in")?;
+    /// assert!(remember.delete_cookie().starts_with("stay_in=;"));
+    /// assert!(RememberCookie::new(b"secret").with_cookie_name("no;way").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_cookie_name(mut self, name: &str) -> Result<Self, ConfigError> {
         if !is_token(name) {
             return Err(ConfigError::CookieName(name.to_owned()));
@@ -385,36 +482,98 @@ impl RememberCookie {
     /// # Errors
     ///
     /// [`ConfigError::Domain`] for a domain that cannot be written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::flask_login::RememberCookie;
+    ///
+    /// let remember = RememberCookie::new(b"secret").with_domain("bücher.example")?;
+    /// // IDNA-encoded, as Werkzeug writes it.
+    /// assert!(remember.delete_cookie().contains("; Domain=xn--bcher-kva.example;"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_domain(mut self, domain: &str) -> Result<Self, ConfigError> {
         self.domain = werkzeug_domain(domain)?;
         Ok(self)
     }
 
     /// `REMEMBER_COOKIE_PATH` (default `/`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::flask_login::RememberCookie;
+    ///
+    /// let remember = RememberCookie::new(b"secret").with_path("/app");
+    /// assert!(remember.delete_cookie().ends_with("; Path=/app"));
+    /// ```
     pub fn with_path(mut self, path: &str) -> Self {
         self.path = path.to_owned();
         self
     }
 
     /// `REMEMBER_COOKIE_SECURE` (default false).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::UNIX_EPOCH;
+    /// use session_runtime::flask_login::RememberCookie;
+    ///
+    /// let remember = RememberCookie::new(b"secret").with_secure(true);
+    /// assert!(remember.set_cookie("7", UNIX_EPOCH)?.contains("; Secure; HttpOnly;"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_secure(mut self, secure: bool) -> Self {
         self.secure = secure;
         self
     }
 
     /// `REMEMBER_COOKIE_HTTPONLY` (default true).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::UNIX_EPOCH;
+    /// use session_runtime::flask_login::RememberCookie;
+    ///
+    /// let remember = RememberCookie::new(b"secret").with_http_only(false);
+    /// assert!(!remember.set_cookie("7", UNIX_EPOCH)?.contains("HttpOnly"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_http_only(mut self, http_only: bool) -> Self {
         self.http_only = http_only;
         self
     }
 
     /// `REMEMBER_COOKIE_SAMESITE` (default none).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::UNIX_EPOCH;
+    /// use session_runtime::SameSite;
+    /// use session_runtime::flask_login::RememberCookie;
+    ///
+    /// let remember = RememberCookie::new(b"secret").with_same_site(Some(SameSite::Strict));
+    /// assert!(remember.set_cookie("7", UNIX_EPOCH)?.ends_with("; Path=/; SameSite=Strict"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_same_site(mut self, same_site: Option<SameSite>) -> Self {
         self.same_site = same_site;
         self
     }
 
     /// The cookie's name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::flask_login::{REMEMBER_COOKIE_NAME, RememberCookie};
+    ///
+    /// assert_eq!(RememberCookie::new(b"secret").cookie_name(), REMEMBER_COOKIE_NAME);
+    /// ```
     pub fn cookie_name(&self) -> &str {
         &self.name
     }
@@ -515,6 +674,22 @@ impl RememberCookie {
     /// The user id the request's remember-me cookie carries, if it has one
     /// with a valid digest (the cookie read as Werkzeug reads the `Cookie`
     /// header: the first one of that name, unquoted).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use http::HeaderMap;
+    /// use session_runtime::flask_login::RememberCookie;
+    ///
+    /// let remember = RememberCookie::new(b"secret");
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("cookie", format!("a=1; remember_token={}", remember.encode("42")).parse()?);
+    /// assert_eq!(remember.user_from_request(&headers).as_deref(), Some("42"));
+    /// // A forged digest carries nobody.
+    /// headers.insert("cookie", "remember_token=42|00ff".parse()?);
+    /// assert_eq!(remember.user_from_request(&headers), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn user_from_request(&self, headers: &HeaderMap) -> Option<String> {
         let value = request_cookie(headers, &self.name)?;
         self.decode(&value).map(str::to_owned)
@@ -567,6 +742,16 @@ impl RememberCookie {
     /// # Errors
     ///
     /// [`NotLatin1`] if the text has a character above U+00FF.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::flask_login::RememberCookie;
+    ///
+    /// let remember = RememberCookie::from_text_key("dev-key")?;
+    /// assert_eq!(remember.decode(&remember.encode("ada")), Some("ada"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_text_key(text: &str) -> Result<Self, NotLatin1> {
         let latin1 = text
             .chars()
@@ -582,6 +767,17 @@ impl RememberCookie {
     }
 
     /// The cookie value for `user_id` (`encode_cookie`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::flask_login::RememberCookie;
+    ///
+    /// let value = RememberCookie::new(b"secret").encode("42");
+    /// let (id, digest) = value.split_once('|').unwrap();
+    /// assert_eq!(id, "42");
+    /// assert_eq!(digest.len(), 128); // hex of HMAC-SHA512
+    /// ```
     pub fn encode(&self, user_id: &str) -> String {
         format!("{user_id}|{}", self.digest(user_id))
     }
@@ -589,6 +785,18 @@ impl RememberCookie {
     /// The user id a cookie value carries if its digest is valid
     /// (`decode_cookie`; compared in constant time). The value is split at
     /// its last `|`, so an id may itself contain `|`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::flask_login::RememberCookie;
+    ///
+    /// let remember = RememberCookie::new(b"secret");
+    /// let value = remember.encode("a|b");
+    /// assert_eq!(remember.decode(&value), Some("a|b")); // split at the last `|`
+    /// assert_eq!(RememberCookie::new(b"other").decode(&value), None);
+    /// assert_eq!(remember.decode("no digest"), None);
+    /// ```
     pub fn decode<'a>(&self, value: &'a str) -> Option<&'a str> {
         let (user_id, digest) = value.rsplit_once('|')?;
         tokens_equal(&self.digest(user_id), digest).then_some(user_id)

@@ -40,6 +40,26 @@ use crate::interface::SessionInterface;
 use crate::secure_cookie::SecureCookieSessionInterface;
 
 /// What a response did to the session cookie.
+///
+/// # Examples
+///
+/// ```
+/// use http::HeaderMap;
+/// use session_runtime::DynamicSession;
+/// use session_runtime::codec::SecretKey;
+/// use session_runtime::testing::{SavedSession, SessionTester};
+///
+/// let tester = SessionTester::<DynamicSession>::new(SecretKey::from_text("test-key")?)?;
+/// // A response without a session cookie left the browser's cookie alone.
+/// assert!(matches!(tester.saved(&HeaderMap::new()), SavedSession::Unchanged));
+/// let mut deleted = HeaderMap::new();
+/// deleted.insert(
+///     "set-cookie",
+///     "session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; HttpOnly; Path=/".parse()?,
+/// );
+/// assert!(matches!(tester.saved(&deleted), SavedSession::Deleted));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub enum SavedSession<S> {
     /// No `Set-Cookie` for the session: the browser keeps what it had.
@@ -52,6 +72,32 @@ pub enum SavedSession<S> {
 
 /// Builds and reads session cookies the way an app with the same
 /// configuration does.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::SecretKey;
+/// use session_runtime::testing::{SavedSession, SessionTester};
+/// use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+///
+/// let key = SecretKey::from_text("test-key")?;
+/// // The app under test (here the framework-free runner; any framework works).
+/// let config = SessionConfig::default().with_secret_key(key.clone());
+/// let app = SessionLifecycle::<DynamicSession>::new(SecureCookieSessionInterface::new(config)?);
+/// let logout = |request: http::Request<()>| {
+///     SessionHandle::<DynamicSession>::from_request(&request).unwrap().lock().clear();
+///     http::Response::new(Vec::new())
+/// };
+///
+/// let tester = SessionTester::<DynamicSession>::new(key)?;
+/// let cookie = tester.cookie(|s| {
+///     s.insert("_user_id", "42");
+/// })?;
+/// let request = http::Request::builder().header("cookie", cookie).body(())?;
+/// let response = app.run_sync(request, logout);
+/// assert!(matches!(tester.saved(&response), SavedSession::Deleted));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct SessionTester<S> {
     interface: SecureCookieSessionInterface,
     _session: PhantomData<fn() -> S>,
@@ -71,6 +117,18 @@ impl<S: SessionData> SessionTester<S> {
     /// # Errors
     ///
     /// [`ConfigError`] for an invalid configuration.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::DynamicSession;
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::testing::SessionTester;
+    ///
+    /// let tester = SessionTester::<DynamicSession>::new(SecretKey::from_text("test-key")?)?;
+    /// assert!(tester.cookie(|_| {})?.starts_with("session="));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(key: SecretKey) -> Result<Self, ConfigError> {
         Self::with_config(S::default_config().with_secret_key(key))
     }
@@ -80,6 +138,25 @@ impl<S: SessionData> SessionTester<S> {
     /// # Errors
     ///
     /// [`ConfigError`] for an invalid configuration.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::testing::SessionTester;
+    /// use session_runtime::{DynamicSession, SessionConfig};
+    ///
+    /// let config = SessionConfig::default()
+    ///     .with_secret_key(SecretKey::from_text("test-key")?)
+    ///     .with_cookie_name("sid");
+    /// let tester = SessionTester::<DynamicSession>::with_config(config)?;
+    /// assert!(tester.cookie(|_| {})?.starts_with("sid="));
+    ///
+    /// // Without a key there are only null sessions: nothing can be signed.
+    /// let no_key = SessionTester::<DynamicSession>::with_config(SessionConfig::default())?;
+    /// assert!(no_key.cookie(|_| {}).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_config(config: SessionConfig) -> Result<Self, ConfigError> {
         Ok(SessionTester {
             interface: SecureCookieSessionInterface::new(config)?,
@@ -88,6 +165,18 @@ impl<S: SessionData> SessionTester<S> {
     }
 
     /// The interface used.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::testing::SessionTester;
+    /// use session_runtime::{DynamicSession, SessionInterface};
+    ///
+    /// let tester = SessionTester::<DynamicSession>::new(SecretKey::from_text("test-key")?)?;
+    /// assert_eq!(SessionInterface::<DynamicSession>::cookie_name(tester.interface()), "session");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn interface(&self) -> &SecureCookieSessionInterface {
         &self.interface
     }
@@ -98,6 +187,22 @@ impl<S: SessionData> SessionTester<S> {
     /// # Errors
     ///
     /// [`SaveError`] if the session cannot be encoded (or there is no key).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::DynamicSession;
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::testing::SessionTester;
+    ///
+    /// let tester = SessionTester::<DynamicSession>::new(SecretKey::from_text("test-key")?)?;
+    /// let cookie = tester.cookie(|s| {
+    ///     s.insert("cart", 3);
+    /// })?;
+    /// let value = cookie.strip_prefix("session=").unwrap();
+    /// assert_eq!(tester.open(value)?.get_as::<u64>("cart").unwrap()?, 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn cookie(&self, prepare: impl FnOnce(&mut S)) -> Result<String, SaveError> {
         let mut session = S::default();
         prepare(&mut session);
@@ -113,6 +218,24 @@ impl<S: SessionData> SessionTester<S> {
     /// # Errors
     ///
     /// [`DecodeError`] for a bad, expired or foreign cookie.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::DynamicSession;
+    /// use session_runtime::codec::{DecodeError, SecretKey};
+    /// use session_runtime::testing::SessionTester;
+    ///
+    /// let tester = SessionTester::<DynamicSession>::new(SecretKey::from_text("test-key")?)?;
+    /// let theirs = SessionTester::<DynamicSession>::new(SecretKey::from_text("other-key")?)?;
+    /// let cookie = theirs.cookie(|s| {
+    ///     s.insert("n", 1);
+    /// })?;
+    /// let value = cookie.strip_prefix("session=").unwrap();
+    /// assert!(matches!(tester.open(value), Err(DecodeError::SignatureMismatch)));
+    /// assert!(theirs.open(value).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn open(&self, value: &str) -> Result<S, DecodeError> {
         self.interface.open_value(value).map_err(|e| match e {
             OpenError::Decode(e) => e,
@@ -121,6 +244,26 @@ impl<S: SessionData> SessionTester<S> {
     }
 
     /// What a response saved, from its headers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::DynamicSession;
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::testing::{SavedSession, SessionTester};
+    ///
+    /// let tester = SessionTester::<DynamicSession>::new(SecretKey::from_text("test-key")?)?;
+    /// let cookie = tester.cookie(|s| {
+    ///     s.insert("n", 7);
+    /// })?;
+    /// let mut headers = http::HeaderMap::new();
+    /// headers.insert("set-cookie", format!("{cookie}; HttpOnly; Path=/").parse()?);
+    /// match tester.saved_from_headers(&headers) {
+    ///     SavedSession::Set(s) => assert_eq!(s.get_as::<u64>("n").unwrap()?, 7),
+    ///     other => panic!("expected a saved session, got {other:?}"),
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn saved_from_headers(&self, headers: &HeaderMap) -> SavedSession<S> {
         let name = SessionInterface::<S>::cookie_name(&self.interface);
         let prefix = format!("{name}=");
@@ -147,14 +290,59 @@ impl<S: SessionData> SessionTester<S> {
     }
 
     /// What a response saved.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::testing::{SavedSession, SessionTester};
+    /// use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+    ///
+    /// let key = SecretKey::from_text("test-key")?;
+    /// let config = SessionConfig::default().with_secret_key(key.clone());
+    /// let app = SessionLifecycle::<DynamicSession>::new(SecureCookieSessionInterface::new(config)?);
+    /// let response = app.run_sync(http::Request::new(()), |request| {
+    ///     let session = SessionHandle::<DynamicSession>::from_request(&request).unwrap();
+    ///     session.lock().insert("visits", 1);
+    ///     http::Response::new(Vec::new())
+    /// });
+    /// let tester = SessionTester::<DynamicSession>::new(key)?;
+    /// match tester.saved(&response) {
+    ///     SavedSession::Set(s) => assert_eq!(s.get_as::<u64>("visits").unwrap()?, 1),
+    ///     other => panic!("expected a saved session, got {other:?}"),
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn saved<B>(&self, response: &impl AsHeaders<B>) -> SavedSession<S> {
         self.saved_from_headers(response.headers_ref())
     }
 }
 
 /// Anything with response headers (`http::Response`, a `HeaderMap`).
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::testing::AsHeaders;
+///
+/// let response = http::Response::builder().header("x-a", "1").body(())?;
+/// assert_eq!(response.headers_ref()["x-a"], "1");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait AsHeaders<B> {
     /// The headers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use http::HeaderMap;
+    /// use session_runtime::testing::AsHeaders;
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("x-a", "1".parse()?);
+    /// assert_eq!(headers.headers_ref().len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn headers_ref(&self) -> &HeaderMap;
 }
 
