@@ -314,6 +314,26 @@ fn null_session_reads_empty_refuses_writes_and_fails_loudly() {
 }
 
 #[test]
+fn a_null_session_handed_to_save_session_directly_reports_its_refused_write() {
+    // Flask's lifecycle never saves a null session; code that calls the
+    // interface itself must not see a refused write as saved either.
+    let i = SecureCookieSessionInterface::new(SessionConfig::default()).unwrap();
+    let untouched: DynamicSession = i.make_null_session();
+    let mut headers = http::HeaderMap::new();
+    assert_eq!(i.save_session(&untouched, &mut headers), Ok(()));
+    assert!(headers.is_empty());
+
+    let mut written: DynamicSession = i.make_null_session();
+    assert_eq!(written.insert("x", 1), None);
+    let mut headers = http::HeaderMap::new();
+    assert_eq!(
+        i.save_session(&written, &mut headers),
+        Err(SaveError::NullSessionWrite)
+    );
+    assert!(headers.get("set-cookie").is_none());
+}
+
+#[test]
 fn hooks_run_in_flask_order_and_early_answers_are_saved() {
     use std::sync::{Arc, Mutex};
     let log = Arc::new(Mutex::new(Vec::new()));

@@ -36,6 +36,17 @@ use crate::interface::{LAST_HTTP_DATE, PendingCookie, SessionInterface, unix_sec
 use crate::state::SessionState;
 
 /// A clock: the current time.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::{Duration, SystemTime};
+/// use session_runtime::Clock;
+///
+/// let fixed: Clock = Arc::new(|| SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+/// assert_eq!(fixed(), SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+/// ```
 pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 
 #[derive(Clone, Debug)]
@@ -50,6 +61,21 @@ enum Protector {
 ///
 /// Bad, expired or foreign cookies open as a fresh session with a
 /// `tracing` debug line; they never cause an error response.
+///
+/// # Examples
+///
+/// ```
+/// # use session_runtime::codec::SecretKey;
+/// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+/// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
+/// let interface = SecureCookieSessionInterface::new(config())?;
+/// // A tampered cookie opens as a fresh session (and a log line), never an error.
+/// let request = http::Request::builder().header("cookie", "session=forged.value.sig").body(())?;
+/// let (parts, ()) = request.into_parts();
+/// let session: DynamicSession = interface.open_session(&parts).unwrap();
+/// assert!(session.state().is_new() && session.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct SecureCookieSessionInterface {
     config: SessionConfig,
@@ -392,6 +418,15 @@ fn quote_header_value(value: &str, out: &mut String) {
 }
 
 /// Renders a cookie in Werkzeug's attribute order.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::format_set_cookie;
+///
+/// let cookie = cookie::Cookie::build(("theme", "dark")).path("/").http_only(true).build();
+/// assert_eq!(format_set_cookie(&cookie), "theme=dark; HttpOnly; Path=/");
+/// ```
 pub fn format_set_cookie(c: &Cookie<'_>) -> String {
     let mut s = format!("{}={}", c.name(), c.value());
     if let Some(d) = c.domain() {
@@ -436,6 +471,19 @@ impl SecureCookieSessionInterface {
     /// # Errors
     ///
     /// [`ConfigError`] for an invalid cookie name or domain.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
+    /// use session_runtime::ConfigError;
+    ///
+    /// assert!(SecureCookieSessionInterface::new(config()).is_ok());
+    /// let bad_domain = config().with_domain("exa mple..com");
+    /// assert!(matches!(SecureCookieSessionInterface::new(bad_domain), Err(ConfigError::Domain(_))));
+    /// ```
     pub fn new(config: SessionConfig) -> Result<Self, ConfigError> {
         if !is_token(&config.cookie_name) {
             return Err(ConfigError::CookieName(config.cookie_name.clone()));
@@ -519,6 +567,25 @@ impl SecureCookieSessionInterface {
     }
 
     /// Uses `clock` instead of the system time (for tests and replays).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
+    /// use std::time::{Duration, SystemTime};
+    ///
+    /// let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let interface = SecureCookieSessionInterface::new(config())?.with_clock(move || at);
+    /// let mut session = DynamicSession::default();
+    /// session.insert("n", 1);
+    /// let value = interface.encode_session(&session)?;
+    /// // The timestamp part is the clock's time.
+    /// let signed = interface.decode_cookie(&value)?;
+    /// assert_eq!(signed.timestamp, 1_700_000_000);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn with_clock(mut self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
         self.clock = Some(Arc::new(clock));
@@ -531,6 +598,23 @@ impl SecureCookieSessionInterface {
     /// # Errors
     ///
     /// [`DecodeError`]; without a secret key, [`DecodeError::SignatureMismatch`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
+    /// use session_runtime::codec::DecodeError;
+    ///
+    /// let interface = SecureCookieSessionInterface::new(config())?;
+    /// let mut session = DynamicSession::default();
+    /// session.insert("n", 1);
+    /// let value = interface.encode_session(&session)?;
+    /// assert_eq!(interface.decode_cookie(&value)?.value.len(), 1);
+    /// assert_eq!(interface.decode_cookie("x.y.z"), Err(DecodeError::SignatureMismatch));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn decode_cookie(&self, value: &str) -> Result<Signed<Dict>, DecodeError> {
         self.open_payload(value, |json, timestamp| {
             Ok(Signed {
@@ -546,6 +630,20 @@ impl SecureCookieSessionInterface {
     ///
     /// [`SaveError`] when the session cannot be written, or without a key
     /// ([`SaveError::NullSessionWrite`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
+    /// let interface = SecureCookieSessionInterface::new(config())?;
+    /// let mut session = DynamicSession::default();
+    /// session.insert("user", "ada");
+    /// let value = interface.encode_session(&session)?;
+    /// assert!(value.starts_with("eyJ1c2VyIjoiYWRhIn0.")); // {"user":"ada"}
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn encode_session<S: SessionData>(&self, session: &S) -> Result<String, SaveError> {
         let mut value = String::new();
         self.push_value(session, &mut value)?;
@@ -712,6 +810,42 @@ impl SecureCookieSessionInterface {
 impl SecureCookieSessionInterface {
     /// [`SessionInterface::open_session`] reading the cookie name from
     /// `hooks`: for an interface that wraps this one and overrides hooks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
+    /// /// Flask's cookie interface with one hook overridden: the cookie name.
+    /// struct Renamed(SecureCookieSessionInterface);
+    /// impl SessionInterface<DynamicSession> for Renamed {
+    ///     fn config(&self) -> &SessionConfig {
+    ///         SessionInterface::<DynamicSession>::config(&self.0)
+    ///     }
+    ///     fn cookie_name(&self) -> &str {
+    ///         "legacy_session"
+    ///     }
+    ///     fn open_session(&self, request: &http::request::Parts) -> Option<DynamicSession> {
+    ///         self.0.open_session_with(self, request)
+    ///     }
+    ///     fn save_session(&self, session: &DynamicSession, headers: &mut http::HeaderMap) -> Result<(), session_runtime::SaveError> {
+    ///         self.0.save_session_with(self, session, headers)
+    ///     }
+    /// }
+    /// let renamed = Renamed(SecureCookieSessionInterface::new(config())?);
+    /// let mut session = DynamicSession::default();
+    /// session.insert("n", 1);
+    /// let mut headers = http::HeaderMap::new();
+    /// renamed.save_session(&session, &mut headers)?;
+    /// let line = headers["set-cookie"].to_str()?;
+    /// assert!(line.starts_with("legacy_session="));
+    ///
+    /// let cookie = line.split(';').next().unwrap();
+    /// let (parts, ()) = http::Request::builder().header("cookie", cookie).body(())?.into_parts();
+    /// assert_eq!(renamed.open_session(&parts).unwrap().len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn open_session_with<S: SessionData, H: SessionInterface<S> + ?Sized>(
         &self,
         hooks: &H,
@@ -786,6 +920,37 @@ impl SecureCookieSessionInterface {
     /// # Errors
     ///
     /// See [`SessionInterface::save_session`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
+    /// /// Flask's cookie interface, with `Secure` decided per deployment.
+    /// struct Hardened(SecureCookieSessionInterface);
+    /// impl SessionInterface<DynamicSession> for Hardened {
+    ///     fn config(&self) -> &SessionConfig {
+    ///         SessionInterface::<DynamicSession>::config(&self.0)
+    ///     }
+    ///     fn cookie_secure(&self) -> bool {
+    ///         true
+    ///     }
+    ///     fn open_session(&self, request: &http::request::Parts) -> Option<DynamicSession> {
+    ///         self.0.open_session_with(self, request)
+    ///     }
+    ///     fn save_session(&self, session: &DynamicSession, headers: &mut http::HeaderMap) -> Result<(), session_runtime::SaveError> {
+    ///         self.0.save_session_with(self, session, headers)
+    ///     }
+    /// }
+    /// let hardened = Hardened(SecureCookieSessionInterface::new(config())?);
+    /// let mut session = DynamicSession::default();
+    /// session.insert("n", 1);
+    /// let mut headers = http::HeaderMap::new();
+    /// hardened.save_session(&session, &mut headers)?;
+    /// assert!(headers["set-cookie"].to_str()?.contains("; Secure;"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn save_session_with<S: SessionData, H: SessionInterface<S> + ?Sized>(
         &self,
         hooks: &H,
@@ -795,6 +960,11 @@ impl SecureCookieSessionInterface {
         let state = session.state();
         if state.is_accessed() {
             add_vary_cookie(headers);
+        }
+        // Flask never saves a null session; one handed here anyway must not
+        // make a refused write look saved.
+        if state.is_null() && state.refused_write() {
+            return Err(SaveError::NullSessionWrite);
         }
         let fast = self.hooks_are_config(hooks);
         if session.is_empty_session() {
