@@ -9,6 +9,27 @@ use crate::codec::{
 };
 
 /// How the cookie's payload is protected.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::SecretKey;
+/// use session_runtime::{DynamicSession, Protection, SessionConfig};
+/// use session_runtime::testing::SessionTester;
+///
+/// let config = SessionConfig::default()
+///     .with_secret_key(SecretKey::from_text("k")?)
+///     .with_protection(Protection::Encrypted);
+/// let tester = SessionTester::<DynamicSession>::with_config(config)?;
+/// let cookie = tester.cookie(|s| {
+///     s.insert("email", "ada@example.com");
+/// })?;
+/// // The payload is sealed: the address is not readable in the cookie.
+/// let value = cookie.strip_prefix("session=").unwrap();
+/// assert!(session_runtime::codec::SessionCodec::decode_unverified(value).is_err());
+/// assert!(tester.open(value)?.contains_key("email"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Protection {
@@ -23,6 +44,29 @@ pub enum Protection {
 
 /// What to do when the `Set-Cookie` header would exceed
 /// [`SessionConfig::max_cookie_size`] (browsers silently drop such cookies).
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::SecretKey;
+/// use session_runtime::{DynamicSession, OversizePolicy, SecureCookieSessionInterface, SessionConfig, SessionInterface};
+///
+/// let blob: String = (0..100u32).map(|i| i.wrapping_mul(2_654_435_761).to_string()).collect();
+/// let mut session = DynamicSession::default();
+/// session.insert("blob", blob);
+/// let config = SessionConfig::default()
+///     .with_secret_key(SecretKey::from_text("k")?)
+///     .with_max_cookie_size(200);
+///
+/// let strict = SecureCookieSessionInterface::new(config.clone())?;
+/// assert!(strict.save_session(&session, &mut http::HeaderMap::new()).is_err());
+///
+/// let lenient = SecureCookieSessionInterface::new(config.with_oversize(OversizePolicy::WarnAndSend))?;
+/// let mut headers = http::HeaderMap::new();
+/// lenient.save_session(&session, &mut headers)?;
+/// assert!(headers["set-cookie"].len() > 200);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum OversizePolicy {
@@ -166,6 +210,17 @@ impl SessionConfig {
     }
 
     /// Sets the secret key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::SessionConfig;
+    /// use session_runtime::codec::SecretKey;
+    ///
+    /// let config = SessionConfig::default().with_secret_key(SecretKey::from_text("k")?);
+    /// assert!(config.secret_key.is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn with_secret_key(mut self, key: SecretKey) -> Self {
         self.secret_key = Some(key);
@@ -173,6 +228,26 @@ impl SessionConfig {
     }
 
     /// Adds a fallback key (append oldest first, as in Flask's list).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::testing::SessionTester;
+    /// use session_runtime::{DynamicSession, SessionConfig};
+    ///
+    /// let old = SessionTester::<DynamicSession>::new(SecretKey::from_text("old")?)?;
+    /// let cookie = old.cookie(|s| {
+    ///     s.insert("n", 1);
+    /// })?;
+    /// let rotated = SessionConfig::default()
+    ///     .with_secret_key(SecretKey::from_text("new")?)
+    ///     .with_fallback_key(SecretKey::from_text("old")?);
+    /// let new = SessionTester::<DynamicSession>::with_config(rotated)?;
+    /// // Old cookies still open; new ones are signed with the new key.
+    /// assert!(new.open(cookie.strip_prefix("session=").unwrap()).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn with_fallback_key(mut self, key: SecretKey) -> Self {
         self.secret_key_fallbacks.push(key);
@@ -180,6 +255,14 @@ impl SessionConfig {
     }
 
     /// Sets the cookie name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::SessionConfig;
+    ///
+    /// assert_eq!(SessionConfig::default().with_cookie_name("sid").cookie_name, "sid");
+    /// ```
     #[must_use]
     pub fn with_cookie_name(mut self, name: impl Into<String>) -> Self {
         self.cookie_name = name.into();
@@ -192,6 +275,21 @@ impl SessionConfig {
     /// becomes `Domain=Example.COM`). Like Flask, an empty domain (or one
     /// that rule leaves empty) is sent as `Domain=`, which browsers ignore;
     /// leave the domain unset for a host-only cookie.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
+    /// let interface = SecureCookieSessionInterface::new(config().with_domain(".Example.COM:8443"))?;
+    /// let mut session = DynamicSession::default();
+    /// session.insert("n", 1);
+    /// let mut headers = http::HeaderMap::new();
+    /// interface.save_session(&session, &mut headers)?;
+    /// assert!(headers["set-cookie"].to_str()?.contains("; Domain=Example.COM;"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn with_domain(mut self, domain: impl Into<String>) -> Self {
         self.cookie_domain = Some(domain.into());
@@ -199,6 +297,21 @@ impl SessionConfig {
     }
 
     /// Sets the cookie path.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
+    /// let interface = SecureCookieSessionInterface::new(config().with_path("/app"))?;
+    /// let mut session = DynamicSession::default();
+    /// session.insert("n", 1);
+    /// let mut headers = http::HeaderMap::new();
+    /// interface.save_session(&session, &mut headers)?;
+    /// assert!(headers["set-cookie"].to_str()?.contains("; Path=/app"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn with_path(mut self, path: impl Into<String>) -> Self {
         self.cookie_path = path.into();
@@ -206,6 +319,16 @@ impl SessionConfig {
     }
 
     /// Sets the salt.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::SessionConfig;
+    ///
+    /// // Flask's salt unless changed (another itsdangerous app, say).
+    /// assert_eq!(SessionConfig::default().salt, "cookie-session");
+    /// assert_eq!(SessionConfig::default().with_salt("other").salt, "other");
+    /// ```
     #[must_use]
     pub fn with_salt(mut self, salt: impl Into<String>) -> Self {
         self.salt = salt.into();
@@ -213,6 +336,17 @@ impl SessionConfig {
     }
 
     /// The lifetime in whole seconds (Flask's `max_age`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use session_runtime::SessionConfig;
+    ///
+    /// assert_eq!(SessionConfig::default().max_age_secs(), 31 * 24 * 3600);
+    /// let hour = SessionConfig::default().with_lifetime(Duration::from_millis(3_600_900));
+    /// assert_eq!(hour.max_age_secs(), 3600);
+    /// ```
     pub fn max_age_secs(&self) -> u64 {
         self.permanent_session_lifetime.as_secs()
     }

@@ -20,6 +20,27 @@ pub const PERMANENT_KEY: &str = "_permanent";
 /// Implemented by structs declared with `#[session]` and by
 /// [`DynamicSession`]. The methods here never mark the session accessed: they
 /// are the runtime's view, as Flask's own save step is.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::Value;
+/// use session_runtime::{DynamicSession, SessionData};
+///
+/// // Generic code over any session type: `#[session]` structs and
+/// // `DynamicSession` alike.
+/// fn user_of<S: SessionData>(session: &S) -> Option<String> {
+///     match session.get_key("_user_id")? {
+///         Value::Str(s) => s.into_string().ok(),
+///         _ => None,
+///     }
+/// }
+/// let mut s = DynamicSession::default();
+/// s.set_key("_user_id", Value::from("42"))?;
+/// assert_eq!(user_of(&s).as_deref(), Some("42"));
+/// assert!(s.state().is_modified());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a session type",
     label = "declare it with `#[sessionkit::session]`, or use `DynamicSession`"
@@ -108,6 +129,18 @@ pub trait SessionData: Default + Send + 'static {
 }
 
 /// Why a verified cookie payload did not open into a session.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::DecodeError;
+/// use session_runtime::{DynamicSession, OpenError, SessionData};
+///
+/// assert!(matches!(
+///     DynamicSession::from_json(b"\"text\"", 64),
+///     Err(OpenError::Decode(DecodeError::NotAMapping("str")))
+/// ));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum OpenError {
@@ -120,6 +153,46 @@ pub enum OpenError {
 }
 
 /// A session's data did not fit its type.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::{Dict, Value};
+/// use session_runtime::{SessionData, SessionDataError};
+///
+/// /// A hand-written session type with one `u64` field.
+/// #[derive(Default)]
+/// struct Visits {
+///     n: u64,
+///     state: session_runtime::SessionState,
+/// }
+/// impl SessionData for Visits {
+///     fn from_dict(mut dict: Dict) -> Result<Self, SessionDataError> {
+///         let n = match dict.remove("n") {
+///             None => 0,
+///             Some(v) => session_runtime::codec::from_value(v)
+///                 .map_err(|source| SessionDataError { key: "n".into(), source })?,
+///         };
+///         Ok(Visits { n, state: session_runtime::SessionState::loaded() })
+///     }
+///     fn write_json(&self, out: &mut Vec<u8>, _: usize) -> Result<(), session_runtime::codec::EncodeError> {
+///         out.extend_from_slice(format!(r#"{{"n":{}}}"#, self.n).as_bytes());
+///         Ok(())
+///     }
+///     fn is_empty_session(&self) -> bool { false }
+///     fn is_permanent_session(&self) -> bool { false }
+///     fn get_key(&self, key: &str) -> Option<Value> { (key == "n").then(|| Value::from(self.n)) }
+///     fn set_key(&mut self, _: &str, _: Value) -> Result<(), SessionDataError> { Ok(()) }
+///     fn state(&self) -> &session_runtime::SessionState { &self.state }
+///     fn state_mut(&mut self) -> &mut session_runtime::SessionState { &mut self.state }
+/// }
+///
+/// let mut dict = Dict::new();
+/// dict.insert("n", "not a number");
+/// let err = Visits::from_dict(dict).err().unwrap();
+/// assert_eq!(err.key, "n");
+/// assert!(err.to_string().starts_with(r#"session key "n" does not fit its field"#));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("session key {key:?} does not fit its field: {source}")]
 pub struct SessionDataError {
@@ -156,6 +229,19 @@ pub struct DynamicSession {
 
 impl DynamicSession {
     /// A session loaded with `dict` (state: loaded, untouched).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::Dict;
+    /// use session_runtime::{DynamicSession, SessionData};
+    ///
+    /// let mut dict = Dict::new();
+    /// dict.insert("n", 1);
+    /// let s = DynamicSession::from_loaded(dict);
+    /// assert!(!s.state().is_new() && !s.state().is_accessed());
+    /// assert_eq!(s.len(), 1);
+    /// ```
     pub fn from_loaded(dict: Dict) -> Self {
         DynamicSession {
             dict,
@@ -164,35 +250,107 @@ impl DynamicSession {
     }
 
     /// The value under `key`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::Value;
+    /// use session_runtime::{DynamicSession, SessionData};
+    ///
+    /// let mut s = DynamicSession::default();
+    /// s.insert("n", 1);
+    /// assert_eq!(s.get("n"), Some(&Value::from(1)));
+    /// assert_eq!(s.get("missing"), None);
+    /// assert!(s.state().is_accessed());
+    /// ```
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.state.mark_accessed();
         self.dict.get(key)
     }
 
     /// The value under `key` converted to `T` (`None` if absent).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::DynamicSession;
+    ///
+    /// let mut s = DynamicSession::default();
+    /// s.insert("n", 1);
+    /// assert_eq!(s.get_as::<u8>("n").unwrap()?, 1);
+    /// assert!(s.get_as::<String>("n").unwrap().is_err()); // a number, not text
+    /// assert!(s.get_as::<u8>("missing").is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn get_as<T: DeserializeOwned>(&self, key: &str) -> Option<Result<T, DeError>> {
         self.get(key).map(|v| from_value(v.clone()))
     }
 
     /// Whether `key` is present.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::DynamicSession;
+    ///
+    /// let mut s = DynamicSession::default();
+    /// s.insert("_user_id", "42");
+    /// assert!(s.contains_key("_user_id"));
+    /// assert!(!s.contains_key("_fresh"));
+    /// ```
     pub fn contains_key(&self, key: &str) -> bool {
         self.state.mark_accessed();
         self.dict.contains_key(key)
     }
 
     /// The number of keys.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::DynamicSession;
+    ///
+    /// let mut s = DynamicSession::default();
+    /// s.insert("a", 1);
+    /// s.insert("b", 2);
+    /// s.insert("a", 3);
+    /// assert_eq!(s.len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         self.state.mark_accessed();
         self.dict.len()
     }
 
     /// Whether there are no keys.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::DynamicSession;
+    ///
+    /// let mut s = DynamicSession::default();
+    /// assert!(s.is_empty());
+    /// s.insert("a", 1);
+    /// assert!(!s.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.state.mark_accessed();
         self.dict.is_empty()
     }
 
     /// The whole dict.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::DynamicSession;
+    ///
+    /// let mut s = DynamicSession::default();
+    /// s.insert("b", 2);
+    /// s.insert("a", 1);
+    /// let keys: Vec<_> = s.dict().keys().map(|k| k.to_string()).collect();
+    /// assert_eq!(keys, ["b", "a"]); // insertion order; the cookie sorts
+    /// ```
     pub fn dict(&self) -> &Dict {
         self.state.mark_accessed();
         &self.dict
@@ -201,12 +359,41 @@ impl DynamicSession {
     /// The whole dict **without** marking the session accessed: for
     /// middleware and tests that observe the session without being part of
     /// the response's dependence on it (no `Vary: Cookie`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::Dict;
+    /// use session_runtime::{DynamicSession, SessionData};
+    ///
+    /// let mut dict = Dict::new();
+    /// dict.insert("n", 1);
+    /// let s = DynamicSession::from_loaded(dict);
+    /// assert_eq!(s.dict_untracked().len(), 1);
+    /// assert!(!s.state().is_accessed()); // no `Vary: Cookie` because of this read
+    /// ```
     pub fn dict_untracked(&self) -> &Dict {
         &self.dict
     }
 
     /// Sets `key` (always marks modified, even for an equal value, as Flask).
     /// Refused on a null session (returns `None`, recorded for the save step).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::Value;
+    /// use session_runtime::{DynamicSession, SessionData};
+    ///
+    /// let mut s = DynamicSession::default();
+    /// assert_eq!(s.insert("n", 1), None);
+    /// assert_eq!(s.insert("n", 2), Some(Value::from(1)));
+    ///
+    /// // A null session (no secret key) refuses the write; saving reports it.
+    /// let mut null = DynamicSession::null();
+    /// assert_eq!(null.insert("n", 1), None);
+    /// assert!(null.is_empty() && null.state().refused_write());
+    /// ```
     pub fn insert(&mut self, key: impl Into<PyString>, value: impl Into<Value>) -> Option<Value> {
         if !self.state.mark_modified() {
             return None;
@@ -219,6 +406,23 @@ impl DynamicSession {
     /// # Errors
     ///
     /// [`EncodeError`] if `value` cannot be represented.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::DynamicSession;
+    ///
+    /// #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+    /// struct Prefs {
+    ///     theme: String,
+    ///     page_size: u32,
+    /// }
+    /// let mut s = DynamicSession::default();
+    /// let prefs = Prefs { theme: "dark".into(), page_size: 50 };
+    /// s.insert_as("prefs", &prefs)?;
+    /// assert_eq!(s.get_as::<Prefs>("prefs").unwrap()?, prefs);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn insert_as<T: Serialize + ?Sized>(
         &mut self,
         key: &str,
@@ -229,6 +433,22 @@ impl DynamicSession {
     }
 
     /// The value under `key`, to change in place; counts as a write.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::Value;
+    /// use session_runtime::{DynamicSession, SessionData};
+    ///
+    /// let mut s = DynamicSession::default();
+    /// s.insert("cart", Value::List(vec![]));
+    /// let mut loaded = DynamicSession::from_loaded(s.dict().clone());
+    /// if let Some(Value::List(items)) = loaded.get_mut("cart") {
+    ///     items.push(Value::from(7));
+    /// }
+    /// // Unlike Flask, an in-place change is a write: it will be saved.
+    /// assert!(loaded.state().is_modified());
+    /// ```
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
         if !self.dict.contains_key(key) {
             self.state.mark_accessed();
@@ -241,6 +461,21 @@ impl DynamicSession {
     }
 
     /// Removes `key` (Flask's `pop`): marks modified only if it was present.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{Dict, Value};
+    /// use session_runtime::{DynamicSession, SessionData};
+    ///
+    /// let mut dict = Dict::new();
+    /// dict.insert("_flashes", "hi");
+    /// let mut s = DynamicSession::from_loaded(dict);
+    /// assert_eq!(s.remove("missing"), None);
+    /// assert!(!s.state().is_modified());
+    /// assert_eq!(s.remove("_flashes"), Some(Value::from("hi")));
+    /// assert!(s.state().is_modified());
+    /// ```
     pub fn remove(&mut self, key: &str) -> Option<Value> {
         if !self.dict.contains_key(key) {
             self.state.mark_accessed();
@@ -253,6 +488,17 @@ impl DynamicSession {
     }
 
     /// Removes every key (marks modified even when already empty, as Flask).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::{DynamicSession, SessionData};
+    ///
+    /// let mut s = DynamicSession::default();
+    /// s.insert("_user_id", "42");
+    /// s.clear(); // logout: an empty, modified session deletes the cookie
+    /// assert!(s.is_empty() && s.state().is_modified());
+    /// ```
     pub fn clear(&mut self) {
         if self.state.mark_modified() {
             self.dict.clear();
@@ -261,6 +507,17 @@ impl DynamicSession {
 
     /// The value under `key`, inserting `default` first if it is missing
     /// (Flask's `setdefault`: modified only when it inserts).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::Value;
+    /// use session_runtime::DynamicSession;
+    ///
+    /// let mut s = DynamicSession::default();
+    /// assert_eq!(s.set_default("theme", "light"), Some(&Value::from("light")));
+    /// assert_eq!(s.set_default("theme", "dark"), Some(&Value::from("light")));
+    /// ```
     pub fn set_default(&mut self, key: &str, default: impl Into<Value>) -> Option<&Value> {
         if !self.dict.contains_key(key) && !self.state.mark_modified() {
             return None;
@@ -273,11 +530,34 @@ impl DynamicSession {
     }
 
     /// Whether the session is permanent (`_permanent` is truthy).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::DynamicSession;
+    ///
+    /// let mut s = DynamicSession::default();
+    /// assert!(!s.is_permanent());
+    /// s.insert("_permanent", 1); // any truthy value, as in Python
+    /// assert!(s.is_permanent());
+    /// ```
     pub fn is_permanent(&self) -> bool {
         self.get(PERMANENT_KEY).is_some_and(Value::is_truthy)
     }
 
     /// Sets `_permanent` to `value` (a real bool, like Flask).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::Value;
+    /// use session_runtime::{DynamicSession, SessionData};
+    ///
+    /// let mut s = DynamicSession::default();
+    /// s.set_permanent(true);
+    /// assert_eq!(s.get("_permanent"), Some(&Value::Bool(true)));
+    /// assert!(s.is_permanent_session());
+    /// ```
     pub fn set_permanent(&mut self, value: bool) {
         self.insert(PERMANENT_KEY, value);
     }

@@ -4,6 +4,24 @@ use crate::codec::{EncodeError, EncryptError};
 use crate::state::NULL_SESSION_MESSAGE;
 
 /// Why a session could not be saved.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::{DynamicSession, SaveError, SecureCookieSessionInterface, SessionConfig, SessionInterface};
+///
+/// // No secret key: Flask's null session. A write is reported, not dropped.
+/// let interface = SecureCookieSessionInterface::new(SessionConfig::default())?;
+/// let (request, ()) = http::Request::new(()).into_parts();
+/// let mut session: DynamicSession = interface.open_session(&request)
+///     .unwrap_or_else(|| interface.make_null_session());
+/// session.insert("n", 1);
+/// assert_eq!(
+///     interface.save_session(&session, &mut http::HeaderMap::new()),
+///     Err(SaveError::NullSessionWrite)
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SaveError {
@@ -40,6 +58,18 @@ pub enum SaveError {
 }
 
 /// A session configuration cannot be used.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::{ConfigError, SecureCookieSessionInterface, SessionConfig};
+///
+/// let bad = SessionConfig::default().with_cookie_name("my session");
+/// assert_eq!(
+///     SecureCookieSessionInterface::new(bad).unwrap_err(),
+///     ConfigError::CookieName("my session".into())
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {

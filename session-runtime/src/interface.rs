@@ -134,11 +134,29 @@ pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
 }
 
 /// The raw session cookie value of a request, captured for lazy opening.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::PendingCookie;
+///
+/// assert!(PendingCookie(Some("abc.def.ghi".into())).is_present());
+/// assert!(!PendingCookie(Some(String::new())).is_present());
+/// assert!(!PendingCookie(None).is_present());
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PendingCookie(pub Option<String>);
 
 impl PendingCookie {
     /// Whether the request carried a (non-empty) session cookie.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::PendingCookie;
+    ///
+    /// assert!(!PendingCookie::default().is_present());
+    /// ```
     pub fn is_present(&self) -> bool {
         self.0.as_deref().is_some_and(|v| !v.is_empty())
     }

@@ -44,6 +44,18 @@ use crate::interface::{PendingCookie, SessionInterface};
 
 /// A response produced by the session layer itself (an early answer from a
 /// hook, or a save error).
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::EarlyResponse;
+///
+/// let answer: EarlyResponse = http::Response::builder().status(303)
+///     .header("location", "/login")
+///     .body(Vec::new())?;
+/// assert_eq!(answer.status(), 303);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub type EarlyResponse = Response<Vec<u8>>;
 
 /// Opens a lazily opened session from its captured cookie: the
@@ -75,6 +87,18 @@ impl<S: SessionData> HandleState<S> {
 /// Flask's refresh rule for permanent sessions.
 ///
 /// Hold the lock briefly, and never across an `.await`.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::{DynamicSession, SessionHandle};
+///
+/// let handle = SessionHandle::new(DynamicSession::default());
+/// let hook_view = handle.clone(); // the same session
+/// handle.lock().insert("n", 1);
+/// assert_eq!(hook_view.lock().get_as::<u8>("n").unwrap()?, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct SessionHandle<S>(Arc<Mutex<HandleState<S>>>);
 
 impl<S> Clone for SessionHandle<S> {
@@ -90,6 +114,17 @@ impl<S> fmt::Debug for SessionHandle<S> {
 }
 
 /// A locked session; dereferences to it.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::{DynamicSession, SessionGuard, SessionHandle};
+///
+/// let handle = SessionHandle::new(DynamicSession::default());
+/// let mut guard: SessionGuard<'_, DynamicSession> = handle.lock();
+/// guard.insert("n", 1); // a `DynamicSession` method, through `DerefMut`
+/// assert_eq!(guard.len(), 1);
+/// ```
 pub struct SessionGuard<'a, S>(MutexGuard<'a, HandleState<S>>);
 
 impl<S: fmt::Debug> fmt::Debug for SessionGuard<'_, S> {
@@ -113,6 +148,16 @@ impl<S> std::ops::DerefMut for SessionGuard<'_, S> {
 
 impl<S: SessionData> SessionHandle<S> {
     /// Wraps an open session.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::{DynamicSession, SessionHandle};
+    ///
+    /// let handle = SessionHandle::new(DynamicSession::default());
+    /// assert!(handle.is_opened());
+    /// assert!(handle.lock().is_empty());
+    /// ```
     pub fn new(session: S) -> Self {
         SessionHandle(Arc::new(Mutex::new(HandleState {
             session,
@@ -137,6 +182,19 @@ impl<S: SessionData> SessionHandle<S> {
     /// Locks the session, opening it first if needed. A panic in another
     /// holder does not make the session unusable (the data stays as it was
     /// written).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::{DynamicSession, SessionHandle};
+    ///
+    /// let handle = SessionHandle::new(DynamicSession::default());
+    /// {
+    ///     let mut s = handle.lock();
+    ///     s.insert("visits", 1);
+    /// } // unlocked here
+    /// assert!(handle.lock().contains_key("visits"));
+    /// ```
     pub fn lock(&self) -> SessionGuard<'_, S> {
         let mut state = self.state();
         state.open();
@@ -144,22 +202,109 @@ impl<S: SessionData> SessionHandle<S> {
     }
 
     /// Whether the session has been opened (used) yet.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+    /// # let interface = || SecureCookieSessionInterface::new(
+    /// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
+    /// # ).unwrap();
+    /// let app = SessionLifecycle::<DynamicSession>::new(interface());
+    /// let request = http::Request::builder().header("cookie", "session=anything").body(())?;
+    /// app.run_sync(request, |request| {
+    ///     let session = SessionHandle::<DynamicSession>::from_request(&request).unwrap();
+    ///     assert!(!session.is_opened()); // nothing decoded yet
+    ///     session.lock();
+    ///     assert!(session.is_opened());
+    ///     http::Response::new(Vec::new())
+    /// });
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_opened(&self) -> bool {
         self.state().pending.is_none()
     }
 
     /// The handle the lifecycle put into `request`'s extensions.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+    /// # let interface = || SecureCookieSessionInterface::new(
+    /// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
+    /// # ).unwrap();
+    /// let app = SessionLifecycle::<DynamicSession>::new(interface());
+    /// let response = app.run_sync(http::Request::new(()), |request| {
+    ///     let found = SessionHandle::<DynamicSession>::from_request(&request).is_some();
+    ///     http::Response::new(format!("{found}").into_bytes())
+    /// });
+    /// assert_eq!(response.body(), b"true");
+    /// // Outside the lifecycle there is none.
+    /// assert!(SessionHandle::<DynamicSession>::from_request(&http::Request::new(())).is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_request<B>(request: &Request<B>) -> Option<Self> {
         request.extensions().get::<SessionHandle<S>>().cloned()
     }
 
     /// The handle in request parts' extensions.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+    /// # let interface = || SecureCookieSessionInterface::new(
+    /// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
+    /// # ).unwrap();
+    /// let app = SessionLifecycle::<DynamicSession>::new(interface());
+    /// app.run_sync(http::Request::new(()), |request| {
+    ///     let (parts, _body) = request.into_parts();
+    ///     assert!(SessionHandle::<DynamicSession>::from_parts(&parts).is_some());
+    ///     http::Response::new(Vec::new())
+    /// });
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_parts(parts: &http::request::Parts) -> Option<Self> {
         parts.extensions.get::<SessionHandle<S>>().cloned()
     }
 }
 
 /// A before-request hook: may answer early instead of the handler.
+///
+/// # Examples
+///
+/// ```
+/// # use session_runtime::codec::SecretKey;
+/// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+/// # let interface = || SecureCookieSessionInterface::new(
+/// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
+/// # ).unwrap();
+/// use session_runtime::{BeforeRequest, EarlyResponse};
+///
+/// /// Refuses requests from a blocked user.
+/// struct Blocklist(Vec<String>);
+/// impl BeforeRequest<DynamicSession> for Blocklist {
+///     fn before_request(
+///         &self,
+///         _request: &http::request::Parts,
+///         session: &SessionHandle<DynamicSession>,
+///     ) -> Option<EarlyResponse> {
+///         let user = session.lock().get_as::<String>("_user_id").and_then(Result::ok)?;
+///         self.0.contains(&user).then(|| {
+///             http::Response::builder().status(403).body(Vec::new()).unwrap()
+///         })
+///     }
+/// }
+/// let app = SessionLifecycle::<DynamicSession>::new(interface())
+///     .before_request(Blocklist(vec!["13".into()]));
+/// let ok = app.run_sync(http::Request::new(()), |_| http::Response::new(Vec::new()));
+/// assert_eq!(ok.status(), 200);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait BeforeRequest<S>: Send + Sync + 'static {
     /// Runs before the handler; `Some` answers the request.
     fn before_request(
@@ -187,6 +332,31 @@ where
 
 /// An after-request hook: may change the response and the session before
 /// it is saved.
+///
+/// # Examples
+///
+/// ```
+/// # use session_runtime::codec::SecretKey;
+/// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+/// # let interface = || SecureCookieSessionInterface::new(
+/// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
+/// # ).unwrap();
+/// use session_runtime::AfterRequest;
+///
+/// /// Counts the responses a client has seen, in its session.
+/// struct CountResponses;
+/// impl AfterRequest<DynamicSession> for CountResponses {
+///     fn after_request(&self, _: &mut http::response::Parts, session: &SessionHandle<DynamicSession>) {
+///         let mut s = session.lock();
+///         let n = s.get_as::<u64>("responses").and_then(Result::ok).unwrap_or(0);
+///         s.insert("responses", n + 1);
+///     }
+/// }
+/// let app = SessionLifecycle::<DynamicSession>::new(interface()).after_request(CountResponses);
+/// let response = app.run_sync(http::Request::new(()), |_| http::Response::new(Vec::new()));
+/// assert!(response.headers().contains_key("set-cookie"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait AfterRequest<S>: Send + Sync + 'static {
     /// Runs after the handler (or an early answer), before the save.
     fn after_request(&self, response: &mut http::response::Parts, session: &SessionHandle<S>);
@@ -202,6 +372,28 @@ where
 }
 
 /// The lifecycle's two steps (Flask's names), for adapters.
+///
+/// # Examples
+///
+/// ```
+/// # use session_runtime::codec::SecretKey;
+/// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+/// # let interface = || SecureCookieSessionInterface::new(
+/// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
+/// # ).unwrap();
+/// use session_runtime::Lifecycle;
+///
+/// // What a framework adapter does around its handler.
+/// let app = SessionLifecycle::<DynamicSession>::new(interface());
+/// let (mut parts, ()) = http::Request::new(()).into_parts();
+/// let (session, early) = app.preprocess_request(&mut parts);
+/// assert!(early.is_none());
+/// session.lock().insert("n", 1); // the handler
+/// let (mut response, ()) = http::Response::new(()).into_parts();
+/// app.process_response(&session, &mut response)?;
+/// assert!(response.headers["set-cookie"].to_str()?.starts_with("session="));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait Lifecycle<S: SessionData>: Send + Sync {
     /// Opens the session, stores its handle in the request's extensions and
     /// runs the before-request hooks; returns the handle and an early answer
@@ -227,6 +419,26 @@ type SaveErrorHandler = Arc<dyn Fn(&SaveError) -> EarlyResponse + Send + Sync>;
 
 /// The lifecycle around a [`SessionInterface`], with hooks, and a runner for
 /// any handler over `http` types.
+///
+/// # Examples
+///
+/// ```
+/// # use session_runtime::codec::SecretKey;
+/// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+/// # let interface = || SecureCookieSessionInterface::new(
+/// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
+/// # ).unwrap();
+/// let app = SessionLifecycle::<DynamicSession>::new(interface());
+/// // A handler that only reads: no cookie is sent, but `Vary: Cookie` is.
+/// let response = app.run_sync(http::Request::new(()), |request| {
+///     let session = SessionHandle::<DynamicSession>::from_request(&request).unwrap();
+///     let _ = session.lock().get("user");
+///     http::Response::new(Vec::new())
+/// });
+/// assert!(response.headers().get("set-cookie").is_none());
+/// assert_eq!(response.headers()["vary"], "Cookie");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct SessionLifecycle<S, I = crate::SecureCookieSessionInterface> {
     interface: Arc<I>,
     /// Shared, so cloning the lifecycle for a request allocates nothing.
@@ -257,6 +469,16 @@ impl<S, I: fmt::Debug> fmt::Debug for SessionLifecycle<S, I> {
 }
 
 /// The default answer to a save error: 500 with the reason as text.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::{SaveError, default_save_error_response};
+///
+/// let response = default_save_error_response(&SaveError::NullSessionWrite);
+/// assert_eq!(response.status(), 500);
+/// assert_eq!(response.body(), SaveError::NullSessionWrite.to_string().as_bytes());
+/// ```
 pub fn default_save_error_response(e: &SaveError) -> EarlyResponse {
     default_save_error_response_text(&e.to_string())
 }
@@ -274,6 +496,21 @@ pub(crate) fn default_save_error_response_text(text: &str) -> EarlyResponse {
 
 impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     /// A lifecycle without hooks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+    /// # let interface = || SecureCookieSessionInterface::new(
+    /// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
+    /// # ).unwrap();
+    /// let app = SessionLifecycle::<DynamicSession>::new(interface());
+    /// let response = app.run_sync(http::Request::new(()), |_| http::Response::new(Vec::new()));
+    /// // The session was not used: no cookie, no `Vary`.
+    /// assert!(response.headers().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(interface: I) -> Self {
         SessionLifecycle {
             interface: Arc::new(interface),
@@ -284,11 +521,46 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     }
 
     /// The session interface.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+    /// # let interface = || SecureCookieSessionInterface::new(
+    /// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
+    /// # ).unwrap();
+    /// use session_runtime::SessionInterface;
+    ///
+    /// let app = SessionLifecycle::<DynamicSession>::new(interface());
+    /// assert_eq!(SessionInterface::<DynamicSession>::cookie_name(app.interface()), "session");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn interface(&self) -> &I {
         &self.interface
     }
 
     /// Registers a before-request hook (they run in registration order).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+    /// # let interface = || SecureCookieSessionInterface::new(
+    /// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
+    /// # ).unwrap();
+    /// let app = SessionLifecycle::<DynamicSession>::new(interface())
+    ///     .before_request(|request: &http::request::Parts, _: &SessionHandle<DynamicSession>| {
+    ///         (request.uri.path() == "/down").then(|| {
+    ///             http::Response::builder().status(503).body(b"maintenance".to_vec()).unwrap()
+    ///         })
+    ///     });
+    /// let request = http::Request::get("/down").body(())?;
+    /// let response = app.run_sync(request, |_| -> http::Response<Vec<u8>> { unreachable!("the hook answered") });
+    /// assert_eq!(response.status(), 503);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn before_request(mut self, hook: impl BeforeRequest<S>) -> Self {
         let hook: Arc<dyn BeforeRequest<S>> = Arc::new(hook);
@@ -297,6 +569,23 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     }
 
     /// Registers an after-request hook (they run in reverse order).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+    /// # let interface = || SecureCookieSessionInterface::new(
+    /// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
+    /// # ).unwrap();
+    /// let app = SessionLifecycle::<DynamicSession>::new(interface())
+    ///     .after_request(|response: &mut http::response::Parts, _: &SessionHandle<DynamicSession>| {
+    ///         response.headers.insert("x-served-by", "sessionkit".parse().unwrap());
+    ///     });
+    /// let response = app.run_sync(http::Request::new(()), |_| http::Response::new(Vec::new()));
+    /// assert_eq!(response.headers()["x-served-by"], "sessionkit");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn after_request(mut self, hook: impl AfterRequest<S>) -> Self {
         let hook: Arc<dyn AfterRequest<S>> = Arc::new(hook);
@@ -306,6 +595,23 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
 
     /// Sets the response used when saving fails (default: 500 with the
     /// reason).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+    ///
+    /// // No secret key: a null session, which refuses writes.
+    /// let interface = SecureCookieSessionInterface::new(SessionConfig::default())?;
+    /// let app = SessionLifecycle::<DynamicSession>::new(interface)
+    ///     .on_save_error(|e| http::Response::builder().status(503).body(e.to_string().into_bytes()).unwrap());
+    /// let response = app.run_sync(http::Request::new(()), |request| {
+    ///     SessionHandle::<DynamicSession>::from_request(&request).unwrap().lock().insert("n", 1);
+    ///     http::Response::new(Vec::new())
+    /// });
+    /// assert_eq!(response.status(), 503);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn on_save_error(
         mut self,
@@ -318,6 +624,25 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     /// The end of a request: runs [`Lifecycle::process_response`] on
     /// `response` and, if saving fails, answers with the save-error response
     /// instead. Adapters call this after the handler.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+    /// # let interface = || SecureCookieSessionInterface::new(
+    /// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
+    /// # ).unwrap();
+    /// use session_runtime::Lifecycle;
+    ///
+    /// let app = SessionLifecycle::<DynamicSession>::new(interface());
+    /// let (mut parts, ()) = http::Request::new(()).into_parts();
+    /// let (session, _) = app.preprocess_request(&mut parts);
+    /// session.lock().insert("n", 1);
+    /// let response = app.finish_response(&session, http::Response::new(Vec::<u8>::new()));
+    /// assert!(response.headers().contains_key("set-cookie"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn finish_response<R: From<Vec<u8>>>(
         &self,
         session: &SessionHandle<S>,
@@ -335,6 +660,26 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
 
     /// Runs `handler` inside the lifecycle. The handler finds the session
     /// with [`SessionHandle::from_request`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+    /// # let interface = || SecureCookieSessionInterface::new(
+    /// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
+    /// # ).unwrap();
+    /// let app = SessionLifecycle::<DynamicSession>::new(interface());
+    /// let handler = |request: http::Request<()>| async move {
+    ///     let session = SessionHandle::<DynamicSession>::from_request(&request).unwrap();
+    ///     session.lock().insert("n", 1);
+    ///     http::Response::new(Vec::new())
+    /// };
+    /// let rt = tokio::runtime::Builder::new_current_thread().build()?;
+    /// let response = rt.block_on(app.run(http::Request::new(()), handler));
+    /// assert!(response.headers().contains_key("set-cookie"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub async fn run<B, R, F, Fut>(&self, request: Request<B>, handler: F) -> Response<R>
     where
         R: From<Vec<u8>>,
@@ -351,6 +696,29 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     }
 
     /// [`SessionLifecycle::run`] for a synchronous handler.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+    /// # let interface = || SecureCookieSessionInterface::new(
+    /// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
+    /// # ).unwrap();
+    /// let app = SessionLifecycle::<DynamicSession>::new(interface());
+    /// let first = app.run_sync(http::Request::new(()), |request| {
+    ///     SessionHandle::<DynamicSession>::from_request(&request).unwrap().lock().insert("n", 1);
+    ///     http::Response::new(Vec::new())
+    /// });
+    /// let cookie = first.headers()["set-cookie"].to_str()?.split(';').next().unwrap().to_owned();
+    /// let second = app.run_sync(http::Request::builder().header("cookie", cookie).body(())?, |request| {
+    ///     let session = SessionHandle::<DynamicSession>::from_request(&request).unwrap();
+    ///     let n = session.lock().get_as::<u64>("n").unwrap().unwrap();
+    ///     http::Response::new(n.to_string().into_bytes())
+    /// });
+    /// assert_eq!(second.body(), b"1");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn run_sync<B, R, F>(&self, request: Request<B>, handler: F) -> Response<R>
     where
         R: From<Vec<u8>>,

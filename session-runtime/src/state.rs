@@ -58,6 +58,15 @@ impl Clone for SessionState {
 
 impl SessionState {
     /// The state of a session that did not come from a cookie.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::SessionState;
+    ///
+    /// let s = SessionState::new_session();
+    /// assert!(s.is_new() && !s.is_null() && !s.is_modified());
+    /// ```
     pub fn new_session() -> Self {
         SessionState {
             new: true,
@@ -69,6 +78,15 @@ impl SessionState {
     }
 
     /// The state of a session loaded from a valid cookie.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::SessionState;
+    ///
+    /// let s = SessionState::loaded();
+    /// assert!(!s.is_new() && !s.is_accessed());
+    /// ```
     pub fn loaded() -> Self {
         SessionState {
             new: false,
@@ -77,6 +95,17 @@ impl SessionState {
     }
 
     /// The state of a null session.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::SessionState;
+    ///
+    /// let mut s = SessionState::null();
+    /// assert!(s.is_null());
+    /// assert!(!s.mark_modified()); // writes are refused
+    /// assert!(s.refused_write());
+    /// ```
     pub fn null() -> Self {
         SessionState {
             null: true,
@@ -85,38 +114,110 @@ impl SessionState {
     }
 
     /// Whether the session did not come from a valid cookie.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::{DynamicSession, SessionData};
+    ///
+    /// // A session that did not come from a cookie (Flask's `session.new`).
+    /// assert!(DynamicSession::default().state().is_new());
+    /// ```
     pub fn is_new(&self) -> bool {
         self.new
     }
 
     /// Whether the session was read or written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::{DynamicSession, SessionData};
+    ///
+    /// let s = DynamicSession::default();
+    /// assert!(!s.state().is_accessed());
+    /// let _ = s.get("user"); // a read: the response will carry `Vary: Cookie`
+    /// assert!(s.state().is_accessed());
+    /// ```
     pub fn is_accessed(&self) -> bool {
         self.accessed.load(Ordering::Relaxed)
     }
 
     /// Whether the session was written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::{DynamicSession, SessionData};
+    ///
+    /// let mut s = DynamicSession::default();
+    /// let _ = s.get("user");
+    /// assert!(!s.state().is_modified());
+    /// s.insert("user", "ada");
+    /// assert!(s.state().is_modified());
+    /// ```
     pub fn is_modified(&self) -> bool {
         self.modified
     }
 
     /// Whether this is a null session.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::{DynamicSession, SessionData};
+    ///
+    /// assert!(DynamicSession::null().state().is_null());
+    /// assert!(!DynamicSession::default().state().is_null());
+    /// ```
     pub fn is_null(&self) -> bool {
         self.null
     }
 
     /// Whether a write to this null session was refused (the save step turns
     /// that into an error: a write is never dropped silently).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::{DynamicSession, SessionData};
+    ///
+    /// let mut s = DynamicSession::null();
+    /// assert!(!s.state().refused_write());
+    /// s.insert("n", 1);
+    /// assert!(s.state().refused_write());
+    /// ```
     pub fn refused_write(&self) -> bool {
         self.refused_write
     }
 
     /// Records a read. Takes `&self` because reads do.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::SessionState;
+    ///
+    /// let s = SessionState::loaded();
+    /// s.mark_accessed();
+    /// assert!(s.is_accessed() && !s.is_modified());
+    /// ```
     pub fn mark_accessed(&self) {
         self.accessed.store(true, Ordering::Relaxed);
     }
 
     /// Records a write. Returns `false` — and records the refusal — for a
     /// null session, whose data must then stay untouched.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::SessionState;
+    ///
+    /// let mut s = SessionState::loaded();
+    /// assert!(s.mark_modified());
+    /// assert!(s.is_modified() && s.is_accessed());
+    /// ```
     #[must_use = "a null session refuses writes: do not apply it when this is false"]
     pub fn mark_modified(&mut self) -> bool {
         self.mark_accessed();
