@@ -32,50 +32,185 @@ use crate::error::SaveError;
 /// ```
 pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
     /// The configuration the default hooks read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
+    /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
+    /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
+    /// let i = interface(config().with_cookie_name("sid"));
+    /// assert_eq!(hook(|i| i.config().cookie_name.clone(), &i), "sid");
+    /// ```
     fn config(&self) -> &SessionConfig;
 
     /// `get_cookie_name`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
+    /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
+    /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
+    /// assert_eq!(hook(|i| i.cookie_name().to_owned(), &interface(config())), "session");
+    /// ```
     fn cookie_name(&self) -> &str {
         &self.config().cookie_name
     }
 
     /// `get_cookie_domain` (as configured; rendering applies Werkzeug's rules).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
+    /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
+    /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
+    /// let i = interface(config().with_domain(".example.com"));
+    /// assert_eq!(hook(|i| i.cookie_domain().map(str::to_owned), &i).as_deref(), Some(".example.com"));
+    /// assert_eq!(hook(|i| i.cookie_domain().map(str::to_owned), &interface(config())), None);
+    /// ```
     fn cookie_domain(&self) -> Option<&str> {
         self.config().cookie_domain.as_deref()
     }
 
     /// `get_cookie_path`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
+    /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
+    /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
+    /// assert_eq!(hook(|i| i.cookie_path().to_owned(), &interface(config())), "/");
+    /// ```
     fn cookie_path(&self) -> &str {
         &self.config().cookie_path
     }
 
     /// `get_cookie_httponly`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
+    /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
+    /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
+    /// assert!(hook(|i| i.cookie_http_only(), &interface(config())));
+    /// assert!(!hook(|i| i.cookie_http_only(), &interface(config().with_http_only(false))));
+    /// ```
     fn cookie_http_only(&self) -> bool {
         self.config().cookie_http_only
     }
 
     /// `get_cookie_secure`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
+    /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
+    /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
+    /// assert!(!hook(|i| i.cookie_secure(), &interface(config())));
+    /// assert!(hook(|i| i.cookie_secure(), &interface(config().with_secure(true))));
+    /// ```
     fn cookie_secure(&self) -> bool {
         self.config().cookie_secure
     }
 
     /// `get_cookie_samesite`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
+    /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
+    /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
+    /// use session_runtime::SameSite;
+    ///
+    /// assert_eq!(hook(|i| i.cookie_same_site(), &interface(config())), Some(SameSite::Lax));
+    /// assert_eq!(hook(|i| i.cookie_same_site(), &interface(config().with_same_site(None))), None);
+    /// ```
     fn cookie_same_site(&self) -> Option<SameSite> {
         self.config().cookie_same_site
     }
 
     /// `get_cookie_partitioned`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
+    /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
+    /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
+    /// let i = interface(config().with_partitioned(true).with_secure(true));
+    /// assert!(hook(|i| i.cookie_partitioned(), &i));
+    /// let mut s = DynamicSession::default();
+    /// s.insert("n", 1);
+    /// let mut headers = http::HeaderMap::new();
+    /// i.save_session(&s, &mut headers).unwrap();
+    /// assert!(headers["set-cookie"].to_str().unwrap().contains("; Partitioned"));
+    /// ```
     fn cookie_partitioned(&self) -> bool {
         self.config().cookie_partitioned
     }
 
     /// The current time (overridable, e.g. for tests).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
+    /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
+    /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
+    /// use std::time::{Duration, SystemTime};
+    ///
+    /// let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let i = interface(config()).with_clock(move || at);
+    /// assert_eq!(hook(|i| i.now(), &i), at);
+    /// ```
     fn now(&self) -> SystemTime {
         SystemTime::now()
     }
 
     /// `get_expiration_time`: now + lifetime for a permanent session, none
     /// (a browser-session cookie) otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
+    /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
+    /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
+    /// use std::time::{Duration, SystemTime};
+    ///
+    /// let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let i = interface(config().with_lifetime(Duration::from_secs(3600))).with_clock(move || at);
+    /// let mut s = DynamicSession::default();
+    /// assert_eq!(i.expiration_time(&s), None); // a browser-session cookie
+    /// s.set_permanent(true);
+    /// assert_eq!(i.expiration_time(&s), Some(at + Duration::from_secs(3600)));
+    /// ```
     fn expiration_time(&self, session: &S) -> Option<SystemTime> {
         session.is_permanent_session().then(|| {
             // Past what `SystemTime` holds: a date no header can carry
@@ -87,17 +222,63 @@ pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
     }
 
     /// `should_set_cookie`: modified, or permanent with refresh-each-request.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
+    /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
+    /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
+    /// use session_runtime::codec::Dict;
+    ///
+    /// let i = interface(config());
+    /// let mut dict = Dict::new();
+    /// dict.insert("_permanent", true);
+    /// let loaded = DynamicSession::from_loaded(dict);
+    /// assert!(i.should_set_cookie(&loaded)); // refreshed on every request
+    /// let i = interface(config().with_refresh_each_request(false));
+    /// assert!(!i.should_set_cookie(&loaded));
+    /// ```
     fn should_set_cookie(&self, session: &S) -> bool {
         session.state().is_modified()
             || (session.is_permanent_session() && self.config().refresh_each_request)
     }
 
     /// `make_null_session`: a session that reads as empty and refuses writes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
+    /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
+    /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
+    /// let i = interface(SessionConfig::default()); // no secret key
+    /// let (request, ()) = http::Request::new(()).into_parts();
+    /// let s: DynamicSession = i.open_session(&request).unwrap_or_else(|| i.make_null_session());
+    /// assert!(i.is_null_session(&s));
+    /// ```
     fn make_null_session(&self) -> S {
         S::null()
     }
 
     /// `is_null_session`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
+    /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
+    /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
+    /// let i = interface(config());
+    /// assert!(i.is_null_session(&DynamicSession::null()));
+    /// assert!(!i.is_null_session(&DynamicSession::default()));
+    /// ```
     fn is_null_session(&self, session: &S) -> bool {
         session.state().is_null()
     }
@@ -107,6 +288,26 @@ pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
     /// [`SessionInterface::open_from_cookie`] runs when the session is first
     /// used, or at save time). The default, `None`, opens eagerly with
     /// [`SessionInterface::open_session`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
+    /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
+    /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
+    /// use session_runtime::PendingCookie;
+    ///
+    /// let i = interface(config());
+    /// let (request, ()) = http::Request::builder()
+    ///     .header("cookie", "theme=dark; session=abc.def.ghi")
+    ///     .body(())
+    ///     .unwrap()
+    ///     .into_parts();
+    /// let captured: Option<PendingCookie> = SessionInterface::<DynamicSession>::lazy_cookie(&i, &request);
+    /// assert_eq!(captured, Some(PendingCookie(Some("abc.def.ghi".into()))));
+    /// ```
     fn lazy_cookie(&self, _request: &http::request::Parts) -> Option<PendingCookie> {
         None
     }
@@ -114,6 +315,27 @@ pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
     /// Opens a session from a value captured by
     /// [`SessionInterface::lazy_cookie`] (only called after it returned
     /// `Some`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
+    /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
+    /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
+    /// use session_runtime::PendingCookie;
+    ///
+    /// let i = interface(config());
+    /// let mut s = DynamicSession::default();
+    /// s.insert("n", 1);
+    /// let value = i.encode_session(&s).unwrap();
+    /// let opened: DynamicSession = i.open_from_cookie(PendingCookie(Some(value)));
+    /// assert_eq!(opened.get_as::<u8>("n").unwrap().unwrap(), 1);
+    /// // A bad value opens a fresh session, as `open_session` does.
+    /// let fresh: DynamicSession = i.open_from_cookie(PendingCookie(Some("bad".into())));
+    /// assert!(fresh.state().is_new() && fresh.is_empty());
+    /// ```
     fn open_from_cookie(&self, _cookie: PendingCookie) -> S {
         S::default()
     }
@@ -121,6 +343,23 @@ pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
     /// `open_session`: the request's session, a fresh one if its cookie is
     /// missing or bad, or `None` when sessions are unavailable (no secret
     /// key), in which case the caller uses [`SessionInterface::make_null_session`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
+    /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
+    /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
+    /// let i = interface(config());
+    /// let (request, ()) = http::Request::new(()).into_parts();
+    /// let s: DynamicSession = i.open_session(&request).unwrap();
+    /// assert!(s.state().is_new());
+    /// // Without a secret key there is no session to open.
+    /// let none: Option<DynamicSession> = interface(SessionConfig::default()).open_session(&request);
+    /// assert!(none.is_none());
+    /// ```
     fn open_session(&self, request: &http::request::Parts) -> Option<S>;
 
     /// `save_session`: adds `Set-Cookie` and `Vary` to the response headers by
@@ -130,6 +369,27 @@ pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
     ///
     /// [`SaveError`] when the session cannot be written, the cookie would be
     /// too large, or a write to a null session was refused.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
+    /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
+    /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
+    /// let i = interface(config());
+    /// // An emptied session deletes the cookie.
+    /// let mut s = DynamicSession::default();
+    /// s.insert("n", 1);
+    /// s.clear();
+    /// let mut headers = http::HeaderMap::new();
+    /// i.save_session(&s, &mut headers).unwrap();
+    /// assert_eq!(
+    ///     headers["set-cookie"],
+    ///     "session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; HttpOnly; Path=/; SameSite=Lax"
+    /// );
+    /// ```
     fn save_session(&self, session: &S, headers: &mut http::HeaderMap) -> Result<(), SaveError>;
 }
 

@@ -18,6 +18,19 @@ use super::{SessionCodec, json_write};
 pub const CSRF_SALT: &str = "wtf-csrf-token";
 
 /// Signs and verifies Flask-WTF CSRF tokens.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::{CsrfTokenCodec, DecodeError, SecretKey, new_raw_csrf_token};
+///
+/// let codec = CsrfTokenCodec::new(SecretKey::from_text("dev-key")?);
+/// let raw = new_raw_csrf_token()?;
+/// let signed = codec.sign(&raw, 1_000);
+/// assert_eq!(codec.verify(&signed, 1_000 + 3_600, Some(3_600))?, raw);
+/// assert!(matches!(codec.verify(&signed, 1_000 + 3_601, Some(3_600)), Err(DecodeError::Expired { .. })));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct CsrfTokenCodec {
     codec: SessionCodec,
@@ -25,6 +38,17 @@ pub struct CsrfTokenCodec {
 
 impl CsrfTokenCodec {
     /// A codec for `key` (Flask-WTF: `WTF_CSRF_SECRET_KEY`, else `SECRET_KEY`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{CsrfTokenCodec, SecretKey};
+    ///
+    /// let a = CsrfTokenCodec::new(SecretKey::from_text("key-a")?);
+    /// let b = CsrfTokenCodec::new(SecretKey::from_text("key-b")?);
+    /// assert!(b.verify(&a.sign("raw", 5), 5, None).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(key: SecretKey) -> Self {
         CsrfTokenCodec {
             codec: SessionCodec::builder(key)
@@ -57,6 +81,19 @@ impl CsrfTokenCodec {
     ///
     /// [`DecodeError`]; `Expired` and `FutureTimestamp` are Flask-WTF's
     /// "expired", everything else its "invalid".
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{CsrfTokenCodec, DecodeError, SecretKey};
+    ///
+    /// let codec = CsrfTokenCodec::new(SecretKey::from_text("dev-key")?);
+    /// // The signed token Flask-WTF made for this raw token and time.
+    /// let signed = "ImMzNDk5YzI3Mjk3MzBhN2Y4MDdlZmI4Njc2YTkyZGNiNmY4YTNmOGYi.ZVPxAA.MV1t4X_E8UtDov2kRxKNR33Jm30";
+    /// assert_eq!(codec.verify(signed, 1_700_000_000, None)?, "c3499c2729730a7f807efb8676a92dcb6f8a3f8f");
+    /// assert_eq!(codec.verify("garbage", 1_700_000_000, None), Err(DecodeError::NoSeparator));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn verify(
         &self,
         token: &str,
@@ -76,6 +113,18 @@ impl CsrfTokenCodec {
 /// # Errors
 ///
 /// [`KeyError::Rng`] if the OS random source fails.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::new_raw_csrf_token;
+///
+/// let a = new_raw_csrf_token()?;
+/// assert_eq!(a.len(), 40);
+/// assert!(a.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+/// assert_ne!(a, new_raw_csrf_token()?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn new_raw_csrf_token() -> Result<String, KeyError> {
     let mut seed = [0u8; 64];
     getrandom::fill(&mut seed).map_err(|e| KeyError::Rng(e.to_string()))?;
@@ -83,6 +132,16 @@ pub fn new_raw_csrf_token() -> Result<String, KeyError> {
 }
 
 /// Constant-time equality of two tokens.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::tokens_equal;
+///
+/// assert!(tokens_equal("abc", "abc"));
+/// assert!(!tokens_equal("abc", "abd"));
+/// assert!(!tokens_equal("abc", "abcd"));
+/// ```
 pub fn tokens_equal(a: &str, b: &str) -> bool {
     a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }

@@ -42,6 +42,17 @@ impl DateTime {
     /// A datetime from local fields and a UTC offset in seconds; `None` when
     /// Python's `datetime` would reject it (year outside 1–9999, invalid day,
     /// hour ≥ 24, ..., or `|offset|` ≥ 24 h).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::DateTime;
+    ///
+    /// let dt = DateTime::new(2024, 2, 29, 23, 59, 59, -3600).unwrap();
+    /// assert_eq!((dt.year(), dt.month(), dt.day()), (2024, 2, 29));
+    /// assert!(DateTime::new(2023, 2, 29, 0, 0, 0, 0).is_none()); // not a leap year
+    /// assert!(DateTime::new(2024, 1, 1, 0, 0, 0, 86_400).is_none()); // |offset| ≥ 24 h
+    /// ```
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         year: i64,
@@ -77,6 +88,17 @@ impl DateTime {
 
     /// The UTC datetime of a Unix timestamp (seconds); `None` outside years
     /// 1–9999.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::DateTime;
+    ///
+    /// let epoch = DateTime::from_unix(0).unwrap();
+    /// assert_eq!((epoch.year(), epoch.month(), epoch.day()), (1970, 1, 1));
+    /// assert_eq!(epoch.offset_seconds(), 0);
+    /// assert!(DateTime::from_unix(i64::MAX).is_none());
+    /// ```
     pub fn from_unix(secs: i64) -> Option<DateTime> {
         let days = secs.div_euclid(86_400);
         let rem = secs.rem_euclid(86_400);
@@ -85,6 +107,16 @@ impl DateTime {
     }
 
     /// Seconds since the Unix epoch of the instant this datetime denotes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::DateTime;
+    ///
+    /// // 01:00 at +01:00 is midnight UTC.
+    /// let dt = DateTime::new(1970, 1, 1, 1, 0, 0, 3600).unwrap();
+    /// assert_eq!(dt.to_unix(), 0);
+    /// ```
     pub fn to_unix(&self) -> i64 {
         let days = days_from_civil(
             i64::from(self.year),
@@ -100,41 +132,119 @@ impl DateTime {
 
     /// The same instant with offset zero; `None` if that leaves years 1–9999
     /// (Python raises `OverflowError` there).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::DateTime;
+    ///
+    /// let ist = DateTime::new(2024, 1, 2, 3, 4, 5, 19_800).unwrap();
+    /// let utc = ist.to_utc().unwrap();
+    /// assert_eq!((utc.day(), utc.hour(), utc.minute()), (1, 21, 34));
+    /// assert_eq!(utc.to_unix(), ist.to_unix());
+    /// // Year 1, 00:00 at +01:00 is in year 0 in UTC: Python's OverflowError.
+    /// assert!(DateTime::new(1, 1, 1, 0, 0, 0, 3600).unwrap().to_utc().is_none());
+    /// ```
     pub fn to_utc(&self) -> Option<DateTime> {
         DateTime::from_unix(self.to_unix())
     }
 
     /// The year (1–9999).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::DateTime;
+    ///
+    /// assert_eq!(DateTime::from_unix(1_700_000_000).unwrap().year(), 2023);
+    /// ```
     pub fn year(&self) -> u16 {
         self.year
     }
     /// The month (1–12).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::DateTime;
+    ///
+    /// assert_eq!(DateTime::from_unix(1_700_000_000).unwrap().month(), 11);
+    /// ```
     pub fn month(&self) -> u8 {
         self.month
     }
     /// The day of the month (1–31).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::DateTime;
+    ///
+    /// assert_eq!(DateTime::from_unix(1_700_000_000).unwrap().day(), 14);
+    /// ```
     pub fn day(&self) -> u8 {
         self.day
     }
     /// The hour (0–23).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::DateTime;
+    ///
+    /// assert_eq!(DateTime::from_unix(1_700_000_000).unwrap().hour(), 22);
+    /// ```
     pub fn hour(&self) -> u8 {
         self.hour
     }
     /// The minute (0–59).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::DateTime;
+    ///
+    /// assert_eq!(DateTime::from_unix(1_700_000_000).unwrap().minute(), 13);
+    /// ```
     pub fn minute(&self) -> u8 {
         self.minute
     }
     /// The second (0–59).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::DateTime;
+    ///
+    /// assert_eq!(DateTime::from_unix(1_700_000_000).unwrap().second(), 20);
+    /// ```
     pub fn second(&self) -> u8 {
         self.second
     }
     /// The UTC offset in seconds (east positive).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::DateTime;
+    ///
+    /// assert_eq!(DateTime::new(2024, 1, 1, 0, 0, 0, -18_000).unwrap().offset_seconds(), -18_000);
+    /// ```
     pub fn offset_seconds(&self) -> i32 {
         self.offset
     }
 
     /// The HTTP date Flask writes (`Wdy, DD Mon YYYY HH:MM:SS GMT`, in UTC);
     /// `None` if the UTC conversion leaves years 1–9999.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::DateTime;
+    ///
+    /// let dt = DateTime::new(2024, 1, 2, 3, 4, 5, 0).unwrap();
+    /// assert_eq!(dt.http_date().as_deref(), Some("Tue, 02 Jan 2024 03:04:05 GMT"));
+    /// ```
     pub fn http_date(&self) -> Option<String> {
         let mut s = String::with_capacity(29);
         self.write_http_date(&mut s).then_some(s)
@@ -142,6 +252,16 @@ impl DateTime {
 
     /// Appends [`DateTime::http_date`] to `out`; false (nothing written) if
     /// the UTC conversion leaves years 1–9999.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::DateTime;
+    ///
+    /// let mut line = String::from("Expires=");
+    /// assert!(DateTime::from_unix(0).unwrap().write_http_date(&mut line));
+    /// assert_eq!(line, "Expires=Thu, 01 Jan 1970 00:00:00 GMT");
+    /// ```
     pub fn write_http_date(&self, out: &mut String) -> bool {
         use std::fmt::Write as _;
         let Some(u) = self.to_utc() else { return false };

@@ -34,6 +34,25 @@ const TIME_LEN: usize = 8;
 const PURPOSE: &str = "sessionkit/encrypted-cookie/v1/";
 
 /// Encrypts and decrypts session payloads (see the module docs).
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::{DecodeError, EncryptedCodec, SecretKey, SecretKeys};
+///
+/// let keys = SecretKeys::new(SecretKey::from_text("k")?);
+/// let codec = EncryptedCodec::new(&keys, "cookie-session");
+/// let cookie = codec.seal(br#"{"email":"ada@example.com"}"#, 1_000)?;
+/// assert!(cookie.starts_with("v1."));
+/// assert_eq!(codec.open(&cookie, 1_000, None)?.value, br#"{"email":"ada@example.com"}"#);
+///
+/// // One flipped character: no key authenticates it.
+/// let mut forged = cookie.into_bytes();
+/// let last = forged.len() - 1;
+/// forged[last] = if forged[last] == b'A' { b'B' } else { b'A' };
+/// assert_eq!(codec.open(&forged, 1_000, None), Err(DecodeError::DecryptionFailed));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct EncryptedCodec {
     /// The current key first, then the fallbacks from the last to the first.
@@ -60,6 +79,20 @@ fn cipher(key: &SecretKey, salt: &str) -> XChaCha20Poly1305 {
 
 impl EncryptedCodec {
     /// Derives the keys. `salt` is a purpose label (use the session salt).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{DecodeError, EncryptedCodec, SecretKey, SecretKeys};
+    ///
+    /// let keys = SecretKeys::new(SecretKey::from_text("k")?);
+    /// let sessions = EncryptedCodec::new(&keys, "cookie-session");
+    /// let other = EncryptedCodec::new(&keys, "another-purpose");
+    /// let cookie = sessions.seal(b"{}", 1_000)?;
+    /// // Another salt derives another key.
+    /// assert_eq!(other.open(&cookie, 1_000, None), Err(DecodeError::DecryptionFailed));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(keys: &SecretKeys, salt: &str) -> Self {
         let mut ciphers = vec![cipher(keys.current(), salt)];
         ciphers.extend(keys.fallbacks().iter().rev().map(|k| cipher(k, salt)));
@@ -70,6 +103,18 @@ impl EncryptedCodec {
     }
 
     /// The largest JSON payload accepted (default 64 KiB).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{DecodeError, EncryptedCodec, SecretKey, SecretKeys};
+    ///
+    /// let keys = SecretKeys::new(SecretKey::from_text("k")?);
+    /// let cookie = EncryptedCodec::new(&keys, "s").seal(&[b' '; 100], 1_000)?;
+    /// let small = EncryptedCodec::new(&keys, "s").with_max_payload(50);
+    /// assert!(matches!(small.open(&cookie, 1_000, None), Err(DecodeError::Payload(_))));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn with_max_payload(mut self, bytes: usize) -> Self {
         self.max_payload = bytes;
@@ -82,6 +127,17 @@ impl EncryptedCodec {
     ///
     /// [`PayloadError::TooLarge`]-like failures cannot happen here; the only
     /// error is the OS random source failing ([`EncryptError`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{EncryptedCodec, SecretKey, SecretKeys};
+    ///
+    /// let codec = EncryptedCodec::new(&SecretKeys::new(SecretKey::from_text("k")?), "s");
+    /// // A fresh random nonce each time: two seals of one session differ.
+    /// assert_ne!(codec.seal(b"{}", 1_000)?, codec.seal(b"{}", 1_000)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn seal(&self, json: &[u8], timestamp: u64) -> Result<String, EncryptError> {
         let mut nonce = [0u8; NONCE_LEN];
         getrandom::fill(&mut nonce).map_err(|e| EncryptError(e.to_string()))?;
@@ -119,6 +175,19 @@ impl EncryptedCodec {
     /// [`DecodeError::DecryptionFailed`] when no key authenticates it,
     /// [`DecodeError::Expired`] / [`DecodeError::FutureTimestamp`] for its
     /// age, [`DecodeError::Payload`] when it is larger than the limit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{DecodeError, EncryptedCodec, SecretKey, SecretKeys};
+    ///
+    /// let codec = EncryptedCodec::new(&SecretKeys::new(SecretKey::from_text("k")?), "s");
+    /// let cookie = codec.seal(b"{}", 1_000)?;
+    /// assert_eq!(codec.open(&cookie, 1_500, Some(600))?.timestamp, 1_000);
+    /// assert!(matches!(codec.open(&cookie, 1_601, Some(600)), Err(DecodeError::Expired { .. })));
+    /// assert_eq!(codec.open("eyJ9.x.y", 1_000, None), Err(DecodeError::UnknownFormat));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn open(
         &self,
         cookie: impl AsRef<[u8]>,
@@ -182,6 +251,18 @@ impl EncryptedCodec {
 }
 
 /// Encryption failed (the OS random source is unavailable).
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::{EncryptError, EncryptedCodec, SecretKey, SecretKeys};
+///
+/// // Sealing fails only if the OS random source does.
+/// let codec = EncryptedCodec::new(&SecretKeys::new(SecretKey::from_text("k")?), "s");
+/// let sealed: Result<String, EncryptError> = codec.seal(b"{}", 0);
+/// assert!(sealed.is_ok());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("cannot encrypt the session: {0}")]
 pub struct EncryptError(String);

@@ -11,6 +11,22 @@ use super::datetime::DateTime;
 /// Flask silently starts a new session for those. The other two can only
 /// happen when the signature is valid (someone holding the key wrote it);
 /// Flask answers 500 there, sessionkit reports them as typed errors.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::{DecodeError, SecretKey, SessionCodec};
+///
+/// let codec = SessionCodec::flask(SecretKey::from_text("k")?);
+/// let cookie = codec.sign_json(b"{}", 1_000);
+/// assert_eq!(codec.loads_session("", 1_000, None), Err(DecodeError::Empty));
+/// assert_eq!(codec.loads_session("abc", 1_000, None), Err(DecodeError::NoSeparator));
+/// let other = SessionCodec::flask(SecretKey::from_text("other")?);
+/// assert_eq!(other.loads_session(&cookie, 1_000, None), Err(DecodeError::SignatureMismatch));
+/// let expired = codec.loads_session(&cookie, 1_000 + 61, Some(60)).unwrap_err();
+/// assert_eq!(expired, DecodeError::Expired { age: 61, max_age: 60, signed_at: 1_000 });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DecodeError {
@@ -70,12 +86,38 @@ impl DecodeError {
     /// Whether itsdangerous would call this a `BadSignature` (including
     /// expiry): a cookie nobody with the key wrote for this moment. Flask
     /// answers those with a fresh session.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{DecodeError, PayloadError};
+    ///
+    /// assert!(DecodeError::SignatureMismatch.is_bad_signature());
+    /// assert!(DecodeError::Expired { age: 2, max_age: 1, signed_at: 0 }.is_bad_signature());
+    /// // Validly signed but undecodable: not a bad signature (Flask would answer 500).
+    /// assert!(!DecodeError::Payload(PayloadError::Utf8).is_bad_signature());
+    /// ```
     pub fn is_bad_signature(&self) -> bool {
         !matches!(self, DecodeError::Payload(_) | DecodeError::NotAMapping(_))
     }
 }
 
 /// Why a validly signed payload could not be decoded.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::{DecodeError, PayloadError, SecretKey, SessionCodec};
+///
+/// let codec = SessionCodec::flask(SecretKey::from_text("k")?);
+/// // Signed with the right key, but the payload is not JSON.
+/// let cookie = codec.sign_json(b"{oops", 1_000);
+/// assert!(matches!(
+///     codec.loads_session(&cookie, 1_000, None),
+///     Err(DecodeError::Payload(PayloadError::Json(_)))
+/// ));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PayloadError {
@@ -103,6 +145,18 @@ pub enum PayloadError {
 }
 
 /// A JSON syntax error with its byte offset.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::{JsonErrorKind, PayloadError, SecretKey, SessionCodec};
+///
+/// let codec = SessionCodec::flask(SecretKey::from_text("k")?);
+/// let Err(PayloadError::Json(e)) = codec.parse_json(r#"{"a" 1}"#) else { panic!() };
+/// assert_eq!(e.kind(), &JsonErrorKind::ExpectedColon);
+/// assert_eq!(e.offset(), 5);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JsonError {
     kind: JsonErrorKind,
@@ -115,11 +169,33 @@ impl JsonError {
     }
 
     /// What went wrong.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{JsonErrorKind, PayloadError, SecretKey, SessionCodec};
+    ///
+    /// let codec = SessionCodec::flask(SecretKey::from_text("k")?);
+    /// let Err(PayloadError::Json(e)) = codec.parse_json("[1] 2") else { panic!() };
+    /// assert_eq!(e.kind(), &JsonErrorKind::ExtraData);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn kind(&self) -> &JsonErrorKind {
         &self.kind
     }
 
     /// Byte offset in the JSON text.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{PayloadError, SecretKey, SessionCodec};
+    ///
+    /// let codec = SessionCodec::flask(SecretKey::from_text("k")?);
+    /// let Err(PayloadError::Json(e)) = codec.parse_json("[1, ]") else { panic!() };
+    /// assert_eq!(e.offset(), 4); // where a value was expected
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn offset(&self) -> usize {
         self.offset
     }
@@ -134,6 +210,22 @@ impl fmt::Display for JsonError {
 impl std::error::Error for JsonError {}
 
 /// The kinds of [`JsonError`].
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::{JsonErrorKind, PayloadError, SecretKey, SessionCodec};
+///
+/// let codec = SessionCodec::flask(SecretKey::from_text("k")?);
+/// let kind = |text: &str| match codec.parse_json(text) {
+///     Err(PayloadError::Json(e)) => Some(e.kind().clone()),
+///     _ => None,
+/// };
+/// assert_eq!(kind(r#""abc"#), Some(JsonErrorKind::UnterminatedString));
+/// assert_eq!(kind(r#""\q""#), Some(JsonErrorKind::BadEscape));
+/// assert_eq!(kind("{1: 2}"), Some(JsonErrorKind::ExpectedKey));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum JsonErrorKind {
@@ -176,6 +268,18 @@ pub enum JsonErrorKind {
 }
 
 /// A tag whose content Flask cannot convert back (a payload error in Flask).
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::{PayloadError, SecretKey, SessionCodec};
+///
+/// let codec = SessionCodec::flask(SecretKey::from_text("k")?);
+/// // A `" u"` (UUID) tag whose text is not a UUID: Flask cannot read it either.
+/// let Err(PayloadError::Tag(e)) = codec.parse_json(r#"{" u":"nope"}"#) else { panic!() };
+/// assert_eq!(e.tag(), " u");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TagError {
     tag: &'static str,
@@ -191,6 +295,17 @@ impl TagError {
     }
 
     /// The tag key, such as `" t"`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{PayloadError, SecretKey, SessionCodec};
+    ///
+    /// let codec = SessionCodec::flask(SecretKey::from_text("k")?);
+    /// let Err(PayloadError::Tag(e)) = codec.parse_json(r#"{" b":"not base64!"}"#) else { panic!() };
+    /// assert_eq!(e.tag(), " b");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn tag(&self) -> &'static str {
         self.tag
     }
@@ -205,6 +320,23 @@ impl fmt::Display for TagError {
 impl std::error::Error for TagError {}
 
 /// Why a value could not be written as Flask's JSON.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::{EncodeError, Value, to_value};
+/// use std::collections::BTreeMap;
+///
+/// // Integer keys become strings, as Python's `json` writes them...
+/// let mut by_id = BTreeMap::new();
+/// by_id.insert(1u8, "one");
+/// assert!(to_value(&by_id).is_ok());
+/// // ...but a tuple cannot be a JSON key (Python: `TypeError`).
+/// let mut by_pair = BTreeMap::new();
+/// by_pair.insert((1u8, 2u8), "one-two");
+/// assert_eq!(to_value(&by_pair), Err(EncodeError::KeyMustBeString));
+/// # let _ = Value::Null;
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum EncodeError {
@@ -232,6 +364,16 @@ impl serde::ser::Error for EncodeError {
 }
 
 /// A secret key cannot be used.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::{KeyError, SecretKey};
+///
+/// assert_eq!(SecretKey::from_text("").unwrap_err(), KeyError::Empty);
+/// assert!(matches!(SecretKey::from_hex("0g"), Err(KeyError::BadHex(_))));
+/// assert_eq!(SecretKey::generate(0).unwrap_err(), KeyError::Empty);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum KeyError {
@@ -248,6 +390,17 @@ pub enum KeyError {
 
 /// A [`Compression`](super::Compression) spelling that is none of `auto`,
 /// `never` or `above:N`.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::{Compression, CompressionParseError};
+///
+/// assert_eq!(
+///     "above:4k".parse::<Compression>(),
+///     Err(CompressionParseError("above:4k".into()))
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid compression {0:?}: expected \"auto\", \"never\" or \"above:N\" (N bytes of JSON)")]
 pub struct CompressionParseError(pub String);

@@ -60,6 +60,15 @@ impl Default for PyString {
 
 impl PyString {
     /// An empty string.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::PyString;
+    ///
+    /// assert!(PyString::new().is_empty());
+    /// assert_eq!(PyString::new(), PyString::default());
+    /// ```
     pub const fn new() -> Self {
         PyString(Repr::Inline {
             len: 0,
@@ -106,6 +115,17 @@ impl PyString {
     ///
     /// Adjacent high and low surrogates are kept as two code points only if
     /// they do not form a pair; a valid pair becomes one character.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::PyString;
+    ///
+    /// // A surrogate pair becomes the one character it encodes (as Python's JSON reader does).
+    /// let pair = PyString::from_code_points([0xD83D, 0xDE00]).unwrap();
+    /// assert_eq!(pair.as_str(), Some("😀"));
+    /// assert!(PyString::from_code_points([0x11_0000]).is_none());
+    /// ```
     pub fn from_code_points<I: IntoIterator<Item = u32>>(cps: I) -> Option<Self> {
         let mut b = PyStringBuilder::default();
         for cp in cps {
@@ -118,6 +138,15 @@ impl PyString {
     }
 
     /// The string as `&str`, or `None` if it holds a lone surrogate.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::PyString;
+    ///
+    /// assert_eq!(PyString::from("ok").as_str(), Some("ok"));
+    /// assert_eq!(PyString::from_code_points([0xDFFF]).unwrap().as_str(), None);
+    /// ```
     pub fn as_str(&self) -> Option<&str> {
         if self.is_utf8() {
             std::str::from_utf8(self.bytes()).ok()
@@ -128,6 +157,16 @@ impl PyString {
 
     /// The string as a Rust `String`, or itself back if it holds a lone
     /// surrogate.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::PyString;
+    ///
+    /// assert_eq!(PyString::from("ok").into_string(), Ok("ok".to_owned()));
+    /// let lone = PyString::from_code_points([0xD800]).unwrap();
+    /// assert_eq!(lone.clone().into_string(), Err(lone));
+    /// ```
     pub fn into_string(self) -> Result<String, PyString> {
         if self.is_utf8() {
             String::from_utf8(self.into_bytes()).map_err(|e| PyString::owned(e.into_bytes(), false))
@@ -137,6 +176,15 @@ impl PyString {
     }
 
     /// The string with each lone surrogate replaced by `U+FFFD`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::PyString;
+    ///
+    /// let s = PyString::from_code_points([0x61, 0xD800, 0x62]).unwrap();
+    /// assert_eq!(s.to_string_lossy(), "a\u{FFFD}b");
+    /// ```
     pub fn to_string_lossy(&self) -> String {
         match self.as_str() {
             Some(s) => s.to_owned(),
@@ -148,6 +196,15 @@ impl PyString {
     }
 
     /// Whether every code point is a Unicode scalar value (no lone surrogate).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::PyString;
+    ///
+    /// assert!(PyString::from("plain").is_utf8());
+    /// assert!(!PyString::from_code_points([0xD800]).unwrap().is_utf8());
+    /// ```
     pub fn is_utf8(&self) -> bool {
         match self.0 {
             Repr::Inline { utf8, .. } | Repr::Heap { utf8, .. } => utf8,
@@ -155,21 +212,58 @@ impl PyString {
     }
 
     /// The generalized UTF-8 bytes (see the type's docs).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::PyString;
+    ///
+    /// assert_eq!(PyString::from("é").as_bytes(), "é".as_bytes());
+    /// // A lone surrogate is the 3 bytes UTF-8 would use for its code point.
+    /// assert_eq!(PyString::from_code_points([0xD800]).unwrap().as_bytes(), [0xED, 0xA0, 0x80]);
+    /// ```
     pub fn as_bytes(&self) -> &[u8] {
         self.bytes()
     }
 
     /// Number of code points (Python's `len()`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::PyString;
+    ///
+    /// assert_eq!(PyString::from("café").len(), 4); // code points, like Python
+    /// assert_eq!(PyString::from("café").as_bytes().len(), 5);
+    /// ```
     pub fn len(&self) -> usize {
         self.bytes().iter().filter(|&&b| (b & 0xC0) != 0x80).count()
     }
 
     /// Whether the string is empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::PyString;
+    ///
+    /// assert!(PyString::from("").is_empty());
+    /// assert!(!PyString::from(" ").is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.bytes().is_empty()
     }
 
     /// The code points, in order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::PyString;
+    ///
+    /// let cps: Vec<u32> = PyString::from("aé😀").code_points().collect();
+    /// assert_eq!(cps, [0x61, 0xE9, 0x1F600]);
+    /// ```
     pub fn code_points(&self) -> CodePoints<'_> {
         CodePoints { rest: self.bytes() }
     }
@@ -193,6 +287,18 @@ impl PyString {
 }
 
 /// Iterator over the code points of a [`PyString`].
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::{CodePoints, PyString};
+///
+/// let s = PyString::from("hi");
+/// let mut it: CodePoints<'_> = s.code_points();
+/// assert_eq!(it.next(), Some(u32::from('h')));
+/// assert_eq!(it.next(), Some(u32::from('i')));
+/// assert_eq!(it.next(), None);
+/// ```
 #[derive(Debug, Clone)]
 pub struct CodePoints<'a> {
     rest: &'a [u8],

@@ -20,6 +20,24 @@ use super::value::Value;
 ///
 /// [`EncodeError`] as [`to_value`] would give, or nesting deeper than
 /// `max_depth`.
+///
+/// # Examples
+///
+/// ```
+/// use std::collections::HashMap;
+/// use session_runtime::codec::{DEFAULT_MAX_DEPTH, to_value, write_flask_json};
+///
+/// let mut cart = HashMap::new();
+/// cart.insert("b", (1, 2.5));
+/// cart.insert("a", (3, 0.0));
+/// let mut out = Vec::new();
+/// write_flask_json(&mut out, &cart, DEFAULT_MAX_DEPTH)?;
+/// // Sorted keys, tuples tagged, Python's float spelling.
+/// assert_eq!(out, br#"{"a":{" t":[3,0.0]},"b":{" t":[1,2.5]}}"#);
+/// // The same text as going through a `Value`.
+/// assert_eq!(out, to_value(&cart)?.to_flask_json()?.as_bytes());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn write_flask_json<T: Serialize + ?Sized>(
     out: &mut Vec<u8>,
     value: &T,

@@ -681,6 +681,16 @@ impl ser::SerializeStructVariant for VariantBuilder<MapBuilder> {
 // The deserializer from Value.
 
 /// A value did not fit the type it was deserialized into.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::{DeError, Value, from_value};
+///
+/// let err: DeError = from_value::<u8>(Value::from(300)).unwrap_err();
+/// assert!(!err.to_string().is_empty());
+/// assert_eq!(from_value::<u16>(Value::from(300)), Ok(300));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeError(String);
 

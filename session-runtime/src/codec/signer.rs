@@ -39,6 +39,17 @@ impl SecretKey {
     /// # Errors
     ///
     /// [`KeyError::Empty`] for an empty key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{KeyError, SecretKey};
+    ///
+    /// let key = SecretKey::new(vec![0x9f, 0x00, 0x10])?; // any bytes
+    /// assert_eq!(key.to_hex(), "9f0010");
+    /// assert_eq!(SecretKey::new(Vec::new()).unwrap_err(), KeyError::Empty);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(bytes: impl Into<Vec<u8>>) -> Result<Self, KeyError> {
         let bytes = Zeroizing::new(bytes.into());
         if bytes.is_empty() {
@@ -52,6 +63,17 @@ impl SecretKey {
     /// # Errors
     ///
     /// [`KeyError::Empty`] for an empty key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::SecretKey;
+    ///
+    /// // Flask's `app.secret_key = "clé"` signs with these UTF-8 bytes.
+    /// assert_eq!(SecretKey::from_text("clé")?.to_hex(), "636cc3a9");
+    /// assert!(SecretKey::from_text("").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_text(text: &str) -> Result<Self, KeyError> {
         Self::new(text.as_bytes().to_vec())
     }
@@ -62,6 +84,17 @@ impl SecretKey {
     ///
     /// [`KeyError::BadHex`] for non-hex text or an odd length,
     /// [`KeyError::Empty`] for an empty key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{KeyError, SecretKey};
+    ///
+    /// assert_eq!(SecretKey::from_hex("00FF")?.len(), 2);
+    /// assert!(matches!(SecretKey::from_hex("abc"), Err(KeyError::BadHex(_))));
+    /// assert!(matches!(SecretKey::from_hex("zz"), Err(KeyError::BadHex(_))));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_hex(hex: &str) -> Result<Self, KeyError> {
         let hex = hex.trim();
         if !hex.len().is_multiple_of(2) {
@@ -107,16 +140,44 @@ impl SecretKey {
 
     /// The key as lowercase hex (to store or hand to Flask as
     /// `bytes.fromhex(...)`). Treat the result as the secret it is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::SecretKey;
+    ///
+    /// let key = SecretKey::generate(16)?;
+    /// assert_eq!(SecretKey::from_hex(&key.to_hex())?.to_hex(), key.to_hex());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_hex(&self) -> String {
         super::lower_hex(&self.0)
     }
 
     /// The key's length in bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::SecretKey;
+    ///
+    /// assert_eq!(SecretKey::from_text("ü")?.len(), 2); // bytes, not characters
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
     /// Always false: keys are never empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::SecretKey;
+    ///
+    /// assert!(!SecretKey::from_text("k")?.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -155,6 +216,16 @@ pub struct SecretKeys {
 
 impl SecretKeys {
     /// Keys with only a current key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{SecretKey, SecretKeys};
+    ///
+    /// let keys = SecretKeys::new(SecretKey::from_text("k")?);
+    /// assert!(keys.fallbacks().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(current: SecretKey) -> Self {
         SecretKeys {
             current,
@@ -163,6 +234,19 @@ impl SecretKeys {
     }
 
     /// Adds a fallback key (append in Flask's list order).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{SecretKey, SecretKeys};
+    ///
+    /// let keys = SecretKeys::new(SecretKey::from_text("2026")?)
+    ///     .with_fallback(SecretKey::from_text("2024")?)
+    ///     .with_fallback(SecretKey::from_text("2025")?);
+    /// let order: Vec<String> = keys.fallbacks().iter().map(|k| k.to_hex()).collect();
+    /// assert_eq!(order, [SecretKey::from_text("2024")?.to_hex(), SecretKey::from_text("2025")?.to_hex()]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn with_fallback(mut self, key: SecretKey) -> Self {
         self.fallbacks.push(key);
@@ -170,11 +254,31 @@ impl SecretKeys {
     }
 
     /// The signing key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{SecretKey, SecretKeys};
+    ///
+    /// let keys = SecretKeys::new(SecretKey::from_text("new")?).with_fallback(SecretKey::from_text("old")?);
+    /// assert_eq!(keys.current().to_hex(), SecretKey::from_text("new")?.to_hex());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn current(&self) -> &SecretKey {
         &self.current
     }
 
     /// The fallback keys in the order given.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{SecretKey, SecretKeys};
+    ///
+    /// let keys: SecretKeys = SecretKey::from_text("only")?.into();
+    /// assert_eq!(keys.fallbacks().len(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn fallbacks(&self) -> &[SecretKey] {
         &self.fallbacks
     }
@@ -187,6 +291,23 @@ impl From<SecretKey> for SecretKeys {
 }
 
 /// How itsdangerous turns a secret key and a salt into the HMAC key.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::{KeyDerivation, SecretKey, SessionCodec};
+///
+/// assert_eq!(KeyDerivation::default(), KeyDerivation::Hmac); // Flask's sessions
+/// // Flask-WTF's tokens use itsdangerous' default derivation and their own salt.
+/// let wtf = SessionCodec::builder(SecretKey::from_text("k")?)
+///     .salt("wtf-csrf-token")
+///     .key_derivation(KeyDerivation::DjangoConcat)
+///     .build();
+/// let raw = "c3499c2729730a7f807efb8676a92dcb6f8a3f8f";
+/// let csrf = session_runtime::codec::CsrfTokenCodec::new(SecretKey::from_text("k")?);
+/// assert_eq!(wtf.sign_json(format!("\"{raw}\"").as_bytes(), 1_700_000_000), csrf.sign(raw, 1_700_000_000));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum KeyDerivation {

@@ -63,6 +63,16 @@ pub enum Value {
 impl Value {
     /// A short name of the value's kind, as Python would call it (`dict`,
     /// `list`, `str`, ...), for messages.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{Dict, Value};
+    ///
+    /// assert_eq!(Value::from("x").kind(), "str");
+    /// assert_eq!(Value::Dict(Dict::new()).kind(), "dict");
+    /// assert_eq!(Value::Tuple(vec![]).kind(), "tuple");
+    /// ```
     pub fn kind(&self) -> &'static str {
         match self {
             Value::Null => "None",
@@ -81,6 +91,17 @@ impl Value {
     }
 
     /// The dict, if this is one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{Dict, Value};
+    ///
+    /// let mut d = Dict::new();
+    /// d.insert("a", 1);
+    /// assert_eq!(Value::Dict(d).as_dict().map(Dict::len), Some(1));
+    /// assert!(Value::from(1).as_dict().is_none());
+    /// ```
     pub fn as_dict(&self) -> Option<&Dict> {
         match self {
             Value::Dict(d) => Some(d),
@@ -89,6 +110,18 @@ impl Value {
     }
 
     /// The string, if this is a `str` without lone surrogates.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{PyString, Value};
+    ///
+    /// assert_eq!(Value::from("ada").as_str(), Some("ada"));
+    /// // A lone surrogate (valid in Python, not in Rust) has no `&str`.
+    /// let lone = PyString::from_code_points([0xd800]).unwrap();
+    /// assert_eq!(Value::Str(lone).as_str(), None);
+    /// assert_eq!(Value::from(1).as_str(), None);
+    /// ```
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::Str(s) => s.as_str(),
@@ -97,6 +130,16 @@ impl Value {
     }
 
     /// The integer, if this is an `int` that fits in `i64`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::Value;
+    ///
+    /// assert_eq!(Value::from(42).as_i64(), Some(42));
+    /// assert_eq!(Value::int_from_decimal("99999999999999999999").unwrap().as_i64(), None);
+    /// assert_eq!(Value::Float(1.0).as_i64(), None);
+    /// ```
     pub fn as_i64(&self) -> Option<i64> {
         match self {
             Value::Int(i) => Some(*i),
@@ -105,6 +148,19 @@ impl Value {
     }
 
     /// Python truthiness (`bool(value)`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{Dict, Value};
+    ///
+    /// assert!(!Value::Null.is_truthy());
+    /// assert!(!Value::from(0).is_truthy());
+    /// assert!(!Value::from("").is_truthy());
+    /// assert!(!Value::Dict(Dict::new()).is_truthy());
+    /// assert!(Value::from("False").is_truthy()); // a non-empty string
+    /// assert!(Value::Float(f64::NAN).is_truthy()); // as in Python
+    /// ```
     pub fn is_truthy(&self) -> bool {
         match self {
             Value::Null => false,
@@ -163,6 +219,18 @@ impl Value {
     /// [`EncodeError`](super::EncodeError) if the value cannot be written
     /// (a datetime whose UTC conversion leaves Python's year range, or nesting
     /// deeper than the default limit).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::Value;
+    ///
+    /// assert_eq!(Value::Float(1e16).to_flask_json()?, "1e+16");
+    /// assert_eq!(Value::Float(-0.0).to_flask_json()?, "-0.0");
+    /// assert_eq!(Value::from("ü").to_flask_json()?, r#""\u00fc""#);
+    /// assert_eq!(Value::Bytes(b"hi".to_vec()).to_flask_json()?, r#"{" b":"aGk="}"#);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_flask_json(&self) -> Result<String, super::EncodeError> {
         let mut out = Vec::new();
         super::json_write::write_tagged(&mut out, self, super::DEFAULT_MAX_DEPTH)?;
@@ -272,21 +340,67 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 ///
 /// Values inside the `i64` range are always [`Value::Int`], so equality of
 /// values is equality of numbers.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::Value;
+///
+/// let Some(Value::BigInt(big)) = Value::int_from_decimal("-18446744073709551616") else {
+///     panic!("beyond i64");
+/// };
+/// assert_eq!(big.as_decimal(), "-18446744073709551616");
+/// assert_eq!(big.to_i128(), Some(-18_446_744_073_709_551_616));
+/// assert_eq!(big.to_u128(), None);
+/// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct BigInt(Box<str>);
 
 impl BigInt {
     /// The decimal text: an optional `-`, then digits without leading zeros.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::Value;
+    ///
+    /// let Some(Value::BigInt(big)) = Value::int_from_decimal("0009223372036854775808") else {
+    ///     panic!("beyond i64");
+    /// };
+    /// assert_eq!(big.as_decimal(), "9223372036854775808"); // no leading zeros
+    /// ```
     pub fn as_decimal(&self) -> &str {
         &self.0
     }
 
     /// The value as `i128`, if it fits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::Value;
+    ///
+    /// let Some(Value::BigInt(big)) = Value::int_from_decimal("9223372036854775808") else {
+    ///     panic!("beyond i64");
+    /// };
+    /// assert_eq!(big.to_i128(), Some(i128::from(i64::MAX) + 1));
+    /// ```
     pub fn to_i128(&self) -> Option<i128> {
         self.0.parse().ok()
     }
 
     /// The value as `u128`, if it fits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::Value;
+    ///
+    /// let text = "340282366920938463463374607431768211456"; // u128::MAX + 1
+    /// let Some(Value::BigInt(big)) = Value::int_from_decimal(text) else { panic!() };
+    /// assert_eq!(big.to_u128(), None);
+    /// assert_eq!(big.as_decimal(), text);
+    /// ```
     pub fn to_u128(&self) -> Option<u128> {
         self.0.parse().ok()
     }
@@ -318,26 +432,71 @@ pub struct Uuid(u128);
 
 impl Uuid {
     /// From its 128-bit integer value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::Uuid;
+    ///
+    /// assert_eq!(Uuid::from_u128(1).to_string(), "00000000-0000-0000-0000-000000000001");
+    /// ```
     pub const fn from_u128(v: u128) -> Self {
         Uuid(v)
     }
 
     /// From its 16 bytes, big-endian (Python's `UUID(bytes=...)`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::Uuid;
+    ///
+    /// let mut bytes = [0u8; 16];
+    /// bytes[15] = 1;
+    /// assert_eq!(Uuid::from_bytes(bytes), Uuid::from_u128(1));
+    /// ```
     pub const fn from_bytes(b: [u8; 16]) -> Self {
         Uuid(u128::from_be_bytes(b))
     }
 
     /// The 128-bit integer value (Python's `uuid.int`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::Uuid;
+    ///
+    /// assert_eq!(Uuid::from_u128(7).as_u128(), 7);
+    /// ```
     pub const fn as_u128(&self) -> u128 {
         self.0
     }
 
     /// The 16 bytes, big-endian.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::Uuid;
+    ///
+    /// assert_eq!(Uuid::from_u128(1).as_bytes()[15], 1);
+    /// ```
     pub const fn as_bytes(&self) -> [u8; 16] {
         self.0.to_be_bytes()
     }
 
     /// 32 lowercase hex digits, no dashes (what Flask writes).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{Uuid, Value};
+    ///
+    /// let u = Uuid::from_u128(0xff);
+    /// assert_eq!(u.simple(), "000000000000000000000000000000ff");
+    /// assert_eq!(Value::Uuid(u).to_flask_json()?, r#"{" u":"000000000000000000000000000000ff"}"#);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn simple(&self) -> String {
         format!("{:032x}", self.0)
     }
@@ -417,11 +576,29 @@ impl Default for Repr {
 
 impl Dict {
     /// An empty dict.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::Dict;
+    ///
+    /// assert!(Dict::new().is_empty());
+    /// ```
     pub fn new() -> Self {
         Dict(Repr::Small(Vec::new()))
     }
 
     /// An empty dict with room for `n` entries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::Dict;
+    ///
+    /// let mut d = Dict::with_capacity(4);
+    /// d.insert("a", 1);
+    /// assert_eq!(d.len(), 1);
+    /// ```
     pub fn with_capacity(n: usize) -> Self {
         if n <= SMALL_DICT {
             Dict(Repr::Small(Vec::with_capacity(n)))
@@ -431,6 +608,15 @@ impl Dict {
     }
 
     /// Number of entries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::Dict;
+    ///
+    /// let d: Dict = [("a", 1), ("b", 2), ("a", 3)].into_iter().collect();
+    /// assert_eq!(d.len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         match &self.0 {
             Repr::Small(v) => v.len(),
@@ -439,6 +625,17 @@ impl Dict {
     }
 
     /// Whether there are no entries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::Dict;
+    ///
+    /// let mut d = Dict::new();
+    /// d.insert("a", 1);
+    /// d.remove("a");
+    /// assert!(d.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -451,11 +648,33 @@ impl Dict {
     }
 
     /// The value under `key`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{Dict, Value};
+    ///
+    /// let d: Dict = [("a", 1)].into_iter().collect();
+    /// assert_eq!(d.get("a"), Some(&Value::Int(1)));
+    /// assert_eq!(d.get("b"), None);
+    /// ```
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.get_bytes(key.as_bytes())
     }
 
     /// The value under `key`, mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{Dict, Value};
+    ///
+    /// let mut d: Dict = [("n", 1)].into_iter().collect();
+    /// if let Some(v) = d.get_mut("n") {
+    ///     *v = Value::Int(2);
+    /// }
+    /// assert_eq!(d.get("n"), Some(&Value::Int(2)));
+    /// ```
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
         let key = key.as_bytes();
         match &mut self.0 {
@@ -468,16 +687,50 @@ impl Dict {
     }
 
     /// The value under a key that may hold lone surrogates.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{Dict, PyString, Value};
+    ///
+    /// // A key with a lone surrogate, which a `&str` cannot name.
+    /// let key = PyString::from_code_points([0x61, 0xdc80]).unwrap();
+    /// let mut d = Dict::new();
+    /// d.insert(key.clone(), 1);
+    /// assert_eq!(d.get_py(&key), Some(&Value::Int(1)));
+    /// ```
     pub fn get_py(&self, key: &PyString) -> Option<&Value> {
         self.get_bytes(key.as_bytes())
     }
 
     /// Whether `key` is present.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::Dict;
+    ///
+    /// let d: Dict = [("a", 1)].into_iter().collect();
+    /// assert!(d.contains_key("a") && !d.contains_key("A"));
+    /// ```
     pub fn contains_key(&self, key: &str) -> bool {
         self.get(key).is_some()
     }
 
     /// Inserts, returning the previous value; an existing key keeps its place.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{Dict, Value};
+    ///
+    /// let mut d = Dict::new();
+    /// d.insert("b", 1);
+    /// d.insert("a", 2);
+    /// assert_eq!(d.insert("b", 3), Some(Value::Int(1)));
+    /// // "b" kept its place.
+    /// assert_eq!(d.keys().map(|k| k.to_string()).collect::<Vec<_>>(), ["b", "a"]);
+    /// ```
     pub fn insert(&mut self, key: impl Into<PyString>, value: impl Into<Value>) -> Option<Value> {
         let (key, value) = (key.into(), value.into());
         match &mut self.0 {
@@ -500,6 +753,17 @@ impl Dict {
     }
 
     /// Removes `key`, keeping the order of the others (Python's `pop`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{Dict, Value};
+    ///
+    /// let mut d: Dict = [("a", 1), ("b", 2), ("c", 3)].into_iter().collect();
+    /// assert_eq!(d.remove("a"), Some(Value::Int(1)));
+    /// assert_eq!(d.keys().map(|k| k.to_string()).collect::<Vec<_>>(), ["b", "c"]);
+    /// assert_eq!(d.remove("a"), None);
+    /// ```
     pub fn remove(&mut self, key: &str) -> Option<Value> {
         let key = key.as_bytes();
         match &mut self.0 {
@@ -512,11 +776,31 @@ impl Dict {
     }
 
     /// Removes every entry.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::Dict;
+    ///
+    /// let mut d: Dict = [("a", 1)].into_iter().collect();
+    /// d.clear();
+    /// assert!(d.is_empty());
+    /// ```
     pub fn clear(&mut self) {
         self.0 = Repr::Small(Vec::new());
     }
 
     /// The entries in insertion order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::Dict;
+    ///
+    /// let d: Dict = [("a", 1), ("b", 2)].into_iter().collect();
+    /// let total: i64 = d.iter().filter_map(|(_, v)| v.as_i64()).sum();
+    /// assert_eq!(total, 3);
+    /// ```
     pub fn iter(&self) -> DictIter<'_> {
         DictIter(match &self.0 {
             Repr::Small(v) => IterRepr::Small(v.iter()),
@@ -525,11 +809,32 @@ impl Dict {
     }
 
     /// The keys in insertion order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::Dict;
+    ///
+    /// let d: Dict = [("z", 1), ("a", 2)].into_iter().collect();
+    /// assert_eq!(d.keys().len(), 2);
+    /// assert_eq!(d.keys().next().unwrap().as_str(), Some("z"));
+    /// ```
     pub fn keys(&self) -> impl ExactSizeIterator<Item = &PyString> {
         self.iter().map(|(k, _)| k)
     }
 
     /// The entries sorted by key code points: the order Flask writes them in.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::Dict;
+    ///
+    /// // Code point order: uppercase before lowercase, `_` between them.
+    /// let d: Dict = [("b", 1), ("_a", 2), ("B", 3)].into_iter().collect();
+    /// let keys: Vec<String> = d.sorted().iter().map(|(k, _)| k.to_string()).collect();
+    /// assert_eq!(keys, ["B", "_a", "b"]);
+    /// ```
     pub fn sorted(&self) -> Vec<(&PyString, &Value)> {
         let mut v: Vec<_> = self.iter().collect();
         v.sort_unstable_by(|a, b| a.0.cmp(b.0));
@@ -591,6 +896,17 @@ impl<K: Into<PyString>, V: Into<Value>> FromIterator<(K, V)> for Dict {
 }
 
 /// The entries of a [`Dict`], by reference, in insertion order.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::{Dict, DictIter};
+///
+/// let d: Dict = [("a", 1)].into_iter().collect();
+/// let mut it: DictIter<'_> = d.iter();
+/// assert_eq!(it.len(), 1);
+/// assert_eq!(it.next().map(|(k, _)| k.to_string()), Some("a".to_owned()));
+/// ```
 #[derive(Debug)]
 pub struct DictIter<'a>(IterRepr<'a>);
 
@@ -621,6 +937,16 @@ impl<'a> Iterator for DictIter<'a> {
 impl ExactSizeIterator for DictIter<'_> {}
 
 /// The entries of a [`Dict`], owned, in insertion order.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::{Dict, Value};
+///
+/// let d: Dict = [("a", 1), ("b", 2)].into_iter().collect();
+/// let pairs: Vec<(String, Value)> = d.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+/// assert_eq!(pairs[1], ("b".to_owned(), Value::Int(2)));
+/// ```
 #[derive(Debug)]
 pub struct DictIntoIter(IntoIterRepr);
 
