@@ -188,24 +188,101 @@ macro_rules! with {
 impl SessionConfig {
     with! {
         /// Sets `cookie_http_only`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use session_runtime::SessionConfig;
+        /// assert!(!SessionConfig::default().with_http_only(false).cookie_http_only);
+        /// ```
         with_http_only(cookie_http_only: bool),
         /// Sets `cookie_secure`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use session_runtime::SessionConfig;
+        /// assert!(SessionConfig::default().with_secure(true).cookie_secure);
+        /// ```
         with_secure(cookie_secure: bool),
         /// Sets `cookie_same_site`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use session_runtime::SessionConfig;
+        /// use session_runtime::SameSite;
+        /// assert_eq!(SessionConfig::default().with_same_site(Some(SameSite::Strict)).cookie_same_site, Some(SameSite::Strict));
+        /// ```
         with_same_site(cookie_same_site: Option<SameSite>),
         /// Sets `cookie_partitioned`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use session_runtime::SessionConfig;
+        /// assert!(SessionConfig::default().with_partitioned(true).cookie_partitioned);
+        /// ```
         with_partitioned(cookie_partitioned: bool),
         /// Sets `permanent_session_lifetime`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use session_runtime::SessionConfig;
+        /// use std::time::Duration;
+        /// let day = SessionConfig::default().with_lifetime(Duration::from_secs(86_400));
+        /// assert_eq!(day.max_age_secs(), 86_400);
+        /// ```
         with_lifetime(permanent_session_lifetime: Duration),
         /// Sets `refresh_each_request`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use session_runtime::SessionConfig;
+        /// assert!(!SessionConfig::default().with_refresh_each_request(false).refresh_each_request);
+        /// ```
         with_refresh_each_request(refresh_each_request: bool),
         /// Sets `max_cookie_size`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use session_runtime::SessionConfig;
+        /// assert_eq!(SessionConfig::default().max_cookie_size, 4093); // Werkzeug's default
+        /// assert_eq!(SessionConfig::default().with_max_cookie_size(8000).max_cookie_size, 8000);
+        /// ```
         with_max_cookie_size(max_cookie_size: usize),
         /// Sets `oversize`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use session_runtime::SessionConfig;
+        /// use session_runtime::OversizePolicy;
+        /// assert_eq!(SessionConfig::default().with_oversize(OversizePolicy::WarnAndSend).oversize, OversizePolicy::WarnAndSend);
+        /// ```
         with_oversize(oversize: OversizePolicy),
         /// Sets `protection`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use session_runtime::SessionConfig;
+        /// use session_runtime::Protection;
+        /// assert_eq!(SessionConfig::default().with_protection(Protection::Encrypted).protection, Protection::Encrypted);
+        /// ```
         with_protection(protection: Protection),
         /// Sets `compression`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use session_runtime::SessionConfig;
+        /// use session_runtime::Compression;
+        /// assert_eq!(SessionConfig::default().with_compression(Compression::Above(256)).compression, Compression::Above(256));
+        /// ```
         with_compression(compression: Compression),
     }
 
