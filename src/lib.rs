@@ -1,10 +1,67 @@
 //! **sessionkit**: typed, declarative web sessions for Rust, byte-compatible
 //! with Flask's session cookies.
 //!
-//! This crate only re-exports: [`codec`] is the Flask-compatible cookie
-//! codec; [`SessionInterface`], [`SecureCookieSessionInterface`],
-//! [`DynamicSession`] and [`SessionLifecycle`] open and save sessions by
-//! Flask's rules over plain `http` types.
+//! # Quick start (axum)
+//!
+//! Declare what the session holds with [`session`]; add a
+//! [`SessionLayer`](axum::SessionLayer); extract [`Session<T>`](axum::Session)
+//! in handlers. The cookie is the one Flask writes for the same data and
+//! secret key, so a Flask app and this service share one login.
+//!
+//! ```
+//! use axum::{Router, routing::get};
+//! use sessionkit::axum::{Session, SessionLayer};
+//! use sessionkit::codec::SecretKey;
+//! use sessionkit::session;
+//! use tower::ServiceExt as _;
+//!
+//! #[session(lifetime = "31d")]
+//! pub struct Visitor {
+//!     /// Flask-Login's key: shared with the Flask app.
+//!     #[session(rename = "_user_id")]
+//!     user: Option<String>,
+//!     visits: u64,
+//! }
+//!
+//! async fn home(session: Session<Visitor>) -> String {
+//!     let mut s = session.lock();
+//!     *s.visits_mut() += 1;
+//!     format!("{} visit(s) by {:?}", s.visits(), s.user())
+//! }
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+//! let key = SecretKey::from_text("the same SECRET_KEY as the Flask app")?;
+//! let app = Router::new()
+//!     .route("/", get(home))
+//!     .layer(SessionLayer::<Visitor>::with_key(key)?);
+//!
+//! let request = http::Request::get("/").body(axum::body::Body::empty())?;
+//! let response = app.oneshot(request).await?;
+//! // {"visits":1}, signed as Flask signs it.
+//! let cookie = response.headers()["set-cookie"].to_str()?;
+//! assert!(cookie.starts_with("session=eyJ2aXNpdHMiOjF9."));
+//! assert!(cookie.ends_with("; HttpOnly; Path=/; SameSite=Lax"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # What is here
+//!
+//! - [`session`]: the `#[session]` attribute (typed accessors, change
+//!   tracking, cookie options checked at compile time);
+//! - [`codec`]: the Flask-compatible cookie codec (itsdangerous signing,
+//!   tagged JSON, Flask's exact zlib output), usable on its own;
+//! - [`SessionInterface`], [`SecureCookieSessionInterface`],
+//!   [`DynamicSession`] and [`SessionLifecycle`]: Flask's session system
+//!   (open before the handler, save after, by Flask's rules) over plain
+//!   `http` types, with any framework;
+//! - [`axum`]: the tower layer and extractor (cargo feature `axum`, on by
+//!   default); [`csrf`]: Flask-WTF-compatible CSRF protection;
+//!   [`flask_login`]: Flask-Login's keys, session protection and
+//!   remember-me cookie; [`testing`]: session cookies for your own tests.
+//!
+//! The codec alone:
 //!
 //! ```
 //! use sessionkit::codec::{Dict, SecretKey, SessionCodec};
