@@ -961,13 +961,13 @@ impl SecureCookieSessionInterface {
         if state.is_accessed() {
             add_vary_cookie(headers);
         }
-        // Flask never saves a null session; one handed here anyway must not
-        // make a refused write look saved.
-        if state.is_null() && state.refused_write() {
-            return Err(SaveError::NullSessionWrite);
-        }
         let fast = self.hooks_are_config(hooks);
         if session.is_empty_session() {
+            // A null session (always empty) is never saved by Flask; one
+            // handed here anyway must not make a refused write look saved.
+            if state.refused_write() {
+                return Err(SaveError::NullSessionWrite);
+            }
             if state.is_modified() {
                 if fast {
                     self.emit_fast(headers, |_| Ok(()), None, true)?;
