@@ -137,14 +137,15 @@ impl<S: SessionData> SessionTester<S> {
     ///
     /// # Errors
     ///
-    /// [`ConfigError`] for an invalid configuration.
+    /// [`ConfigError::MissingSecretKey`] without a secret key, and
+    /// [`ConfigError`] for an otherwise invalid configuration.
     ///
     /// # Examples
     ///
     /// ```
     /// use session_runtime::codec::SecretKey;
     /// use session_runtime::testing::SessionTester;
-    /// use session_runtime::{DynamicSession, SessionConfig};
+    /// use session_runtime::{ConfigError, DynamicSession, SessionConfig};
     ///
     /// let config = SessionConfig::default()
     ///     .with_secret_key(SecretKey::from_text("test-key")?)
@@ -152,12 +153,17 @@ impl<S: SessionData> SessionTester<S> {
     /// let tester = SessionTester::<DynamicSession>::with_config(config)?;
     /// assert!(tester.cookie(|_| {})?.starts_with("sid="));
     ///
-    /// // Without a key there are only null sessions: nothing can be signed.
-    /// let no_key = SessionTester::<DynamicSession>::with_config(SessionConfig::default())?;
-    /// assert!(no_key.cookie(|_| {}).is_err());
+    /// // Without a key there are only null sessions: refused at once.
+    /// let no_key = SessionTester::<DynamicSession>::with_config(SessionConfig::default());
+    /// assert_eq!(no_key.unwrap_err(), ConfigError::MissingSecretKey);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn with_config(config: SessionConfig) -> Result<Self, ConfigError> {
+        // Without a key there are only null sessions: nothing to sign or
+        // open, so say so now rather than at the first cookie.
+        if config.secret_key.is_none() {
+            return Err(ConfigError::MissingSecretKey);
+        }
         Ok(SessionTester {
             interface: SecureCookieSessionInterface::new(config)?,
             _session: PhantomData,
@@ -186,7 +192,7 @@ impl<S: SessionData> SessionTester<S> {
     ///
     /// # Errors
     ///
-    /// [`SaveError`] if the session cannot be encoded (or there is no key).
+    /// [`SaveError`] if the session cannot be encoded.
     ///
     /// # Examples
     ///
