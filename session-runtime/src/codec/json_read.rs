@@ -7,7 +7,7 @@ use super::error::{JsonError, JsonErrorKind, PayloadError};
 use super::pyint::MAX_STR_DIGITS as MAX_INT_DIGITS;
 use super::pystr::{PyString, PyStringBuilder};
 use super::tag;
-use super::value::{Dict, Value};
+use super::value::{Dict, DictIntoIter, Value};
 
 /// Parses tagged JSON text into a [`Value`], untagging bottom-up.
 pub(crate) fn parse_tagged(text: &str, max_depth: usize) -> Result<Value, PayloadError> {
@@ -16,17 +16,34 @@ pub(crate) fn parse_tagged(text: &str, max_depth: usize) -> Result<Value, Payloa
     }
     let mut p = Parser::new(text, max_depth);
     p.skip_ws();
-    let v = p.value()?;
+    // A JSON error, trailing data included, comes before a failed tag.
+    let v = p.value_deferred()?;
     p.skip_ws();
     if p.pos != p.s.len() {
         return Err(p.err(JsonErrorKind::ExtraData).into());
     }
-    Ok(v)
+    v
 }
 
 /// The reader's reusable stacks: open containers, and the entries of every
 /// open object (innermost last).
 type Scratch = (Vec<Frame>, Vec<(PyString, Value)>);
+
+/// How objects are finished while reading.
+enum Untag {
+    /// Untag each object as it closes (the fast path). A failed tag
+    /// conversion is held back, and its object read as `null`, until the
+    /// whole value has parsed: a JSON error anywhere comes first in Python,
+    /// and a repeated key may drop the failing value altogether.
+    Streaming {
+        /// The first failed conversion, in document order.
+        error: Option<PayloadError>,
+        /// Whether a repeated key dropped an earlier value.
+        dropped: bool,
+    },
+    /// Plain dicts, as `json.loads` returns them (for [`untag_scan`]).
+    Raw,
+}
 
 /// An open container while parsing.
 enum Frame {
@@ -140,19 +157,51 @@ impl<'a> Parser<'a> {
 
     /// Parses one value iteratively: nesting depth costs heap, not stack.
     pub(crate) fn value(&mut self) -> Result<Value, PayloadError> {
+        self.value_deferred()?
+    }
+
+    /// [`Parser::value`], with a JSON error (outer) told apart from a
+    /// failed tag conversion (inner), which Python meets only later.
+    fn value_deferred(&mut self) -> Result<Result<Value, PayloadError>, PayloadError> {
         thread_local! {
             /// The container stack and entry stack, reused across parses
             /// (always left empty).
             static SCRATCH: RefCell<Scratch> =
                 const { RefCell::new((Vec::new(), Vec::new())) };
         }
-        crate::scratch::with_empty(&SCRATCH, |(stack, entries)| self.value_with(stack, entries))
+        let start = self.pos;
+        let mut mode = Untag::Streaming {
+            error: None,
+            dropped: false,
+        };
+        let value = crate::scratch::with_empty(&SCRATCH, |(stack, entries)| {
+            self.value_with(stack, entries, &mut mode)
+        })?;
+        Ok(match mode {
+            Untag::Streaming { error: None, .. } | Untag::Raw => Ok(value),
+            Untag::Streaming {
+                error: Some(error),
+                dropped: false,
+            } => Err(error),
+            Untag::Streaming { dropped: true, .. } => {
+                // Whether the failure survives depends on which values the
+                // repeated keys dropped: read the text again as Python does,
+                // plain dicts first, then untag what is left.
+                drop(value);
+                self.pos = start;
+                let raw = crate::scratch::with_empty(&SCRATCH, |(stack, entries)| {
+                    self.value_with(stack, entries, &mut Untag::Raw)
+                })?;
+                untag_scan(raw)
+            }
+        })
     }
 
     fn value_with(
         &mut self,
         stack: &mut Vec<Frame>,
         entries: &mut Vec<(PyString, Value)>,
+        mode: &mut Untag,
     ) -> Result<Value, PayloadError> {
         'value: loop {
             // Read a value: a scalar, or open a container and loop for its
@@ -216,7 +265,25 @@ impl<'a> Parser<'a> {
                             Some(false) => {
                                 let start = *start;
                                 stack.pop();
-                                done = tag::untag_entries(entries.drain(start..))?;
+                                let items = entries.drain(start..);
+                                done = match mode {
+                                    Untag::Streaming { error, dropped } => {
+                                        match tag::untag_entries(items, dropped) {
+                                            Ok(v) => v,
+                                            Err(e) => {
+                                                error.get_or_insert(e);
+                                                Value::Null
+                                            }
+                                        }
+                                    }
+                                    Untag::Raw => {
+                                        let mut dict = Dict::with_capacity(items.len());
+                                        for (k, v) in items {
+                                            dict.insert(k, v);
+                                        }
+                                        Value::Dict(dict)
+                                    }
+                                };
                             }
                             None => return Err(self.err(JsonErrorKind::ExpectedCommaOrEnd).into()),
                         }
@@ -414,6 +481,65 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// `TaggedJSONSerializer._untag_scan` on what `json.loads` returned:
+/// children before their container, in dict order, and the first failure
+/// is the error. Iterative, like the reader.
+fn untag_scan(root: Value) -> Result<Value, PayloadError> {
+    enum Open {
+        List(std::vec::IntoIter<Value>, Vec<Value>),
+        /// The dict's remaining entries, the untagged ones so far, and the
+        /// key whose value is being scanned.
+        Dict(DictIntoIter, Dict, PyString),
+    }
+    let mut stack: Vec<Open> = Vec::new();
+    let mut next = root;
+    'descend: loop {
+        let mut done = match next {
+            Value::List(items) => {
+                stack.push(Open::List(items.into_iter(), Vec::new()));
+                None
+            }
+            Value::Dict(dict) => {
+                let len = dict.len();
+                stack.push(Open::Dict(
+                    dict.into_iter(),
+                    Dict::with_capacity(len),
+                    PyString::default(),
+                ));
+                None
+            }
+            scalar => Some(scalar),
+        };
+        loop {
+            let Some(open) = stack.last_mut() else {
+                return Ok(done.unwrap_or(Value::Null));
+            };
+            match open {
+                Open::List(rest, out) => {
+                    out.extend(done.take());
+                    if let Some(item) = rest.next() {
+                        next = item;
+                        continue 'descend;
+                    }
+                    done = Some(Value::List(std::mem::take(out)));
+                }
+                Open::Dict(rest, out, key) => {
+                    if let Some(v) = done.take() {
+                        out.insert(std::mem::take(key), v);
+                    }
+                    if let Some((k, v)) = rest.next() {
+                        *key = k;
+                        next = v;
+                        continue 'descend;
+                    }
+                    done = Some(tag::untag_dict(std::mem::take(out))?);
+                }
+            }
+            stack.pop();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -470,6 +596,56 @@ mod tests {
             ["b", "a"]
         );
         assert_eq!(d.get("b"), Some(&Value::Int(3)));
+    }
+
+    fn tag_of(r: Result<Value, PayloadError>) -> &'static str {
+        match r {
+            Err(PayloadError::Tag(e)) => e.tag(),
+            other => panic!("expected a tag error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_failed_tag_that_a_repeated_key_drops_is_no_error() {
+        // json.loads keeps the last value before Flask untags anything.
+        let v = p(r#"{"a":{" b":"é"},"a":1}"#).unwrap();
+        assert_eq!(v.to_flask_json().unwrap(), r#"{"a":1}"#);
+        let v =
+            p(r#"{"x":{" t":{" b":"é"}},"y":[{"k":{" u":"no"},"k":{" t":[1]}}],"x":0}"#).unwrap();
+        assert_eq!(
+            v.to_flask_json().unwrap(),
+            r#"{"x":0,"y":[{"k":{" t":[1]}}]}"#
+        );
+        // The value that survives is still untagged.
+        let v = p(r#"{"a":[{" b":"!"}],"a":{" b":"aGk="}}"#).unwrap();
+        assert_eq!(v.to_flask_json().unwrap(), r#"{"a":{" b":"aGk="}}"#);
+    }
+
+    #[test]
+    fn a_failed_tag_that_survives_is_the_error() {
+        assert_eq!(tag_of(p(r#"{"a":{" b":"é"},"b":1}"#)), " b");
+        // Repeated keys elsewhere do not hide it.
+        assert_eq!(tag_of(p(r#"[{"k":1,"k":2},{" u":"no"}]"#)), " u");
+        assert_eq!(tag_of(p(r#"{"a":{" b":"é"},"b":1,"b":2}"#)), " b");
+    }
+
+    #[test]
+    fn the_first_failure_in_flasks_scan_order_is_reported() {
+        // Without repeats: document order (children before their object).
+        assert_eq!(tag_of(p(r#"[{" u":"no"},{" b":"é"}]"#)), " u");
+        assert_eq!(tag_of(p(r#"{" t":{" b":"é"}}"#)), " b");
+        // With a repeat, "a" keeps its first position but its last value.
+        assert_eq!(
+            tag_of(p(r#"{"a":{" b":"é"},"b":{" u":"no"},"a":{" d":[1]}}"#)),
+            " d"
+        );
+    }
+
+    #[test]
+    fn a_json_error_comes_before_a_failed_tag() {
+        for text in [r#"{"a":{" b":"é"},"b":}"#, r#"[{" u":"no"}] x"#] {
+            assert!(matches!(p(text), Err(PayloadError::Json(_))), "{text}");
+        }
     }
 
     #[test]

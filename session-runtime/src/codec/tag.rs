@@ -45,9 +45,11 @@ impl Tag {
 
 /// Builds an object from its parsed entries (document order; a repeated
 /// key keeps its first position and its last value, like a Python dict),
-/// converting a one-key tag object without building a dict.
+/// converting a one-key tag object without building a dict. Sets `dropped`
+/// when a repeated key dropped an earlier value.
 pub(crate) fn untag_entries(
     mut entries: impl ExactSizeIterator<Item = (PyString, Value)>,
+    dropped: &mut bool,
 ) -> Result<Value, PayloadError> {
     if entries.len() == 1 {
         let Some((k, content)) = entries.next() else {
@@ -62,7 +64,9 @@ pub(crate) fn untag_entries(
     }
     let mut dict = Dict::with_capacity(entries.len());
     for (k, v) in entries {
-        dict.insert(k, v);
+        if dict.insert(k, v).is_some() {
+            *dropped = true;
+        }
     }
     untag_dict(dict)
 }
