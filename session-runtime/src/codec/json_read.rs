@@ -648,6 +648,66 @@ mod tests {
         }
     }
 
+    /// Flask's way, literally: `json.loads` (plain dicts, repeated keys
+    /// resolved), then `_untag_scan`.
+    fn reference(text: &str) -> Result<Value, PayloadError> {
+        let mut p = Parser::new(text, 64);
+        p.skip_ws();
+        let raw = p.value_with(&mut Vec::new(), &mut Vec::new(), &mut Untag::Raw)?;
+        p.skip_ws();
+        if !p.at_end() {
+            return Err(p.err(JsonErrorKind::ExtraData).into());
+        }
+        untag_scan(raw)
+    }
+
+    fn tagged_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let leaf = prop::sample::select(vec![
+            "1",
+            r#""s""#,
+            "null",
+            "[]",
+            r#"{" t":[1]}"#,
+            r#"{" b":"aGk="}"#,
+            r#"{" u":"12345678123456781234567812345678"}"#,
+            r#"{" m":"x"}"#,
+            r#"{" d":"Thu, 01 Jan 2026 00:00:00 GMT"}"#,
+            r#"{" d":"garbage"}"#,
+            r#"{" b":"\u00e9"}"#,
+            r#"{" u":"no"}"#,
+            r#"{" d":[1]}"#,
+            r#"{" t":1}"#,
+            r#"{" di":{}}"#,
+            r#"{" di":{"ab__":1}}"#,
+        ])
+        .prop_map(str::to_owned);
+        leaf.prop_recursive(4, 40, 4, |inner| {
+            let key = prop::sample::select(vec!["k", "j", " t", " b", " di", " u"]);
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4)
+                    .prop_map(|v| format!("[{}]", v.join(","))),
+                prop::collection::vec((key, inner), 0..4).prop_map(|entries| {
+                    let body: Vec<String> = entries
+                        .iter()
+                        .map(|(k, v)| format!(r#""{k}":{v}"#))
+                        .collect();
+                    format!("{{{}}}", body.join(","))
+                }),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// The streaming reader (untagging as objects close, failures held
+        /// back) gives exactly what Flask's two passes give: the same
+        /// value, or the same first error.
+        #[test]
+        fn streaming_untagging_equals_flasks_two_passes(text in tagged_text()) {
+            proptest::prop_assert_eq!(p(&text), reference(&text), "{}", text);
+        }
+    }
+
     #[test]
     fn depth_is_bounded() {
         let deep = "[".repeat(65) + &"]".repeat(65);
