@@ -16,11 +16,14 @@ pub(crate) fn parse_tagged(text: &str, max_depth: usize) -> Result<Value, Payloa
     }
     let mut p = Parser::new(text, max_depth);
     p.skip_ws();
-    // A JSON error, trailing data included, comes before a failed tag.
-    let v = p.value_deferred()?;
-    p.skip_ws();
-    if p.pos != p.s.len() {
-        return Err(p.err(JsonErrorKind::ExtraData).into());
+    let v = p.value();
+    // A JSON error, trailing data included, comes before a failed tag
+    // conversion (which leaves the position after the value).
+    if matches!(v, Ok(_) | Err(PayloadError::Tag(_))) {
+        p.skip_ws();
+        if p.pos != p.s.len() {
+            return Err(p.err(JsonErrorKind::ExtraData).into());
+        }
     }
     v
 }
@@ -28,6 +31,12 @@ pub(crate) fn parse_tagged(text: &str, max_depth: usize) -> Result<Value, Payloa
 /// The reader's reusable stacks: open containers, and the entries of every
 /// open object (innermost last).
 type Scratch = (Vec<Frame>, Vec<(PyString, Value)>);
+
+thread_local! {
+    /// The container stack and entry stack, reused across parses (always
+    /// left empty).
+    static SCRATCH: RefCell<Scratch> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
 
 /// How objects are finished while reading.
 enum Untag {
@@ -156,19 +165,9 @@ impl<'a> Parser<'a> {
     }
 
     /// Parses one value iteratively: nesting depth costs heap, not stack.
+    /// A failed tag conversion is reported only once the whole value has
+    /// parsed (a JSON error comes first), with the position after it.
     pub(crate) fn value(&mut self) -> Result<Value, PayloadError> {
-        self.value_deferred()?
-    }
-
-    /// [`Parser::value`], with a JSON error (outer) told apart from a
-    /// failed tag conversion (inner), which Python meets only later.
-    fn value_deferred(&mut self) -> Result<Result<Value, PayloadError>, PayloadError> {
-        thread_local! {
-            /// The container stack and entry stack, reused across parses
-            /// (always left empty).
-            static SCRATCH: RefCell<Scratch> =
-                const { RefCell::new((Vec::new(), Vec::new())) };
-        }
         let start = self.pos;
         let mut mode = Untag::Streaming {
             error: None,
@@ -177,24 +176,29 @@ impl<'a> Parser<'a> {
         let value = crate::scratch::with_empty(&SCRATCH, |(stack, entries)| {
             self.value_with(stack, entries, &mut mode)
         })?;
-        Ok(match mode {
+        match mode {
             Untag::Streaming { error: None, .. } | Untag::Raw => Ok(value),
             Untag::Streaming {
                 error: Some(error),
                 dropped: false,
             } => Err(error),
             Untag::Streaming { dropped: true, .. } => {
-                // Whether the failure survives depends on which values the
-                // repeated keys dropped: read the text again as Python does,
-                // plain dicts first, then untag what is left.
                 drop(value);
-                self.pos = start;
-                let raw = crate::scratch::with_empty(&SCRATCH, |(stack, entries)| {
-                    self.value_with(stack, entries, &mut Untag::Raw)
-                })?;
-                untag_scan(raw)
+                self.value_as_python_reads_it(start)
             }
-        })
+        }
+    }
+
+    /// A failed tag conversion whose survival depends on which values
+    /// repeated keys dropped: the value at `start` read again as Python
+    /// does, plain dicts first, then untagged in Flask's order.
+    #[cold]
+    fn value_as_python_reads_it(&mut self, start: usize) -> Result<Value, PayloadError> {
+        self.pos = start;
+        let raw = crate::scratch::with_empty(&SCRATCH, |(stack, entries)| {
+            self.value_with(stack, entries, &mut Untag::Raw)
+        })?;
+        untag_scan(raw)
     }
 
     fn value_with(
