@@ -587,20 +587,21 @@ struct Bits<'a> {
 }
 
 impl Bits<'_> {
+    /// Appends `len` (at most 16) bits; whole 32-bit words go out at once
+    /// (fewer than 32 bits are held, so the 64-bit buffer never overflows).
     fn send(&mut self, value: u16, len: u16) {
         self.buf |= u64::from(value) << self.n;
         self.n += u32::from(len);
-        while self.n >= 8 {
-            self.out.push(self.buf as u8);
-            self.buf >>= 8;
-            self.n -= 8;
+        if self.n >= 32 {
+            self.out.extend_from_slice(&(self.buf as u32).to_le_bytes());
+            self.buf >>= 32;
+            self.n -= 32;
         }
     }
 
     fn windup(&mut self) {
-        if self.n > 0 {
-            self.out.push(self.buf as u8);
-        }
+        let bytes = self.n.div_ceil(8) as usize;
+        self.out.extend_from_slice(&self.buf.to_le_bytes()[..bytes]);
         self.buf = 0;
         self.n = 0;
     }
