@@ -15,7 +15,7 @@ use sessionkit::csrf::{Csrf, CsrfConfig};
 use sessionkit::testing::{SavedSession, SessionTester};
 use sessionkit::{
     DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionHandle,
-    SessionInterface,
+    SessionInterface, session,
 };
 use support::web::serve;
 
@@ -237,6 +237,49 @@ async fn a_client_that_disconnects_does_not_disturb_the_server() {
     let r = reqwest::get(format!("{base}/slow")).await.unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.headers().get("set-cookie").is_some());
+}
+
+#[session]
+struct DeepField {
+    v: sessionkit::codec::Value,
+    n: u64,
+}
+
+/// 500 levels of lists: within the reader's limit (512; Flask reads about
+/// 497), far beyond what deserializing may recurse on a 2 MiB worker
+/// thread in a debug build (it overflowed the stack at about 500 before
+/// `from_value` and the typed reader got their 128-level limit). The field
+/// reads its default and the value is kept and written back unchanged.
+#[test]
+fn a_deeply_nested_value_in_a_typed_field_cannot_overflow_the_stack() {
+    let deep = "[".repeat(500) + &"]".repeat(500);
+    let json = format!(r#"{{"n":7,"v":{deep}}}"#);
+    let cookie = SessionCodec::flask(key(SECRET)).sign_json(json.as_bytes(), now());
+    let (new, n, v, written) = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || {
+            let i = SecureCookieSessionInterface::new(
+                SessionConfig::default().with_secret_key(key(SECRET)),
+            )
+            .unwrap();
+            let parts = http::Request::builder()
+                .header("cookie", format!("session={cookie}"))
+                .body(())
+                .unwrap()
+                .into_parts()
+                .0;
+            let s: DeepField = i.open_session(&parts).unwrap();
+            let mut out = Vec::new();
+            s.write_json(&mut out, 512).unwrap();
+            (s.is_new(), *s.n(), s.v().clone(), out)
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    assert!(!new, "the cookie was accepted");
+    assert_eq!(n, 7);
+    assert_eq!(v, sessionkit::codec::Value::Null);
+    assert_eq!(String::from_utf8(written).unwrap(), json);
 }
 
 #[test]

@@ -64,7 +64,7 @@ pub use error::{
 pub(crate) use json_fast::read_session;
 pub use pystr::{CodePoints, PyString};
 pub use ser::write_flask_json;
-pub use serde_impl::{DeError, Markup, from_value, to_value};
+pub use serde_impl::{DeError, MAX_DESERIALIZE_DEPTH, Markup, from_value, to_value};
 pub use signer::{KeyDerivation, SecretKey, SecretKeys};
 pub use value::{BigInt, Dict, DictIntoIter, DictIter, Uuid, Value};
 
@@ -375,7 +375,10 @@ impl CodecBuilder {
         self
     }
 
-    /// The deepest JSON nesting accepted and written (default 512).
+    /// The deepest JSON nesting accepted and written (default 512). Text is
+    /// read to at most 1 024 levels whatever this says: dropping and
+    /// writing a value recurse, and deeper values could exhaust a worker
+    /// thread's stack.
     ///
     /// # Examples
     ///

@@ -144,7 +144,9 @@ pub struct SessionConfig {
     pub salt: String,
     /// The largest decoded payload accepted (64 KiB).
     pub max_payload: usize,
-    /// The deepest JSON nesting accepted and written (512).
+    /// The deepest JSON nesting accepted and written (512; cookies are
+    /// read to at most 1 024 levels whatever this says, and a typed
+    /// field's value to 128, see [`crate::codec::MAX_DESERIALIZE_DEPTH`]).
     pub max_depth: usize,
 }
 

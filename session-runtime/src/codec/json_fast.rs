@@ -29,7 +29,7 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer as _, 
 
 use super::json_read::{NumberToken, Parser};
 use super::pystr::PyString;
-use super::serde_impl::{KeyDeserializer, forward_shapes};
+use super::serde_impl::{KeyDeserializer, MAX_DESERIALIZE_DEPTH, forward_shapes};
 use super::value::{Dict, Value};
 
 /// Objects with more keys than this are left to the tree path (the direct
@@ -85,7 +85,9 @@ impl FieldInput<'_, '_> {
     /// position back at the value) if the direct path bails.
     pub fn fast<T: DeserializeOwned>(&mut self) -> Option<T> {
         let start = self.p.pos;
-        let depth = self.p.max_depth;
+        // Half `from_value`'s limit: deeper values take the tree path,
+        // whose `from_value` then decides (the same verdict either way).
+        let depth = self.p.max_depth.min(MAX_DESERIALIZE_DEPTH / 2);
         match T::deserialize(&mut Fast { p: self.p, depth }) {
             Ok(v) => Some(v),
             Err(Bail) => {

@@ -28,6 +28,12 @@ pub(crate) fn parse_tagged(text: &str, max_depth: usize) -> Result<Value, Payloa
     v
 }
 
+/// The deepest nesting read whatever the configured limit: reading is
+/// iterative, but dropping, comparing and writing a value recurse, and an
+/// unoptimised build needs about 1 KiB of stack per level for them, so
+/// deeper values could exhaust a 2 MiB worker thread's stack.
+pub(crate) const MAX_NESTING: usize = 1024;
+
 /// The reader's reusable stacks: open containers, and the entries of every
 /// open object (innermost last).
 type Scratch = (Vec<Frame>, Vec<(PyString, Value)>);
@@ -82,12 +88,14 @@ pub(crate) struct NumberToken<'a> {
 }
 
 impl<'a> Parser<'a> {
+    /// A parser over `text` that opens at most `max_depth` nested
+    /// containers, and never more than [`MAX_NESTING`].
     pub(crate) fn new(text: &'a str, max_depth: usize) -> Self {
         Parser {
             s: text.as_bytes(),
             text,
             pos: 0,
-            max_depth,
+            max_depth: max_depth.min(MAX_NESTING),
         }
     }
 
@@ -721,6 +729,16 @@ mod tests {
         ));
         let ok = "[".repeat(64) + &"]".repeat(64);
         assert!(p(&ok).is_ok());
+    }
+
+    #[test]
+    fn a_configured_depth_is_capped() {
+        let deep = |n: usize| "[".repeat(n) + &"]".repeat(n);
+        assert!(parse_tagged(&deep(MAX_NESTING), usize::MAX).is_ok());
+        assert!(matches!(
+            parse_tagged(&deep(MAX_NESTING + 1), usize::MAX),
+            Err(PayloadError::Json(e)) if matches!(e.kind(), JsonErrorKind::TooDeep(MAX_NESTING))
+        ));
     }
 
     #[test]

@@ -100,8 +100,25 @@ pub fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value, EncodeError> 
 /// assert_eq!(s.cart, [(7, 2)]);
 /// ```
 pub fn from_value<T: de::DeserializeOwned>(value: Value) -> Result<T, DeError> {
-    T::deserialize(ValueDeserializer { value })
+    T::deserialize(ValueDeserializer::nested(value, MAX_DESERIALIZE_DEPTH))
 }
+
+/// How many levels of lists, dicts and enum variants [`from_value`] enters
+/// before it gives up with an error (serde_json's limit too): deserializing
+/// recurses, and a debug build needs about 4 KiB of stack per level, so a
+/// value nested hundreds deep (which the tree reader accepts, as Flask
+/// does) would otherwise overflow a 2 MiB worker thread's stack.
+///
+/// # Examples
+///
+/// ```
+/// use session_runtime::codec::{MAX_DESERIALIZE_DEPTH, Value, from_value};
+///
+/// let nest = |levels| (1..levels).fold(Value::List(vec![]), |v, _| Value::List(vec![v]));
+/// assert!(from_value::<Value>(nest(MAX_DESERIALIZE_DEPTH)).is_ok());
+/// assert!(from_value::<Value>(nest(MAX_DESERIALIZE_DEPTH + 1)).is_err());
+/// ```
+pub const MAX_DESERIALIZE_DEPTH: usize = 128;
 
 // ---------------------------------------------------------------------------
 // Serialize impls for the model's types.
@@ -741,20 +758,31 @@ macro_rules! forward_shapes {
 }
 pub(crate) use forward_shapes;
 
-/// Deserializes from an owned [`Value`].
+/// Deserializes from an owned [`Value`], with `depth` more container
+/// levels allowed.
 struct ValueDeserializer {
     value: Value,
+    depth: usize,
 }
 
 impl ValueDeserializer {
-    fn new(value: Value) -> Self {
-        ValueDeserializer { value }
+    fn nested(value: Value, depth: usize) -> Self {
+        ValueDeserializer { value, depth }
     }
+}
+
+/// The depth left for the items of a container entered with `depth` left.
+fn inner_depth(depth: usize) -> Result<usize, DeError> {
+    depth.checked_sub(1).ok_or_else(|| {
+        de::Error::custom(format_args!(
+            "value nested deeper than {MAX_DESERIALIZE_DEPTH} levels"
+        ))
+    })
 }
 
 /// Presents tagged values to `Value`'s own visitor as carrier maps, so that
 /// `Value` round-trips through serde without losing tags.
-struct TaggedDeserializer(Value);
+struct TaggedDeserializer(Value, usize);
 
 fn carrier(tag: &str, inner: Value) -> Value {
     let mut d = Dict::with_capacity(1);
@@ -766,6 +794,7 @@ impl<'de> Deserializer<'de> for TaggedDeserializer {
     type Error = DeError;
 
     fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        let depth = self.1;
         let value = match self.0 {
             Value::Tuple(items) => carrier("tuple", Value::List(items)),
             Value::Markup(s) if s.is_utf8() => carrier("markup", Value::Str(s)),
@@ -776,7 +805,7 @@ impl<'de> Deserializer<'de> for TaggedDeserializer {
             Value::Str(s) if !s.is_utf8() => carrier("pystring", code_point_list(&s)),
             other => other,
         };
-        ValueDeserializer::new(value).deserialize_any(v)
+        ValueDeserializer::nested(value, depth).deserialize_any(v)
     }
 
     serde::forward_to_deserialize_any! {
@@ -836,11 +865,18 @@ impl<'de> Deserializer<'de> for ValueDeserializer {
             }
             Value::Float(f) => v.visit_f64(f),
             Value::Str(s) | Value::Markup(s) => v.visit_string(into_string(s)?),
-            Value::List(items) | Value::Tuple(items) => visit_items(items, v),
-            Value::Dict(d) => v.visit_map(MapDeserializer {
-                iter: d.into_iter(),
-                value: None,
-            }),
+            Value::List(items) | Value::Tuple(items) => {
+                let depth = inner_depth(self.depth)?;
+                visit_items(items, depth, v)
+            }
+            Value::Dict(d) => {
+                let depth = inner_depth(self.depth)?;
+                v.visit_map(MapDeserializer {
+                    iter: d.into_iter(),
+                    value: None,
+                    depth,
+                })
+            }
             Value::Bytes(b) => v.visit_byte_buf(b),
             Value::Uuid(u) => v.visit_string(u.to_string()),
             Value::DateTime(d) => v.visit_string(d.to_string()),
@@ -850,7 +886,7 @@ impl<'de> Deserializer<'de> for ValueDeserializer {
     fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
         match self.value {
             Value::Null => v.visit_none(),
-            other => v.visit_some(ValueDeserializer::new(other)),
+            other => v.visit_some(ValueDeserializer::nested(other, self.depth)),
         }
     }
 
@@ -860,16 +896,17 @@ impl<'de> Deserializer<'de> for ValueDeserializer {
         v: V,
     ) -> Result<V::Value, DeError> {
         match name {
-            VALUE => v.visit_newtype_struct(TaggedDeserializer(self.value)),
+            VALUE => v.visit_newtype_struct(TaggedDeserializer(self.value, self.depth)),
             UUID | DATETIME | MARKUP => self.deserialize_any(v),
             _ => v.visit_newtype_struct(self),
         }
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        let depth = inner_depth(self.depth)?;
         match self.value {
-            Value::List(items) | Value::Tuple(items) => visit_items(items, v),
-            Value::Bytes(b) => visit_items(b.into_iter().map(Value::from).collect(), v),
+            Value::List(items) | Value::Tuple(items) => visit_items(items, depth, v),
+            Value::Bytes(b) => visit_items(b.into_iter().map(Value::from).collect(), depth, v),
             other => Err(de::Error::invalid_type(unexpected(&other), &v)),
         }
     }
@@ -884,7 +921,7 @@ impl<'de> Deserializer<'de> for ValueDeserializer {
     fn deserialize_bytes<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
         match self.value {
             Value::Bytes(b) => v.visit_byte_buf(b),
-            other => ValueDeserializer::new(other).deserialize_any(v),
+            other => ValueDeserializer::nested(other, self.depth).deserialize_any(v),
         }
     }
 
@@ -897,12 +934,14 @@ impl<'de> Deserializer<'de> for ValueDeserializer {
         match self.value {
             Value::Str(s) => v.visit_enum(into_string(s)?.into_deserializer()),
             Value::Dict(d) => {
+                let depth = inner_depth(self.depth)?;
                 let (k, value) = d.into_single().ok_or_else(|| {
                     de::Error::custom("an enum variant must be a dict with one key")
                 })?;
                 v.visit_enum(EnumDeserializer {
                     variant: into_string(k)?,
                     value,
+                    depth,
                 })
             }
             other => Err(de::Error::invalid_type(
@@ -924,13 +963,18 @@ impl<'de> Deserializer<'de> for ValueDeserializer {
     }
 }
 
-struct SeqDeserializer<I>(I);
+/// A list's remaining items, and the depth left for each.
+struct SeqDeserializer<I>(I, usize);
 
 /// Visits a list's items; items the visitor leaves unread are an error
 /// (a 3-item list is not a pair), so the value is kept rather than cut.
-fn visit_items<'de, V: Visitor<'de>>(items: Vec<Value>, v: V) -> Result<V::Value, DeError> {
+fn visit_items<'de, V: Visitor<'de>>(
+    items: Vec<Value>,
+    depth: usize,
+    v: V,
+) -> Result<V::Value, DeError> {
     let len = items.len();
-    let mut seq = SeqDeserializer(items.into_iter());
+    let mut seq = SeqDeserializer(items.into_iter(), depth);
     let value = v.visit_seq(&mut seq)?;
     if seq.0.len() == 0 {
         Ok(value)
@@ -947,7 +991,7 @@ impl<'de, I: Iterator<Item = Value>> SeqAccess<'de> for SeqDeserializer<I> {
     ) -> Result<Option<T::Value>, DeError> {
         self.0
             .next()
-            .map(|v| seed.deserialize(ValueDeserializer::new(v)))
+            .map(|v| seed.deserialize(ValueDeserializer::nested(v, self.1)))
             .transpose()
     }
     fn size_hint(&self) -> Option<usize> {
@@ -958,6 +1002,8 @@ impl<'de, I: Iterator<Item = Value>> SeqAccess<'de> for SeqDeserializer<I> {
 struct MapDeserializer<I> {
     iter: I,
     value: Option<Value>,
+    /// The depth left for each value.
+    depth: usize,
 }
 
 impl<'de, I: Iterator<Item = (PyString, Value)>> MapAccess<'de> for MapDeserializer<I> {
@@ -979,7 +1025,7 @@ impl<'de, I: Iterator<Item = (PyString, Value)>> MapAccess<'de> for MapDeseriali
             .value
             .take()
             .ok_or_else(|| de::Error::custom("value without a key"))?;
-        seed.deserialize(ValueDeserializer::new(v))
+        seed.deserialize(ValueDeserializer::nested(v, self.depth))
     }
     fn size_hint(&self) -> Option<usize> {
         self.iter.size_hint().1
@@ -1014,7 +1060,9 @@ impl<'de> Deserializer<'de> for KeyDeserializer {
         v: V,
     ) -> Result<V::Value, DeError> {
         match name {
-            VALUE => ValueDeserializer::new(Value::Str(self.0)).deserialize_newtype_struct(name, v),
+            // A string (whose carrier, for a lone surrogate, is 2 levels).
+            VALUE => ValueDeserializer::nested(Value::Str(self.0), MAX_DESERIALIZE_DEPTH)
+                .deserialize_newtype_struct(name, v),
             _ => v.visit_newtype_struct(self),
         }
     }
@@ -1056,6 +1104,8 @@ impl<'de> Deserializer<'de> for KeyDeserializer {
 struct EnumDeserializer {
     variant: String,
     value: Value,
+    /// The depth left for the variant's contents.
+    depth: usize,
 }
 
 impl<'de> de::EnumAccess<'de> for EnumDeserializer {
@@ -1066,11 +1116,11 @@ impl<'de> de::EnumAccess<'de> for EnumDeserializer {
         seed: V,
     ) -> Result<(V::Value, VariantDeserializer), DeError> {
         let variant = seed.deserialize(self.variant.into_deserializer())?;
-        Ok((variant, VariantDeserializer(self.value)))
+        Ok((variant, VariantDeserializer(self.value, self.depth)))
     }
 }
 
-struct VariantDeserializer(Value);
+struct VariantDeserializer(Value, usize);
 
 impl<'de> de::VariantAccess<'de> for VariantDeserializer {
     type Error = DeError;
@@ -1084,17 +1134,17 @@ impl<'de> de::VariantAccess<'de> for VariantDeserializer {
         }
     }
     fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, DeError> {
-        seed.deserialize(ValueDeserializer::new(self.0))
+        seed.deserialize(ValueDeserializer::nested(self.0, self.1))
     }
     fn tuple_variant<V: Visitor<'de>>(self, _len: usize, v: V) -> Result<V::Value, DeError> {
-        ValueDeserializer::new(self.0).deserialize_seq(v)
+        ValueDeserializer::nested(self.0, self.1).deserialize_seq(v)
     }
     fn struct_variant<V: Visitor<'de>>(
         self,
         _fields: &'static [&'static str],
         v: V,
     ) -> Result<V::Value, DeError> {
-        ValueDeserializer::new(self.0).deserialize_any(v)
+        ValueDeserializer::nested(self.0, self.1).deserialize_any(v)
     }
 }
 
@@ -1164,6 +1214,34 @@ mod tests {
     fn with_serde_json_special_types_are_strings() {
         let j = serde_json::to_string(&(Markup("m".into()), Uuid::from_u128(1))).unwrap();
         assert_eq!(j, r#"["m","00000000-0000-0000-0000-000000000001"]"#);
+    }
+
+    #[test]
+    fn nesting_beyond_the_limit_is_an_error_not_a_stack_overflow() {
+        fn nest(levels: usize) -> Value {
+            let mut v = Value::List(vec![]);
+            for _ in 1..levels {
+                v = Value::List(vec![v]);
+            }
+            v
+        }
+        assert_eq!(
+            from_value::<Value>(nest(MAX_DESERIALIZE_DEPTH)).unwrap(),
+            nest(MAX_DESERIALIZE_DEPTH)
+        );
+        let err = from_value::<Value>(nest(MAX_DESERIALIZE_DEPTH + 1)).unwrap_err();
+        assert!(err.to_string().contains("deeper than 128 levels"), "{err}");
+        assert!(from_value::<Vec<Value>>(nest(MAX_DESERIALIZE_DEPTH + 1)).is_err());
+        // What the reader accepts by default (512 levels) on a 2 MiB
+        // thread (a tokio worker's stack) in this unoptimised build, where
+        // it used to overflow the stack at about 500.
+        let deep = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(|| from_value::<Value>(nest(512)).is_err())
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(deep);
     }
 
     #[test]
