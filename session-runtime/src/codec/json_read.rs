@@ -288,13 +288,7 @@ impl<'a> Parser<'a> {
                                             }
                                         }
                                     }
-                                    Untag::Raw => {
-                                        let mut dict = Dict::with_capacity(items.len());
-                                        for (k, v) in items {
-                                            dict.insert(k, v);
-                                        }
-                                        Value::Dict(dict)
-                                    }
+                                    Untag::Raw => Value::Dict(tag::dict_of(items, &mut false)),
                                 };
                             }
                             None => return Err(self.err(JsonErrorKind::ExpectedCommaOrEnd).into()),

@@ -62,13 +62,22 @@ pub(crate) fn untag_entries(
         dict.insert(k, content);
         return Ok(Value::Dict(dict));
     }
+    untag_dict(dict_of(entries, dropped))
+}
+
+/// A dict of parsed entries as `json.loads` builds it: a repeated key keeps
+/// its first position and its last value (and sets `dropped`).
+pub(crate) fn dict_of(
+    entries: impl ExactSizeIterator<Item = (PyString, Value)>,
+    dropped: &mut bool,
+) -> Dict {
     let mut dict = Dict::with_capacity(entries.len());
     for (k, v) in entries {
         if dict.insert(k, v).is_some() {
             *dropped = true;
         }
     }
-    untag_dict(dict)
+    dict
 }
 
 /// `TaggedJSONSerializer.untag` on an object whose values are untagged.
