@@ -611,4 +611,29 @@ fn expiry_dates_past_the_year_9999_are_typed_errors_never_panics() {
         line.contains("; Expires=Thu, 30 Dec 9999 23:59:59 GMT;"),
         "{line}"
     );
+    // A clock so late that adding the lifetime overflows `SystemTime`: the
+    // expiry still counts as past 9999 (not as some early date, which would
+    // send a cookie the browser deletes at once).
+    let last = SystemTime::UNIX_EPOCH + Duration::from_secs(i64::MAX as u64 - 1);
+    let overflowing =
+        SecureCookieSessionInterface::new(SessionConfig::default().with_secret_key(key()))
+            .unwrap()
+            .with_clock(move || last);
+    let expiry = SessionInterface::<DynamicSession>::expiration_time(&overflowing, &s)
+        .expect("a permanent session has an expiry");
+    assert!(
+        expiry > SystemTime::UNIX_EPOCH + Duration::from_secs(253_402_300_799),
+        "{expiry:?}"
+    );
+    for i in [
+        &overflowing as &dyn SessionInterface<DynamicSession>,
+        &AlwaysRefresh(overflowing.clone()),
+    ] {
+        let mut headers = http::HeaderMap::new();
+        assert_eq!(
+            i.save_session(&s, &mut headers),
+            Err(SaveError::ExpiresOutOfRange)
+        );
+        assert!(headers.get("set-cookie").is_none());
+    }
 }

@@ -1178,6 +1178,25 @@ mod tests {
     }
 
     #[test]
+    fn unquoting_escapes_anywhere_in_the_value() {
+        // Each expected value is `werkzeug.http.parse_cookie(h)["session"]`
+        // (its `\\([0-3][0-7]{2}|.)` rule): escapes at odd and even
+        // offsets, back to back, and an octal escape out of range.
+        for (header, value) in [
+            (r#"session="ab\"cd\\e""#, r#"ab"cd\e"#),
+            (r#"session="\"\"x\073\073y""#, r#"""x;;y"#),
+            (r#"session="a\400\0""#, "a4000"),
+            (r#"session="\q\;rst""#, "q;rst"),
+        ] {
+            assert_eq!(
+                find_cookie(header.as_bytes(), "session").as_deref(),
+                Some(value),
+                "{header}"
+            );
+        }
+    }
+
+    #[test]
     fn cookies_are_split_as_werkzeug_splits_them() {
         // Each expected value is `werkzeug.http.parse_cookie(h).get("session")`.
         for (header, value) in [
