@@ -1216,6 +1216,23 @@ mod tests {
                 "{header}"
             );
         }
+        // An unreadable stretch is skipped up to and past its `;`, wherever
+        // that is, even when the character before it could be a cookie name
+        // of its own (`parse_cookie(h).get("a")`).
+        for (header, value) in [
+            ("b\"a; a=2", "2"),
+            (";;a=3", "3"),
+            ("a\"; a=4", "4"),
+            (" ;a=5", "5"),
+            ("x=\"unterminated; a=6", "6"),
+            ("\"a;a=7", "7"),
+        ] {
+            assert_eq!(
+                find_cookie(header.as_bytes(), "a").as_deref(),
+                Some(value),
+                "{header}"
+            );
+        }
     }
 
     #[test]
