@@ -1209,6 +1209,10 @@ mod tests {
             ("se\"ssion=1; session=2", Some("2")),
             ("session=a=b", Some("a=b")),
             ("sessions=1; Session=2", None),
+            // A backslash does not escape a newline: no quoted value here.
+            ("session=\"a\\\nb\"; session=2", Some("2")),
+            ("session=\"a\\\n\"; session=3;", Some("3")),
+            ("session=\"ab\\", None),
         ] {
             assert_eq!(
                 find_cookie(header.as_bytes(), "session").as_deref(),
