@@ -611,6 +611,33 @@ fn expiry_dates_past_the_year_9999_are_typed_errors_never_panics() {
         line.contains("; Expires=Thu, 30 Dec 9999 23:59:59 GMT;"),
         "{line}"
     );
+    // The last second an `Expires` can name fits exactly; one more does not.
+    let lifetime = 31 * 86_400;
+    for (expiry, fits) in [(253_402_300_799, true), (253_402_300_800, false)] {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(expiry - lifetime);
+        let fast =
+            SecureCookieSessionInterface::new(SessionConfig::default().with_secret_key(key()))
+                .unwrap()
+                .with_clock(move || at);
+        for i in [
+            &fast as &dyn SessionInterface<DynamicSession>,
+            &AlwaysRefresh(fast.clone()),
+        ] {
+            let mut headers = http::HeaderMap::new();
+            let saved = i.save_session(&s, &mut headers);
+            if fits {
+                saved.unwrap();
+                let line = headers["set-cookie"].to_str().unwrap();
+                assert!(
+                    line.contains("; Expires=Fri, 31 Dec 9999 23:59:59 GMT;"),
+                    "{line}"
+                );
+            } else {
+                assert_eq!(saved, Err(SaveError::ExpiresOutOfRange));
+                assert!(headers.get("set-cookie").is_none());
+            }
+        }
+    }
     // A clock so late that adding the lifetime overflows `SystemTime`: the
     // expiry still counts as past 9999 (not as some early date, which would
     // send a cookie the browser deletes at once).
@@ -635,5 +662,74 @@ fn expiry_dates_past_the_year_9999_are_typed_errors_never_panics() {
             Err(SaveError::ExpiresOutOfRange)
         );
         assert!(headers.get("set-cookie").is_none());
+    }
+}
+
+/// An interface whose cookie path and domain come from hooks, not from the
+/// configuration.
+struct Attrs(
+    SecureCookieSessionInterface,
+    &'static str,
+    Option<&'static str>,
+);
+
+impl SessionInterface<DynamicSession> for Attrs {
+    fn config(&self) -> &SessionConfig {
+        SessionInterface::<DynamicSession>::config(&self.0)
+    }
+    fn cookie_path(&self) -> &str {
+        self.1
+    }
+    fn cookie_domain(&self) -> Option<&str> {
+        self.2
+    }
+    fn now(&self) -> SystemTime {
+        SessionInterface::<DynamicSession>::now(&self.0)
+    }
+    fn open_session(&self, request: &http::request::Parts) -> Option<DynamicSession> {
+        self.0.open_session_with(self, request)
+    }
+    fn save_session(
+        &self,
+        session: &DynamicSession,
+        headers: &mut http::HeaderMap,
+    ) -> Result<(), SaveError> {
+        self.0.save_session_with(self, session, headers)
+    }
+}
+
+#[test]
+fn path_and_domain_hooks_render_like_the_same_configuration() {
+    let mut s = DynamicSession::default();
+    s.insert("a", 1);
+    s.set_permanent(true);
+    let configured = SessionConfig::default()
+        .with_path("/app")
+        .with_domain("example.org");
+    // Hooks that differ from the configuration, hooks that repeat it, and
+    // the configuration itself must all give the cookie the configuration
+    // with the hooks' values gives (Werkzeug's quoting and IDNA included).
+    for (path, domain) in [
+        ("/app", Some("example.org")),
+        ("/", None),
+        ("/other path", Some("Bücher.example")),
+        ("/app", None),
+        ("/", Some("example.org")),
+    ] {
+        let hooked = Attrs(interface(configured.clone()), path, domain);
+        let mut want = SessionConfig::default().with_path(path);
+        if let Some(d) = domain {
+            want = want.with_domain(d);
+        }
+        let mut expected = http::HeaderMap::new();
+        interface(want).save_session(&s, &mut expected).unwrap();
+        let mut got = http::HeaderMap::new();
+        hooked.save_session(&s, &mut got).unwrap();
+        assert_eq!(
+            got["set-cookie"], expected["set-cookie"],
+            "{path} {domain:?}"
+        );
+        let line = expected["set-cookie"].to_str().unwrap().to_owned();
+        assert_eq!(line.contains("Domain="), domain.is_some(), "{line}");
     }
 }

@@ -1258,6 +1258,11 @@ mod tests {
             (&["a b"], &["\"a b\", Cookie"]),
             (&["\"x, \\\"y\""], &["\"x, \\\"y\", Cookie"]),
             (&["\"open, a"], &["Cookie"]),
+            // A quoted item is one item, whatever commas it holds.
+            (&["\"a, cookie, b\""], &["\"a, cookie, b\", Cookie"]),
+            (&["x, \"cookie\""], &["x, \"cookie\""]),
+            (&["\"cookie"], &["Cookie"]),
+            (&["a,Cookie ,b"], &["a,Cookie ,b"]),
         ] {
             let mut h = HeaderMap::new();
             for v in before {
