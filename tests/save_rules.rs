@@ -186,6 +186,28 @@ fn bad_and_expired_cookies_open_fresh_sessions() {
 }
 
 #[test]
+fn request_cookies_longer_than_the_limit_are_not_opened() {
+    let cookie = sign(&[("a", 1.into())], NOW);
+    for (limit, opens) in [
+        (cookie.len(), true),
+        (cookie.len() + 1, true),
+        (cookie.len() - 1, false),
+    ] {
+        let mut config = SessionConfig::default();
+        config.max_request_cookie = limit;
+        let s: DynamicSession = interface(config)
+            .open_session(&request(Some(&cookie)))
+            .unwrap();
+        assert_eq!(!s.state().is_new(), opens, "limit {limit}");
+        assert_eq!(
+            s.dict_untracked().len(),
+            usize::from(opens),
+            "limit {limit}"
+        );
+    }
+}
+
+#[test]
 fn fallback_key_cookie_opens_and_is_resigned_with_the_current_key() {
     let old = SecretKey::from_text("the-old-key").unwrap();
     let i = interface(SessionConfig::default().with_fallback_key(old.clone()));
