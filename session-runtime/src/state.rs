@@ -229,3 +229,38 @@ impl SessionState {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flags(s: &SessionState) -> [bool; 5] {
+        [
+            s.is_new(),
+            s.is_accessed(),
+            s.is_modified(),
+            s.is_null(),
+            s.refused_write(),
+        ]
+    }
+
+    #[test]
+    fn a_clone_keeps_every_flag() {
+        let read = SessionState::loaded();
+        read.mark_accessed();
+        let mut written = SessionState::new_session();
+        assert!(written.mark_modified());
+        let mut refused = SessionState::null();
+        assert!(!refused.mark_modified());
+        for s in [
+            SessionState::new_session(),
+            SessionState::loaded(),
+            read,
+            written,
+            SessionState::null(),
+            refused,
+        ] {
+            assert_eq!(flags(&s.clone()), flags(&s), "{s:?}");
+        }
+    }
+}
