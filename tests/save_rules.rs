@@ -820,3 +820,63 @@ fn attribute_hooks_render_like_the_same_configuration() {
         assert_eq!(got["set-cookie"], expected["set-cookie"], "{hooked:?}");
     }
 }
+
+#[test]
+fn the_lifecycle_refreshes_an_untouched_permanent_session() {
+    // The handler never touches the session, so it is opened only at save
+    // time; a permanent one is still re-sent (refresh each request), a
+    // browser-session one is not, and no cookie (or an empty one) sends
+    // nothing.
+    let app = SessionLifecycle::<DynamicSession>::new(interface(SessionConfig::default()));
+    let permanent = sign(&[("_permanent", true.into()), ("a", 1.into())], NOW - 5);
+    let plain = sign(&[("a", 1.into())], NOW - 5);
+    for (cookie, refreshed) in [
+        (Some(permanent.as_str()), true),
+        (Some(plain.as_str()), false),
+        (Some(""), false),
+        (None, false),
+    ] {
+        let mut b = http::Request::builder();
+        if let Some(c) = cookie {
+            b = b.header("cookie", format!("session={c}"));
+        }
+        let r = app.run_sync(b.body(()).unwrap(), |_| http::Response::new(Vec::new()));
+        assert_eq!(
+            r.headers().get("set-cookie").is_some(),
+            refreshed,
+            "{cookie:?}"
+        );
+        if refreshed {
+            let expected = format!(
+                "session={}; Expires=Fri, 15 Dec 2023 22:13:20 GMT; HttpOnly; Path=/; SameSite=Lax",
+                sign(&[("_permanent", true.into()), ("a", 1.into())], NOW)
+            );
+            assert_eq!(r.headers()["set-cookie"], expected.as_str());
+        }
+    }
+}
+
+#[test]
+fn a_wrapper_interface_opens_its_own_cookie_through_the_lifecycle() {
+    // `AlwaysRefresh` keeps the default `lazy_cookie` (no lazy opening), so
+    // the lifecycle opens through its `open_session`: the `sid` cookie.
+    let app = SessionLifecycle::<DynamicSession, _>::new(AlwaysRefresh(interface(
+        SessionConfig::default(),
+    )));
+    let cookie = sign(&[("a", 7.into())], NOW - 5);
+    let req = http::Request::builder()
+        .header("cookie", format!("session=ignored; sid={cookie}"))
+        .body(())
+        .unwrap();
+    let r = app.run_sync(req, |req| {
+        let h = SessionHandle::<DynamicSession>::from_request(&req).unwrap();
+        let a = h.lock().get_as::<u8>("a").unwrap().unwrap();
+        http::Response::new(vec![a])
+    });
+    assert_eq!(*r.body(), [7], "read from the `sid` cookie");
+    let expected = format!(
+        "sid={}; Secure; HttpOnly; Path=/; SameSite=Lax",
+        sign(&[("a", 7.into())], NOW)
+    );
+    assert_eq!(r.headers()["set-cookie"], expected.as_str());
+}
