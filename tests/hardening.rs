@@ -15,7 +15,7 @@ use sessionkit::csrf::{Csrf, CsrfConfig};
 use sessionkit::testing::{SavedSession, SessionTester};
 use sessionkit::{
     DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionHandle,
-    SessionInterface, session,
+    SessionInterface, SessionLifecycle, session,
 };
 use support::web::serve;
 
@@ -317,6 +317,10 @@ fn secrets_never_appear_in_debug_output() {
             "{:?}",
             EncryptedCodec::new(&SecretKeys::new(k.clone()), "cookie-session")
         ),
+        format!(
+            "{:?}",
+            SessionLifecycle::<DynamicSession>::new(interface.clone())
+        ),
     ];
     for out in outputs {
         assert!(
@@ -324,6 +328,24 @@ fn secrets_never_appear_in_debug_output() {
             "{out}"
         );
     }
+    // Still useful for debugging: the key shows up as redacted, and the
+    // rest of the configuration as it is.
+    for out in [
+        format!("{config:?}"),
+        format!("{interface:?}"),
+        format!(
+            "{:?}",
+            SessionLifecycle::<DynamicSession>::new(interface.clone())
+        ),
+    ] {
+        assert!(out.contains("SecretKey(<38 bytes, redacted>)"), "{out}");
+        assert!(out.contains("cookie_name: \"session\""), "{out}");
+    }
+    let mut session = DynamicSession::default();
+    session.insert("user", "ada");
+    let handle = SessionHandle::new(session.clone());
+    assert_eq!(format!("{:?}", handle.lock()), format!("{session:?}"));
+    assert_eq!(format!("{handle:?}"), "SessionHandle { .. }");
 }
 
 proptest! {
