@@ -341,6 +341,11 @@ fn secrets_never_appear_in_debug_output() {
         assert!(out.contains("SecretKey(<38 bytes, redacted>)"), "{out}");
         assert!(out.contains("cookie_name: \"session\""), "{out}");
     }
+    let csrf = format!("{:?}", Csrf::new(CsrfConfig::new(k.clone())));
+    assert!(
+        csrf.starts_with("Csrf {") && csrf.contains("SecretKey(<38 bytes, redacted>)"),
+        "{csrf}"
+    );
     let mut session = DynamicSession::default();
     session.insert("user", "ada");
     let handle = SessionHandle::new(session.clone());

@@ -983,6 +983,22 @@ mod tests {
             ("https://h:notaport/", None),
             ("https://h:1:2/", None),
             ("https://h:65536/", None),
+            // A scheme starts with a letter and holds only letters, digits
+            // and `+-.`; otherwise there is none (and so no netloc).
+            ("1ab://h:5/", o("", None, None)),
+            ("a_b://h:5/", o("", None, None)),
+            ("ab+c.d-e://H:5/", o("ab+c.d-e", Some("h"), Some(5))),
+            // IPvFuture: `v`, hex digits, `.`, anything.
+            ("https://[v.x]/", None),
+            ("https://[vg.x]/", None),
+            ("https://[v1.]/", None),
+            ("https://[V1.x]/", None),
+            ("https://[v1f.x:y]:8/", o("https", Some("v1f.x:y"), Some(8))),
+            (
+                "https://[fe80::1%eth0]:9/",
+                o("https", Some("fe80::1%eth0"), Some(9)),
+            ),
+            ("https://[fe80::1%]/", None),
         ] {
             assert_eq!(urlparse_origin(url), want, "{url}");
         }
