@@ -999,6 +999,11 @@ mod tests {
                 o("https", Some("fe80::1%eth0"), Some(9)),
             ),
             ("https://[fe80::1%]/", None),
+            ("https://[fe80::1%a%b]/", None),
+            (
+                "https://[fe80::1%25x]/",
+                o("https", Some("fe80::1%25x"), None),
+            ),
         ] {
             assert_eq!(urlparse_origin(url), want, "{url}");
         }
@@ -1010,6 +1015,16 @@ mod tests {
             (Some("h:0443"), ""),
             (Some("h:65536"), ""),
             (Some("u@h"), ""),
+            (Some("[g:1]"), ""),
+            (Some("[1:]"), ""),
+            (Some("[1:g]"), ""),
+            (Some("[AB:1]"), "[AB:1]"),
+            (Some("[:1]"), "[:1]"),
+            (Some("[ab:1.2]:8443"), "[ab:1.2]:8443"),
+            (Some("[ab:1]:0"), ""),
+            (Some("a_b"), ""),
+            (Some("-a"), "-a"),
+            (Some("a..b:1"), "a..b:1"),
             (Some(""), ""),
             (None, ""),
         ] {
