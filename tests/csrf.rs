@@ -552,3 +552,71 @@ async fn the_demo_refuses_a_cross_site_form_post() {
         serde_json::from_str(&get_text(&victim, format!("{base}/api/session")).await).unwrap();
     assert_eq!(state["user"], Json::Null);
 }
+
+#[tokio::test]
+async fn x_forwarded_proto_counts_only_when_trusted() {
+    // Over plain HTTP a missing `Referer` is fine unless the request counts
+    // as HTTPS, which `X-Forwarded-Proto: https` makes it only when the
+    // configuration trusts that header.
+    let (cookie, token) = session_and_token(RAW);
+    let c = reqwest::Client::new();
+    for (trust, forwarded, ok) in [
+        (false, None, true),
+        (false, Some("https"), true),
+        (true, None, true),
+        (true, Some("http"), true),
+        (true, Some("https"), false),
+        (true, Some(" HTTPS "), false),
+    ] {
+        let mut config = CsrfConfig::new(key());
+        config.trust_forwarded_proto = trust;
+        let base = server(config).await;
+        let mut req = c
+            .post(format!("{base}/echo"))
+            .header("cookie", &cookie)
+            .header("X-CSRFToken", &token)
+            .form(&[("x", "y")]);
+        if let Some(f) = forwarded {
+            req = req.header("x-forwarded-proto", f);
+        }
+        let text = req.send().await.unwrap().text().await.unwrap();
+        let want = if ok {
+            "x=y".to_owned()
+        } else {
+            CsrfError::ReferrerMissing.to_string()
+        };
+        assert_eq!(text, want, "trust {trust}, {forwarded:?}");
+    }
+}
+
+#[test]
+fn token_issues_a_flask_wtf_token_and_keeps_the_raw_one() {
+    const NOW: u64 = 1_700_000_000;
+    let csrf = Csrf::new(CsrfConfig::new(key())).with_clock(|| at(NOW));
+    let mut session = DynamicSession::default();
+    let first = csrf.token(&mut session).unwrap();
+    let raw = session
+        .get("csrf_token")
+        .and_then(|v| v.as_str())
+        .unwrap()
+        .to_owned();
+    assert!(
+        raw.len() == 40 && raw.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{raw}"
+    );
+    // Flask-WTF's `generate_csrf`: the raw token signed with its salt.
+    assert_eq!(first, CsrfTokenCodec::new(key()).sign(&raw, NOW));
+    assert_eq!(csrf.validate(Some(&first), &session), Ok(()));
+    assert_eq!(
+        csrf.token(&mut session).unwrap(),
+        first,
+        "the raw token is kept"
+    );
+    // Another session gets another raw token.
+    let mut other = DynamicSession::default();
+    assert_ne!(csrf.token(&mut other).unwrap(), first);
+    // A null session cannot hold one.
+    let i = SecureCookieSessionInterface::new(SessionConfig::default()).unwrap();
+    let mut null: DynamicSession = sessionkit::SessionInterface::make_null_session(&i);
+    assert_eq!(csrf.token(&mut null), Err(CsrfError::SessionTokenMissing));
+}
