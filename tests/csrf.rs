@@ -264,6 +264,21 @@ async fn every_token_source_is_accepted_and_the_body_stays_readable() {
             .unwrap();
         assert_eq!(r.text().await.unwrap(), "x=kept", "form field {field}");
     }
+    // Flask-WTF passes over an empty field (exact or prefixed) to the next
+    // field whose name ends with `csrf_token`.
+    for fields in [
+        [("csrf_token", ""), ("login-csrf_token", token.as_str())],
+        [("a-csrf_token", ""), ("b-csrf_token", token.as_str())],
+    ] {
+        let r = c
+            .post(&url)
+            .header("cookie", &cookie)
+            .form(&[fields[0], fields[1], ("x", "kept")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.text().await.unwrap(), "x=kept", "{fields:?}");
+    }
     for header in ["X-CSRFToken", "X-CSRF-Token"] {
         for method in [
             reqwest::Method::POST,
