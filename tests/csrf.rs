@@ -464,6 +464,8 @@ async fn https_requires_a_same_origin_referrer() {
     let c = reqwest::Client::new();
     for (referer, ok) in [
         (None, Err(CsrfError::ReferrerMissing)),
+        // Flask-WTF: `if not request.referrer` (an empty one is missing too).
+        (Some(String::new()), Err(CsrfError::ReferrerMissing)),
         (Some(format!("https://{host}/form?x=1")), Ok(())),
         (
             Some(format!("http://{host}/form")),
