@@ -436,4 +436,20 @@ mod tests {
             "010279a7a9a6229183c0700aed2f170a0a5af3f0"
         );
     }
+
+    #[test]
+    fn a_key_reports_its_size_and_hex_but_debug_hides_it() {
+        let k = SecretKey::new(vec![0x00, 0x7f, 0xa5]).unwrap();
+        assert_eq!((k.len(), k.is_empty()), (3, false));
+        assert_eq!(k.to_hex(), "007fa5");
+        assert_eq!(
+            SecretKey::from_hex(&k.to_hex()).unwrap().expose(),
+            k.expose()
+        );
+        assert_eq!(format!("{k:?}"), "SecretKey(<3 bytes, redacted>)");
+        let text = SecretKey::from_text("dev-key").unwrap();
+        assert_eq!((text.len(), text.to_hex()), (7, hex(b"dev-key")));
+        // An empty key cannot be made, so `is_empty` is false for every key.
+        assert_eq!(SecretKey::new(Vec::new()).err(), Some(KeyError::Empty));
+    }
 }
