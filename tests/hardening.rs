@@ -341,6 +341,8 @@ fn secrets_never_appear_in_debug_output() {
         assert!(out.contains("SecretKey(<38 bytes, redacted>)"), "{out}");
         assert!(out.contains("cookie_name: \"session\""), "{out}");
     }
+    let codec = format!("{:?}", SessionCodec::flask(SecretKeys::new(k.clone())));
+    assert!(codec.contains("Signer { fallbacks: 0, .. }"), "{codec}");
     let csrf = format!("{:?}", Csrf::new(CsrfConfig::new(k.clone())));
     assert!(
         csrf.starts_with("Csrf {") && csrf.contains("SecretKey(<38 bytes, redacted>)"),
