@@ -880,3 +880,51 @@ fn a_wrapper_interface_opens_its_own_cookie_through_the_lifecycle() {
     );
     assert_eq!(r.headers()["set-cookie"], expected.as_str());
 }
+
+#[test]
+fn dynamic_session_dict_methods_track_reads_and_writes_like_flask() {
+    let i = interface(SessionConfig::default());
+    let open = |pairs: &[(&str, sessionkit::codec::Value)]| -> DynamicSession {
+        i.open_session(&request(Some(&sign(pairs, NOW - 5))))
+            .unwrap()
+    };
+    // Reads (`in`, `len`, truthiness) mark accessed, never modified.
+    let s = open(&[("a", 1.into())]);
+    assert!(!s.state().is_accessed());
+    assert!(s.contains_key("a") && !s.contains_key("b"));
+    assert_eq!((s.len(), s.is_empty()), (1, false));
+    assert!(s.state().is_accessed() && !s.state().is_modified());
+    let empty = open(&[]);
+    assert_eq!((empty.len(), empty.is_empty()), (0, true));
+    // `insert_as` returns the value it replaced, as `insert` does.
+    let mut s = open(&[("a", 1.into())]);
+    assert_eq!(s.insert_as("b", &[1, 2]).unwrap(), None);
+    assert_eq!(
+        s.insert_as("b", &"x").unwrap(),
+        Some(sessionkit::codec::to_value(&[1, 2]).unwrap())
+    );
+    assert!(s.state().is_modified());
+    // `setdefault`: an existing key is only read; a missing one is written.
+    let mut s = open(&[("a", 1.into())]);
+    assert_eq!(s.set_default("a", 9), Some(&1.into()));
+    assert!(s.state().is_accessed() && !s.state().is_modified());
+    assert_eq!(s.set_default("b", 2), Some(&2.into()));
+    assert!(s.state().is_modified());
+    assert_eq!(s.get("b"), Some(&2.into()));
+    // A null session refuses the write and records it.
+    let mut null: DynamicSession = SecureCookieSessionInterface::new(SessionConfig::default())
+        .unwrap()
+        .make_null_session();
+    assert_eq!(null.set_default("b", 2), None);
+    assert!(null.state().refused_write() && null.is_empty());
+    // Permanent means a truthy `_permanent` key.
+    for (value, permanent) in [
+        (true.into(), true),
+        (false.into(), false),
+        (0.into(), false),
+        (1.into(), true),
+    ] {
+        assert_eq!(open(&[("_permanent", value)]).is_permanent(), permanent);
+    }
+    assert!(!open(&[("a", 1.into())]).is_permanent());
+}
