@@ -524,35 +524,44 @@ fn async_runner_behaves_like_the_sync_one() {
     assert_eq!(r.headers()["vary"], "Cookie");
 }
 
+/// The methods a wrapper of a `SecureCookieSessionInterface` (in `.0`)
+/// delegates: its configuration and clock, and open/save through
+/// `*_with(self, ...)` so that the wrapper's overridden hooks apply.
+macro_rules! delegate_to_inner {
+    () => {
+        fn config(&self) -> &SessionConfig {
+            SessionInterface::<DynamicSession>::config(&self.0)
+        }
+        fn now(&self) -> SystemTime {
+            SessionInterface::<DynamicSession>::now(&self.0)
+        }
+        fn open_session(&self, request: &http::request::Parts) -> Option<DynamicSession> {
+            self.0.open_session_with(self, request)
+        }
+        fn save_session(
+            &self,
+            session: &DynamicSession,
+            headers: &mut http::HeaderMap,
+        ) -> Result<(), SaveError> {
+            self.0.save_session_with(self, session, headers)
+        }
+    };
+}
+
 /// Flask's "subclass and override a hook", in Rust: wrap the interface,
 /// override hooks, delegate open/save with `*_with(self, ...)`.
 struct AlwaysRefresh(SecureCookieSessionInterface);
 
 impl SessionInterface<DynamicSession> for AlwaysRefresh {
-    fn config(&self) -> &SessionConfig {
-        SessionInterface::<DynamicSession>::config(&self.0)
-    }
+    delegate_to_inner!();
     fn cookie_name(&self) -> &str {
         "sid"
     }
     fn cookie_secure(&self) -> bool {
         true
     }
-    fn now(&self) -> SystemTime {
-        SessionInterface::<DynamicSession>::now(&self.0)
-    }
     fn should_set_cookie(&self, _session: &DynamicSession) -> bool {
         true
-    }
-    fn open_session(&self, request: &http::request::Parts) -> Option<DynamicSession> {
-        self.0.open_session_with(self, request)
-    }
-    fn save_session(
-        &self,
-        session: &DynamicSession,
-        headers: &mut http::HeaderMap,
-    ) -> Result<(), SaveError> {
-        self.0.save_session_with(self, session, headers)
     }
 }
 
@@ -717,9 +726,7 @@ impl Hooked {
 struct Attrs(SecureCookieSessionInterface, Hooked);
 
 impl SessionInterface<DynamicSession> for Attrs {
-    fn config(&self) -> &SessionConfig {
-        SessionInterface::<DynamicSession>::config(&self.0)
-    }
+    delegate_to_inner!();
     fn cookie_path(&self) -> &str {
         self.1.path
     }
@@ -737,19 +744,6 @@ impl SessionInterface<DynamicSession> for Attrs {
     }
     fn cookie_partitioned(&self) -> bool {
         self.1.partitioned
-    }
-    fn now(&self) -> SystemTime {
-        SessionInterface::<DynamicSession>::now(&self.0)
-    }
-    fn open_session(&self, request: &http::request::Parts) -> Option<DynamicSession> {
-        self.0.open_session_with(self, request)
-    }
-    fn save_session(
-        &self,
-        session: &DynamicSession,
-        headers: &mut http::HeaderMap,
-    ) -> Result<(), SaveError> {
-        self.0.save_session_with(self, session, headers)
     }
 }
 
