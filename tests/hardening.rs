@@ -307,22 +307,27 @@ fn secrets_never_appear_in_debug_output() {
         .with_secret_key(k.clone())
         .with_fallback_key(key("fallback-secret-text-0123456789ab"));
     let interface = SecureCookieSessionInterface::new(config.clone()).unwrap();
-    let outputs = [
-        format!("{k:?}"),
-        format!("{config:?}"),
-        format!("{interface:?}"),
-        format!("{:?}", Csrf::new(CsrfConfig::new(k.clone()))),
-        format!("{:?}", SessionCodec::flask(SecretKeys::new(k.clone()))),
-        format!(
-            "{:?}",
-            EncryptedCodec::new(&SecretKeys::new(k.clone()), "cookie-session")
-        ),
-        format!(
-            "{:?}",
-            SessionLifecycle::<DynamicSession>::new(interface.clone())
-        ),
-    ];
-    for out in outputs {
+    let config_out = format!("{config:?}");
+    let interface_out = format!("{interface:?}");
+    let lifecycle_out = format!(
+        "{:?}",
+        SessionLifecycle::<DynamicSession>::new(interface.clone())
+    );
+    let codec_out = format!("{:?}", SessionCodec::flask(SecretKeys::new(k.clone())));
+    let csrf_out = format!("{:?}", Csrf::new(CsrfConfig::new(k.clone())));
+    let encrypted_out = format!(
+        "{:?}",
+        EncryptedCodec::new(&SecretKeys::new(k.clone()), "cookie-session")
+    );
+    for out in [
+        &format!("{k:?}"),
+        &config_out,
+        &interface_out,
+        &lifecycle_out,
+        &codec_out,
+        &csrf_out,
+        &encrypted_out,
+    ] {
         assert!(
             !out.contains(text) && !out.contains(&hex) && !out.contains("fallback-secret"),
             "{out}"
@@ -330,23 +335,17 @@ fn secrets_never_appear_in_debug_output() {
     }
     // Still useful for debugging: the key shows up as redacted, and the
     // rest of the configuration as it is.
-    for out in [
-        format!("{config:?}"),
-        format!("{interface:?}"),
-        format!(
-            "{:?}",
-            SessionLifecycle::<DynamicSession>::new(interface.clone())
-        ),
-    ] {
+    for out in [&config_out, &interface_out, &lifecycle_out] {
         assert!(out.contains("SecretKey(<38 bytes, redacted>)"), "{out}");
         assert!(out.contains("cookie_name: \"session\""), "{out}");
     }
-    let codec = format!("{:?}", SessionCodec::flask(SecretKeys::new(k.clone())));
-    assert!(codec.contains("Signer { fallbacks: 0, .. }"), "{codec}");
-    let csrf = format!("{:?}", Csrf::new(CsrfConfig::new(k.clone())));
     assert!(
-        csrf.starts_with("Csrf {") && csrf.contains("SecretKey(<38 bytes, redacted>)"),
-        "{csrf}"
+        codec_out.contains("Signer { fallbacks: 0, .. }"),
+        "{codec_out}"
+    );
+    assert!(
+        csrf_out.starts_with("Csrf {") && csrf_out.contains("SecretKey(<38 bytes, redacted>)"),
+        "{csrf_out}"
     );
     let mut session = DynamicSession::default();
     session.insert("user", "ada");
