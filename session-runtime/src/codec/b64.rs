@@ -136,5 +136,12 @@ mod tests {
         // Non-zero unused bits are ignored.
         assert_eq!(decode_itsdangerous(b"YR").unwrap(), b"a");
         assert_eq!(decode_itsdangerous(b"").unwrap(), b"");
+        // The padding is counted from the whole input, junk and non-ASCII
+        // bytes included (itsdangerous pads the bytes it is given), so junk
+        // can leave a quad short of its `=`.
+        assert_eq!(decode_itsdangerous(b"YWJjYQ!!!").unwrap(), b"abca");
+        assert!(decode_itsdangerous(b"YWJjYQ!").is_err());
+        assert!(decode_itsdangerous(b"YWJjY!!").is_err());
+        assert!(decode_itsdangerous(b"YWJjYQ\xc3\xa9").is_err());
     }
 }

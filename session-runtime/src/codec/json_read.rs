@@ -576,6 +576,10 @@ mod tests {
             "'a'",
             "-",
             "\"\\u12\"",
+            // A container closes only with its own bracket.
+            "[1}",
+            "{\"a\":1]",
+            "[{}}",
         ] {
             assert!(p(bad).is_err(), "{bad:?} should fail");
         }
