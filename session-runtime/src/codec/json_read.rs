@@ -314,16 +314,18 @@ impl<'a> Parser<'a> {
         Ok(key)
     }
 
-    fn hex4(&self, at: usize) -> Result<u32, JsonError> {
+    /// The four hex digits after the `u` at `u`; an error is reported at
+    /// the `u`, as Python reports it.
+    fn hex4(&self, u: usize) -> Result<u32, JsonError> {
         let digits = self
             .s
-            .get(at..at + 4)
-            .ok_or(JsonError::new(JsonErrorKind::BadUnicodeEscape, at))?;
+            .get(u + 1..u + 5)
+            .ok_or(JsonError::new(JsonErrorKind::BadUnicodeEscape, u))?;
         digits.iter().try_fold(0u32, |acc, &b| {
             char::from(b)
                 .to_digit(16)
                 .map(|d| (acc << 4) | d)
-                .ok_or(JsonError::new(JsonErrorKind::BadUnicodeEscape, at))
+                .ok_or(JsonError::new(JsonErrorKind::BadUnicodeEscape, u))
         })
     }
 
@@ -408,7 +410,7 @@ impl<'a> Parser<'a> {
                             self.pos += 2;
                         }
                         None => {
-                            let cp = self.hex4(self.pos + 2)?;
+                            let cp = self.hex4(self.pos + 1)?;
                             self.pos += 6;
                             b.push_code_point(cp);
                         }
@@ -552,6 +554,46 @@ mod tests {
 
     fn p(s: &str) -> Result<Value, PayloadError> {
         parse_tagged(s, 64)
+    }
+
+    /// The error kind and offset Python's `json.loads` reports (its
+    /// `msg` and `pos`, from CPython 3.11; the texts are ASCII, so its
+    /// character offsets are byte offsets).
+    #[test]
+    fn errors_where_python_reports_them() {
+        use JsonErrorKind::*;
+        for (text, kind, offset) in [
+            ("1e", ExtraData, 1),
+            ("1e+", ExtraData, 1),
+            ("[1e]", ExpectedCommaOrEnd, 2),
+            ("1.", ExtraData, 1),
+            ("[1.]", ExpectedCommaOrEnd, 2),
+            ("01", ExtraData, 1),
+            ("[1,]", ExpectedValue, 3),
+            ("{\"a\":1,}", ExpectedKey, 7),
+            ("tru", ExpectedValue, 0),
+            ("{} x", ExtraData, 3),
+            ("-", ExpectedValue, 0),
+            ("\"\\u12\"", BadUnicodeEscape, 2),
+            ("\"ab\\uZZZZ\"", BadUnicodeEscape, 4),
+            ("\"\\ud83d\\u12\"", BadUnicodeEscape, 8),
+            ("\"\\ud83d\\uZZZZ\"", BadUnicodeEscape, 8),
+            ("[1}", ExpectedCommaOrEnd, 2),
+            ("{\"a\" 1}", ExpectedColon, 5),
+            ("{1:2}", ExpectedKey, 1),
+            ("\"abc", UnterminatedString, 0),
+            ("\"\\x\"", BadEscape, 1),
+            ("\"\u{1}\"", ControlCharacter, 1),
+            ("[", ExpectedValue, 1),
+            ("{\"a\":", ExpectedValue, 5),
+        ] {
+            match p(text) {
+                Err(PayloadError::Json(e)) => {
+                    assert_eq!((e.kind(), e.offset()), (&kind, offset), "{text:?}")
+                }
+                other => panic!("{text:?}: {other:?}"),
+            }
+        }
     }
 
     #[test]

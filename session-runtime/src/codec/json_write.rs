@@ -371,6 +371,47 @@ pub(crate) fn write_py_string_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
 mod tests {
     use super::*;
 
+    /// The writer counts nesting as the reader does (every JSON container,
+    /// a tag's object included), so a value written under a depth limit is
+    /// read back under the same limit, and one level more fails both ways.
+    #[test]
+    fn depth_limit_agrees_with_the_reader() {
+        let wrap: [fn(Value) -> Value; 4] = [
+            |v| Value::List(vec![v]),
+            |v| Value::Tuple(vec![v]),
+            |v| Value::Dict(Dict::from_iter([("k", v)])),
+            // A one-key dict whose key is a tag: `{" di": {"<key>__": v}}`.
+            |v| Value::Dict(Dict::from_iter([(" t", v)])),
+        ];
+        for (shape, wrap) in wrap.iter().enumerate() {
+            let mut v = Value::Bytes(vec![1, 2]);
+            for _ in 0..4 {
+                v = wrap(v);
+            }
+            let mut text = Vec::new();
+            write_tagged(&mut text, &v, 64).unwrap();
+            let text = String::from_utf8(text).unwrap();
+            let mut fits = Vec::new();
+            for limit in 0..16 {
+                let written = write_tagged(&mut Vec::new(), &v, limit);
+                let read = super::super::json_read::parse_tagged(&text, limit);
+                assert_eq!(
+                    written.is_ok(),
+                    read.is_ok(),
+                    "shape {shape}, limit {limit}"
+                );
+                if let Err(e) = written {
+                    assert_eq!(e, EncodeError::TooDeep(limit));
+                }
+                fits.push(read.is_ok());
+            }
+            // Too shallow at first, then enough from some limit on.
+            let needed = fits.iter().position(|&ok| ok).unwrap();
+            assert!(needed >= 5, "shape {shape}: {text} fits in {needed}");
+            assert!(fits[needed..].iter().all(|&ok| ok), "shape {shape}");
+        }
+    }
+
     fn repr(f: f64) -> String {
         let mut s = String::new();
         python_float_str(f, &mut s);
