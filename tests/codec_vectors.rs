@@ -167,3 +167,39 @@ fn payload_json_parses_and_redumps_identically() {
         assert_eq!(value.to_flask_json().unwrap(), json, "{}", v["name"]);
     }
 }
+
+/// 990 doubles with CPython 3.11's `repr` of each
+/// (`tests/data/python_float_repr.txt`, made by `gen_float_repr.py` beside
+/// it): halfway ties between two shortest spellings (Python takes the even
+/// digit), near-ties where two spellings read back, subnormals, the
+/// positional/scientific switch at 1e-4 and 1e16, and any values. Each is
+/// written as Flask writes it and read back to the same bits.
+#[test]
+fn floats_match_python_repr() {
+    let codec = SessionCodec::flask(sessionkit::codec::SecretKey::from_text("k").unwrap());
+    let data = include_str!("data/python_float_repr.txt");
+    let mut ties = 0;
+    for line in data.lines() {
+        let (hex, repr) = line.split_once(' ').unwrap();
+        let f = f64::from_bits(u64::from_str_radix(hex, 16).unwrap());
+        assert_eq!(Value::Float(f).to_flask_json().unwrap(), repr, "{hex}");
+        match codec.parse_json(repr).unwrap() {
+            Value::Float(back) => assert_eq!(back.to_bits(), f.to_bits(), "{repr}"),
+            other => panic!("{repr}: {other:?}"),
+        }
+        // A tie: the last digit one higher reads back to the same double.
+        if let Some(last) = repr
+            .bytes()
+            .last()
+            .filter(|d| d.is_ascii_digit() && *d < b'9')
+        {
+            let up = format!("{}{}", &repr[..repr.len() - 1], char::from(last + 1));
+            ties += usize::from(up.parse::<f64>().ok() == Some(f));
+        }
+    }
+    assert_eq!(data.lines().count(), 990);
+    assert!(
+        ties >= 150,
+        "only {ties} values with two shortest spellings"
+    );
+}

@@ -816,3 +816,136 @@ fn floats_are_written_as_flask_writes_them() {
         .to_owned())
     });
 }
+
+/// A map key of any type JSON can write. `#[serde(untagged)]` serialises
+/// each as the bare key, as a Rust map with such keys would.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(untagged)]
+enum AnyKey {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    None(()),
+    Str(String),
+}
+
+impl AnyKey {
+    /// The typed form `flask_codec.py` turns into the Python key.
+    fn typed(&self) -> Json {
+        match self {
+            AnyKey::Int(i) => json!({"t": "int", "v": i.to_string()}),
+            AnyKey::Float(f) => json!({"t": "float", "v": python_repr(*f)}),
+            AnyKey::Bool(b) => json!({"t": "bool", "v": b}),
+            AnyKey::None(()) => json!({"t": "none"}),
+            AnyKey::Str(s) => json!({"t": "str", "v": s}),
+        }
+    }
+
+    /// Equal keys in Python (`1 == 1.0 == True`) are one dict key there but
+    /// distinct texts here; the generator keeps one of each.
+    fn python_identity(&self) -> String {
+        match self {
+            AnyKey::Int(i) => format!("n{}", *i as f64),
+            AnyKey::Float(f) if f.is_nan() => "nan".into(),
+            AnyKey::Float(f) => format!("n{}", f + 0.0),
+            AnyKey::Bool(b) => format!("n{}", u8::from(*b) as f64),
+            AnyKey::None(()) => "none".into(),
+            AnyKey::Str(s) => format!("s{s}"),
+        }
+    }
+}
+
+fn python_repr(f: f64) -> String {
+    // `float()` in Python reads Rust's shortest spelling, `inf` and `nan`.
+    if f.is_nan() {
+        "nan".into()
+    } else if f.is_infinite() {
+        if f > 0.0 { "inf" } else { "-inf" }.into()
+    } else {
+        format!("{f:?}")
+    }
+}
+
+/// Serialises as a map of the pairs, in their order.
+struct Pairs(Vec<(AnyKey, u8)>);
+
+impl serde::Serialize for Pairs {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+/// Keys that are not strings: Python's `json` sorts a dict's original keys
+/// before writing them as text, so integers sort as numbers (`9` before
+/// `10`), ints, floats and bools against each other exactly, NaN where
+/// Python's sort leaves it, and keys it cannot compare (a string and a
+/// number, `None` and anything) make the save fail. Both writers (typed and
+/// through `Value`) against Flask's serializer on generated maps.
+#[test]
+fn number_keyed_maps_sort_like_flask() {
+    let test = "number_keyed_maps_sort_like_flask";
+    let numeric = prop_oneof![
+        4 => (-200i64..200).prop_map(AnyKey::Int),
+        1 => any::<i64>().prop_map(AnyKey::Int),
+        2 => (-2000i32..2000).prop_map(|n| AnyKey::Float(f64::from(n) / 8.0)),
+        1 => prop::sample::select(vec![f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0, 1e16])
+            .prop_map(AnyKey::Float),
+        1 => any::<bool>().prop_map(AnyKey::Bool),
+    ];
+    let other = prop_oneof![Just(AnyKey::None(())), "[a-z]{1,3}".prop_map(AnyKey::Str),];
+    let keys = prop_oneof![
+        6 => proptest::collection::vec(numeric.clone(), 1..12),
+        1 => (proptest::collection::vec(numeric, 0..6), other.clone(), 0usize..6)
+            .prop_map(|(mut keys, odd, at)| {
+                keys.insert(at.min(keys.len()), odd);
+                keys
+            }),
+        1 => proptest::collection::vec("[a-z]{1,3}".prop_map(AnyKey::Str), 1..6),
+    ];
+    let at_least = [("sorted", 300), ("unorderable", 30)];
+    run_live(test, 600, keys, &at_least, |flask, keys| {
+        let mut seen = std::collections::HashSet::new();
+        let pairs: Vec<(AnyKey, u8)> = keys
+            .into_iter()
+            .filter(|k| seen.insert(k.python_identity()))
+            .enumerate()
+            .map(|(i, k)| (k, i as u8))
+            .collect();
+        let typed_pairs: Vec<Json> = pairs
+            .iter()
+            .map(|(k, v)| json!([k.typed(), {"t": "int", "v": v.to_string()}]))
+            .collect();
+        let theirs = flask.call(&json!({
+            "op": "json",
+            "value": {"t": "dict", "v": [[{"t": "str", "v": "m"}, {"t": "dict", "v": typed_pairs}]]},
+        }));
+        let session = [("m", Pairs(pairs.clone()))];
+        let session: std::collections::BTreeMap<_, _> = session.into_iter().collect();
+        let mut direct = Vec::new();
+        let direct = sessionkit::codec::write_flask_json(&mut direct, &session, DEFAULT_MAX_DEPTH)
+            .map(|()| String::from_utf8(direct).unwrap());
+        let via_value = sessionkit::codec::to_value(&session).and_then(|v| v.to_flask_json());
+        match theirs["json"].as_str() {
+            Some(json) => {
+                prop_assert_eq!(direct.as_deref(), Ok(json), "{:?}", pairs);
+                prop_assert_eq!(via_value.as_deref(), Ok(json), "{:?}", pairs);
+                Ok("sorted".into())
+            }
+            None => {
+                prop_assert_eq!(theirs["error"].as_str(), Some("TypeError"), "{}", theirs);
+                for ours in [&direct, &via_value] {
+                    prop_assert!(
+                        matches!(
+                            ours,
+                            Err(sessionkit::codec::EncodeError::UnorderableKeys(..))
+                        ),
+                        "{:?}: {:?}",
+                        pairs,
+                        ours
+                    );
+                }
+                Ok("unorderable".into())
+            }
+        }
+    });
+}

@@ -390,3 +390,44 @@ mod generated_writer {
         }
     }
 }
+
+/// Maps with integer keys, typed and dynamic: written as Flask writes the
+/// Python dict `{"by_id": {100: ..., -1: ..., 10: ..., 9: ...}}` (its `json`
+/// sorts the integers, then writes them as text; the expected text is
+/// Flask 3.1.3's), and read back into the same map.
+#[test]
+fn integer_keys_are_written_in_number_order() {
+    use std::collections::{BTreeMap, HashMap};
+
+    #[session]
+    #[derive(Debug, Clone)]
+    pub struct ById {
+        by_id: HashMap<i64, String>,
+    }
+
+    let map: HashMap<i64, String> = [100, -1, 10, 9]
+        .into_iter()
+        .map(|k| (k, k.to_string()))
+        .collect();
+    let flask = r#"{"by_id":{"-1":"-1","9":"9","10":"10","100":"100"}}"#;
+
+    let mut typed = ById::default();
+    typed.set_by_id(map.clone());
+    let mut json = Vec::new();
+    typed.write_json(&mut json, 64).unwrap();
+    assert_eq!(String::from_utf8(json).unwrap(), flask);
+
+    let mut dynamic = sessionkit::DynamicSession::default();
+    dynamic.insert_as("by_id", &map).unwrap();
+    let mut json = Vec::new();
+    dynamic.write_json(&mut json, 64).unwrap();
+    assert_eq!(String::from_utf8(json).unwrap(), flask);
+
+    // Read back (the keys are strings in the cookie, numbers in the map).
+    let cookie =
+        SessionCodec::flask(SecretKey::from_text("k").unwrap()).sign_json(flask.as_bytes(), 1_000);
+    let opened: ById = open(Some(&cookie));
+    assert_eq!(*opened.by_id(), map);
+    let sorted: BTreeMap<i64, String> = opened.by_id().clone().into_iter().collect();
+    assert_eq!(sorted.keys().copied().collect::<Vec<_>>(), [-1, 9, 10, 100]);
+}

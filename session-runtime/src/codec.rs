@@ -47,6 +47,7 @@ pub(crate) mod json_fast;
 mod json_read;
 mod json_write;
 mod pyint;
+mod pykey;
 mod pystr;
 mod ser;
 pub(crate) mod serde_impl;

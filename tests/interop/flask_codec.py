@@ -157,7 +157,10 @@ def handle(req):
     if op == "json":
         app = Flask("interop")
         with app.app_context():
-            return {"json": SecureCookieSessionInterface.serializer.dumps(from_typed(req["value"]))}
+            try:
+                return {"json": SecureCookieSessionInterface.serializer.dumps(from_typed(req["value"]))}
+            except TypeError as e:  # keys Python cannot sort: Flask answers 500
+                return {"error": type(e).__name__, "message": str(e)}
     if op == "http":
         return http(req)
     if op == "float_json":

@@ -352,6 +352,12 @@ pub enum EncodeError {
     /// A map key that is not a string, integer, bool or unit.
     #[error("map keys must be strings, integers or booleans")]
     KeyMustBeString,
+    /// A map holds keys Python cannot order against each other (a string
+    /// and a number, or `None` and any other key): `json.dumps` sorts the
+    /// original keys, so Flask's save fails (a `TypeError`, answered with a
+    /// 500). The two Python type names.
+    #[error("map keys of types {0} and {1} cannot be sorted against each other, as Flask must")]
+    UnorderableKeys(&'static str, &'static str),
     /// An error raised by a `Serialize` implementation.
     #[error("{0}")]
     Custom(String),

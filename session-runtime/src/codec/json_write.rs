@@ -172,14 +172,19 @@ pub(crate) fn write_i64(out: &mut Vec<u8>, i: i64) {
 /// non-finite values (`NaN`, `Infinity`, `-Infinity`).
 pub(crate) fn write_float(out: &mut Vec<u8>, f: f64) {
     let mut s = String::with_capacity(24);
+    json_float_str(f, &mut s);
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// `f` as Python's `json` writes it, as a value or as a dict key.
+pub(crate) fn json_float_str(f: f64, s: &mut String) {
     if f.is_nan() {
         s.push_str("NaN");
     } else if f.is_infinite() {
         s.push_str(if f > 0.0 { "Infinity" } else { "-Infinity" });
     } else {
-        python_float_str(f, &mut s);
+        python_float_str(f, s);
     }
-    out.extend_from_slice(s.as_bytes());
 }
 
 /// The shortest digits that read back as `x` (finite, not negative), and
@@ -448,6 +453,18 @@ mod tests {
         ];
         for (f, want) in cases {
             assert_eq!(repr(f), want, "{f:e}");
+        }
+        // Python's repr of the non-finite values (Markup of a float) and
+        // JSON's names for them (values and dict keys).
+        for (f, python, json) in [
+            (f64::INFINITY, "inf", "Infinity"),
+            (f64::NEG_INFINITY, "-inf", "-Infinity"),
+            (f64::NAN, "nan", "NaN"),
+        ] {
+            assert_eq!(repr(f), python);
+            let mut s = String::new();
+            json_float_str(f, &mut s);
+            assert_eq!(s, json);
         }
     }
 

@@ -2,13 +2,16 @@
 //! without building a [`Value`] tree: the typed path.
 //!
 //! Maps and structs buffer their entries (each already serialised) to sort
-//! them by key code point; everything else streams. Output is identical to
+//! them by key code point, or, for a map whose keys are numbers, booleans or
+//! `None`, in the order Python sorts those original keys in (`9` before
+//! `10`; see `pykey`); everything else streams. Output is identical to
 //! `to_value(x)?.to_flask_json()`.
 
 use serde::ser::{self, Serialize};
 
 use super::error::EncodeError;
 use super::json_write::{write_float, write_i64, write_py_string, write_py_string_bytes};
+use super::pykey::{self, PyKey};
 use super::pystr::PyString;
 use super::serde_impl::{SPECIAL_NEWTYPES, newtype_to_value, to_value};
 use super::tag::Tag;
@@ -83,23 +86,6 @@ impl<'a> Writer<'a> {
         super::json_write::write_tagged(&mut tmp, v, self.max_depth.saturating_sub(self.depth))?;
         self.out.extend_from_slice(&tmp);
         Ok(())
-    }
-}
-
-/// Serialises a map key to its string form (as JSON and `to_value` do).
-fn key_string<T: Serialize + ?Sized>(key: &T) -> Result<PyString, EncodeError> {
-    match to_value(key)? {
-        Value::Str(s) => Ok(s),
-        Value::Int(i) => Ok(i.to_string().into()),
-        Value::BigInt(b) => Ok(b.as_decimal().into()),
-        Value::Bool(b) => Ok(if b { "true" } else { "false" }.into()),
-        Value::Null => Ok("null".into()),
-        Value::Float(f) => {
-            let mut s = String::new();
-            super::json_write::python_float_str(f, &mut s);
-            Ok(s.into())
-        }
-        _ => Err(EncodeError::KeyMustBeString),
     }
 }
 
@@ -341,8 +327,8 @@ seq_impls!(
 pub(crate) struct MapWriter<'a> {
     w: Writer<'a>,
     variant: Option<&'static str>,
-    entries: Vec<(PyString, Vec<u8>)>,
-    key: Option<PyString>,
+    entries: Vec<(PyString, PyKey, Vec<u8>)>,
+    key: Option<(PyString, PyKey)>,
 }
 
 impl<'a> MapWriter<'a> {
@@ -355,7 +341,11 @@ impl<'a> MapWriter<'a> {
         }
     }
 
-    fn entry<T: Serialize + ?Sized>(&mut self, key: PyString, v: &T) -> Result<(), EncodeError> {
+    fn entry<T: Serialize + ?Sized>(
+        &mut self,
+        (key, kind): (PyString, PyKey),
+        v: &T,
+    ) -> Result<(), EncodeError> {
         let mut buf = Vec::new();
         // Values sit one level deeper than the object (two under a variant).
         let depth = self.w.depth + usize::from(self.variant.is_some());
@@ -364,7 +354,7 @@ impl<'a> MapWriter<'a> {
             depth,
             max_depth: self.w.max_depth,
         })?;
-        self.entries.push((key, buf));
+        self.entries.push((key, kind, buf));
         Ok(())
     }
 
@@ -378,21 +368,44 @@ impl<'a> MapWriter<'a> {
                 return Err(EncodeError::TooDeep(self.w.max_depth));
             }
         }
-        // Later duplicates win, like a dict.
-        self.entries.reverse();
-        self.entries.sort_by(|a, b| a.0.cmp(&b.0));
-        self.entries.dedup_by(|later, earlier| later.0 == earlier.0);
+        if pykey::needs_python_order(self.entries.iter().map(|e| e.1))? {
+            // Keys that were not strings: a dict of them (a repeated key
+            // keeps its first place and takes its last value) in the order
+            // Python sorts the original keys in.
+            let mut at = std::collections::HashMap::with_capacity(self.entries.len());
+            let mut unique: Vec<(PyString, PyKey, Vec<u8>)> =
+                Vec::with_capacity(self.entries.len());
+            for entry in self.entries.drain(..) {
+                match at.get(&entry.0) {
+                    Some(&i) => unique[i] = entry,
+                    None => {
+                        at.insert(entry.0.clone(), unique.len());
+                        unique.push(entry);
+                    }
+                }
+            }
+            pykey::sort_like_python(&mut unique, |e| match e.1 {
+                PyKey::Num(n) => n,
+                // A lone `None` key: nothing to compare it with.
+                _ => pykey::Num::Int(0),
+            });
+            self.entries = unique;
+        } else {
+            // Later duplicates win, like a dict.
+            self.entries.reverse();
+            self.entries.sort_by(|a, b| a.0.cmp(&b.0));
+            self.entries.dedup_by(|later, earlier| later.0 == earlier.0);
+        }
         let single_tag = self.entries.len() == 1
-            && self
-                .entries
-                .first()
-                .is_some_and(|(k, _)| Tag::from_key(k.as_bytes()).is_some());
+            && self.entries.first().is_some_and(|(k, kind, _)| {
+                *kind == PyKey::Str && Tag::from_key(k.as_bytes()).is_some()
+            });
         if single_tag {
             // `{" di": {"<key>__": value}}`
             out.extend_from_slice(b"{\" di\":");
         }
         out.push(b'{');
-        for (i, (k, v)) in self.entries.iter().enumerate() {
+        for (i, (k, _, v)) in self.entries.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
@@ -421,7 +434,7 @@ impl ser::SerializeMap for MapWriter<'_> {
     type Ok = ();
     type Error = EncodeError;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, k: &T) -> Result<(), EncodeError> {
-        self.key = Some(key_string(k)?);
+        self.key = Some(pykey::py_key(to_value(k)?)?);
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), EncodeError> {
@@ -442,7 +455,7 @@ macro_rules! struct_impls {
             type Ok = ();
             type Error = EncodeError;
             fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &T) -> Result<(), EncodeError> {
-                self.entry(key.into(), v)
+                self.entry((key.into(), PyKey::Str), v)
             }
             fn end(self) -> Result<(), EncodeError> {
                 self.finish()

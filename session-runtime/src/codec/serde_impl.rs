@@ -26,6 +26,7 @@ use serde::{Deserialize, Deserializer, Serializer};
 
 use super::datetime::DateTime;
 use super::error::EncodeError;
+use super::pykey::PyKey;
 use super::pystr::PyString;
 use super::value::{Dict, Uuid, Value};
 
@@ -365,19 +366,7 @@ impl<'de> Deserialize<'de> for DateTime {
 struct ValueSerializer;
 
 fn key_string(v: Value) -> Result<PyString, EncodeError> {
-    Ok(match v {
-        Value::Str(s) => s,
-        Value::Int(i) => i.to_string().into(),
-        Value::BigInt(b) => b.as_decimal().into(),
-        Value::Bool(b) => if b { "true" } else { "false" }.into(),
-        Value::Null => "null".into(),
-        Value::Float(f) => {
-            let mut s = String::new();
-            super::json_write::python_float_str(f, &mut s);
-            s.into()
-        }
-        _ => return Err(EncodeError::KeyMustBeString),
-    })
+    super::pykey::py_key(v).map(|(key, _)| key)
 }
 
 impl Serializer for ValueSerializer {
@@ -537,6 +526,7 @@ impl Serializer for ValueSerializer {
         Ok(MapBuilder {
             dict: Dict::with_capacity(len.unwrap_or(0).min(1024)),
             key: None,
+            kinds: Vec::new(),
         })
     }
     fn serialize_struct(self, _: &'static str, len: usize) -> Result<MapBuilder, EncodeError> {
@@ -614,26 +604,57 @@ impl ser::SerializeTupleStruct for SeqBuilder {
 #[derive(Debug)]
 pub(crate) struct MapBuilder {
     dict: Dict,
-    key: Option<PyString>,
+    key: Option<(PyString, PyKey)>,
+    /// Each key's kind, in insertion order, once a key was not a string.
+    kinds: Vec<(PyString, PyKey)>,
 }
 
 impl ser::SerializeMap for MapBuilder {
     type Ok = Value;
     type Error = EncodeError;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, k: &T) -> Result<(), EncodeError> {
-        self.key = Some(key_string(k.serialize(ValueSerializer)?)?);
+        self.key = Some(super::pykey::py_key(k.serialize(ValueSerializer)?)?);
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), EncodeError> {
-        let key = self
+        let (key, kind) = self
             .key
             .take()
             .ok_or_else(|| EncodeError::Custom("value without a key".into()))?;
+        if kind != PyKey::Str && self.kinds.is_empty() {
+            // The string keys so far.
+            self.kinds = self.dict.keys().map(|k| (k.clone(), PyKey::Str)).collect();
+        }
+        if kind != PyKey::Str || !self.kinds.is_empty() {
+            self.kinds.push((key.clone(), kind));
+        }
         self.dict.insert(key, v.serialize(ValueSerializer)?);
         Ok(())
     }
     fn end(self) -> Result<Value, EncodeError> {
-        Ok(Value::Dict(self.dict))
+        if self.kinds.is_empty() {
+            return Ok(Value::Dict(self.dict));
+        }
+        // A later duplicate's kind wins, like its value.
+        let kinds: std::collections::HashMap<PyString, PyKey> = self.kinds.into_iter().collect();
+        let kind_of = |key: &PyString| kinds.get(key).copied().unwrap_or(PyKey::Str);
+        super::pykey::needs_python_order(self.dict.keys().map(kind_of))?;
+        let mut entries: Vec<(PyString, Value, PyKey)> = self
+            .dict
+            .into_iter()
+            .map(|(k, v)| {
+                let kind = kind_of(&k);
+                (k, v, kind)
+            })
+            .collect();
+        super::pykey::sort_like_python(&mut entries, |e| match e.2 {
+            PyKey::Num(n) => n,
+            // A lone `None` key: nothing to compare it with.
+            _ => super::pykey::Num::Int(0),
+        });
+        Ok(Value::Dict(Dict::in_given_order(
+            entries.into_iter().map(|(k, v, _)| (k, v)).collect(),
+        )))
     }
 }
 
@@ -1197,7 +1218,7 @@ mod tests {
         let v = to_value(&x).unwrap();
         let json = v.to_flask_json().unwrap();
         assert!(json.contains(r#""t":{" t":[1,"x"]}"#), "{json}");
-        assert!(json.contains(r#""m":{"10":true,"9":false}"#), "{json}");
+        assert!(json.contains(r#""m":{"9":false,"10":true}"#), "{json}");
         assert!(
             json.contains(r#""any":{" t":[{" b":"AQ=="},"\ud800"]}"#),
             "{json}"

@@ -560,7 +560,18 @@ const SMALL_DICT: usize = 8;
 /// assert_eq!(d, [("a", 2), ("b", 3)].into_iter().collect());
 /// ```
 #[derive(Clone, Default)]
-pub struct Dict(Repr);
+pub struct Dict(Repr, Order);
+
+/// The order a [`Dict`] is written in.
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+enum Order {
+    /// Sorted by key code point (string keys: every dict Flask reads).
+    #[default]
+    CodePoint,
+    /// As the entries stand: a map whose original keys were not strings,
+    /// already in the order Python sorts those keys in (see `pykey`).
+    Given,
+}
 
 #[derive(Clone)]
 enum Repr {
@@ -585,7 +596,7 @@ impl Dict {
     /// assert!(Dict::new().is_empty());
     /// ```
     pub fn new() -> Self {
-        Dict(Repr::Small(Vec::new()))
+        Dict(Repr::Small(Vec::new()), Order::CodePoint)
     }
 
     /// An empty dict with room for `n` entries.
@@ -601,9 +612,9 @@ impl Dict {
     /// ```
     pub fn with_capacity(n: usize) -> Self {
         if n <= SMALL_DICT {
-            Dict(Repr::Small(Vec::with_capacity(n)))
+            Dict(Repr::Small(Vec::with_capacity(n)), Order::CodePoint)
         } else {
-            Dict(Repr::Map(IndexMap::with_capacity(n)))
+            Dict(Repr::Map(IndexMap::with_capacity(n)), Order::CodePoint)
         }
     }
 
@@ -733,6 +744,10 @@ impl Dict {
     /// ```
     pub fn insert(&mut self, key: impl Into<PyString>, value: impl Into<Value>) -> Option<Value> {
         let (key, value) = (key.into(), value.into());
+        if self.1 == Order::Given && self.get_py(&key).is_none() {
+            // A new key is a string key: the keys are Flask's strings now.
+            self.1 = Order::CodePoint;
+        }
         match &mut self.0 {
             Repr::Small(v) => {
                 if let Some((_, old)) = v.iter_mut().find(|(k, _)| *k == key) {
@@ -787,7 +802,7 @@ impl Dict {
     /// assert!(d.is_empty());
     /// ```
     pub fn clear(&mut self) {
-        self.0 = Repr::Small(Vec::new());
+        *self = Dict::new();
     }
 
     /// The entries in insertion order.
@@ -823,7 +838,11 @@ impl Dict {
         self.iter().map(|(k, _)| k)
     }
 
-    /// The entries sorted by key code points: the order Flask writes them in.
+    /// The entries in the order Flask writes them in: sorted by key code
+    /// point, except for a dict made by [`to_value`](super::to_value) from a
+    /// map whose keys were not strings (integers, floats, booleans), which
+    /// keeps the order Python sorts those original keys in (`9` before
+    /// `10`) until it gains a key.
     ///
     /// # Examples
     ///
@@ -837,14 +856,25 @@ impl Dict {
     /// ```
     pub fn sorted(&self) -> Vec<(&PyString, &Value)> {
         let mut v: Vec<_> = self.iter().collect();
-        v.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        if self.1 == Order::CodePoint {
+            v.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        }
         v
     }
 
-    /// Whether the keys are already in sorted order (as a dict read from a
-    /// Flask cookie is), so writing needs no sorted copy.
+    /// Whether the entries already stand in the order they are written in
+    /// (as a dict read from a Flask cookie does), so writing needs no
+    /// sorted copy.
     pub(crate) fn is_key_sorted(&self) -> bool {
-        self.keys().is_sorted()
+        self.1 == Order::Given || self.keys().is_sorted()
+    }
+
+    /// A dict written in the order of `entries`: a map whose keys were not
+    /// strings, already in Python's order of the original keys.
+    pub(crate) fn in_given_order(entries: Vec<(PyString, Value)>) -> Dict {
+        let mut d: Dict = entries.into_iter().collect();
+        d.1 = Order::Given;
+        d
     }
 
     /// The first entry in insertion order.
