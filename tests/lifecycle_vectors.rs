@@ -87,12 +87,18 @@ fn http_vectors_replay_through_the_runner() {
             );
         }
         let saved = Value::Dict(seen.unwrap().lock().dict_untracked().clone());
-        assert_eq!(
-            Some(saved),
-            typed::to_value(&v["saved_session"]),
-            "{name}: saved session"
-        );
+        if v["saved_session"].is_null() {
+            // Flask's save failed (`mixed_key_types_500`); ours refused the
+            // value when it was stored, so the session is as it came.
+            assert_eq!(saved, Value::Dict(Default::default()), "{name}");
+        } else {
+            assert_eq!(
+                Some(saved),
+                typed::to_value(&v["saved_session"]),
+                "{name}: saved session"
+            );
+        }
         replayed += 1;
     }
-    assert!(replayed >= 33, "only {replayed} vectors replayed");
+    assert!(replayed >= 34, "only {replayed} vectors replayed");
 }

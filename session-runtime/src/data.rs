@@ -405,12 +405,16 @@ impl DynamicSession {
     ///
     /// # Errors
     ///
-    /// [`EncodeError`] if `value` cannot be represented.
+    /// [`EncodeError`] if `value` cannot be represented (for example a map
+    /// whose keys Python could not sort, which Flask fails to save). The
+    /// session then keeps its data but counts as accessed, so the response
+    /// still carries `Vary: Cookie`, as Flask's 500 does.
     ///
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::DynamicSession;
+    /// use session_runtime::{DynamicSession, SessionData};
+    /// use session_runtime::codec::EncodeError;
     ///
     /// #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
     /// struct Prefs {
@@ -421,6 +425,12 @@ impl DynamicSession {
     /// let prefs = Prefs { theme: "dark".into(), page_size: 50 };
     /// s.insert_as("prefs", &prefs)?;
     /// assert_eq!(s.get_as::<Prefs>("prefs").unwrap()?, prefs);
+    ///
+    /// // A tuple cannot be a JSON key: nothing is stored.
+    /// let mut fresh = DynamicSession::default();
+    /// let by_pair = std::collections::BTreeMap::from([((1, 2), "x")]);
+    /// assert_eq!(fresh.insert_as("m", &by_pair), Err(EncodeError::KeyMustBeString));
+    /// assert!(fresh.is_empty() && !fresh.state().is_modified() && fresh.state().is_accessed());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn insert_as<T: Serialize + ?Sized>(
@@ -428,6 +438,7 @@ impl DynamicSession {
         key: &str,
         value: &T,
     ) -> Result<Option<Value>, EncodeError> {
+        self.state.mark_accessed();
         let v = to_value(value)?;
         Ok(self.insert(key, v))
     }
