@@ -556,6 +556,20 @@ mod tests {
         parse_tagged(s, 64)
     }
 
+    /// Werkzeug's `parse_date` on a `" d"` tag's content that is not text
+    /// (Flask 3.1.3): falsy values give `None`, other values fail.
+    #[test]
+    fn date_tag_of_a_non_string() {
+        for falsy in ["0", "false", "[]", "{}", "null", "0.0"] {
+            let text = format!(r#"{{" d": {falsy}}}"#);
+            assert_eq!(p(&text).unwrap(), Value::Null, "{text}");
+        }
+        for truthy in ["1", "[1]", "true", "{\"a\":1}"] {
+            let text = format!(r#"{{" d": {truthy}}}"#);
+            assert!(matches!(p(&text), Err(PayloadError::Tag(_))), "{text}");
+        }
+    }
+
     /// The error kind and offset Python's `json.loads` reports (its
     /// `msg` and `pos`, from CPython 3.11; the texts are ASCII, so its
     /// character offsets are byte offsets).
