@@ -866,15 +866,6 @@ fn python_repr(f: f64) -> String {
     }
 }
 
-/// Serialises as a map of the pairs, in their order.
-struct Pairs(Vec<(AnyKey, u8)>);
-
-impl serde::Serialize for Pairs {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
-    }
-}
-
 /// Keys that are not strings: Python's `json` sorts a dict's original keys
 /// before writing them as text, so integers sort as numbers (`9` before
 /// `10`), ints, floats and bools against each other exactly, NaN where
@@ -919,7 +910,7 @@ fn number_keyed_maps_sort_like_flask() {
             "op": "json",
             "value": {"t": "dict", "v": [[{"t": "str", "v": "m"}, {"t": "dict", "v": typed_pairs}]]},
         }));
-        let session = [("m", Pairs(pairs.clone()))];
+        let session = [("m", support::http::Pairs(&pairs))];
         let session: std::collections::BTreeMap<_, _> = session.into_iter().collect();
         let mut direct = Vec::new();
         let direct = sessionkit::codec::write_flask_json(&mut direct, &session, DEFAULT_MAX_DEPTH)

@@ -151,7 +151,7 @@ pub fn act(action: &str, s: &mut DynamicSession) -> Option<u16> {
 }
 
 /// Serialises as a map of its pairs, in their order (keys of any type).
-struct Pairs<'a, K, V>(&'a [(K, V)]);
+pub struct Pairs<'a, K, V>(pub &'a [(K, V)]);
 
 impl<K: serde::Serialize, V: serde::Serialize> serde::Serialize for Pairs<'_, K, V> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
