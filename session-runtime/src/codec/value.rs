@@ -1031,6 +1031,85 @@ impl<'a> IntoIterator for &'a Dict {
 mod tests {
     use proptest::prelude::*;
 
+    use super::{DateTime, Dict, PyString, Uuid, Value};
+
+    /// `bool(x)` in Python for every kind of value.
+    #[test]
+    fn truthiness_is_pythons() {
+        let falsy = [
+            Value::Null,
+            Value::Bool(false),
+            Value::Int(0),
+            Value::Float(0.0),
+            Value::Float(-0.0),
+            Value::from(""),
+            Value::Markup(PyString::from("")),
+            Value::List(vec![]),
+            Value::Tuple(vec![]),
+            Value::Dict(Dict::new()),
+            Value::Bytes(vec![]),
+        ];
+        let truthy = [
+            Value::Bool(true),
+            Value::Int(-1),
+            Value::int_from_decimal("18446744073709551616").unwrap(),
+            Value::Float(f64::NAN),
+            Value::Float(1e-300),
+            Value::from("False"),
+            Value::Markup(PyString::from("0")),
+            Value::List(vec![Value::Null]),
+            Value::Tuple(vec![Value::Null]),
+            Value::Dict([("", 0)].into_iter().collect()),
+            Value::Bytes(vec![0]),
+            Value::Uuid(Uuid::from_u128(0)),
+            Value::DateTime(DateTime::new(1, 1, 1, 0, 0, 0, 0).unwrap()),
+        ];
+        for v in &falsy {
+            assert!(!v.is_truthy(), "{v:?}");
+        }
+        for v in &truthy {
+            assert!(v.is_truthy(), "{v:?}");
+        }
+    }
+
+    /// Equality is "the same value, written the same way": kinds never
+    /// equal each other (`1`, `1.0`, `True`, a list and a tuple, a string
+    /// and Markup), NaN equals NaN and `-0.0` is not `0.0` (they are
+    /// written differently); dicts compare in any order.
+    #[test]
+    fn equality_is_by_kind_and_value() {
+        let values = [
+            Value::Null,
+            Value::Bool(true),
+            Value::Int(1),
+            Value::int_from_decimal("18446744073709551616").unwrap(),
+            Value::Float(1.0),
+            Value::Float(-0.0),
+            Value::Float(0.0),
+            Value::from("1"),
+            Value::Markup(PyString::from("1")),
+            Value::List(vec![Value::Int(1)]),
+            Value::Tuple(vec![Value::Int(1)]),
+            Value::Dict([("1", 1)].into_iter().collect()),
+            Value::Bytes(vec![1]),
+            Value::Uuid(Uuid::from_u128(1)),
+            Value::DateTime(DateTime::new(2024, 1, 1, 0, 0, 0, 0).unwrap()),
+        ];
+        for (i, a) in values.iter().enumerate() {
+            for (j, b) in values.iter().enumerate() {
+                assert_eq!(a == b, i == j, "{a:?} == {b:?}");
+            }
+        }
+        assert_eq!(Value::Float(f64::NAN), Value::Float(-f64::NAN));
+        assert_ne!(Value::Int(1), Value::Int(2));
+        assert_ne!(Value::from("a"), Value::from("b"));
+        let ab: Dict = [("a", 1), ("b", 2)].into_iter().collect();
+        let ba: Dict = [("b", 2), ("a", 1)].into_iter().collect();
+        assert_eq!(Value::Dict(ab.clone()), Value::Dict(ba));
+        let other: Dict = [("a", 1), ("b", 3)].into_iter().collect();
+        assert_ne!(Value::Dict(ab), Value::Dict(other));
+    }
+
     #[derive(Debug, Clone)]
     enum Op {
         Insert(u8, i64),
