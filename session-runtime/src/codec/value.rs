@@ -1033,6 +1033,27 @@ mod tests {
 
     use super::{DateTime, Dict, PyString, Uuid, Value};
 
+    /// The small conversions and spellings other code builds on.
+    #[test]
+    fn conversions_and_spellings() {
+        assert_eq!(
+            Value::from(vec![Value::Int(1)]),
+            Value::List(vec![Value::Int(1)])
+        );
+        assert_eq!(Value::from(Some(3)), Value::Int(3));
+        assert_eq!(Value::from(None::<i64>), Value::Null);
+        let Value::BigInt(big) = Value::int_from_decimal("-18446744073709551616").unwrap() else {
+            panic!("not a BigInt")
+        };
+        assert_eq!(big.to_string(), "-18446744073709551616");
+        assert_eq!(format!("{big:?}"), "-18446744073709551616");
+        let n = 0x0011_2233_4455_6677_8899_aabb_ccdd_eeff_u128;
+        let u = Uuid::from_u128(n);
+        assert_eq!(u.as_u128(), n);
+        assert_eq!(u.as_bytes(), n.to_be_bytes());
+        assert_eq!(Uuid::from_bytes(n.to_be_bytes()), u);
+    }
+
     /// `bool(x)` in Python for every kind of value.
     #[test]
     fn truthiness_is_pythons() {
@@ -1101,6 +1122,8 @@ mod tests {
             }
         }
         assert_eq!(Value::Float(f64::NAN), Value::Float(-f64::NAN));
+        assert_ne!(Value::Float(f64::NAN), Value::Float(1.0));
+        assert_ne!(Value::Float(1.0), Value::Float(f64::NAN));
         assert_ne!(Value::Int(1), Value::Int(2));
         assert_ne!(Value::from("a"), Value::from("b"));
         let ab: Dict = [("a", 1), ("b", 2)].into_iter().collect();
