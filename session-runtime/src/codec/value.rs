@@ -1052,6 +1052,66 @@ mod tests {
         assert_eq!(u.as_u128(), n);
         assert_eq!(u.as_bytes(), n.to_be_bytes());
         assert_eq!(Uuid::from_bytes(n.to_be_bytes()), u);
+        assert_eq!(
+            format!("{u:?}"),
+            "Uuid(00112233-4455-6677-8899-aabbccddeeff)"
+        );
+    }
+
+    /// `get_mut` and `get_py` find a key in both representations (a few
+    /// keys in a vector, more in a hash map).
+    #[test]
+    fn lookups_in_small_and_large_dicts() {
+        for n in [3, 40] {
+            let mut d: Dict = (0..n).map(|i| (format!("k{i}"), i)).collect();
+            for i in 0..n {
+                let key = format!("k{i}");
+                assert_eq!(
+                    d.get_py(&PyString::from(key.as_str())),
+                    Some(&Value::Int(i))
+                );
+                *d.get_mut(&key).unwrap() = Value::Int(-i);
+            }
+            assert!(d.get_mut("absent").is_none());
+            assert!(d.get_py(&PyString::from("absent")).is_none());
+            assert_eq!(d.get("k2"), Some(&Value::Int(-2)));
+            assert_eq!(d.len(), n as usize);
+        }
+    }
+
+    /// A dict made from a map with number keys keeps Python's order of
+    /// those keys while its keys stay the same (a value changes, a key is
+    /// removed), and falls back to code point order once it gains a key
+    /// (a new key is a string) or is cleared.
+    #[test]
+    fn number_key_order_lasts_until_a_key_is_added() {
+        let map: std::collections::BTreeMap<i64, i64> = [(9, 0), (10, 0), (100, 0)].into();
+        let Value::Dict(mut d) = super::super::to_value(&map).unwrap() else {
+            panic!("not a dict")
+        };
+        let json = |d: &Dict| Value::Dict(d.clone()).to_flask_json().unwrap();
+        assert_eq!(json(&d), r#"{"9":0,"10":0,"100":0}"#);
+        d.insert("10", 1);
+        assert_eq!(json(&d), r#"{"9":0,"10":1,"100":0}"#);
+        d.remove("100");
+        assert_eq!(json(&d), r#"{"9":0,"10":1}"#);
+        let keys = |d: &Dict| {
+            d.sorted()
+                .iter()
+                .map(|(k, _)| k.to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(keys(&d), ["9", "10"]);
+        d.insert("8", 2);
+        assert_eq!(json(&d), r#"{"10":1,"8":2,"9":0}"#);
+        assert_eq!(keys(&d), ["10", "8", "9"]);
+        let Value::Dict(mut d) = super::super::to_value(&map).unwrap() else {
+            panic!("not a dict")
+        };
+        d.clear();
+        d.insert("9", 0);
+        d.insert("10", 0);
+        assert_eq!(json(&d), r#"{"10":0,"9":0}"#);
     }
 
     /// `bool(x)` in Python for every kind of value.
