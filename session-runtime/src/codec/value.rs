@@ -1056,6 +1056,8 @@ mod tests {
             format!("{u:?}"),
             "Uuid(00112233-4455-6677-8899-aabbccddeeff)"
         );
+        let d: Dict = [("b", 1), ("a", 2)].into_iter().collect();
+        assert_eq!(format!("{d:?}"), r#"Dict({"b": Int(1), "a": Int(2)})"#);
     }
 
     /// `get_mut` and `get_py` find a key in both representations (a few
@@ -1076,6 +1078,10 @@ mod tests {
             assert!(d.get_py(&PyString::from("absent")).is_none());
             assert_eq!(d.get("k2"), Some(&Value::Int(-2)));
             assert_eq!(d.len(), n as usize);
+            let mut it = d.iter();
+            assert_eq!(it.size_hint(), (n as usize, Some(n as usize)));
+            it.next();
+            assert_eq!(it.len(), n as usize - 1);
         }
     }
 
