@@ -1082,6 +1082,8 @@ mod tests {
             assert_eq!(it.size_hint(), (n as usize, Some(n as usize)));
             it.next();
             assert_eq!(it.len(), n as usize - 1);
+            let n = n as usize;
+            assert_eq!(d.clone().into_iter().size_hint(), (n, Some(n)));
         }
     }
 
