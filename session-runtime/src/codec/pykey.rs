@@ -146,11 +146,17 @@ pub(crate) fn needs_python_order(keys: impl Iterator<Item = PyKey>) -> Result<bo
 /// so even NaN keys, which compare false both ways, land where Python puts
 /// them. (For 64 items or more Python merges runs; the order differs from
 /// this one only when a NaN key is among them.)
-pub(crate) fn sort_like_python<T>(items: &mut [T], num: impl Fn(&T) -> Num) {
+/// Keys that are not numbers (a lone `None`: [`needs_python_order`] lets
+/// nothing else through) compare as equal.
+pub(crate) fn sort_like_python<T>(items: &mut [T], key: impl Fn(&T) -> PyKey) {
     let n = items.len();
     if n < 2 {
         return;
     }
+    let num = |item: &T| match key(item) {
+        PyKey::Num(n) => n,
+        _ => Num::Int(0),
+    };
     let lt = |a: &T, b: &T| num_lt(num(a), num(b));
     // count_run
     let mut run = 2;
@@ -185,7 +191,7 @@ mod tests {
 
     fn order(keys: &[Num]) -> Vec<Num> {
         let mut v = keys.to_vec();
-        sort_like_python(&mut v, |&n| n);
+        sort_like_python(&mut v, |&n| PyKey::Num(n));
         v
     }
 

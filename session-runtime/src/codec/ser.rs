@@ -384,11 +384,7 @@ impl<'a> MapWriter<'a> {
                     }
                 }
             }
-            pykey::sort_like_python(&mut unique, |e| match e.1 {
-                PyKey::Num(n) => n,
-                // A lone `None` key: nothing to compare it with.
-                _ => pykey::Num::Int(0),
-            });
+            pykey::sort_like_python(&mut unique, |e| e.1);
             self.entries = unique;
         } else {
             // Later duplicates win, like a dict.
@@ -397,9 +393,10 @@ impl<'a> MapWriter<'a> {
             self.entries.dedup_by(|later, earlier| later.0 == earlier.0);
         }
         let single_tag = self.entries.len() == 1
-            && self.entries.first().is_some_and(|(k, kind, _)| {
-                *kind == PyKey::Str && Tag::from_key(k.as_bytes()).is_some()
-            });
+            && self
+                .entries
+                .first()
+                .is_some_and(|(k, _, _)| Tag::from_key(k.as_bytes()).is_some());
         if single_tag {
             // `{" di": {"<key>__": value}}`
             out.extend_from_slice(b"{\" di\":");

@@ -647,11 +647,7 @@ impl ser::SerializeMap for MapBuilder {
                 (k, v, kind)
             })
             .collect();
-        super::pykey::sort_like_python(&mut entries, |e| match e.2 {
-            PyKey::Num(n) => n,
-            // A lone `None` key: nothing to compare it with.
-            _ => super::pykey::Num::Int(0),
-        });
+        super::pykey::sort_like_python(&mut entries, |e| e.2);
         Ok(Value::Dict(Dict::in_given_order(
             entries.into_iter().map(|(k, v, _)| (k, v)).collect(),
         )))
