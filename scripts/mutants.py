@@ -11,6 +11,9 @@ package's `tests/`, so it cannot run them itself.)
         --file session-runtime/src/secure_cookie.rs \
         --tests "cargo test -q --workspace --all-features --lib --test save_rules"
 
+`--shard K/N` takes every N-th mutant of the listing (from the K-th), for a
+spread-out sample of a file too large to run whole.
+
 Each line of the output is one mutant: `caught` (a test failed), `MISSED`
 (every test passed), `timeout` (treated as caught: usually an endless loop)
 or `unviable` (it does not compile). A re-run with the same `--out` skips the
@@ -75,6 +78,11 @@ def main():
     ap.add_argument("--out", required=True, help="JSON lines, one per mutant (resumable)")
     ap.add_argument("--timeout", type=int, default=90, help="seconds per mutant")
     ap.add_argument("--clone", help="an existing clone to use (default: a new one of HEAD)")
+    ap.add_argument(
+        "--shard",
+        help="K/N: only the mutants whose index in cargo-mutants' listing is K modulo N "
+        "(a spread-out sample when a whole file would take too long)",
+    )
     args = ap.parse_args()
 
     repo = args.clone
@@ -85,6 +93,9 @@ def main():
     for f in args.file:
         listing += ["-f", f]
     mutants = json.loads(subprocess.run(listing, cwd=repo, check=True, capture_output=True).stdout)
+    if args.shard:
+        k, n = (int(x) for x in args.shard.split("/"))
+        mutants = [m for i, m in enumerate(mutants) if i % n == k]
     done = {}
     if os.path.exists(args.out):
         for line in open(args.out):

@@ -1094,15 +1094,15 @@ mod tests {
     }
 
     /// A deterministic xorshift generator (no test dependency needed here).
-    struct Rng(u64);
+    pub(super) struct Rng(pub(super) u64);
     impl Rng {
-        fn next(&mut self) -> u64 {
+        pub(super) fn next(&mut self) -> u64 {
             self.0 ^= self.0 << 13;
             self.0 ^= self.0 >> 7;
             self.0 ^= self.0 << 17;
             self.0
         }
-        fn below(&mut self, n: usize) -> usize {
+        pub(super) fn below(&mut self, n: usize) -> usize {
             (self.next() % n as u64) as usize
         }
     }
@@ -1401,37 +1401,52 @@ mod timing {
     }
 
     /// Varied small sessions (different tokens and ids), so branch
-    /// prediction cannot learn one input.
+    /// prediction cannot learn one input: tokens made by a fixed formula
+    /// (periodic, so they repeat 3-byte strings) and random ones, as
+    /// Flask-WTF makes them.
     #[test]
     #[ignore]
     fn time_varied_small() {
-        let inputs: Vec<Vec<u8>> = (0..97u64)
+        let session = |token: String, id: u64| {
+            format!(r#"{{"_permanent":true,"csrf_token":"{token}","user_id":{id}}}"#).into_bytes()
+        };
+        let periodic: Vec<Vec<u8>> = (0..97u64)
             .map(|i| {
                 let token: String = (0..40)
                     .map(|k| {
                         char::from(b"0123456789abcdef"[((i * 7919 + k * 104_729) % 16) as usize])
                     })
                     .collect();
-                format!(
-                    r#"{{"_permanent":true,"csrf_token":"{token}","user_id":{}}}"#,
-                    i * 31 + 7
-                )
-                .into_bytes()
+                session(token, i * 31 + 7)
             })
             .collect();
+        let mut rng = super::tests::Rng(97);
+        let random: Vec<Vec<u8>> = (0..97u64)
+            .map(|i| {
+                let token: String = (0..40)
+                    .map(|_| char::from(b"0123456789abcdef"[rng.below(16)]))
+                    .collect();
+                session(token, i * 31 + 7)
+            })
+            .collect();
+        time_inputs("varied small, periodic tokens", &periodic);
+        time_inputs("varied small, random tokens", &random);
+    }
+
+    fn time_inputs(name: &str, inputs: &[Vec<u8>]) {
         let mut out = Vec::new();
         let mut best = std::time::Duration::MAX;
         for _ in 0..5 {
             let t = std::time::Instant::now();
             for r in 0..5000 {
-                for data in &inputs {
+                for data in inputs {
                     std::hint::black_box(super::compress_if_smaller(data, &mut out));
                 }
                 std::hint::black_box(r);
             }
             best = best.min(t.elapsed() / (5000 * inputs.len() as u32));
         }
-        eprintln!("varied small: {best:?} per call");
+        eprintln!("{name}: {best:?} per call");
     }
 
     /// `cargo test --release -p session-runtime --lib timing -- --ignored --nocapture`
