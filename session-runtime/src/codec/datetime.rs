@@ -263,7 +263,6 @@ impl DateTime {
     /// assert_eq!(line, "Expires=Thu, 01 Jan 1970 00:00:00 GMT");
     /// ```
     pub fn write_http_date(&self, out: &mut String) -> bool {
-        use std::fmt::Write as _;
         let Some(u) = self.to_utc() else { return false };
         let days = days_from_civil(i64::from(u.year), i64::from(u.month), i64::from(u.day));
         // 1970-01-01 was a Thursday (index 3 from Monday).
@@ -271,16 +270,8 @@ impl DateTime {
         let (Some(day), Some(month)) = (DAYS.get(wd), MONTHS.get(usize::from(u.month) - 1)) else {
             return false;
         };
-        if !(0..=9999).contains(&u.year) {
-            return write!(
-                out,
-                "{day}, {:02} {month} {:04} {:02}:{:02}:{:02} GMT",
-                u.day, u.year, u.hour, u.minute, u.second
-            )
-            .is_ok();
-        }
-        // The common case without the formatting machinery (it is on every
-        // Set-Cookie of a permanent session).
+        // Without the formatting machinery (this is on every Set-Cookie of a
+        // permanent session); `to_utc` keeps the year within 4 digits.
         let digits = |out: &mut String, value: u32, width: u32| {
             for place in (0..width).rev() {
                 out.push(char::from(b'0' + (value / 10u32.pow(place) % 10) as u8));
@@ -671,6 +662,70 @@ mod tests {
             );
             assert_eq!(&ours[5..], expected, "at {t}");
             t += 86_400 * 37 + 3_661 * 7;
+        }
+    }
+
+    #[test]
+    fn fields_are_read_back_as_given() {
+        // Every field distinct, so a getter returning another field fails.
+        let d = DateTime::new(2024, 3, 9, 14, 25, 36, -19_800).unwrap();
+        assert_eq!(
+            (
+                d.year(),
+                d.month(),
+                d.day(),
+                d.hour(),
+                d.minute(),
+                d.second(),
+                d.offset_seconds()
+            ),
+            (2024, 3, 9, 14, 25, 36, -19_800)
+        );
+        let u = d.to_utc().unwrap();
+        assert_eq!(
+            (u.day(), u.hour(), u.minute(), u.offset_seconds()),
+            (9, 19, 55, 0)
+        );
+        assert_eq!(format!("{d:?}"), "DateTime(2024-03-09T14:25:36-05:30)");
+    }
+
+    #[test]
+    fn iso_text_is_read_only_in_its_exact_shape() {
+        let p = |s: &str| DateTime::parse_iso(s).map(|d| d.to_string());
+        // The shortest form (19 characters), either separator.
+        for text in ["2024-03-09T14:25:36", "2024-03-09 14:25:36"] {
+            assert_eq!(p(text).as_deref(), Some("2024-03-09T14:25:36+00:00"));
+        }
+        assert_eq!(
+            p("2024-03-09T14:25:36.5Z").as_deref(),
+            Some("2024-03-09T14:25:36+00:00")
+        );
+        assert_eq!(
+            p("2024-03-09T14:25:36-05:30:15").as_deref(),
+            Some("2024-03-09T14:25:36-05:30:15")
+        );
+        // Each separator in its place, and nothing else.
+        let good = "2024-03-09T14:25:36";
+        for at in [4, 7, 10, 13, 16] {
+            for c in ['/', '0', 'x'] {
+                let mut bad = good.to_owned();
+                bad.replace_range(at..=at, &c.to_string());
+                assert_eq!(p(&bad), None, "{bad}");
+            }
+        }
+        for bad in [
+            "2024-03-09T14:25:3",
+            "2024-3-09T14:25:36",
+            "2024-03-09T14:25:36.",
+            "2024-03-09T14:25:36+05",
+            "2024-03-09T14:25:36+5:30",
+            "2024-03-09T14:25:36 +05:30",
+            "2024-03-09T14:25:36+05:30:15:00",
+            "2024-03-09T14:25:36Zjunk",
+            "2024-13-09T14:25:36",
+            "+024-03-09T14:25:36",
+        ] {
+            assert_eq!(p(bad), None, "{bad}");
         }
     }
 
