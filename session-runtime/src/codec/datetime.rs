@@ -730,6 +730,64 @@ mod tests {
     }
 
     #[test]
+    fn month_lengths_follow_the_gregorian_leap_rule() {
+        // February 29 exists in years divisible by 4, except centuries not
+        // divisible by 400 (Python's `datetime` agrees).
+        for (year, leap) in [
+            (2024, true),
+            (2023, false),
+            (2000, true),
+            (1900, false),
+            (2100, false),
+            (1600, true),
+            (4, true),
+            (1, false),
+        ] {
+            assert_eq!(
+                DateTime::new(year, 2, 29, 0, 0, 0, 0).is_some(),
+                leap,
+                "{year}"
+            );
+            assert!(DateTime::new(year, 2, 28, 0, 0, 0, 0).is_some());
+            assert!(DateTime::new(year, 2, 30, 0, 0, 0, 0).is_none());
+        }
+        for (month, days) in [
+            (1, 31),
+            (4, 30),
+            (6, 30),
+            (7, 31),
+            (9, 30),
+            (11, 30),
+            (12, 31),
+        ] {
+            assert!(DateTime::new(2023, month, days, 0, 0, 0, 0).is_some());
+            assert!(DateTime::new(2023, month, days + 1, 0, 0, 0, 0).is_none());
+        }
+        assert_eq!(DateTime::parse_rfc2822("29 Feb 1900 00:00:00 GMT"), None);
+        assert!(DateTime::parse_rfc2822("29 Feb 2000 00:00:00 GMT").is_some());
+    }
+
+    #[test]
+    fn unix_seconds_map_to_pythons_calendar() {
+        // Pairs from CPython's `datetime.fromtimestamp(t, timezone.utc)`,
+        // with the last day of 400-year eras and January/February (the
+        // months the calendar algorithm counts into the next year).
+        for (t, iso) in [
+            (951_825_600, "2000-02-29T12:00:00+00:00"),
+            (-11_670_998_400, "1600-02-29T00:00:00+00:00"),
+            (13_574_585_228, "2400-02-29T06:07:08+00:00"),
+            (1_706_745_600, "2024-02-01T00:00:00+00:00"),
+            (1_675_209_599, "2023-01-31T23:59:59+00:00"),
+            (-1, "1969-12-31T23:59:59+00:00"),
+            (-2_203_891_200, "1900-03-01T00:00:00+00:00"),
+        ] {
+            let d = DateTime::from_unix(t).unwrap();
+            assert_eq!(d.to_string(), iso, "{t}");
+            assert_eq!(DateTime::parse_iso(iso).unwrap().to_unix(), t, "{iso}");
+        }
+    }
+
+    #[test]
     fn unix_round_trip_and_limits() {
         for s in [0, 1, -1, 1_700_000_000, 253_402_300_799, -62_135_596_800] {
             assert_eq!(DateTime::from_unix(s).unwrap().to_unix(), s);
