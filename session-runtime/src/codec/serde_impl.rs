@@ -1262,6 +1262,110 @@ mod tests {
     }
 
     #[test]
+    fn every_kind_comes_back_from_value_as_itself() {
+        let lone = PyString::from_code_points([0x61, 0xD800]).unwrap();
+        let all = Value::List(vec![
+            Value::Null,
+            Value::Bool(true),
+            Value::Int(-7),
+            Value::from(u128::MAX),
+            Value::Float(0.5),
+            Value::from("é"),
+            Value::Str(lone.clone()),
+            Value::Markup(PyString::from("<b>")),
+            Value::Markup(lone.clone()),
+            Value::Bytes(vec![0, 255]),
+            Value::Tuple(vec![Value::Int(1), Value::Markup(lone)]),
+            Value::Uuid(Uuid::from_u128(7)),
+            Value::DateTime(DateTime::new(2024, 1, 2, 3, 4, 5, -3600).unwrap()),
+            Value::Dict([("k", Value::Int(1))].into_iter().collect()),
+        ]);
+        assert_eq!(from_value::<Value>(all.clone()).unwrap(), all);
+        // A lone-surrogate string or markup is a `PyString` too.
+        for v in [Value::from("x"), Value::Markup(PyString::from("<i>"))] {
+            let want = match &v {
+                Value::Str(s) | Value::Markup(s) => s.clone(),
+                _ => unreachable!(),
+            };
+            assert_eq!(from_value::<PyString>(v).unwrap(), want);
+        }
+        let err = from_value::<PyString>(Value::Int(1)).unwrap_err();
+        assert!(
+            err.to_string().contains("expected a str, found int"),
+            "{err}"
+        );
+    }
+
+    /// A deserializer that hands its visitor `Some(5)`, as formats with an
+    /// explicit option marker do.
+    struct SomeFive;
+
+    impl<'de> Deserializer<'de> for SomeFive {
+        type Error = de::value::Error;
+        fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+            v.visit_some(de::value::I64Deserializer::<Self::Error>::new(5))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+            bytes byte_buf option unit unit_struct newtype_struct seq tuple
+            tuple_struct map struct enum identifier ignored_any
+        }
+    }
+
+    #[test]
+    fn values_are_read_from_other_formats_by_kind() {
+        use de::IntoDeserializer as _;
+        type E = de::value::Error;
+        let read = |d: de::value::I128Deserializer<E>| Value::deserialize(d).unwrap();
+        assert_eq!(read(i128::MIN.into_deserializer()), Value::from(i128::MIN));
+        assert_eq!(read((-3i128).into_deserializer()), Value::Int(-3));
+        assert_eq!(
+            Value::deserialize(u128::MAX.into_deserializer() as de::value::U128Deserializer<E>)
+                .unwrap(),
+            Value::from(u128::MAX)
+        );
+        assert_eq!(
+            Value::deserialize(u64::MAX.into_deserializer() as de::value::U64Deserializer<E>)
+                .unwrap(),
+            Value::from(u64::MAX)
+        );
+        assert_eq!(
+            Value::deserialize(de::value::BytesDeserializer::<E>::new(&[1, 2])).unwrap(),
+            Value::Bytes(vec![1, 2])
+        );
+        assert_eq!(Value::deserialize(SomeFive).unwrap(), Value::Int(5));
+        assert_eq!(
+            Value::deserialize(().into_deserializer() as de::value::UnitDeserializer<E>).unwrap(),
+            Value::Null
+        );
+        // Map keys that are not strings become Python's text for them.
+        let map = de::value::MapDeserializer::<_, E>::new([(10i64, true), (-2, false)].into_iter());
+        let v = Value::deserialize(map).unwrap();
+        let d = v.as_dict().unwrap();
+        assert_eq!(d.get("10"), Some(&Value::Bool(true)));
+        assert_eq!(d.get("-2"), Some(&Value::Bool(false)));
+    }
+
+    #[test]
+    fn every_rust_number_becomes_its_python_number() {
+        assert_eq!(to_value(&-5i8).unwrap(), Value::Int(-5));
+        assert_eq!(to_value(&-300i16).unwrap(), Value::Int(-300));
+        assert_eq!(to_value(&-70_000i32).unwrap(), Value::Int(-70_000));
+        assert_eq!(to_value(&i64::MIN).unwrap(), Value::Int(i64::MIN));
+        assert_eq!(to_value(&i128::MAX).unwrap(), Value::from(i128::MAX));
+        assert_eq!(to_value(&200u8).unwrap(), Value::Int(200));
+        assert_eq!(to_value(&60_000u16).unwrap(), Value::Int(60_000));
+        assert_eq!(
+            to_value(&4_000_000_000u32).unwrap(),
+            Value::Int(4_000_000_000)
+        );
+        assert_eq!(to_value(&u64::MAX).unwrap(), Value::from(u64::MAX));
+        assert_eq!(to_value(&u128::MAX).unwrap(), Value::from(u128::MAX));
+        assert_eq!(to_value(&0.5f32).unwrap(), Value::Float(0.5));
+        assert_eq!(to_value(&'é').unwrap(), Value::from("é"));
+    }
+
+    #[test]
     fn type_mismatch_is_an_error() {
         let err = from_value::<u8>(Value::from("x")).unwrap_err();
         assert!(err.to_string().contains("expected u8"), "{err}");
