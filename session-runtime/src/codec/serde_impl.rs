@@ -269,14 +269,13 @@ impl<'de> Visitor<'de> for ValueVisitor {
 }
 
 /// Rebuilds a tagged value from its carrier map entry (see [`TAG_PREFIX`]).
+/// A nested carrier (the `pystring` inside a lone-surrogate `markup`) has
+/// already been rebuilt by the time its outer carrier is: the inner value is
+/// read through the same visitor.
 fn untag_carrier(tag: &str, inner: Value) -> Option<Value> {
     Some(match (tag, inner) {
         ("tuple", Value::List(v)) => Value::Tuple(v),
         ("markup", Value::Str(s)) => Value::Markup(s),
-        ("markup", Value::Dict(d)) => match untag_carrier_dict(d)? {
-            Value::Str(s) => Value::Markup(s),
-            _ => return None,
-        },
         ("uuid", Value::Str(s)) => Value::Uuid(Uuid::parse_python(s.as_str()?)?),
         ("datetime", Value::Str(s)) => Value::DateTime(DateTime::parse_iso(s.as_str()?)?),
         ("bigint", Value::Str(s)) => Value::int_from_decimal(s.as_str()?)?,
@@ -287,11 +286,6 @@ fn untag_carrier(tag: &str, inner: Value) -> Option<Value> {
         )?),
         _ => return None,
     })
-}
-
-fn untag_carrier_dict(d: Dict) -> Option<Value> {
-    let (k, v) = d.into_single()?;
-    untag_carrier(k.as_str()?.strip_prefix(TAG_PREFIX)?, v)
 }
 
 impl<'de> Deserialize<'de> for Value {
