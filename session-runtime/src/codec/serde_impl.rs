@@ -615,10 +615,9 @@ impl ser::SerializeMap for MapBuilder {
             .key
             .take()
             .ok_or_else(|| EncodeError::Custom("value without a key".into()))?;
-        if kind != PyKey::Str && self.kinds.is_empty() {
-            // The string keys so far.
-            self.kinds = self.dict.keys().map(|k| (k.clone(), PyKey::Str)).collect();
-        }
+        // Kinds are recorded from the first key that is not a string on
+        // (any key without a record is a string), keeping each later string
+        // key too, so that a repeated key takes its last spelling's kind.
         if kind != PyKey::Str || !self.kinds.is_empty() {
             self.kinds.push((key.clone(), kind));
         }
@@ -1338,6 +1337,48 @@ mod tests {
         let d = v.as_dict().unwrap();
         assert_eq!(d.get("10"), Some(&Value::Bool(true)));
         assert_eq!(d.get("-2"), Some(&Value::Bool(false)));
+    }
+
+    #[test]
+    fn tuple_structs_are_tuples() {
+        // As Rust tuples are: Python tuples, tagged `" t"` in the cookie.
+        #[derive(serde::Serialize)]
+        struct Pair(u8, &'static str);
+        assert_eq!(
+            to_value(&Pair(1, "x")).unwrap(),
+            Value::Tuple(vec![Value::Int(1), Value::from("x")])
+        );
+    }
+
+    #[test]
+    fn maps_mixing_string_and_number_keys_cannot_be_sorted() {
+        // Python refuses to sort `{"a": 1, 2: 1}`, whichever key came first;
+        // a repeated key counts with its last spelling's kind.
+        let mut later_number: Vec<(Value, Value)> = vec![(Value::from("a"), Value::Int(1))];
+        later_number.push((Value::Int(2), Value::Int(1)));
+        for entries in [
+            later_number.clone(),
+            later_number.into_iter().rev().collect(),
+        ] {
+            let err = to_value(&PairsMap(entries)).unwrap_err();
+            assert!(matches!(err, EncodeError::UnorderableKeys(..)), "{err:?}");
+        }
+        let respelled = vec![
+            (Value::from("1"), Value::Int(1)),
+            (Value::Int(1), Value::Int(2)),
+            (Value::Int(3), Value::Int(3)),
+        ];
+        let v = to_value(&PairsMap(respelled)).unwrap();
+        assert_eq!(v.to_flask_json().unwrap(), r#"{"1":2,"3":3}"#);
+    }
+
+    /// A map given as its entries, in order (keys of any kind).
+    struct PairsMap(Vec<(Value, Value)>);
+
+    impl serde::Serialize for PairsMap {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+        }
     }
 
     #[test]
