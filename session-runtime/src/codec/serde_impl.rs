@@ -1340,6 +1340,26 @@ mod tests {
     }
 
     #[test]
+    fn map_keys_are_read_back_into_their_rust_types() {
+        // Python writes `True`, `1.5` and big ints as key text; typed maps
+        // read that text back.
+        let dict: Dict = [("true", Value::Int(1)), ("false", Value::Int(0))]
+            .into_iter()
+            .collect();
+        let m: BTreeMap<bool, u8> = from_value(Value::Dict(dict)).unwrap();
+        assert_eq!(m, [(false, 0), (true, 1)].into_iter().collect());
+        let dict: Dict = [("-170141183460469231731687303715884105728", Value::Null)]
+            .into_iter()
+            .collect();
+        let m: BTreeMap<i128, ()> = from_value(Value::Dict(dict)).unwrap();
+        assert_eq!(m.keys().copied().collect::<Vec<_>>(), [i128::MIN]);
+        let dict: Dict = [("1.5", Value::Null)].into_iter().collect();
+        let m: BTreeMap<String, Option<u8>> = from_value(Value::Dict(dict.clone())).unwrap();
+        assert_eq!(m.get("1.5"), Some(&None));
+        assert!(from_value::<BTreeMap<bool, ()>>(Value::Dict(dict)).is_err());
+    }
+
+    #[test]
     fn tuple_structs_are_tuples() {
         // As Rust tuples are: Python tuples, tagged `" t"` in the cookie.
         #[derive(serde::Serialize)]
