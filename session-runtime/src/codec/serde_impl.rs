@@ -1360,6 +1360,19 @@ mod tests {
     }
 
     #[test]
+    fn a_unit_variant_holds_nothing() {
+        let one = |k: &str, v: Value| Value::Dict([(k, v)].into_iter().collect());
+        assert_eq!(from_value::<Kind>(Value::from("A")).unwrap(), Kind::A);
+        assert_eq!(from_value::<Kind>(one("A", Value::Null)).unwrap(), Kind::A);
+        let err = from_value::<Kind>(one("A", Value::Int(5))).unwrap_err();
+        assert!(err.to_string().contains("a unit variant"), "{err}");
+        assert_eq!(
+            from_value::<Kind>(one("B", Value::Int(5))).unwrap(),
+            Kind::B(5)
+        );
+    }
+
+    #[test]
     fn tuple_structs_are_tuples() {
         // As Rust tuples are: Python tuples, tagged `" t"` in the cookie.
         #[derive(serde::Serialize)]
