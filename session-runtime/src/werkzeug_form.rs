@@ -635,6 +635,22 @@ mod tests {
             ("a; name=\"unclosed", "a", &[]),
             ("a; NAME=v; name=w", "a", &[("name", "w")]),
             ("a; k*=iso-8859-1''%E9", "a", &[("k", "é")]),
+            ("form-data; name=x; flag", "form-data", &[("name", "x")]),
+            (
+                "form-data; name=\"a\"; filename*=utf-8''%C3%A9; x",
+                "form-data",
+                &[("name", "a"), ("filename", "é")],
+            ),
+            // No value before the `;`, or nothing after it: no options.
+            ("; name=\"csrf_token\"", "", &[]),
+            ("text/plain;", "text/plain", &[]),
+            // A continuation replaces a plain value, and the reverse.
+            (
+                "form-data; name=a; name*0=b; name*1=c",
+                "form-data",
+                &[("name", "bc")],
+            ),
+            ("form-data; name*0=b; name=a", "form-data", &[("name", "a")]),
         ] {
             assert_eq!(
                 parse_options_header(header),
