@@ -651,6 +651,15 @@ mod tests {
                 &[("name", "bc")],
             ),
             ("form-data; name*0=b; name=a", "form-data", &[("name", "a")]),
+            // RFC 2231 markers only at the end of a key.
+            ("a; k*1x=v", "a", &[("k*1x", "v")]),
+            ("a; k**=v", "a", &[("k*", "v")]),
+            ("a; k*0x*=v", "a", &[("k*0x", "v")]),
+            ("a; k*0*=utf-8''%C3%A9; k*1=x", "a", &[("k", "éx")]),
+            ("a; k*0*=utf-8''%C3%A9; k*1*=%C3%A8", "a", &[("k", "éè")]),
+            // A charset or language that is not a token: the text as given.
+            ("a; k*=\"ut f'en'x\"", "a", &[("k", "\"ut f'en'x\"")]),
+            ("a; k*=\"utf-8'e n'x\"", "a", &[("k", "\"utf-8'e n'x\"")]),
         ] {
             assert_eq!(
                 parse_options_header(header),
