@@ -384,6 +384,10 @@ fn is_hspace(b: u8) -> bool {
 /// SIMD, a file upload can be megabytes) and looking back for the line
 /// break: a match whose marker is at `q` starts at `q - 2` (after `\r\n`),
 /// `q - 1` (after `\n` or `\r`) or, where the break is optional, `q`.
+/// The first marker that gives a match gives the leftmost one: a later
+/// marker `q' > q` starts at `q' - 2 >= q - 1` or later, so it could start
+/// earlier only at `q - 1`, after a `\r\n` at `q - 1`: a line break where
+/// this marker's first `-` is.
 /// [`find_boundary_scan`] is the direct port it is tested against.
 fn find_boundary(
     b: &[u8],
@@ -393,14 +397,9 @@ fn find_boundary(
 ) -> Option<(usize, usize, bool)> {
     let marker = [b"--".as_slice(), boundary].concat();
     let finder = memchr::memmem::Finder::new(&marker);
-    let mut best: Option<(usize, usize, bool)> = None;
     let mut search = from;
     while let Some(i) = b.get(search..).and_then(|rest| finder.find(rest)) {
         let q = search + i;
-        // Later markers can only start later than `best`.
-        if best.is_some_and(|(start, _, _)| q > start + 2) {
-            break;
-        }
         search = q + 1;
         let Some((end, closing)) = boundary_tail(b, boundary, q) else {
             continue;
@@ -412,13 +411,11 @@ fn find_boundary(
         } else {
             (!break_required).then_some(q)
         };
-        if let Some(start) = start
-            && best.is_none_or(|(s, _, _)| start < s)
-        {
-            best = Some((start, end, closing));
+        if let Some(start) = start {
+            return Some((start, end, closing));
         }
     }
-    best
+    None
 }
 
 /// [`find_boundary`] by trying every start position in turn, as the regex
@@ -776,6 +773,14 @@ mod tests {
         let latin1 = b"--B\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Disposition: form-data; name=a\r\n\r\n\xe9\r\n--B--";
         assert_eq!(form_fields(multipart, latin1), Ok(pairs(&[("a", "é")])));
         assert_eq!(form_fields("multipart/form-data", mixed), Ok(pairs(&[])));
+        // Blanks (space, tab, VT, FF) may follow a boundary; other text may not.
+        let blanks = b"--B \t\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--B\x0b\x0c\r\nContent-Disposition: form-data; name=\"b\"\r\n\r\n2\r\n--B-- \t\r\n";
+        assert_eq!(
+            form_fields(multipart, blanks),
+            Ok(pairs(&[("a", "1"), ("b", "2")]))
+        );
+        let text_after = b"--B x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--B--";
+        assert_eq!(form_fields(multipart, text_after), Ok(pairs(&[])));
         assert_eq!(form_fields("text/plain", b"csrf_token=x"), Ok(pairs(&[])));
     }
 }
