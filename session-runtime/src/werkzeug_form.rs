@@ -779,6 +779,12 @@ mod tests {
             form_fields(multipart, blanks),
             Ok(pairs(&[("a", "1"), ("b", "2")]))
         );
+        // A header line folded onto the next (CR LF or LF, then a tab or space).
+        let folded = b"--B\r\nContent-Disposition: form-data;\r\n\tname=\"a\"\r\n\r\n1\r\n--B\r\nContent-Disposition: form-data;\n name=\"b\"\r\n\r\n2\r\n--B--";
+        assert_eq!(
+            form_fields(multipart, folded),
+            Ok(pairs(&[("a", "1"), ("b", "2")]))
+        );
         let text_after = b"--B x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--B--";
         assert_eq!(form_fields(multipart, text_after), Ok(pairs(&[])));
         assert_eq!(form_fields("text/plain", b"csrf_token=x"), Ok(pairs(&[])));
