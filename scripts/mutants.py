@@ -16,7 +16,7 @@ spread-out sample of a file too large to run whole.
 
 Each line of the output is one mutant: `caught` (a test failed), `MISSED`
 (every test passed), `timeout` (treated as caught: usually an endless loop)
-or `unviable` (it does not compile). A re-run with the same `--out` skips the
+or `unviable` (the mutated package does not compile). A re-run with the same `--out` skips the
 mutants already recorded. The summary at the end lists the missed ones.
 """
 
@@ -63,9 +63,15 @@ def run_one(repo, mutant, tests, timeout):
         text = out.decode(errors="replace")
         if proc.returncode == 0:
             return "MISSED", ""
-        if "error[E" in text or "could not compile" in text:
+        # Only the mutated package failing to build is unviable; a test
+        # that no longer builds (code a mutated macro generated) is caught.
+        if f"could not compile `{mutant['package']}`" in text:
             return "unviable", ""
-        failed = [l for l in text.splitlines() if "panicked" in l or "FAILED" in l]
+        failed = [
+            l
+            for l in text.splitlines()
+            if "panicked" in l or "FAILED" in l or "could not compile" in l
+        ]
         return "caught", "\n".join(failed)[:300]
     finally:
         subprocess.run(["git", "checkout", "--", mutant["file"]], cwd=repo, check=True)

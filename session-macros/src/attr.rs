@@ -344,5 +344,11 @@ mod tests {
         assert_eq!(distance("renam", "rename"), 1);
         assert_eq!(distance("", "abc"), 3);
         assert_eq!(distance("same_sit", "same_site"), 1);
+        // Each edit costs one: an extra letter, a swap, the classic pair.
+        assert_eq!(distance("cookiee", "cookie"), 1);
+        assert_eq!(distance("scure", "secure"), 1);
+        assert_eq!(distance("ab", "ba"), 2);
+        assert_eq!(distance("kitten", "sitting"), 3);
+        assert_eq!(distance("lifetime", "path"), 7);
     }
 }
