@@ -57,6 +57,29 @@ fn container_options_become_the_default_config() {
     assert!(c.cookie_secure && c.cookie_http_only);
 }
 
+#[session(same_site = "None", secure)]
+struct CrossSite {
+    n: u32,
+}
+
+#[session(same_site = "strict")]
+struct StrictSite {
+    n: u32,
+}
+
+#[test]
+fn every_same_site_value_reaches_the_config() {
+    // Case-insensitive, as Flask's `SESSION_COOKIE_SAMESITE` is rendered.
+    assert_eq!(
+        CrossSite::default_config().cookie_same_site,
+        Some(SameSite::None)
+    );
+    assert_eq!(
+        StrictSite::default_config().cookie_same_site,
+        Some(SameSite::Strict)
+    );
+}
+
 /// For Rust-only deployments: skip the zlib attempt.
 #[session(compression = "never")]
 struct Uncompressed {

@@ -114,6 +114,25 @@ impl Model {
                     .attrs
                     .iter()
                     .filter(|a| !a.path().is_ident("session"))
+                    .filter(|a| {
+                        // Refused and left out, so the struct emitted with
+                        // the error keeps the field the generated code uses.
+                        let which = ["cfg", "cfg_attr"]
+                            .into_iter()
+                            .find(|name| a.path().is_ident(name));
+                        if let Some(name) = which {
+                            ctxt.error(
+                                a,
+                                format!(
+                                    "`#[{name}]` on a session field is not supported: the \
+                                     accessors and the cookie code are generated for every \
+                                     declared field and cannot follow it; declare the field \
+                                     (and its attributes) unconditionally"
+                                ),
+                            );
+                        }
+                        which.is_none()
+                    })
                     .cloned()
                     .partition(|a| a.path().is_ident("doc"));
                 Some(FieldModel {

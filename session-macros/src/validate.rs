@@ -195,3 +195,21 @@ pub(crate) fn compression_threshold(v: &str) -> Option<Option<usize>> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::compression_threshold;
+
+    #[test]
+    fn compression_grammar() {
+        assert_eq!(compression_threshold("auto"), Some(None));
+        assert_eq!(compression_threshold("never"), Some(None));
+        assert_eq!(compression_threshold("above:512"), Some(Some(512)));
+        // Digits only: no sign, no blank, no empty number, no units.
+        for bad in [
+            "above:+5", "above: 5", "above:", "above:5k", "always", "above5",
+        ] {
+            assert_eq!(compression_threshold(bad), None, "{bad}");
+        }
+    }
+}
