@@ -16,8 +16,10 @@ spread-out sample of a file too large to run whole.
 
 Each line of the output is one mutant: `caught` (a test failed), `MISSED`
 (every test passed), `timeout` (treated as caught: usually an endless loop)
-or `unviable` (the mutated package does not compile). A re-run with the same `--out` skips the
-mutants already recorded. The summary at the end lists the missed ones.
+or `unviable` (the mutated package does not compile; a test crate that
+no longer builds, as with a mutated macro, counts as caught). A re-run with
+the same `--out` skips the mutants already recorded. The summary at the end
+lists the missed ones.
 """
 
 import argparse
