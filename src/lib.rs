@@ -182,7 +182,9 @@ pub use session_runtime::__private;
 ///
 /// `rename = "wire_key"` (the key in the cookie, e.g. Flask-Login's
 /// `_user_id`) and `default = EXPR` (the value when the key is absent;
-/// otherwise `Default::default()`). The key `_permanent` is reserved.
+/// otherwise `Default::default()`). The key `_permanent` is reserved, and so
+/// is the field name `__sessionkit` (the struct's hidden bookkeeping field);
+/// `#[cfg]` / `#[cfg_attr]` on a field are refused.
 ///
 /// ```
 /// # use sessionkit::session;

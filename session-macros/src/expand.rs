@@ -61,6 +61,7 @@ pub(crate) fn expand(model: &Model) -> TokenStream {
         #(#attrs)*
         #vis struct #ident {
             #(#stored)*
+            // The name is reserved by `validate::META_FIELD`.
             __sessionkit: #private::Meta,
         }
 

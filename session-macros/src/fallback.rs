@@ -18,11 +18,14 @@ pub(crate) fn strip_field_attrs(input: &mut DeriveInput) {
 }
 
 /// The item plus the errors, and stub trait impls for a struct with named
-/// fields so its uses do not add errors of their own.
+/// fields so its uses do not add errors of their own. `krate` is the path
+/// to sessionkit the stubs name (the user's `crate = "..."`, so a renamed
+/// dependency adds no unresolved-path error).
 pub(crate) fn fallback(
     input: Option<DeriveInput>,
     raw: TokenStream,
     error: &syn::Error,
+    krate: &syn::Path,
 ) -> TokenStream {
     let errors = error.to_compile_error();
     let Some(mut item) = input else {
@@ -36,19 +39,19 @@ pub(crate) fn fallback(
         {
             quote! {
                 #[automatically_derived]
-                impl ::sessionkit::SessionData for #ident {
-                    fn from_dict(_: ::sessionkit::__private::Dict) -> ::core::result::Result<Self, ::sessionkit::__private::SessionDataError> {
+                impl #krate::SessionData for #ident {
+                    fn from_dict(_: #krate::__private::Dict) -> ::core::result::Result<Self, #krate::__private::SessionDataError> {
                         ::core::unreachable!("#[session] did not expand")
                     }
-                    fn write_json(&self, _: &mut ::std::vec::Vec<u8>, _: usize) -> ::core::result::Result<(), ::sessionkit::__private::EncodeError> {
+                    fn write_json(&self, _: &mut ::std::vec::Vec<u8>, _: usize) -> ::core::result::Result<(), #krate::__private::EncodeError> {
                         ::core::unreachable!("#[session] did not expand")
                     }
                     fn is_empty_session(&self) -> bool { ::core::unreachable!("#[session] did not expand") }
                     fn is_permanent_session(&self) -> bool { ::core::unreachable!("#[session] did not expand") }
-                fn get_key(&self, _: &str) -> ::core::option::Option<::sessionkit::__private::Value> { ::core::unreachable!("#[session] did not expand") }
-                fn set_key(&mut self, _: &str, _: ::sessionkit::__private::Value) -> ::core::result::Result<(), ::sessionkit::__private::SessionDataError> { ::core::unreachable!("#[session] did not expand") }
-                    fn state(&self) -> &::sessionkit::__private::SessionState { ::core::unreachable!("#[session] did not expand") }
-                    fn state_mut(&mut self) -> &mut ::sessionkit::__private::SessionState { ::core::unreachable!("#[session] did not expand") }
+                fn get_key(&self, _: &str) -> ::core::option::Option<#krate::__private::Value> { ::core::unreachable!("#[session] did not expand") }
+                fn set_key(&mut self, _: &str, _: #krate::__private::Value) -> ::core::result::Result<(), #krate::__private::SessionDataError> { ::core::unreachable!("#[session] did not expand") }
+                    fn state(&self) -> &#krate::__private::SessionState { ::core::unreachable!("#[session] did not expand") }
+                    fn state_mut(&mut self) -> &mut #krate::__private::SessionState { ::core::unreachable!("#[session] did not expand") }
                 }
                 #[automatically_derived]
                 impl ::core::default::Default for #ident {

@@ -162,9 +162,13 @@ impl Model {
         self.options
             .krate
             .as_ref()
-            .map(|k| k.value.clone())
-            .unwrap_or_else(|| syn::parse_quote!(::sessionkit))
+            .map_or_else(default_krate, |k| k.value.clone())
     }
+}
+
+/// `::sessionkit`, the path used when no `crate = "..."` is given.
+pub(crate) fn default_krate() -> syn::Path {
+    syn::parse_quote!(::sessionkit)
 }
 
 /// An identifier for a generated method, unrawed and re-rawed if needed.

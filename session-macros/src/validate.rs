@@ -12,6 +12,9 @@ const RESERVED: &[(&str, &str)] = &[(
     "it stores the permanent flag: use `is_permanent()` / `set_permanent()`",
 )];
 
+/// The hidden field the expansion adds to every session struct.
+pub(crate) const META_FIELD: &str = "__sessionkit";
+
 fn is_token(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
@@ -114,6 +117,18 @@ pub(crate) fn validate(ctxt: &mut Ctxt, model: &Model) -> bool {
 
     let mut seen: HashMap<&str, &str> = HashMap::new();
     for f in &model.fields {
+        if f.name == META_FIELD {
+            ctxt.error(
+                &f.ident,
+                format!(
+                    "the field name `{META_FIELD}` is taken by the session's own bookkeeping; \
+                     rename the field and keep its session key with \
+                     `#[session(rename = \"{}\")]`",
+                    f.wire
+                ),
+            );
+            expandable = false;
+        }
         if f.wire.is_empty() {
             ctxt.error(
                 &f.wire_span,
