@@ -65,17 +65,21 @@ mod tests {
         assert_eq!(parse_lifetime("31d"), Ok(31 * 86_400));
         assert_eq!(parse_lifetime("1d12h"), Ok(86_400 + 12 * 3600));
         assert_eq!(parse_lifetime("2w3m4s"), Ok(2 * 604_800 + 180 + 4));
-        for bad in [
-            "",
-            "31",
-            "d",
-            "1y",
-            "0s",
-            "0d0h",
-            "1 d",
-            "99999999999999999999s",
+        // Each error says which rule the text breaks.
+        for (bad, says) in [
+            ("", "is empty"),
+            ("31", "ends with a number without a unit"),
+            ("d", "a unit `d` without a number"),
+            ("1y", "an unknown unit `y`"),
+            ("0s", "is zero"),
+            ("0d0h", "is zero"),
+            ("1 d", "contains a space"),
+            ("1\td", "contains a space"),
+            ("99999999999999999999s", "is too large"),
+            ("999999999999999w", "is too large"),
         ] {
-            assert!(parse_lifetime(bad).is_err(), "{bad}");
+            let err = parse_lifetime(bad).expect_err(bad);
+            assert!(err.contains(says), "{bad:?}: {err}");
         }
     }
 }
