@@ -110,11 +110,39 @@ fn unknown(
     );
     // Skip its value so the other options are still checked.
     if meta.input.peek(Token![=]) {
-        let _: Expr = meta.value()?.parse()?;
+        let rest = meta.value()?;
+        if !rest.is_empty() && !rest.peek(Token![,]) {
+            let _: Expr = rest.parse()?;
+        }
     } else if meta.input.peek(syn::token::Paren) {
         let _: proc_macro2::TokenTree = meta.input.parse()?;
     }
     Ok(())
+}
+
+/// syn's errors from parsing the option list, with the fix added where
+/// syn only says what it expected: options are separated by commas.
+fn explain(error: syn::Error, example: &str) -> syn::Error {
+    // A `syn::Error` always holds at least one message; `error` itself is
+    // only the formal fallback of `reduce`.
+    error
+        .clone()
+        .into_iter()
+        .map(|e| {
+            if e.to_string() == "expected `,`" {
+                syn::Error::new(
+                    e.span(),
+                    format!("expected `,`: separate the options with commas, like `{example}`"),
+                )
+            } else {
+                e
+            }
+        })
+        .reduce(|mut all, e| {
+            all.combine(e);
+            all
+        })
+        .unwrap_or(error)
 }
 
 fn set_once<T>(ctxt: &mut Ctxt, slot: &mut Option<Opt<T>>, opt: Option<Opt<T>>) {
@@ -125,6 +153,22 @@ fn set_once<T>(ctxt: &mut Ctxt, slot: &mut Option<Opt<T>>, opt: Option<Opt<T>>) 
         return;
     }
     *slot = Some(opt);
+}
+
+/// The expression after `key =` (the `=` is consumed). A missing one
+/// (`key = ,` or `key =` last) is reported with an example and gives
+/// `None`, leaving the `,` so the options after it are still checked.
+fn value(ctxt: &mut Ctxt, meta: &ParseNestedMeta<'_>, example: &str) -> syn::Result<Option<Expr>> {
+    let rest = meta.value()?;
+    if rest.is_empty() || rest.peek(Token![,]) {
+        let name = key_name(&meta.path);
+        ctxt.error(
+            &meta.path,
+            format!("`{name} =` has no value after the `=`; write `{name} = {example}`"),
+        );
+        return Ok(None);
+    }
+    rest.parse().map(Some)
 }
 
 /// `key = "string"`; a wrong value type is reported with an example.
@@ -141,7 +185,9 @@ fn string(
         );
         return Ok(None);
     }
-    let expr: Expr = meta.value()?.parse()?;
+    let Some(expr) = value(ctxt, meta, example)? else {
+        return Ok(None);
+    };
     match &expr {
         Expr::Lit(syn::ExprLit {
             lit: Lit::Str(s), ..
@@ -195,7 +241,9 @@ fn boolean(ctxt: &mut Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Op
             value: true,
         }));
     }
-    let expr: Expr = meta.value()?.parse()?;
+    let Some(expr) = value(ctxt, meta, "true")? else {
+        return Ok(None);
+    };
     match &expr {
         Expr::Lit(syn::ExprLit {
             lit: Lit::Bool(LitBool { value, .. }),
@@ -292,7 +340,8 @@ impl ContainerOptions {
             }
             Ok(())
         });
-        syn::parse::Parser::parse2(parser, args)?;
+        syn::parse::Parser::parse2(parser, args)
+            .map_err(|e| explain(e, "#[session(cookie = \"sid\", secure)]"))?;
         Ok(o)
     }
 }
@@ -314,7 +363,9 @@ impl FieldOptions {
                             ctxt.error(&meta.path, "`default` needs a value: write `default = EXPR`, e.g. `default = 1`");
                             return Ok(());
                         }
-                        let expr: Expr = meta.value()?.parse()?;
+                        let Some(expr) = value(ctxt, &meta, "EXPR")? else {
+                            return Ok(());
+                        };
                         let v = Opt {
                             key: meta.path.clone(),
                             span: quote::quote!(#expr),
@@ -327,7 +378,7 @@ impl FieldOptions {
                 Ok(())
             });
             if let Err(e) = result {
-                ctxt.push(e);
+                ctxt.push(explain(e, "#[session(rename = \"_id\", default = 1)]"));
             }
         }
         o
