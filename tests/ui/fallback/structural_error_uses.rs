@@ -6,8 +6,13 @@ struct Session {
     set_theme: bool,
 }
 
+fn needs_session_data<S: sessionkit::SessionData>() {}
+
 fn main() {
-    // The struct still exists (with stub trait impls), so using it as a type
-    // adds no error of its own.
+    // The struct still exists, with stub `Default` and `SessionData` impls,
+    // so using it as a type, building it or passing it where a session is
+    // expected adds no error of its own.
     let _s: Option<Session> = None;
+    let _ = Session::default;
+    needs_session_data::<Session>();
 }
