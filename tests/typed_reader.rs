@@ -389,3 +389,54 @@ fn errors_and_odd_payloads_open_as_the_tree_path_does() {
     check(&deep);
     assert!(Wide::from_json(deep.as_bytes(), 64).is_err());
 }
+
+/// A list of lists, as deep as the cookie says.
+#[derive(Serialize, Deserialize, Debug, PartialEq, Default, Clone)]
+struct Nest(Vec<Nest>);
+
+fn nest_depth(mut n: &Nest) -> usize {
+    let mut depth = 0;
+    while let Some(inner) = n.0.first() {
+        depth += 1;
+        n = inner;
+    }
+    depth
+}
+
+#[session]
+struct Deep {
+    t: Nest,
+    n: u8,
+}
+
+/// The reader takes 512 levels by default, but a field's value is read
+/// into its type only up to `from_value`'s 128: a deeper one does not fit
+/// (the field reads its default and the key is written back unchanged),
+/// whichever path reads it. The direct path hands deep values to the tree
+/// path early, so it must never decide one the tree path would refuse.
+#[test]
+fn values_deeper_than_from_value_reads_do_not_fit_on_either_path() {
+    for (levels, fits) in [(10, true), (100, true), (150, false), (300, false)] {
+        let json = format!(
+            r#"{{"n":1,"t":{}{}}}"#,
+            "[".repeat(levels + 1),
+            "]".repeat(levels + 1)
+        );
+        let direct = Deep::from_json(json.as_bytes(), 512).expect("opens");
+        let tree = Deep::from_dict(parse_session_json(json.as_bytes(), 512).expect("parses"))
+            .expect("opens");
+        let depth = |s: &Deep| (nest_depth(s.t()), *s.n());
+        assert_eq!(depth(&direct), depth(&tree), "{levels} levels");
+        let expected = if fits { levels } else { 0 };
+        assert_eq!(depth(&direct), (expected, 1), "{levels} levels");
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        direct.write_json(&mut a, 512).expect("writes");
+        tree.write_json(&mut b, 512).expect("writes");
+        assert_eq!(a, b, "{levels} levels");
+        assert_eq!(
+            a,
+            json.as_bytes(),
+            "{levels} levels: written back unchanged"
+        );
+    }
+}
