@@ -271,6 +271,123 @@ fn direct_writer_handles_typed_shapes() {
     );
 }
 
+/// Every scalar width and kind serde has, at any value, writes through the
+/// direct writer exactly as through the value tree.
+#[derive(serde::Serialize, Debug)]
+struct Scalars {
+    i8: i8,
+    i16: i16,
+    i32: i32,
+    i64: i64,
+    i128: i128,
+    u8: u8,
+    u16: u16,
+    u32: u32,
+    u64: u64,
+    u128: u128,
+    f32: f32,
+    f64: f64,
+    c: char,
+    b: bool,
+    s: String,
+    o: Option<i16>,
+    unit: (),
+}
+
+fn scalars() -> impl Strategy<Value = Scalars> {
+    (
+        (
+            any::<i8>(),
+            any::<i16>(),
+            any::<i32>(),
+            any::<i64>(),
+            any::<i128>(),
+        ),
+        (
+            any::<u8>(),
+            any::<u16>(),
+            any::<u32>(),
+            any::<u64>(),
+            any::<u128>(),
+        ),
+        (any::<f32>(), any::<f64>(), any::<char>(), any::<bool>()),
+        (any::<String>(), any::<Option<i16>>()),
+    )
+        .prop_map(
+            |((i8, i16, i32, i64, i128), (u8, u16, u32, u64, u128), (f32, f64, c, b), (s, o))| {
+                Scalars {
+                    i8,
+                    i16,
+                    i32,
+                    i64,
+                    i128,
+                    u8,
+                    u16,
+                    u32,
+                    u64,
+                    u128,
+                    f32,
+                    f64,
+                    c,
+                    b,
+                    s,
+                    o,
+                    unit: (),
+                }
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(support::seeded("codec_props_scalars", ProptestConfig::with_cases(256)))]
+
+    #[test]
+    fn direct_writer_matches_the_tree_for_every_scalar(s in scalars()) {
+        let mut direct = Vec::new();
+        sessionkit::codec::write_flask_json(&mut direct, &s, 512).unwrap();
+        let text = String::from_utf8(direct).unwrap();
+        prop_assert_eq!(&text, &to_value(&s).unwrap().to_flask_json().unwrap());
+        // Each field is there (a width that wrote nothing would still be
+        // equal to a tree built by the same serializer calls).
+        let i16_field = format!(r#""i16":{},"#, s.i16);
+        prop_assert!(text.contains(&i16_field), "{}", text);
+        let back = sessionkit::codec::parse_session_json(text.as_bytes(), 512).unwrap();
+        prop_assert_eq!(back.len(), 17);
+    }
+}
+
+/// A list of lists, as deep as asked.
+#[derive(serde::Serialize)]
+struct Nest(Vec<Nest>);
+
+fn nest(levels: usize) -> Nest {
+    (0..levels).fold(Nest(Vec::new()), |inner, _| Nest(vec![inner]))
+}
+
+#[test]
+fn direct_writer_refuses_values_deeper_than_its_limit() {
+    use sessionkit::codec::EncodeError;
+    // `levels` wrappings are `levels + 1` nested lists.
+    for (levels, max_depth) in [(9, 10), (10, 10), (11, 10), (100, 64), (63, 64)] {
+        let n = nest(levels);
+        let mut direct = Vec::new();
+        let ours = sessionkit::codec::write_flask_json(&mut direct, &n, max_depth);
+        let lists = levels + 1;
+        if lists <= max_depth {
+            assert!(ours.is_ok(), "{lists} lists, limit {max_depth}: {ours:?}");
+            assert_eq!(
+                direct,
+                format!("{}{}", "[".repeat(lists), "]".repeat(lists)).as_bytes()
+            );
+        } else {
+            assert!(
+                matches!(ours, Err(EncodeError::TooDeep(limit)) if limit == max_depth),
+                "{lists} lists, limit {max_depth}: {ours:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn typed_structs_serialise_to_flask_json() {
     #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]

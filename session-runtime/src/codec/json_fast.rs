@@ -635,6 +635,64 @@ mod tests {
         assert_eq!(taken::<Vec<Vec<i64>>>("[[1],[2,3]]"), [vec![1], vec![2, 3]]);
     }
 
+    /// Each container gives its nesting level back when it closes, so
+    /// many siblings read directly however low the limit (8 here): a leak
+    /// would make long lists bail.
+    #[test]
+    fn depth_is_given_back_after_each_container() {
+        for item in ["{}", r#"{"a":1}"#, "[]", "[1]", r#"{" t":[1]}"#] {
+            let text = format!("[{}]", vec![item; 40].join(","));
+            match item {
+                "{}" | r#"{"a":1}"# => {
+                    assert_eq!(
+                        taken::<Vec<BTreeMap<String, u8>>>(&text).len(),
+                        40,
+                        "{text}"
+                    );
+                }
+                "[]" | "[1]" => assert_eq!(taken::<Vec<Vec<u8>>>(&text).len(), 40, "{text}"),
+                _ => assert_eq!(taken::<Vec<(u8,)>>(&text), vec![(1,); 40], "{text}"),
+            }
+        }
+        // Seven levels inside the list fit the limit of 8; eight do not.
+        let nested =
+            |levels: usize| format!("[{}1{}]", r#"{"a":"#.repeat(levels), "}".repeat(levels));
+        #[derive(Deserialize, Debug, PartialEq)]
+        #[serde(untagged)]
+        enum Tree {
+            Leaf(u8),
+            Node(BTreeMap<String, Tree>),
+        }
+        taken::<Vec<Tree>>(&nested(7));
+        bails::<Vec<Tree>>(&nested(8));
+    }
+
+    /// Types that ask for "any" value (untagged enums, `serde_json`-like
+    /// values) get lists, maps and scalars directly too.
+    #[test]
+    fn self_describing_types_read_every_shape_directly() {
+        #[derive(Deserialize, Debug, PartialEq)]
+        #[serde(untagged)]
+        enum Any {
+            B(bool),
+            N(i64),
+            S(String),
+            L(Vec<Any>),
+            M(BTreeMap<String, Any>),
+            Z(()),
+        }
+        assert_eq!(
+            taken::<Any>(r#"[1,"x",true,null,{"k":[]}]"#),
+            Any::L(vec![
+                Any::N(1),
+                Any::S("x".into()),
+                Any::B(true),
+                Any::Z(()),
+                Any::M(BTreeMap::from([("k".into(), Any::L(vec![]))])),
+            ])
+        );
+    }
+
     #[test]
     fn what_it_cannot_decide_is_left_to_the_tree_path() {
         // Tags other than tuples, and sessionkit's own types.
