@@ -386,6 +386,32 @@ fn direct_writer_refuses_values_deeper_than_its_limit() {
             );
         }
     }
+    // A struct variant is two objects, `{"V":{...}}`; a tuple variant is
+    // an object around a tagged tuple, three levels (tags count).
+    #[derive(serde::Serialize)]
+    enum E {
+        V { b: u8 },
+        T(u8, u8),
+    }
+    for (value, levels, text) in [
+        (E::V { b: 1 }, 2, r#"{"V":{"b":1}}"#),
+        (E::T(1, 2), 3, r#"{"T":{" t":[1,2]}}"#),
+    ] {
+        assert_eq!(to_value(&value).unwrap().to_flask_json().unwrap(), text);
+        for max_depth in 1..=4 {
+            let mut direct = Vec::new();
+            let ours = sessionkit::codec::write_flask_json(&mut direct, &value, max_depth);
+            if levels <= max_depth {
+                assert!(ours.is_ok(), "{text}, limit {max_depth}: {ours:?}");
+                assert_eq!(direct, text.as_bytes());
+            } else {
+                assert!(
+                    matches!(ours, Err(EncodeError::TooDeep(limit)) if limit == max_depth),
+                    "{text}, limit {max_depth}: {ours:?}"
+                );
+            }
+        }
+    }
 }
 
 #[test]
