@@ -386,16 +386,49 @@ fn direct_writer_refuses_values_deeper_than_its_limit() {
             );
         }
     }
+    // Structs inside structs (and maps), each an object.
+    #[derive(serde::Serialize)]
+    struct Node {
+        next: Option<Box<Node>>,
+    }
+    let chain = |objects: usize| {
+        (1..objects).fold(Node { next: None }, |inner, _| Node {
+            next: Some(Box::new(inner)),
+        })
+    };
+    for (objects, max_depth) in [(3, 3), (4, 3), (3, 2), (10, 10), (11, 10)] {
+        let mut direct = Vec::new();
+        let ours = sessionkit::codec::write_flask_json(&mut direct, &chain(objects), max_depth);
+        if objects <= max_depth {
+            let text = format!(
+                "{}null{}",
+                r#"{"next":"#.repeat(objects),
+                "}".repeat(objects)
+            );
+            assert!(
+                ours.is_ok(),
+                "{objects} objects, limit {max_depth}: {ours:?}"
+            );
+            assert_eq!(direct, text.as_bytes());
+        } else {
+            assert!(
+                matches!(ours, Err(EncodeError::TooDeep(limit)) if limit == max_depth),
+                "{objects} objects, limit {max_depth}: {ours:?}"
+            );
+        }
+    }
     // A struct variant is two objects, `{"V":{...}}`; a tuple variant is
     // an object around a tagged tuple, three levels (tags count).
     #[derive(serde::Serialize)]
     enum E {
         V { b: u8 },
         T(u8, u8),
+        L { l: Vec<u8> },
     }
     for (value, levels, text) in [
         (E::V { b: 1 }, 2, r#"{"V":{"b":1}}"#),
         (E::T(1, 2), 3, r#"{"T":{" t":[1,2]}}"#),
+        (E::L { l: vec![1] }, 3, r#"{"L":{"l":[1]}}"#),
     ] {
         assert_eq!(to_value(&value).unwrap().to_flask_json().unwrap(), text);
         for max_depth in 1..=4 {
