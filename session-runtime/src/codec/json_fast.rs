@@ -706,6 +706,11 @@ mod tests {
         bails::<BTreeMap<String, u8>>(r#"{" di":{"a":1}}"#);
         // A tuple tag with more keys is a plain dict.
         bails::<(u8, u8)>(r#"{" t":[1,2],"x":1}"#);
+        // Other keys starting with a space, even holding a list (not a
+        // tuple: a dict, or another tag), and a tuple tag without a list.
+        bails::<Vec<u8>>(r#"{" l":[1,2]}"#);
+        bails::<Vec<u8>>(r#"{" b":[1,2]}"#);
+        bails::<(u8,)>(r#"{" t":1}"#);
         // Lone surrogates, integers beyond i64.
         bails::<String>(r#""\ud800""#);
         bails::<u64>("18446744073709551615");
