@@ -678,6 +678,7 @@ mod tests {
             N(i64),
             S(String),
             L(Vec<Any>),
+            F(f64),
             M(BTreeMap<String, Any>),
             Z(()),
         }
@@ -691,6 +692,47 @@ mod tests {
                 Any::M(BTreeMap::from([("k".into(), Any::L(vec![]))])),
             ])
         );
+        assert_eq!(
+            taken::<Any>("[Infinity,-Infinity,2.5]"),
+            Any::L(vec![
+                Any::F(f64::INFINITY),
+                Any::F(f64::NEG_INFINITY),
+                Any::F(2.5)
+            ])
+        );
+        assert!(matches!(fast::<Any>("NaN"), Some(Any::F(f)) if f.is_nan()));
+    }
+
+    /// A type reading bytes (`deserialize_bytes`) gets a list directly; a
+    /// bytes tag is left to the tree path.
+    #[test]
+    fn byte_readers_take_lists_directly() {
+        #[derive(Debug, PartialEq)]
+        struct Raw(Vec<u8>);
+        impl<'de> Deserialize<'de> for Raw {
+            fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = Raw;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("bytes")
+                    }
+                    fn visit_bytes<E: de::Error>(self, b: &[u8]) -> Result<Raw, E> {
+                        Ok(Raw(b.to_vec()))
+                    }
+                    fn visit_seq<A: de::SeqAccess<'de>>(self, mut a: A) -> Result<Raw, A::Error> {
+                        let mut out = Vec::new();
+                        while let Some(b) = a.next_element()? {
+                            out.push(b);
+                        }
+                        Ok(Raw(out))
+                    }
+                }
+                d.deserialize_bytes(V)
+            }
+        }
+        assert_eq!(taken::<Raw>("[1, 2]"), Raw(vec![1, 2]));
+        bails::<Raw>(r#"{" b":"AQI="}"#);
     }
 
     #[test]
