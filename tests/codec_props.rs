@@ -292,7 +292,11 @@ struct Scalars {
     s: String,
     o: Option<i16>,
     unit: (),
+    unit_struct: UnitStruct,
 }
+
+#[derive(serde::Serialize, Debug)]
+struct UnitStruct;
 
 fn scalars() -> impl Strategy<Value = Scalars> {
     (
@@ -333,6 +337,7 @@ fn scalars() -> impl Strategy<Value = Scalars> {
                     s,
                     o,
                     unit: (),
+                    unit_struct: UnitStruct,
                 }
             },
         )
@@ -352,7 +357,8 @@ proptest! {
         let i16_field = format!(r#""i16":{},"#, s.i16);
         prop_assert!(text.contains(&i16_field), "{}", text);
         let back = sessionkit::codec::parse_session_json(text.as_bytes(), 512).unwrap();
-        prop_assert_eq!(back.len(), 17);
+        prop_assert_eq!(back.len(), 18);
+        prop_assert!(text.ends_with(r#""unit":null,"unit_struct":null}"#), "{}", text);
     }
 }
 
