@@ -509,6 +509,48 @@ mod tests {
         assert!(below < lone);
     }
 
+    /// Every UTF-8 length and its edges, lone surrogates and the last code
+    /// point: built from code points, read back as the same code points,
+    /// stored as UTF-8 would store them, shown with `U+FFFD` for the lone.
+    #[test]
+    fn code_points_round_trip_at_every_edge() {
+        let edges = [
+            0, 0x7F, 0x80, 0x7FF, 0x800, 0xD7FF, 0xDC00, 0xDFFF, 0xD800, 0xDBFF, 0xE000, 0xFFFF,
+            0x1_0000, 0x10_FFFF,
+        ];
+        for &cp in &edges {
+            let s = PyString::from_code_points([0x61, cp, 0x62]).expect("a code point");
+            assert_eq!(
+                s.code_points().collect::<Vec<_>>(),
+                [0x61, cp, 0x62],
+                "{cp:#x}"
+            );
+            match char::from_u32(cp) {
+                Some(c) => {
+                    let text = format!("a{c}b");
+                    assert_eq!(s.as_str(), Some(text.as_str()), "{cp:#x}");
+                    assert_eq!(s.to_string_lossy(), text, "{cp:#x}");
+                }
+                None => {
+                    assert_eq!(s.as_str(), None, "{cp:#x}");
+                    assert_eq!(s.to_string_lossy(), "a\u{FFFD}b", "{cp:#x}");
+                    assert_eq!(s.bytes().len(), 5, "{cp:#x}: 3 bytes for a lone surrogate");
+                }
+            }
+        }
+        // In this order no high surrogate precedes a low one, so none pair.
+        let all = PyString::from_code_points(edges).expect("code points");
+        assert_eq!(all.code_points().collect::<Vec<_>>(), edges);
+        let pair = PyString::from_code_points([0xDBFF, 0xDC00]).expect("a pair");
+        assert_eq!(pair.code_points().collect::<Vec<_>>(), [0x10_FC00]);
+        for beyond in [0x11_0000, 0x11_0001, u32::MAX] {
+            assert!(
+                PyString::from_code_points([0x61, beyond]).is_none(),
+                "{beyond:#x}"
+            );
+        }
+    }
+
     #[test]
     fn drop_last_counts_code_points() {
         let s = PyString::from("aé😀");
