@@ -541,6 +541,12 @@ mod tests {
         // In this order no high surrogate precedes a low one, so none pair.
         let all = PyString::from_code_points(edges).expect("code points");
         assert_eq!(all.code_points().collect::<Vec<_>>(), edges);
+        // Comparing with Rust strings compares the text.
+        let a = PyString::from("a");
+        assert!(a == *"a" && a == "a");
+        assert!(a != *"b" && a != "b" && a != "ab");
+        let lone = PyString::from_code_points([0xD800]).expect("a lone surrogate");
+        assert!(lone != "\u{FFFD}");
         let pair = PyString::from_code_points([0xDBFF, 0xDC00]).expect("a pair");
         assert_eq!(pair.code_points().collect::<Vec<_>>(), [0x10_FC00]);
         for beyond in [0x11_0000, 0x11_0001, u32::MAX] {
