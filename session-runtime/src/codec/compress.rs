@@ -191,6 +191,43 @@ mod tests {
         assert!(inner.0.is_some());
     }
 
+    /// Inputs past `deflate::MAX_INPUT` go to real zlib and the rule is
+    /// applied to its output: kept only when at least 2 bytes shorter.
+    /// Random bytes (which zlib cannot shrink) followed by a copy of their
+    /// first `k` bytes save about `k` bytes less zlib's overhead, so some
+    /// `k` lands on each side of the threshold.
+    #[test]
+    fn itsdangerous_rule_at_its_threshold_for_long_inputs() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let base: Vec<u8> = (0..deflate::MAX_INPUT + 200)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state.to_le_bytes()[0]
+            })
+            .collect();
+        let mut saved_seen = std::collections::BTreeSet::new();
+        for k in 0..120 {
+            let mut data = base.clone();
+            data.extend_from_slice(&base[..k]);
+            let mut zlib = Vec::new();
+            zlib_compress(&data, &mut zlib);
+            let saved = data.len() as i64 - zlib.len() as i64;
+            saved_seen.insert(saved);
+            let expected = (saved >= 2).then_some(zlib);
+            assert_eq!(compressed(&data), expected, "k = {k}, saved {saved}");
+        }
+        // Both sides of the rule were met, right at the edge.
+        for saved in [0, 1, 2, 3] {
+            assert!(
+                saved_seen.contains(&saved),
+                "saved {saved} not met: {saved_seen:?}"
+            );
+        }
+        assert!(saved_seen.iter().any(|&s| s < 0), "{saved_seen:?}");
+    }
+
     #[test]
     fn repeated_input_gets_the_same_answer() {
         // The per-thread memo must answer exactly as a fresh attempt, for a
