@@ -372,25 +372,11 @@ fn nest(levels: usize) -> Nest {
 
 #[test]
 fn direct_writer_refuses_values_deeper_than_its_limit() {
-    use sessionkit::codec::EncodeError;
     // `levels` wrappings are `levels + 1` nested lists.
     for (levels, max_depth) in [(9, 10), (10, 10), (11, 10), (100, 64), (63, 64)] {
-        let n = nest(levels);
-        let mut direct = Vec::new();
-        let ours = sessionkit::codec::write_flask_json(&mut direct, &n, max_depth);
         let lists = levels + 1;
-        if lists <= max_depth {
-            assert!(ours.is_ok(), "{lists} lists, limit {max_depth}: {ours:?}");
-            assert_eq!(
-                direct,
-                format!("{}{}", "[".repeat(lists), "]".repeat(lists)).as_bytes()
-            );
-        } else {
-            assert!(
-                matches!(ours, Err(EncodeError::TooDeep(limit)) if limit == max_depth),
-                "{lists} lists, limit {max_depth}: {ours:?}"
-            );
-        }
+        let text = format!("{}{}", "[".repeat(lists), "]".repeat(lists));
+        check_depth_limit(&nest(levels), lists, &text, max_depth);
     }
     // Structs inside structs (and maps), each an object.
     #[derive(serde::Serialize)]
@@ -403,25 +389,12 @@ fn direct_writer_refuses_values_deeper_than_its_limit() {
         })
     };
     for (objects, max_depth) in [(3, 3), (4, 3), (3, 2), (10, 10), (11, 10)] {
-        let mut direct = Vec::new();
-        let ours = sessionkit::codec::write_flask_json(&mut direct, &chain(objects), max_depth);
-        if objects <= max_depth {
-            let text = format!(
-                "{}null{}",
-                r#"{"next":"#.repeat(objects),
-                "}".repeat(objects)
-            );
-            assert!(
-                ours.is_ok(),
-                "{objects} objects, limit {max_depth}: {ours:?}"
-            );
-            assert_eq!(direct, text.as_bytes());
-        } else {
-            assert!(
-                matches!(ours, Err(EncodeError::TooDeep(limit)) if limit == max_depth),
-                "{objects} objects, limit {max_depth}: {ours:?}"
-            );
-        }
+        let text = format!(
+            "{}null{}",
+            r#"{"next":"#.repeat(objects),
+            "}".repeat(objects)
+        );
+        check_depth_limit(&chain(objects), objects, &text, max_depth);
     }
     // A struct variant is two objects, `{"V":{...}}`; a tuple variant is
     // an object around a tagged tuple, three levels (tags count).
@@ -438,18 +411,25 @@ fn direct_writer_refuses_values_deeper_than_its_limit() {
     ] {
         assert_eq!(to_value(&value).unwrap().to_flask_json().unwrap(), text);
         for max_depth in 1..=4 {
-            let mut direct = Vec::new();
-            let ours = sessionkit::codec::write_flask_json(&mut direct, &value, max_depth);
-            if levels <= max_depth {
-                assert!(ours.is_ok(), "{text}, limit {max_depth}: {ours:?}");
-                assert_eq!(direct, text.as_bytes());
-            } else {
-                assert!(
-                    matches!(ours, Err(EncodeError::TooDeep(limit)) if limit == max_depth),
-                    "{text}, limit {max_depth}: {ours:?}"
-                );
-            }
+            check_depth_limit(&value, levels, text, max_depth);
         }
+    }
+}
+
+/// `value`, `levels` deep and written as `text`, is written exactly when
+/// it fits `max_depth`, and is otherwise refused as too deep for it.
+fn check_depth_limit<T: serde::Serialize>(value: &T, levels: usize, text: &str, max_depth: usize) {
+    use sessionkit::codec::EncodeError;
+    let mut direct = Vec::new();
+    let ours = sessionkit::codec::write_flask_json(&mut direct, value, max_depth);
+    if levels <= max_depth {
+        assert!(ours.is_ok(), "{text}, limit {max_depth}: {ours:?}");
+        assert_eq!(direct, text.as_bytes());
+    } else {
+        assert!(
+            matches!(ours, Err(EncodeError::TooDeep(limit)) if limit == max_depth),
+            "{levels} levels ({text}), limit {max_depth}: {ours:?}"
+        );
     }
 }
 

@@ -111,7 +111,7 @@ fn unknown(
     // Skip its value so the other options are still checked.
     if meta.input.peek(Token![=]) {
         let rest = meta.value()?;
-        if !rest.is_empty() && !rest.peek(Token![,]) {
+        if !value_missing(rest) {
             let _: Expr = rest.parse()?;
         }
     } else if meta.input.peek(syn::token::Paren) {
@@ -155,12 +155,17 @@ fn set_once<T>(ctxt: &mut Ctxt, slot: &mut Option<Opt<T>>, opt: Option<Opt<T>>) 
     *slot = Some(opt);
 }
 
+/// Nothing follows the `=`: the list ends, or the next option starts.
+fn value_missing(rest: syn::parse::ParseStream<'_>) -> bool {
+    rest.is_empty() || rest.peek(Token![,])
+}
+
 /// The expression after `key =` (the `=` is consumed). A missing one
 /// (`key = ,` or `key =` last) is reported with an example and gives
 /// `None`, leaving the `,` so the options after it are still checked.
 fn value(ctxt: &mut Ctxt, meta: &ParseNestedMeta<'_>, example: &str) -> syn::Result<Option<Expr>> {
     let rest = meta.value()?;
-    if rest.is_empty() || rest.peek(Token![,]) {
+    if value_missing(rest) {
         let name = key_name(&meta.path);
         ctxt.error(
             &meta.path,
