@@ -121,6 +121,20 @@ impl EncryptedCodec {
         self
     }
 
+    /// The length of the base64 text (after `v1.`) of a cookie whose
+    /// payload is exactly `max_payload` bytes: no longer cookie can hold a
+    /// payload within the limit.
+    fn longest_body(&self) -> usize {
+        let raw = self
+            .max_payload
+            .saturating_add(NONCE_LEN + TAG_LEN + TIME_LEN);
+        // Unpadded base64: 4 characters per 3 bytes, and 2 or 3 for the
+        // last 1 or 2.
+        (raw / 3)
+            .saturating_mul(4)
+            .saturating_add([0, 2, 3][raw % 3])
+    }
+
     /// Encrypts `json` signed at `timestamp` into a cookie value.
     ///
     /// # Errors
@@ -202,7 +216,9 @@ impl EncryptedCodec {
             .strip_prefix(PREFIX.as_bytes())
             .ok_or(DecodeError::UnknownFormat)?;
         let overhead = NONCE_LEN + TAG_LEN + TIME_LEN;
-        if body.len() / 4 * 3 > self.max_payload.saturating_add(overhead + 3) {
+        // Refused before any base64 or decryption work: longer than the
+        // cookie of a payload at the limit.
+        if body.len() > self.longest_body() {
             return Err(PayloadError::TooLarge {
                 limit: self.max_payload,
             }
@@ -237,12 +253,7 @@ impl EncryptedCodec {
         let signed_at =
             u64::from_be_bytes(time.try_into().map_err(|_| DecodeError::UnknownFormat)?);
         super::check_age(signed_at, now, max_age)?;
-        if json.len() > self.max_payload {
-            return Err(PayloadError::TooLarge {
-                limit: self.max_payload,
-            }
-            .into());
-        }
+        // `json` is within the limit: the length check above is exact.
         Ok(Signed {
             value: json.to_vec(),
             timestamp: signed_at,
@@ -354,6 +365,51 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn payloads_up_to_the_limit_open_and_longer_cookies_are_refused_unread() {
+        let keys = keys("k");
+        for max in [0, 1, 2, 3, 4, 5, 50, 100, 101, 102] {
+            let c = EncryptedCodec::new(&keys, "s").with_max_payload(max);
+            let at_limit = c.seal(&vec![b' '; max], 5).unwrap();
+            assert_eq!(at_limit.len() - PREFIX.len(), c.longest_body(), "{max}");
+            assert_eq!(c.open(&at_limit, 5, None).unwrap().value.len(), max);
+            let over = c.seal(&vec![b' '; max + 1], 5).unwrap();
+            assert_eq!(
+                c.open(&over, 5, None),
+                Err(PayloadError::TooLarge { limit: max }.into()),
+                "{max}"
+            );
+            // Text that is no cookie at all: within the length it is read
+            // (and fails to authenticate); one character longer, it is
+            // refused for its size before any decoding or decryption.
+            let longest = c.longest_body();
+            let within = format!("{PREFIX}{}", "A".repeat(longest));
+            assert_eq!(c.open(&within, 5, None), Err(DecodeError::DecryptionFailed));
+            let beyond = format!("{PREFIX}{}", "!".repeat(longest + 1));
+            assert_eq!(
+                c.open(&beyond, 5, None),
+                Err(PayloadError::TooLarge { limit: max }.into()),
+                "{max}"
+            );
+        }
+        // No overflow at the largest limit.
+        let unlimited = EncryptedCodec::new(&keys, "s").with_max_payload(usize::MAX);
+        assert_eq!(unlimited.longest_body(), usize::MAX);
+        let cookie = unlimited.seal(b"{}", 5).unwrap();
+        assert_eq!(unlimited.open(&cookie, 5, None).unwrap().value, b"{}");
+    }
+
+    #[test]
+    fn debug_shows_the_key_count_and_limit_but_no_key() {
+        let c = EncryptedCodec::new(
+            &keys("a-very-secret-key").with_fallback(SecretKey::from_text("old-secret").unwrap()),
+            "s",
+        )
+        .with_max_payload(77);
+        let shown = format!("{c:?}");
+        assert_eq!(shown, "EncryptedCodec { keys: 2, max_payload: 77 }");
     }
 
     #[test]
