@@ -1124,6 +1124,47 @@ mod tests {
     }
 
     #[test]
+    fn compression_spellings() {
+        for (text, want) in [
+            ("auto", Compression::Auto),
+            ("never", Compression::Never),
+            ("above:0", Compression::Above(0)),
+            ("above:0256", Compression::Above(256)),
+            (
+                &format!("above:{}", usize::MAX),
+                Compression::Above(usize::MAX),
+            ),
+        ] {
+            assert_eq!(text.parse::<Compression>(), Ok(want), "{text}");
+        }
+        for c in [Compression::Auto, Compression::Never, Compression::Above(7)] {
+            assert_eq!(c.to_string().parse::<Compression>(), Ok(c));
+        }
+        // Only ASCII digits after `above:`, as the docs say: Rust's integer
+        // parser alone would take a sign.
+        for text in [
+            "",
+            "Auto",
+            "NEVER",
+            "above",
+            "above:",
+            "above:+5",
+            "above:-0",
+            "above: 5",
+            "above:5 ",
+            "above:0x10",
+            "above:\u{0665}",
+            &format!("above:{}0", usize::MAX),
+        ] {
+            assert_eq!(
+                text.parse::<Compression>(),
+                Err(CompressionParseError(text.to_owned())),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
     fn null_and_non_mapping_payloads() {
         let c = codec("k");
         let null = c.sign_json(b"null", 5);
