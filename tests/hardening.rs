@@ -299,6 +299,60 @@ fn oversized_request_cookies_open_fresh_sessions() {
 }
 
 #[test]
+fn any_payload_limit_refuses_larger_cookies_without_panicking() {
+    // A compressed cookie (235 bytes of JSON) and a plain one (7 bytes),
+    // read by interfaces whose payload limit is anywhere around them:
+    // within the limit they open, past it they are a fresh session.
+    let codec = SessionCodec::flask(key(SECRET));
+    let mut compressed = sessionkit::codec::Dict::new();
+    compressed.insert("text", "abcdefgh".repeat(28));
+    let mut plain = sessionkit::codec::Dict::new();
+    plain.insert("n", 1);
+    for (dict, compressed) in [(compressed, true), (plain, false)] {
+        let json_len = sessionkit::codec::Value::Dict(dict.clone())
+            .to_flask_json()
+            .unwrap()
+            .len();
+        let cookie = codec.dumps_session(&dict, now() - 5).unwrap();
+        assert_eq!(cookie.starts_with('.'), compressed);
+        let parts = http::Request::builder()
+            .header("cookie", format!("session={cookie}"))
+            .body(())
+            .unwrap()
+            .into_parts()
+            .0;
+        for limit in (0..80).chain(json_len.saturating_sub(10)..json_len + 10) {
+            let mut config = SessionConfig::default().with_secret_key(key(SECRET));
+            config.max_payload = limit;
+            let i = SecureCookieSessionInterface::new(config).unwrap();
+            let s: DynamicSession = i.open_session(&parts).unwrap();
+            let opened = !s.state().is_new();
+            assert_eq!(
+                opened,
+                json_len <= limit,
+                "limit {limit}, {json_len}-byte JSON"
+            );
+            if opened {
+                assert_eq!(s.dict_untracked(), &dict);
+            }
+            assert_eq!(
+                codec_with_limit(limit)
+                    .loads_session(&cookie, now(), None)
+                    .is_ok(),
+                json_len <= limit,
+                "limit {limit}"
+            );
+        }
+    }
+}
+
+fn codec_with_limit(limit: usize) -> SessionCodec {
+    SessionCodec::builder(key(SECRET))
+        .max_payload(limit)
+        .build()
+}
+
+#[test]
 fn secrets_never_appear_in_debug_output() {
     let text = "super-secret-key-text-0123456789abcdef";
     let k = key(text);

@@ -978,11 +978,11 @@ fn decode_payload_with<R>(
         _ => (false, payload),
     };
     if !compressed && data.len() / 4 * 3 > max_payload {
-        return decode_payload(payload, max_payload).map(|json| f(&json));
+        return decode_payload_owned(payload, max_payload).map(|json| f(&json));
     }
     crate::scratch::with_empty(&RAW, |raw| {
         if !b64::decode_url_vec(data, raw) {
-            return decode_payload(payload, max_payload).map(|json| f(&json));
+            return decode_payload_owned(payload, max_payload).map(|json| f(&json));
         }
         if !compressed {
             return if raw.len() <= max_payload {
@@ -996,6 +996,20 @@ fn decode_payload_with<R>(
             Ok(f(json))
         })
     })
+}
+
+#[cfg(test)]
+thread_local! {
+    // How often `decode_payload_with` fell back to `decode_payload` on this
+    // thread (tests check that canonical payloads never do).
+    static OWNED_FALLBACKS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// [`decode_payload`], as [`decode_payload_with`]'s fallback.
+fn decode_payload_owned(payload: &[u8], max_payload: usize) -> Result<Vec<u8>, PayloadError> {
+    #[cfg(test)]
+    OWNED_FALLBACKS.with(|n| n.set(n.get() + 1));
+    decode_payload(payload, max_payload)
 }
 
 /// Base64-decodes (and decompresses, for a `.` prefix) a payload part.
@@ -1035,7 +1049,7 @@ mod tests {
             repeat in 1usize..40,
             compressed in any::<bool>(),
             damage in proptest::option::of((any::<usize>(), any::<u8>())),
-            max_payload in proptest::prop_oneof![Just(64usize), Just(1000), Just(100_000)],
+            max_payload in proptest::prop_oneof![Just(0usize), Just(10), Just(62), Just(64), Just(1000), Just(100_000)],
         ) {
             let data = json.repeat(repeat);
             let mut payload = Vec::new();
@@ -1072,6 +1086,65 @@ mod tests {
         SessionCodec::flask(SecretKey::from_text(key).unwrap())
     }
 
+    /// Decodes `payload` through the lent path and says whether it fell
+    /// back to the allocating decoder.
+    fn lent(payload: &[u8], max_payload: usize) -> (Result<Vec<u8>, PayloadError>, bool) {
+        let before = OWNED_FALLBACKS.with(std::cell::Cell::get);
+        let out = decode_payload_with(payload, max_payload, <[u8]>::to_vec);
+        (out, OWNED_FALLBACKS.with(std::cell::Cell::get) != before)
+    }
+
+    #[test]
+    fn canonical_payloads_are_decoded_in_place() {
+        let json =
+            br#"{"csrf_token":"0123456789abcdef0123456789abcdef01234567","n":[1,1,1,1,1,1,1]}"#;
+        let mut plain = String::new();
+        b64::encode_url(json, &mut plain);
+        let mut z = Vec::new();
+        compress::with_smaller(&json.repeat(4), |s| z = s.unwrap().to_vec());
+        let mut compressed = String::from(".");
+        b64::encode_url(&z, &mut compressed);
+        // Canonical base64, compressed or not: decoded into the per-thread
+        // buffers, no fallback, also when the result is too large.
+        assert_eq!(lent(plain.as_bytes(), 1000), (Ok(json.to_vec()), false));
+        assert_eq!(
+            lent(compressed.as_bytes(), 1000),
+            (Ok(json.repeat(4)), false)
+        );
+        let small = z.len() - 1;
+        assert_eq!(
+            lent(compressed.as_bytes(), small),
+            (decode_payload(compressed.as_bytes(), small), false)
+        );
+        assert!(lent(compressed.as_bytes(), small).0.is_err());
+        // Lenient base64 (itsdangerous accepts padding) and uncompressed
+        // text far past the limit take the allocating decoder, which gives
+        // the exact error.
+        let padded = format!("{plain}==");
+        assert_eq!(lent(padded.as_bytes(), 1000), (Ok(json.to_vec()), true));
+        let half = json.len() / 2;
+        assert_eq!(
+            lent(plain.as_bytes(), half),
+            (Err(PayloadError::TooLarge { limit: half }), true)
+        );
+    }
+
+    #[test]
+    fn unverified_cookies_say_whether_they_are_compressed() {
+        let c = codec("k");
+        let mut small = Dict::new();
+        small.insert("n", 1);
+        let mut large = Dict::new();
+        large.insert("text", "abc".repeat(100));
+        for (dict, compressed) in [(small, false), (large, true)] {
+            let cookie = c.dumps_session(&dict, 7).unwrap();
+            assert_eq!(cookie.starts_with('.'), compressed);
+            let u = SessionCodec::decode_unverified(&cookie).unwrap();
+            assert_eq!((u.compressed, u.timestamp), (compressed, Some(7)));
+            assert_eq!(u.value.unwrap(), Value::Dict(dict));
+        }
+    }
+
     #[test]
     fn timestamps_are_minimal_big_endian() {
         for (ts, want) in [
@@ -1087,6 +1160,11 @@ mod tests {
             assert_eq!(decode_timestamp(s.as_bytes()), Some(ts));
         }
         assert_eq!(decode_timestamp(b"AQAAAAAAAAAAAA"), None);
+        // itsdangerous' lenient base64 (here: padding) for up to 8 bytes.
+        assert_eq!(decode_timestamp(b"AQAAAAAAAAA="), Some(1 << 56));
+        assert_eq!(decode_timestamp(b"AQ=="), Some(1));
+        assert_eq!(decode_timestamp(b"AQAAAAAAAAAA"), None);
+        assert_eq!(decode_timestamp(b"AQAAAAAAAAAA="), None);
     }
 
     #[test]

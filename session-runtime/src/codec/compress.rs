@@ -111,8 +111,10 @@ fn inflate(
 ) -> Result<(), PayloadError> {
     // The room offered to zlib grows the same way whatever `out` already
     // holds (a reused buffer may be larger), so the outcome never depends
-    // on an earlier call: never past the limit (+1 to detect overflow).
-    let mut room = (data.len() * 4).clamp(64, limit.saturating_add(1));
+    // on an earlier call: never past the limit (+1 to detect overflow),
+    // also when the limit is below the usual first size (`clamp` would
+    // panic there).
+    let mut room = (data.len() * 4).max(64).min(limit.saturating_add(1));
     loop {
         let consumed = usize::try_from(d.total_in()).unwrap_or(usize::MAX);
         let rest = data.get(consumed..).unwrap_or_default();
