@@ -1130,6 +1130,46 @@ mod tests {
     }
 
     #[test]
+    fn payload_limits_hold_on_both_decoders_at_the_boundary() {
+        let both = |payload: &[u8], max: usize| {
+            let owned = decode_payload(payload, max);
+            assert_eq!(lent(payload, max).0, owned, "{max}");
+            owned
+        };
+        let too_large = |max| Err(PayloadError::TooLarge { limit: max });
+        for len in 0..40 {
+            let json = vec![b'7'; len];
+            let mut plain = String::new();
+            b64::encode_url(&json, &mut plain);
+            // Stored (level 0) zlib: longer than the JSON it holds, as a
+            // cookie made by another writer may be.
+            let mut stored = String::from(".");
+            {
+                use std::io::Write as _;
+                let mut e =
+                    flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(0));
+                e.write_all(&json).unwrap();
+                b64::encode_url(&e.finish().unwrap(), &mut stored);
+            }
+            for max in len.saturating_sub(4)..len + 4 {
+                let want = if len <= max {
+                    Ok(json.clone())
+                } else {
+                    too_large(max)
+                };
+                assert_eq!(both(plain.as_bytes(), max), want, "plain {len} max {max}");
+                assert_eq!(both(stored.as_bytes(), max), want, "stored {len} max {max}");
+            }
+        }
+        // Text far too long for the limit is refused for its length before
+        // any decoding, valid base64 or not.
+        for max in [0, 5, 64] {
+            let junk = "!".repeat(max / 3 * 4 + 12);
+            assert_eq!(both(junk.as_bytes(), max), too_large(max), "{max}");
+        }
+    }
+
+    #[test]
     fn unverified_cookies_say_whether_they_are_compressed() {
         let c = codec("k");
         let mut small = Dict::new();
