@@ -454,3 +454,121 @@ fn integer_keys_are_written_in_number_order() {
     let sorted: BTreeMap<i64, String> = opened.by_id().clone().into_iter().collect();
     assert_eq!(sorted.keys().copied().collect::<Vec<_>>(), [-1, 9, 10, 100]);
 }
+
+/// The same keys as `dict`, written by a dynamic session: the reference.
+fn dynamic_json(dict: &Dict, max_depth: usize) -> Result<String, sessionkit::codec::EncodeError> {
+    let mut s = sessionkit::DynamicSession::default();
+    for (k, v) in dict.iter() {
+        s.set_key(&k.to_string(), v.clone()).unwrap();
+    }
+    let mut out = Vec::new();
+    s.write_json(&mut out, max_depth)?;
+    Ok(String::from_utf8(out).unwrap())
+}
+
+fn typed_json<S: SessionData>(
+    s: &S,
+    max_depth: usize,
+) -> Result<String, sessionkit::codec::EncodeError> {
+    let mut out = Vec::new();
+    s.write_json(&mut out, max_depth)?;
+    Ok(String::from_utf8(out).unwrap())
+}
+
+#[test]
+fn keys_by_name_reach_fields_kept_keys_and_permanent() {
+    let mut s = UserSession::default();
+    // Absent everywhere.
+    for key in ["_user_id", "cart", "_permanent", "other"] {
+        assert_eq!(s.get_key(key), None, "{key}");
+    }
+    // A declared field, by its wire name.
+    s.set_key("_user_id", Value::from("ada")).unwrap();
+    assert_eq!(s.user().as_deref(), Some("ada"));
+    assert_eq!(s.get_key("_user_id"), Some(Value::from("ada")));
+    assert!(
+        s.set_key("theme_version", Value::from("not a number"))
+            .is_err(),
+        "a declared field takes only its type"
+    );
+    // A kept key, and `_permanent` in its own slot.
+    s.set_key("other", Value::Int(3)).unwrap();
+    assert_eq!(s.get_key("other"), Some(Value::Int(3)));
+    assert!(!s.is_permanent_session());
+    s.set_key("_permanent", Value::Bool(true)).unwrap();
+    assert!(s.is_permanent_session());
+    assert_eq!(s.get_key("_permanent"), Some(Value::Bool(true)));
+    assert_eq!(s.get_key("missing"), None);
+    assert_eq!(
+        typed_json(&s, 64).unwrap(),
+        r#"{"_permanent":true,"_user_id":"ada","other":3}"#
+    );
+}
+
+#[test]
+fn a_lone_tag_key_is_escaped_as_flask_does() {
+    // Flask escapes a dict whose only key is a tag key (`" di"`); a typed
+    // session holding just such a key writes the same bytes.
+    for key in [" t", " u", " d", " di", "_permanent", "other"] {
+        for value in [Value::Int(1), Value::from("x")] {
+            let mut s = Plain::default();
+            s.set_key(key, value.clone()).unwrap();
+            let dict: Dict = [(key, value.clone())].into_iter().collect();
+            assert_eq!(typed_json(&s, 64), dynamic_json(&dict, 64), "{key}");
+            // Beside a declared field nothing is escaped.
+            s.set_n(2);
+            let mut dict = dict;
+            dict.insert("n", Value::Int(2));
+            assert_eq!(typed_json(&s, 64), dynamic_json(&dict, 64), "{key} with n");
+        }
+    }
+    let mut s = Plain::default();
+    s.set_key(" t", Value::Int(1)).unwrap();
+    assert_eq!(typed_json(&s, 64).unwrap(), r#"{" di":{" t__":1}}"#);
+}
+
+#[test]
+fn the_depth_limit_counts_the_session_itself() {
+    // A list nested `n` deep inside the session is `n + 1` levels: the
+    // typed writer refuses exactly where the dynamic one does.
+    for n in 1..6 {
+        let mut nested = Value::Int(0);
+        for _ in 0..n {
+            nested = Value::List(vec![nested]);
+        }
+        let mut s = Plain::default();
+        s.set_n(1);
+        s.set_key("deep", nested.clone()).unwrap();
+        let dict: Dict = [("deep", nested), ("n", Value::Int(1))]
+            .into_iter()
+            .collect();
+        for max_depth in 0..8 {
+            let typed = typed_json(&s, max_depth);
+            assert_eq!(typed, dynamic_json(&dict, max_depth), "{n} in {max_depth}");
+            assert_eq!(typed.is_ok(), n < max_depth, "{n} in {max_depth}");
+        }
+    }
+}
+
+/// A session with a nested declared field.
+#[session]
+pub struct Nested {
+    /// Three lists deep.
+    v: Vec<Vec<Vec<u32>>>,
+}
+
+#[test]
+fn the_depth_limit_of_a_declared_field_names_the_session_limit() {
+    let mut s = Nested::default();
+    s.set_v(vec![vec![vec![1]]]);
+    let v = Value::List(vec![Value::List(vec![Value::List(vec![Value::Int(1)])])]);
+    let dict: Dict = [("v", v)].into_iter().collect();
+    let mut other = dict.clone();
+    other.insert("w", Value::Int(0));
+    s.set_key("w", Value::Int(0)).unwrap();
+    for max_depth in 0..7 {
+        let typed = typed_json(&s, max_depth);
+        assert_eq!(typed, dynamic_json(&other, max_depth), "{max_depth}");
+        assert_eq!(typed.is_ok(), max_depth >= 4, "{max_depth}");
+    }
+}

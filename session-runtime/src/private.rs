@@ -378,6 +378,13 @@ pub fn write_session(
         return Err(EncodeError::TooDeep(0));
     }
     let inner = max_depth - 1;
+    // A value too deep for `inner` levels is too deep for the session's
+    // `max_depth`: the error names the configured limit, as the tree
+    // writer's does.
+    let limit = |e| match e {
+        EncodeError::TooDeep(_) => EncodeError::TooDeep(max_depth),
+        e => e,
+    };
     let mut declared = present.peekable();
     // Sorting allocates; kept keys read from a cookie (and zero or one kept
     // key) are already in order.
@@ -414,11 +421,11 @@ pub fn write_session(
                     extra.next();
                 }
                 crate::codec::write_json_key(out, k.as_bytes());
-                f.write_field(out, inner)?;
+                f.write_field(out, inner).map_err(limit)?;
             }
         } else if let Some((k, v)) = extra.next() {
             crate::codec::write_json_key(out, k.as_bytes());
-            crate::codec::write_json_value(out, v, inner)?;
+            crate::codec::write_json_value(out, v, inner).map_err(limit)?;
         }
     }
     out.push(b'}');
@@ -507,6 +514,44 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out, br#"{"n":5,"other":1}"#);
+    }
+
+    #[test]
+    fn canonical_payloads_are_read_directly() {
+        // The direct reader answers (it does not hand the payload to the
+        // tree path) for an ordinary payload: declared fields read in
+        // place, `_permanent` in its slot, the other keys kept.
+        let ops = field::<u32>();
+        let mut n = Slot::absent(0u32);
+        let meta = read_session(
+            br#"{"_permanent":true,"a":[1,"x"],"n":5}"#,
+            64,
+            &mut |wire, input| {
+                if wire == "n" {
+                    ops.read(&mut n, input, wire, || 0);
+                    true
+                } else {
+                    false
+                }
+            },
+        )
+        .expect("read directly");
+        assert_eq!((*read(&meta, &n), n.is_present()), (5, true));
+        assert_eq!(meta.extra_get("_permanent"), Some(Value::Bool(true)));
+        assert!(meta.is_permanent());
+        assert_eq!(
+            meta.extra_get("a"),
+            Some(Value::List(vec![Value::Int(1), Value::from("x")]))
+        );
+        assert_eq!(meta.extra_get("n"), None);
+        // A repeated `_permanent`: the last one wins, as in Flask's dict.
+        let meta = read_session(
+            br#"{"_permanent":true,"_permanent":false}"#,
+            64,
+            &mut |_, _| false,
+        )
+        .expect("read directly");
+        assert!(!meta.is_permanent());
     }
 
     #[test]
