@@ -142,7 +142,9 @@ pub use session_runtime::__private;
 /// write is refused *and recorded*, and the save step turns it into an
 /// error response (500, with Flask's message), so a refused write cannot go
 /// unnoticed. The struct's own attributes (`#[derive(Debug, Clone)]`, docs,
-/// visibility) keep working.
+/// visibility) keep working. With `#[derive(PartialEq)]`, two sessions are
+/// equal when their fields, their kept keys and `_permanent` are; the
+/// new/modified/accessed flags are not compared.
 ///
 /// # Container options
 ///

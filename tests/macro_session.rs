@@ -572,3 +572,31 @@ fn the_depth_limit_of_a_declared_field_names_the_session_limit() {
         assert_eq!(typed.is_ok(), max_depth >= 4, "{max_depth}");
     }
 }
+
+/// A session compared with `==`.
+#[session]
+#[derive(Debug, PartialEq)]
+pub struct Compared {
+    /// A counter.
+    n: u32,
+}
+
+#[test]
+fn equality_compares_the_content_not_the_flags() {
+    let a = Compared::default();
+    let mut b = Compared::default();
+    assert_eq!(a, b);
+    let _ = b.n(); // accessed
+    assert!(b.state().is_accessed());
+    assert_eq!(a, b, "flags are not compared");
+    b.set_key("other", Value::Int(1)).unwrap();
+    assert_ne!(a, b, "a kept key differs");
+    let mut c = Compared::default();
+    c.set_key("_permanent", Value::Bool(true)).unwrap();
+    assert_ne!(a, c, "_permanent differs");
+    let mut d = Compared::default();
+    d.set_key("other", Value::Int(1)).unwrap();
+    assert_eq!(b, d);
+    d.set_n(3);
+    assert_ne!(b, d, "a field differs");
+}

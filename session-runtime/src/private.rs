@@ -555,6 +555,15 @@ mod tests {
     }
 
     #[test]
+    fn debug_names_the_helper() {
+        let ops = field::<u8>();
+        assert_eq!(format!("{ops:?}"), "FieldOps");
+        let slot = Slot::present(1u8);
+        let json = ops.present(&slot).unwrap();
+        assert_eq!(format!("{json:?}"), "FieldJson");
+    }
+
+    #[test]
     fn take_is_pop() {
         let mut meta = Meta::default();
         let mut slot = Slot::absent(0u8);
