@@ -142,3 +142,162 @@ async fn an_inner_service_error_passes_through_unsaved() {
         .unwrap();
     assert_eq!(saved(&r).as_deref(), Some("at once"));
 }
+
+/// An inner service that is not ready on its first poll and refuses a call
+/// it was not made ready for (as `tower`'s concurrency limit and buffer do).
+#[derive(Clone)]
+struct Gate {
+    polls: Arc<AtomicUsize>,
+    ready: bool,
+}
+
+impl Service<Request<Body>> for Gate {
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = std::future::Ready<Result<Response<Body>, Infallible>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Infallible>> {
+        if self.polls.fetch_add(1, Ordering::SeqCst) == 0 {
+            cx.waker().wake_by_ref();
+            return std::task::Poll::Pending;
+        }
+        self.ready = true;
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _: Request<Body>) -> Self::Future {
+        assert!(self.ready, "called without poll_ready");
+        self.ready = false;
+        std::future::ready(Ok(Response::new(Body::empty())))
+    }
+}
+
+#[tokio::test]
+async fn readiness_is_the_inner_services() {
+    use sessionkit::axum::CsrfLayer;
+    use sessionkit::csrf::{Csrf, CsrfConfig};
+
+    let gate = || Gate {
+        polls: Arc::new(AtomicUsize::new(0)),
+        ready: false,
+    };
+    // The session service alone, and with the CSRF service inside it.
+    let inner = gate();
+    let polls = Arc::clone(&inner.polls);
+    let mut svc = layer().layer(inner);
+    let r = svc
+        .ready()
+        .await
+        .unwrap()
+        .call(Request::get("/").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(polls.load(Ordering::SeqCst), 2, "pending, then ready");
+
+    let inner = gate();
+    let polls = Arc::clone(&inner.polls);
+    let csrf = CsrfLayer::<DynamicSession>::new(Csrf::new(CsrfConfig::new(key())));
+    let mut svc = layer().layer(csrf.layer(inner));
+    let r = svc
+        .ready()
+        .await
+        .unwrap()
+        .call(Request::get("/").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(polls.load(Ordering::SeqCst), 2, "pending, then ready");
+}
+
+#[tokio::test]
+async fn the_extractors_handle_is_the_requests_session() {
+    async fn via_handle(session: Session<DynamicSession>) -> &'static str {
+        session.handle().lock().insert("step", "through the handle");
+        "ok"
+    }
+    assert_eq!(
+        status_and_step(Router::new().route("/", get(via_handle))).await,
+        (StatusCode::OK, Some("through the handle".to_owned()))
+    );
+}
+
+#[tokio::test]
+async fn errors_answer_with_their_status_and_message() {
+    use axum::response::IntoResponse as _;
+    use sessionkit::SaveError;
+    use sessionkit::axum::MissingCsrfLayer;
+    use sessionkit::csrf::{Csrf, CsrfError};
+
+    async fn parts(r: axum::response::Response) -> (StatusCode, String) {
+        let status = r.status();
+        let body = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
+        (status, String::from_utf8(body.to_vec()).unwrap())
+    }
+    let (status, text) = parts(SaveError::NullSessionWrite.into_response()).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(text, SaveError::NullSessionWrite.to_string());
+    assert!(text.contains("secret key"), "{text}");
+
+    let (status, text) = parts(CsrfError::TokenMissing.into_response()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(text, "The CSRF token is missing.");
+
+    let (status, text) = parts(MissingCsrfLayer.into_response()).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(text, MissingCsrfLayer.to_string());
+
+    // And through a router: the `Csrf` extractor on a route without a
+    // `CsrfLayer`.
+    async fn form(_: Csrf) {}
+    let r = get_path(Router::new().route("/", get(form)).layer(layer()), "/").await;
+    assert_eq!(
+        parts(r).await,
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            MissingCsrfLayer.to_string()
+        )
+    );
+}
+
+#[tokio::test]
+async fn debug_output_names_each_type() {
+    use sessionkit::axum::CsrfLayer;
+    use sessionkit::csrf::{Csrf, CsrfConfig};
+
+    let csrf = CsrfLayer::<DynamicSession>::new(Csrf::new(CsrfConfig::new(key())));
+    let inner = tower::service_fn(|_: Request<Body>| async {
+        Ok::<_, Infallible>(Response::new(Body::empty()))
+    });
+    for (shown, name) in [
+        (format!("{:?}", layer()), "SessionLayer"),
+        (format!("{:?}", layer().layer(inner)), "SessionService"),
+        (format!("{csrf:?}"), "CsrfLayer"),
+        (format!("{:?}", csrf.layer(inner)), "CsrfService"),
+    ] {
+        assert!(shown.starts_with(name), "{shown}");
+        assert!(!shown.contains(SECRET), "{shown}");
+    }
+    // The response futures, before they are polled.
+    let request = || Request::get("/").body(Body::empty()).unwrap();
+    let mut svc = layer().layer(inner);
+    let future = svc.ready().await.unwrap().call(request());
+    assert!(format!("{future:?}").starts_with("SessionFuture"));
+    assert_eq!(future.await.unwrap().status(), StatusCode::OK);
+    let mut svc = layer().layer(csrf.layer(inner));
+    let future = svc.ready().await.unwrap().call(request());
+    assert!(format!("{future:?}").starts_with("SessionFuture"));
+    let mut svc = csrf.layer(inner);
+    let future = svc.ready().await.unwrap().call(request());
+    assert!(format!("{future:?}").starts_with("CsrfFuture"));
+    // The extractor.
+    async fn show(session: Session<DynamicSession>) -> String {
+        format!("{session:?}")
+    }
+    let r = get_path(Router::new().route("/", get(show)).layer(layer()), "/").await;
+    let body = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
+    assert!(body.starts_with(b"Session"), "{body:?}");
+}
