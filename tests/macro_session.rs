@@ -600,3 +600,20 @@ fn equality_compares_the_content_not_the_flags() {
     d.set_n(3);
     assert_ne!(b, d, "a field differs");
 }
+
+#[test]
+fn whole_session_reads_mark_it_accessed() {
+    // Like Flask, reading whether the session is empty or permanent
+    // accesses it (so the response gets `Vary: Cookie`).
+    let s = Plain::default();
+    assert!(!s.state().is_accessed());
+    assert!(s.is_empty());
+    assert!(s.state().is_accessed());
+    let s = Plain::default();
+    assert!(!s.is_permanent());
+    assert!(s.state().is_accessed());
+    // The flags themselves do not.
+    let s = Plain::default();
+    assert!(s.is_new() && !s.is_modified());
+    assert!(!s.state().is_accessed());
+}
