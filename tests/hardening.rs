@@ -262,12 +262,7 @@ fn a_deeply_nested_value_in_a_typed_field_cannot_overflow_the_stack() {
                 SessionConfig::default().with_secret_key(key(SECRET)),
             )
             .unwrap();
-            let parts = http::Request::builder()
-                .header("cookie", format!("session={cookie}"))
-                .body(())
-                .unwrap()
-                .into_parts()
-                .0;
+            let parts = request_with_cookie(&format!("session={cookie}"));
             let s: DeepField = i.open_session(&parts).unwrap();
             let mut out = Vec::new();
             s.write_json(&mut out, 512).unwrap();
@@ -287,13 +282,7 @@ fn oversized_request_cookies_open_fresh_sessions() {
     let i =
         SecureCookieSessionInterface::new(SessionConfig::default().with_secret_key(key(SECRET)))
             .unwrap();
-    let huge = format!("session={}", "A".repeat(100_000));
-    let parts = http::Request::builder()
-        .header("cookie", huge)
-        .body(())
-        .unwrap()
-        .into_parts()
-        .0;
+    let parts = request_with_cookie(&format!("session={}", "A".repeat(100_000)));
     let s: DynamicSession = i.open_session(&parts).unwrap();
     assert!(s.state().is_new() && s.dict_untracked().is_empty());
 }
@@ -315,12 +304,7 @@ fn any_payload_limit_refuses_larger_cookies_without_panicking() {
             .len();
         let cookie = codec.dumps_session(&dict, now() - 5).unwrap();
         assert_eq!(cookie.starts_with('.'), compressed);
-        let parts = http::Request::builder()
-            .header("cookie", format!("session={cookie}"))
-            .body(())
-            .unwrap()
-            .into_parts()
-            .0;
+        let parts = request_with_cookie(&format!("session={cookie}"));
         for limit in (0..80).chain(json_len.saturating_sub(10)..json_len + 10) {
             let mut config = SessionConfig::default().with_secret_key(key(SECRET));
             config.max_payload = limit;
@@ -344,6 +328,16 @@ fn any_payload_limit_refuses_larger_cookies_without_panicking() {
             );
         }
     }
+}
+
+/// A request whose `Cookie` header is `header`.
+fn request_with_cookie(header: &str) -> http::request::Parts {
+    http::Request::builder()
+        .header("cookie", header)
+        .body(())
+        .unwrap()
+        .into_parts()
+        .0
 }
 
 fn codec_with_limit(limit: usize) -> SessionCodec {
