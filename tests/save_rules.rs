@@ -922,3 +922,27 @@ fn dynamic_session_dict_methods_track_reads_and_writes_like_flask() {
     }
     assert!(!open(&[("a", 1.into())]).is_permanent());
 }
+
+#[test]
+fn the_salt_separates_cookies() {
+    // A cookie signed with another salt (another itsdangerous purpose) is
+    // not this session's; the same salt opens it.
+    let mut d = Dict::new();
+    d.insert("n", 1);
+    let other = SessionCodec::builder(key())
+        .salt("other-salt")
+        .build()
+        .dumps_session(&d, NOW - 5)
+        .unwrap();
+    let flask = sign(&[("n", 1.into())], NOW - 5);
+    for (config, opens_other) in [
+        (SessionConfig::default(), false),
+        (SessionConfig::default().with_salt("other-salt"), true),
+    ] {
+        let i = interface(config);
+        let s: DynamicSession = i.open_session(&request(Some(&other))).unwrap();
+        assert_eq!(!s.state().is_new(), opens_other);
+        let s: DynamicSession = i.open_session(&request(Some(&flask))).unwrap();
+        assert_eq!(!s.state().is_new(), !opens_other);
+    }
+}

@@ -185,4 +185,52 @@ mod tests {
             assert_eq!(to_ascii(domain), Err(error), "{domain}");
         }
     }
+
+    #[test]
+    fn every_prohibited_table_refuses() {
+        // One character of each of nameprep's tables (C.1.2 to C.9; C.5,
+        // the surrogates, cannot occur in a Rust string); CPython 3.11
+        // refuses each with "Invalid character".
+        for c in [
+            '\u{1680}',  // C.1.2 non-ASCII space
+            '\u{2028}',  // C.2.2 non-ASCII control
+            '\u{85}',    // C.2.2
+            '\u{E000}',  // C.3 private use
+            '\u{FDD0}',  // C.4 non-character
+            '\u{FFFD}',  // C.6 inappropriate for plain text
+            '\u{2FF0}',  // C.7 inappropriate for canonical representation
+            '\u{200E}',  // C.8 change display properties
+            '\u{202A}',  // C.8
+            '\u{E0001}', // C.9 tagging
+        ] {
+            let domain = format!("a{c}\u{fc}.com");
+            assert_eq!(to_ascii(&domain), Err(IdnaError::Prohibited(c)), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn labels_of_63_bytes_pass_and_64_do_not() {
+        // CPython 3.11, as above: 63 bytes is the longest label, first or
+        // last, ASCII or encoded.
+        let a = |n| "a".repeat(n);
+        for domain in [
+            format!("{}.com", a(63)),
+            format!("com.{}", a(63)),
+            format!("{}.", a(63)),
+        ] {
+            assert_eq!(to_ascii(&domain).as_deref(), Ok(&*domain));
+        }
+        assert_eq!(
+            to_ascii(&format!("\u{fc}{}.com", a(55))),
+            Ok(format!("xn--{}-oxf.com", a(55)))
+        );
+        for domain in [
+            format!("{}.com", a(64)),
+            format!("com.{}", a(64)),
+            format!("\u{fc}{}.com", a(56)),
+            format!("com.\u{fc}{}", a(56)),
+        ] {
+            assert_eq!(to_ascii(&domain), Err(IdnaError::LabelLength), "{domain}");
+        }
+    }
 }
