@@ -250,6 +250,55 @@ mod tests {
     }
 
     #[test]
+    fn keys_of_every_scalar_kind_get_their_json_text() {
+        let key = |v| py_key(v).map(|(text, k)| (text.to_string(), k));
+        assert_eq!(
+            key(Value::Bool(true)),
+            Ok(("true".into(), PyKey::Num(Num::Int(1))))
+        );
+        assert_eq!(
+            key(Value::Bool(false)),
+            Ok(("false".into(), PyKey::Num(Num::Int(0))))
+        );
+        assert_eq!(
+            key(Value::Float(1.5)),
+            Ok(("1.5".into(), PyKey::Num(Num::Float(1.5))))
+        );
+        assert_eq!(
+            key(Value::Int(-7)),
+            Ok(("-7".into(), PyKey::Num(Num::Int(-7))))
+        );
+        assert_eq!(key(Value::Null), Ok(("null".into(), PyKey::None)));
+        assert_eq!(key(Value::List(vec![])), Err(EncodeError::KeyMustBeString));
+    }
+
+    #[test]
+    fn equal_keys_keep_their_order() {
+        // Python's sort is stable: sorted([0.0, -0.0]) == [0.0, -0.0] and
+        // sorted([-0.0, 0.0]) == [-0.0, 0.0].
+        for input in [[0.0, -0.0], [-0.0, 0.0]] {
+            let got = order(&input.map(Num::Float));
+            let bits = |n: &Num| match n {
+                Num::Float(f) => f.to_bits(),
+                Num::Int(_) => unreachable!(),
+            };
+            assert_eq!(
+                got.iter().map(bits).collect::<Vec<_>>(),
+                input.map(f64::to_bits)
+            );
+        }
+        // -2^127 is exactly i128::MIN.
+        assert_eq!(
+            int_cmp_float(i128::MIN, -(2f64.powi(127))),
+            Some(Ordering::Equal)
+        );
+        assert_eq!(
+            int_cmp_float(i128::MIN + 1, -(2f64.powi(127))),
+            Some(Ordering::Greater)
+        );
+    }
+
+    #[test]
     fn mixed_kinds_cannot_be_sorted() {
         let n = PyKey::Num(Num::Int(1));
         let f = PyKey::Num(Num::Float(1.5));
