@@ -1059,10 +1059,7 @@ mod tests {
                 compress::with_smaller(&data, |s| z = s.map(<[u8]>::to_vec).unwrap_or_default());
                 if z.is_empty() {
                     // Not smaller: compress anyway, as a hand-made cookie could.
-                    use std::io::Write as _;
-                    let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
-                    e.write_all(&data).unwrap();
-                    z = e.finish().unwrap();
+                    z = zlib_at_level(6, &data);
                 }
                 let mut text = String::new();
                 b64::encode_url(&z, &mut text);
@@ -1084,6 +1081,14 @@ mod tests {
 
     fn codec(key: &str) -> SessionCodec {
         SessionCodec::flask(SecretKey::from_text(key).unwrap())
+    }
+
+    /// `data` through real zlib at `level`, whatever it saves.
+    fn zlib_at_level(level: u32, data: &[u8]) -> Vec<u8> {
+        use std::io::Write as _;
+        let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(level));
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
     }
 
     /// Decodes `payload` through the lent path and says whether it fell
@@ -1144,13 +1149,7 @@ mod tests {
             // Stored (level 0) zlib: longer than the JSON it holds, as a
             // cookie made by another writer may be.
             let mut stored = String::from(".");
-            {
-                use std::io::Write as _;
-                let mut e =
-                    flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(0));
-                e.write_all(&json).unwrap();
-                b64::encode_url(&e.finish().unwrap(), &mut stored);
-            }
+            b64::encode_url(&zlib_at_level(0, &json), &mut stored);
             for max in len.saturating_sub(4)..len + 4 {
                 let want = if len <= max {
                     Ok(json.clone())
