@@ -207,6 +207,46 @@ fn remember_set_cookie_headers_match_the_flask_vectors() {
     assert!(set >= 2 && deleted >= 1, "{set} set, {deleted} deleted");
 }
 
+/// An `Expires` before 1970 is rounded down to the whole second, as
+/// Werkzeug 3.1's `dump_cookie` writes a `datetime` (microseconds dropped):
+/// each expectation is its output for the same instant.
+#[test]
+fn expires_before_1970_rounds_down_as_werkzeug_does() {
+    use std::time::{Duration, UNIX_EPOCH};
+    let remember = RememberCookie::new(b"k");
+    let cases = [
+        (
+            Duration::from_millis(1_500),
+            "Wed, 31 Dec 1969 23:59:58 GMT",
+        ),
+        (Duration::from_secs(1), "Wed, 31 Dec 1969 23:59:59 GMT"),
+        (Duration::from_millis(500), "Wed, 31 Dec 1969 23:59:59 GMT"),
+        (
+            Duration::from_millis(94_672_799_750),
+            "Sun, 01 Jan 1967 06:00:00 GMT",
+        ),
+    ];
+    for (before, want) in cases {
+        let header = remember.set_cookie("1", UNIX_EPOCH - before).unwrap();
+        assert!(
+            header.contains(&format!("; Expires={want};")),
+            "{before:?}: {header}"
+        );
+    }
+}
+
+/// The cookie name is the one configured, and `Debug` shows no key
+/// material (the HMAC key is the app's secret).
+#[test]
+fn remember_cookie_name_and_debug() {
+    let remember = RememberCookie::new(b"secret")
+        .with_cookie_name("stay")
+        .unwrap();
+    assert_eq!(remember.cookie_name(), "stay");
+    assert!(remember.delete_cookie().starts_with("stay=;"));
+    assert_eq!(format!("{remember:?}"), "RememberCookie { .. }");
+}
+
 #[test]
 fn identifier_parts_are_python_bytes_reprs() {
     // `b'198.51.100.9'|b'Mozilla/5.0 (it\'s "x") \\ \xc3\xbc'` from the
