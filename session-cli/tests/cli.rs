@@ -462,3 +462,38 @@ fn keygen_prints_strong_distinct_keys() {
     let out = sessionkit(&["verify", "--secret-hex", key, cookie.trim_end()], None);
     assert_eq!(stdout(&out), "{\"a\":1}\n");
 }
+
+/// Without `--timestamp` and `--now`, signing and verifying use the system
+/// clock: a fresh cookie carries the current time and verifies, one signed
+/// 40 days ago has expired (Flask's default lifetime is 31 days).
+#[test]
+fn the_system_clock_is_the_default_time() {
+    let clock = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let out = sessionkit(&["sign", "--secret", "k", r#"{"a":1}"#], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let fresh = stdout(&out).trim().to_owned();
+    let decoded = stdout(&sessionkit(&["decode", &fresh], None));
+    let stamp: u64 = decoded
+        .lines()
+        .find_map(|l| l.strip_prefix("timestamp: "))
+        .and_then(|t| t.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no timestamp in {decoded}"));
+    assert!(stamp.abs_diff(clock) <= 60, "{stamp} against {clock}");
+    let out = sessionkit(&["verify", "--secret", "k", &fresh], None);
+    assert_eq!(stdout(&out), "{\"a\":1}\n", "{}", stderr(&out));
+
+    let old = (clock - 40 * 86_400).to_string();
+    let out = sessionkit(
+        &["sign", "--secret", "k", "--timestamp", &old, r#"{"a":1}"#],
+        None,
+    );
+    let stale = stdout(&out).trim().to_owned();
+    let out = sessionkit(&["verify", "--secret", "k", &stale], None);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let out = sessionkit(&["verify", "--secret", "k", "--no-max-age", &stale], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
