@@ -227,6 +227,9 @@ mod tests {
         for (input, want) in [
             (vec![nan, I(1)], vec![nan, I(1)]),
             (vec![I(3), nan, I(1), I(2)], vec![I(3), nan, I(1), I(2)]),
+            // sorted([5, 6, nan, 1]) == [5, 6, nan, 1]: one ascending run,
+            // which binary insertion alone would reorder.
+            (vec![I(5), I(6), nan, I(1)], vec![I(5), I(6), nan, I(1)]),
             (vec![I(3), I(2), nan, I(1)], vec![I(1), I(2), I(3), nan]),
             (
                 vec![I(2), I(1), nan, I(0), I(-1)],
@@ -269,6 +272,18 @@ mod tests {
             Ok(("-7".into(), PyKey::Num(Num::Int(-7))))
         );
         assert_eq!(key(Value::Null), Ok(("null".into(), PyKey::None)));
+        // Integers past i64 are Python ints too: exact up to i128, then
+        // compared through the nearest float (CPython 3.11 sorts
+        // {10**40: 1, 7: 2, 2**64: 3, -1.5: 4} as -1.5, 7, 2**64, 10**40).
+        assert_eq!(
+            key(Value::from(u128::from(u64::MAX) + 1)),
+            Ok(("18446744073709551616".into(), PyKey::Num(Num::Int(1 << 64))))
+        );
+        let huge = Value::int_from_decimal(&format!("1{}", "0".repeat(40))).unwrap();
+        assert_eq!(
+            key(huge),
+            Ok((format!("1{}", "0".repeat(40)), PyKey::Num(Num::Float(1e40))))
+        );
         assert_eq!(key(Value::List(vec![])), Err(EncodeError::KeyMustBeString));
     }
 
@@ -286,6 +301,14 @@ mod tests {
                 got.iter().map(bits).collect::<Vec<_>>(),
                 input.map(f64::to_bits)
             );
+        }
+        // Equal integers too (keys a Rust map can hold apart: `true` and `1`).
+        let mut items = [("true", Num::Int(1)), ("1", Num::Int(1))];
+        for _ in 0..2 {
+            let before = items;
+            sort_like_python(&mut items, |&(_, n)| PyKey::Num(n));
+            assert_eq!(items, before);
+            items.reverse();
         }
         // -2^127 is exactly i128::MIN.
         assert_eq!(
