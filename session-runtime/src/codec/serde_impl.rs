@@ -1341,6 +1341,41 @@ mod tests {
     }
 
     #[test]
+    fn strings_and_dicts_are_read_from_serde_json_and_errors_say_what_was_expected() {
+        // serde_json hands unescaped strings over borrowed, escaped ones owned.
+        let v: Value = serde_json::from_str(r#"["plain", "esc\u00e9"]"#).unwrap();
+        assert_eq!(
+            v,
+            Value::List(vec![Value::from("plain"), Value::from("esc\u{e9}")])
+        );
+        let d: Dict = serde_json::from_str(r#"{"a": 1, "b": [null]}"#).unwrap();
+        assert_eq!(d.get("a"), Some(&Value::Int(1)));
+        assert_eq!(d.get("b"), Some(&Value::List(vec![Value::Null])));
+        let err = serde_json::from_str::<Dict>("[1]").unwrap_err();
+        assert!(
+            err.to_string().contains("expected a dict, found list"),
+            "{err}"
+        );
+        // What each visitor expects, as serde's errors name it.
+        let err = Value::deserialize(de::value::EnumAccessDeserializer::new(
+            de::value::StrDeserializer::<de::value::Error>::new("A"),
+        ))
+        .unwrap_err();
+        assert!(
+            err.to_string().ends_with("expected a session value"),
+            "{err}"
+        );
+        let err = from_value::<Uuid>(Value::from("not-a-uuid")).unwrap_err();
+        assert!(err.to_string().contains("expected a UUID"), "{err}");
+        let err = from_value::<DateTime>(Value::from("soon")).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("expected a datetime (ISO 8601 or RFC 2822)"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn map_keys_are_read_back_into_their_rust_types() {
         // Python writes `True`, `1.5` and big ints as key text; typed maps
         // read that text back.
@@ -1406,6 +1441,15 @@ mod tests {
         ];
         let v = to_value(&PairsMap(respelled)).unwrap();
         assert_eq!(v.to_flask_json().unwrap(), r#"{"1":2,"3":3}"#);
+        // The other way round: a number key respelled as a string after it,
+        // then a string key, is a dict of strings.
+        let respelled = vec![
+            (Value::Int(1), Value::Int(1)),
+            (Value::from("1"), Value::Int(2)),
+            (Value::from("x"), Value::Int(3)),
+        ];
+        let v = to_value(&PairsMap(respelled)).unwrap();
+        assert_eq!(v.to_flask_json().unwrap(), r#"{"1":2,"x":3}"#);
     }
 
     /// A map given as its entries, in order (keys of any kind).
