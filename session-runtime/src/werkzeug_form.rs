@@ -648,6 +648,17 @@ mod tests {
                 &[("name", "bc")],
             ),
             ("form-data; name*0=b; name=a", "form-data", &[("name", "a")]),
+            // A continuation, or a plain value, leaves the other keys alone.
+            (
+                "form-data; name=\"a\"; filename*0=\"x\"; filename*1=y",
+                "form-data",
+                &[("name", "a"), ("filename", "xy")],
+            ),
+            (
+                "a; b*0*=iso-8859-1''%E9; a=plain; b*1*=%E9",
+                "a",
+                &[("a", "plain"), ("b", "\u{e9}\u{e9}")],
+            ),
             // RFC 2231 markers only at the end of a key.
             ("a; k*1x=v", "a", &[("k*1x", "v")]),
             ("a; k**=v", "a", &[("k*", "v")]),
@@ -788,5 +799,21 @@ mod tests {
         let text_after = b"--B x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--B--";
         assert_eq!(form_fields(multipart, text_after), Ok(pairs(&[])));
         assert_eq!(form_fields("text/plain", b"csrf_token=x"), Ok(pairs(&[])));
+        // An empty or non-ASCII boundary is refused before the body is read
+        // (Werkzeug: "Missing boundary", or a failed ASCII encode), even when
+        // the body is written with it.
+        let empty = b"--\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n----";
+        assert_eq!(
+            form_fields("multipart/form-data; boundary=\"\"", empty),
+            Ok(pairs(&[]))
+        );
+        let accented =
+            "--\u{e9}\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--\u{e9}--";
+        for ct in [
+            "multipart/form-data; boundary=\"\u{e9}\"",
+            "multipart/form-data; boundary*=utf-8''%C3%A9",
+        ] {
+            assert_eq!(form_fields(ct, accented.as_bytes()), Ok(pairs(&[])), "{ct}");
+        }
     }
 }
