@@ -665,6 +665,12 @@ mod tests {
             ("a; k*0x*=v", "a", &[("k*0x", "v")]),
             ("a; k*0*=utf-8''%C3%A9; k*1=x", "a", &[("k", "éx")]),
             ("a; k*0*=utf-8''%C3%A9; k*1*=%C3%A8", "a", &[("k", "éè")]),
+            // `charset'language'value` needs a value; an empty charset
+            // names no encoding; a language is allowed and ignored.
+            ("a; k*=utf-8'en'", "a", &[("k", "utf-8'en'")]),
+            ("a; k*=utf-8''", "a", &[("k", "utf-8''")]),
+            ("a; k*='en'%41", "a", &[("k", "%41")]),
+            ("a; k*=utf-8'en'%C3%A9", "a", &[("k", "\u{e9}")]),
             // A charset or language that is not a token: the text as given.
             ("a; k*=\"ut f'en'x\"", "a", &[("k", "\"ut f'en'x\"")]),
             ("a; k*=\"utf-8'e n'x\"", "a", &[("k", "\"utf-8'e n'x\"")]),
