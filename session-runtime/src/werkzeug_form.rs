@@ -671,6 +671,14 @@ mod tests {
             ("a; k*=utf-8''", "a", &[("k", "utf-8''")]),
             ("a; k*='en'%41", "a", &[("k", "%41")]),
             ("a; k*=utf-8'en'%C3%A9", "a", &[("k", "\u{e9}")]),
+            // ASCII replaces each byte above 0x7f, even in valid UTF-8.
+            (
+                "a; k*=us-ascii''%C3%A9x",
+                "a",
+                &[("k", "\u{fffd}\u{fffd}x")],
+            ),
+            ("a; k*=ascii''%41%FF", "a", &[("k", "A\u{fffd}")]),
+            ("a; k*=US-ASCII''%C3%A9", "a", &[("k", "\u{fffd}\u{fffd}")]),
             // A charset or language that is not a token: the text as given.
             ("a; k*=\"ut f'en'x\"", "a", &[("k", "\"ut f'en'x\"")]),
             ("a; k*=\"utf-8'e n'x\"", "a", &[("k", "\"utf-8'e n'x\"")]),
