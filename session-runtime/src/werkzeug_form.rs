@@ -759,6 +759,24 @@ mod tests {
         let mut over = field(500_001, false, false);
         over.extend_from_slice(b"\r\n--");
         assert_eq!(form_fields(ct, &over), Err(FormTooLarge));
+        // Held back only within the last `\r\n--boundary` bytes (12 for an
+        // 8-byte boundary) of what arrived.
+        for (tail, want) in [
+            (11, Ok(vec![])),
+            (12, Err(FormTooLarge)),
+            (20, Err(FormTooLarge)),
+        ] {
+            let mut b =
+                b"--BOUNDARY\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n".to_vec();
+            b.resize(b.len() + 500_000, b'x');
+            b.push(b'\r');
+            b.resize(b.len() + tail, b'x');
+            assert_eq!(
+                form_fields("multipart/form-data; boundary=BOUNDARY", &b),
+                want,
+                "{tail}"
+            );
+        }
         let parts = |n: usize| {
             let mut b = b"--B\r\nContent-Disposition: form-data; name=\"p\"\r\n\r\nv\r\n".repeat(n);
             b.extend_from_slice(b"--B--\r\n");
