@@ -97,11 +97,47 @@ mod tests {
             })
         });
         assert_eq!(inner, [2]);
+        // Up to 64 KiB is kept, exactly 64 KiB included.
+        with_empty(&BUF, |b| b.reserve_exact(2_000));
+        assert!(with_empty(&BUF, |b| b.capacity()) >= 2_000);
+        with_empty(&BUF, |b| b.reserve_exact(KEEP_LIMIT));
+        assert_eq!(with_empty(&BUF, |b| b.capacity()), KEEP_LIMIT);
         with_empty(&BUF, |b| b.resize(KEEP_LIMIT + 1, 0));
         assert_eq!(
             with_empty(&BUF, |b| b.capacity()),
             0,
             "huge buffers are dropped"
+        );
+    }
+
+    thread_local! {
+        static PAIR: RefCell<(Vec<u64>, String)> = const { RefCell::new((Vec::new(), String::new())) };
+    }
+
+    #[test]
+    fn heap_bytes_count_every_part_in_bytes() {
+        let words: Vec<u64> = Vec::with_capacity(10);
+        assert_eq!(words.heap_bytes(), words.capacity() * 8);
+        let text = String::with_capacity(100);
+        assert_eq!(text.heap_bytes(), text.capacity());
+        let pair = (words, text);
+        assert_eq!(pair.heap_bytes(), pair.0.capacity() * 8 + pair.1.capacity());
+        // A pair is dropped when its parts together pass the limit.
+        with_empty(&PAIR, |(w, s)| {
+            w.reserve_exact(KEEP_LIMIT / 16);
+            s.reserve_exact(KEEP_LIMIT / 2);
+        });
+        assert_ne!(
+            with_empty(&PAIR, |(w, s)| (w.capacity(), s.capacity())),
+            (0, 0)
+        );
+        with_empty(&PAIR, |(w, s)| {
+            w.reserve_exact(KEEP_LIMIT / 8);
+            s.reserve_exact(KEEP_LIMIT / 2);
+        });
+        assert_eq!(
+            with_empty(&PAIR, |(w, s)| (w.capacity(), s.capacity())),
+            (0, 0)
         );
     }
 }

@@ -363,3 +363,21 @@ impl AsHeaders<()> for HeaderMap {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DynamicSession;
+
+    #[test]
+    fn debug_shows_the_interface_and_no_key() {
+        let key = SecretKey::from_text("a-very-private-test-key").unwrap();
+        let tester = SessionTester::<DynamicSession>::new(key).unwrap();
+        let shown = format!("{tester:?}");
+        assert!(
+            shown.starts_with("SessionTester { interface: SecureCookieSessionInterface"),
+            "{shown}"
+        );
+        assert!(!shown.contains("a-very-private-test-key"), "{shown}");
+    }
+}
