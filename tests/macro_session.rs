@@ -617,3 +617,52 @@ fn whole_session_reads_mark_it_accessed() {
     assert!(s.is_new() && !s.is_modified());
     assert!(!s.state().is_accessed());
 }
+
+/// `SessionTester::open` reads a typed session back as the server would:
+/// a value that does not fit its field reads as absent and is kept; a
+/// cookie signed with another key is refused.
+#[test]
+fn the_tester_opens_typed_sessions_as_the_server_does() {
+    use sessionkit::DynamicSession;
+    use sessionkit::codec::DecodeError;
+    use sessionkit::testing::SessionTester;
+    let key = || SecretKey::from_text("tester-key").unwrap();
+    let typed = SessionTester::<CrossSite>::new(key()).unwrap();
+    let dynamic = SessionTester::<DynamicSession>::new(key()).unwrap();
+    let value = |cookie: String| cookie["session=".len()..].to_owned();
+    let cookie = |n: Value| {
+        value(
+            dynamic
+                .cookie(|s| {
+                    s.insert("n", n);
+                })
+                .unwrap(),
+        )
+    };
+
+    assert_eq!(
+        typed.open(&cookie(Value::Int(7))).map(|s| *s.n()).ok(),
+        Some(7)
+    );
+    let Ok(misfit) = typed.open(&cookie(Value::from("seven"))) else {
+        panic!("a value that does not fit is not an error");
+    };
+    assert_eq!(*misfit.n(), 0);
+    let mut json = Vec::new();
+    misfit.write_json(&mut json, 16).unwrap();
+    assert_eq!(json, br#"{"n":"seven"}"#, "kept and written back unchanged");
+
+    let theirs =
+        SessionTester::<DynamicSession>::new(SecretKey::from_text("other").unwrap()).unwrap();
+    let foreign = value(
+        theirs
+            .cookie(|s| {
+                s.insert("n", 7);
+            })
+            .unwrap(),
+    );
+    assert_eq!(
+        typed.open(&foreign).err(),
+        Some(DecodeError::SignatureMismatch)
+    );
+}

@@ -223,7 +223,9 @@ impl<S: SessionData> SessionTester<S> {
     ///
     /// # Errors
     ///
-    /// [`DecodeError`] for a bad, expired or foreign cookie.
+    /// [`DecodeError`] for a bad, expired or foreign cookie;
+    /// [`DecodeError::DoesNotFit`] for a session whose values do not fit
+    /// `S` (a server would give that cookie a fresh session).
     ///
     /// # Examples
     ///
@@ -245,7 +247,7 @@ impl<S: SessionData> SessionTester<S> {
     pub fn open(&self, value: &str) -> Result<S, DecodeError> {
         self.interface.open_value(value).map_err(|e| match e {
             OpenError::Decode(e) => e,
-            _ => DecodeError::NotAMapping("session"),
+            OpenError::Data(e) => DecodeError::DoesNotFit(e.to_string()),
         })
     }
 
@@ -379,5 +381,89 @@ mod tests {
             "{shown}"
         );
         assert!(!shown.contains("a-very-private-test-key"), "{shown}");
+    }
+
+    /// A hand-written session type whose `from_dict` refuses a value that
+    /// does not fit (a `#[session]` struct keeps such a value instead).
+    #[derive(Default)]
+    struct Strict {
+        n: u64,
+        state: crate::SessionState,
+    }
+
+    impl SessionData for Strict {
+        fn from_dict(mut dict: crate::codec::Dict) -> Result<Self, crate::SessionDataError> {
+            let n = match dict.remove("n") {
+                None => 0,
+                Some(v) => {
+                    crate::codec::from_value(v).map_err(|source| crate::SessionDataError {
+                        key: "n".into(),
+                        source,
+                    })?
+                }
+            };
+            Ok(Strict {
+                n,
+                state: crate::SessionState::loaded(),
+            })
+        }
+        fn write_json(&self, out: &mut Vec<u8>, _: usize) -> Result<(), crate::codec::EncodeError> {
+            out.extend_from_slice(format!(r#"{{"n":{}}}"#, self.n).as_bytes());
+            Ok(())
+        }
+        fn is_empty_session(&self) -> bool {
+            false
+        }
+        fn is_permanent_session(&self) -> bool {
+            false
+        }
+        fn get_key(&self, key: &str) -> Option<crate::codec::Value> {
+            (key == "n").then(|| crate::codec::Value::from(self.n))
+        }
+        fn set_key(
+            &mut self,
+            _: &str,
+            _: crate::codec::Value,
+        ) -> Result<(), crate::SessionDataError> {
+            Ok(())
+        }
+        fn state(&self) -> &crate::SessionState {
+            &self.state
+        }
+        fn state_mut(&mut self) -> &mut crate::SessionState {
+            &mut self.state
+        }
+    }
+
+    #[test]
+    fn open_names_a_value_that_does_not_fit() {
+        let key = || SecretKey::from_text("k").unwrap();
+        let strict = SessionTester::<Strict>::new(key()).unwrap();
+        let dynamic = SessionTester::<DynamicSession>::new(key()).unwrap();
+        let value = |n: &str| {
+            let cookie = dynamic
+                .cookie(|s| {
+                    s.insert("n", n);
+                })
+                .unwrap();
+            cookie["session=".len()..].to_owned()
+        };
+        let Err(err) = strict.open(&value("seven")) else {
+            panic!("a string read into a u64");
+        };
+        assert!(matches!(err, DecodeError::DoesNotFit(_)), "{err:?}");
+        assert!(!err.is_bad_signature());
+        let message = err.to_string();
+        assert!(
+            message.starts_with(
+                "validly signed session does not fit the session type: session key \"n\""
+            ),
+            "{message}"
+        );
+        let other = SessionTester::<Strict>::new(SecretKey::from_text("other").unwrap()).unwrap();
+        assert!(matches!(
+            other.open(&value("seven")),
+            Err(DecodeError::SignatureMismatch)
+        ));
     }
 }

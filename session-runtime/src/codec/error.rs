@@ -80,6 +80,12 @@ pub enum DecodeError {
     /// is not a session.
     #[error("validly signed payload is a {0}, not a session dict")]
     NotAMapping(&'static str),
+    /// The payload is a session dict, but a value in it does not fit the
+    /// session type (the key and the reason). Only
+    /// [`SessionTester::open`](crate::testing::SessionTester::open) reports
+    /// it; a server gives such a cookie a fresh session.
+    #[error("validly signed session does not fit the session type: {0}")]
+    DoesNotFit(String),
 }
 
 impl DecodeError {
@@ -98,7 +104,10 @@ impl DecodeError {
     /// assert!(!DecodeError::Payload(PayloadError::Utf8).is_bad_signature());
     /// ```
     pub fn is_bad_signature(&self) -> bool {
-        !matches!(self, DecodeError::Payload(_) | DecodeError::NotAMapping(_))
+        !matches!(
+            self,
+            DecodeError::Payload(_) | DecodeError::NotAMapping(_) | DecodeError::DoesNotFit(_)
+        )
     }
 }
 
