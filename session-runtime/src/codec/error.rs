@@ -419,3 +419,36 @@ pub enum KeyError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid compression {0:?}: expected \"auto\", \"never\" or \"above:N\" (N bytes of JSON)")]
 pub struct CompressionParseError(pub String);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::{SecretKey, SessionCodec};
+
+    /// The messages name the place and the reason, through every layer.
+    #[test]
+    fn payload_errors_say_where_and_why() {
+        let codec = SessionCodec::flask(SecretKey::from_text("k").unwrap());
+        let Err(PayloadError::Json(e)) = codec.parse_json("[1, ]") else {
+            panic!("not a JSON error");
+        };
+        assert_eq!(
+            e.to_string(),
+            format!("invalid JSON at byte 4: {}", e.kind())
+        );
+        assert!(!e.kind().to_string().is_empty());
+        let Err(PayloadError::Tag(e)) = codec.parse_json(r#"{" u":"nope"}"#) else {
+            panic!("not a tag error");
+        };
+        let message = e.to_string();
+        assert!(message.starts_with(r#"bad " u" tag: "#), "{message}");
+        assert!(message.len() > r#"bad " u" tag: "#.len(), "{message}");
+        let cookie = codec.sign_json(b"[1, ]", 1_000);
+        let err = codec.loads_session(&cookie, 1_000, None).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("validly signed payload cannot be decoded: invalid JSON at byte 4: "),
+            "{err}"
+        );
+    }
+}
