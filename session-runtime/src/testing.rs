@@ -253,6 +253,13 @@ impl<S: SessionData> SessionTester<S> {
 
     /// What a response saved, from its headers.
     ///
+    /// # Panics
+    ///
+    /// When the response sets a session cookie this tester cannot open
+    /// (signed with another key or salt, or holding values the session type
+    /// refuses): the tester is not configured like the app, and reporting
+    /// [`SavedSession::Unchanged`] would hide that the cookie was replaced.
+    ///
     /// # Examples
     ///
     /// ```
@@ -293,7 +300,10 @@ impl<S: SessionData> SessionTester<S> {
         }
         match self.open(value) {
             Ok(s) => SavedSession::Set(s),
-            Err(_) => SavedSession::Unchanged,
+            Err(e) => panic!(
+                "the response sets a `{name}` cookie that this SessionTester cannot open \
+                 ({e}); configure the tester like the app (key, salt, session type)"
+            ),
         }
     }
 
@@ -321,6 +331,11 @@ impl<S: SessionData> SessionTester<S> {
     /// }
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    ///
+    /// # Panics
+    ///
+    /// As [`saved_from_headers`](Self::saved_from_headers), for a session
+    /// cookie this tester cannot open.
     pub fn saved<B>(&self, response: &impl AsHeaders<B>) -> SavedSession<S> {
         self.saved_from_headers(response.headers_ref())
     }
@@ -433,6 +448,49 @@ mod tests {
         fn state_mut(&mut self) -> &mut crate::SessionState {
             &mut self.state
         }
+    }
+
+    #[test]
+    fn saved_reads_responses_and_header_maps() {
+        let key = || SecretKey::from_text("k").unwrap();
+        let tester = SessionTester::<DynamicSession>::new(key()).unwrap();
+        let cookie = tester
+            .cookie(|s| {
+                s.insert("n", 3);
+            })
+            .unwrap();
+        let response = http::Response::builder()
+            .header("set-cookie", "other=1; Path=/")
+            .header("set-cookie", format!("{cookie}; HttpOnly; Path=/"))
+            .body(())
+            .unwrap();
+        let n = |saved: SavedSession<DynamicSession>| match saved {
+            SavedSession::Set(s) => s.get_as::<u64>("n").and_then(Result::ok),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(n(tester.saved(&response)), Some(3));
+        assert_eq!(n(tester.saved(response.headers())), Some(3));
+        assert!(matches!(
+            tester.saved(&HeaderMap::new()),
+            SavedSession::Unchanged
+        ));
+    }
+
+    #[test]
+    #[should_panic(expected = "cannot open (bad signature")]
+    fn saved_refuses_to_call_an_unreadable_cookie_unchanged() {
+        let app =
+            SessionTester::<DynamicSession>::new(SecretKey::from_text("app").unwrap()).unwrap();
+        let cookie = app
+            .cookie(|s| {
+                s.insert("n", 3);
+            })
+            .unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert("set-cookie", format!("{cookie}; Path=/").parse().unwrap());
+        let wrong_key =
+            SessionTester::<DynamicSession>::new(SecretKey::from_text("test").unwrap()).unwrap();
+        let _ = wrong_key.saved(&headers);
     }
 
     #[test]
