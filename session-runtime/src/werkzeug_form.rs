@@ -665,6 +665,10 @@ mod tests {
             ("a; k*0x*=v", "a", &[("k*0x", "v")]),
             ("a; k*0*=utf-8''%C3%A9; k*1=x", "a", &[("k", "éx")]),
             ("a; k*0*=utf-8''%C3%A9; k*1*=%C3%A8", "a", &[("k", "éè")]),
+            // A value without a key is skipped.
+            ("a; =v", "a", &[]),
+            ("a; =v; k=w", "a", &[("k", "w")]),
+            ("a; =\"q\"; k=w", "a", &[("k", "w")]),
             // `charset'language'value` needs a value; an empty charset
             // names no encoding; a language is allowed and ignored.
             ("a; k*=utf-8'en'", "a", &[("k", "utf-8'en'")]),
