@@ -665,6 +665,9 @@ mod tests {
             ("a; k*0x*=v", "a", &[("k*0x", "v")]),
             ("a; k*0*=utf-8''%C3%A9; k*1=x", "a", &[("k", "éx")]),
             ("a; k*0*=utf-8''%C3%A9; k*1*=%C3%A8", "a", &[("k", "éè")]),
+            // Any run of spaces and tabs after a `;`.
+            ("a;  k=v", "a", &[("k", "v")]),
+            ("a;\t\t k=v;  \tj=w", "a", &[("k", "v"), ("j", "w")]),
             // A value without a key is skipped.
             ("a; =v", "a", &[]),
             ("a; =v; k=w", "a", &[("k", "w")]),
