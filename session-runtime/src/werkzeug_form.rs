@@ -835,6 +835,20 @@ mod tests {
             form_fields(multipart, folded),
             Ok(pairs(&[("a", "1"), ("b", "2")]))
         );
+        // A blank line right after a boundary starts the part's headers:
+        // Werkzeug looks for the end of the headers after the boundary's
+        // line break.
+        for body in [
+            &b"--B\r\n\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--B--"[..],
+            b"--B\n\nContent-Disposition: form-data; name=\"a\"\n\n1\n--B--",
+        ] {
+            assert_eq!(form_fields(multipart, body), Ok(pairs(&[("a", "1")])));
+        }
+        let second = b"--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--B\r\n\r\nContent-Disposition: form-data; name=\"b\"\r\n\r\n2\r\n--B--";
+        assert_eq!(
+            form_fields(multipart, second),
+            Ok(pairs(&[("a", "1"), ("b", "2")]))
+        );
         let text_after = b"--B x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--B--";
         assert_eq!(form_fields(multipart, text_after), Ok(pairs(&[])));
         assert_eq!(form_fields("text/plain", b"csrf_token=x"), Ok(pairs(&[])));
