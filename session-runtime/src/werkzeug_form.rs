@@ -665,6 +665,14 @@ mod tests {
             ("a; k*0x*=v", "a", &[("k*0x", "v")]),
             ("a; k*0*=utf-8''%C3%A9; k*1=x", "a", &[("k", "éx")]),
             ("a; k*0*=utf-8''%C3%A9; k*1*=%C3%A8", "a", &[("k", "éè")]),
+            // A plain value drops the charset of the continuation it ends;
+            // a continuation moves its key to the end, as Werkzeug's dict does.
+            (
+                "a; k*0*=iso-8859-1''%E9; k=plain; k*1*=%E9",
+                "a",
+                &[("k", "%E9")],
+            ),
+            ("a; k=plain; j=1; k*0=x", "a", &[("j", "1"), ("k", "x")]),
             // Any run of spaces and tabs after a `;`.
             ("a;  k=v", "a", &[("k", "v")]),
             ("a;\t\t k=v;  \tj=w", "a", &[("k", "v"), ("j", "w")]),
