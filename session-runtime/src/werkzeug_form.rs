@@ -857,6 +857,13 @@ mod tests {
             form_fields(multipart, second),
             Ok(pairs(&[("a", "1"), ("b", "2")]))
         );
+        // The fold becomes exactly one space, inside a quoted name too.
+        let folded_name =
+            b"--B\r\nContent-Disposition: form-data; name=\"csrf\r\n token\"\r\n\r\n1\r\n--B--";
+        assert_eq!(
+            form_fields(multipart, folded_name),
+            Ok(pairs(&[("csrf token", "1")]))
+        );
         let text_after = b"--B x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--B--";
         assert_eq!(form_fields(multipart, text_after), Ok(pairs(&[])));
         assert_eq!(form_fields("text/plain", b"csrf_token=x"), Ok(pairs(&[])));
