@@ -187,6 +187,40 @@ impl<S: SessionData> SessionTester<S> {
         &self.interface
     }
 
+    /// The same tester with the clock of an app under test that has one
+    /// ([`SecureCookieSessionInterface::with_clock`]): cookies are signed at
+    /// its time, and saved cookies are checked for age against it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use session_runtime::DynamicSession;
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::testing::SessionTester;
+    ///
+    /// let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let tester = SessionTester::<DynamicSession>::new(SecretKey::from_text("test-key")?)?
+    ///     .with_clock(move || at);
+    /// let cookie = tester.cookie(|s| {
+    ///     s.insert("n", 1);
+    /// })?;
+    /// let value = cookie.strip_prefix("session=").unwrap();
+    /// assert!(tester.open(value).is_ok());
+    /// // Without the clock, that cookie expired long ago.
+    /// let today = SessionTester::<DynamicSession>::new(SecretKey::from_text("test-key")?)?;
+    /// assert!(today.open(value).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_clock(
+        mut self,
+        clock: impl Fn() -> std::time::SystemTime + Send + Sync + 'static,
+    ) -> Self {
+        self.interface = self.interface.with_clock(clock);
+        self
+    }
+
     /// A `Cookie` header value (`name=value`) carrying the session `prepare`
     /// builds from a new one, signed now.
     ///
@@ -256,8 +290,10 @@ impl<S: SessionData> SessionTester<S> {
     /// # Panics
     ///
     /// When the response sets a session cookie this tester cannot open
-    /// (signed with another key or salt, or holding values the session type
-    /// refuses): the tester is not configured like the app, and reporting
+    /// (signed with another key or salt, expired or not yet valid by the
+    /// tester's clock (see [`with_clock`](Self::with_clock)), or holding
+    /// values the session type refuses): the
+    /// tester is not configured like the app, and reporting
     /// [`SavedSession::Unchanged`] would hide that the cookie was replaced.
     ///
     /// # Examples
@@ -302,7 +338,7 @@ impl<S: SessionData> SessionTester<S> {
             Ok(s) => SavedSession::Set(s),
             Err(e) => panic!(
                 "the response sets a `{name}` cookie that this SessionTester cannot open \
-                 ({e}); configure the tester like the app (key, salt, session type)"
+                 ({e}); configure the tester like the app (key, salt, clock, session type)"
             ),
         }
     }
