@@ -2,6 +2,11 @@
 //! demo-style handler with a session (`/with`: reads and writes a small
 //! typed session, Flask-exact cookies) and without (`/without`).
 //!
+//! `/constant` is the ceiling for any session library: the handler without
+//! a session, answering with the headers a session response carries
+//! (`Set-Cookie` and `Vary: Cookie`, copied from one `/with` response made
+//! at start-up), so it pays for those bytes and for nothing else.
+//!
 //! ```text
 //! PORT=3999 cargo run --release --example bench_server
 //! COMPRESSION=never PORT=3999 cargo run --release --example bench_server
@@ -9,12 +14,17 @@
 //! ```
 
 use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderName, HeaderValue, Request, header};
 use axum::routing::get;
 use sessionkit::axum::{Session, SessionLayer};
 use sessionkit::codec::{Compression, SecretKey};
+use sessionkit::testing::SessionTester;
 use sessionkit::{SessionData, session};
+use tower::ServiceExt;
 
 /// A small session, like the benches' `small` fixture.
+#[derive(Debug)]
 #[session(lifetime = "31d")]
 pub struct Small {
     csrf_token: Option<String>,
@@ -37,22 +47,71 @@ async fn without_session() -> String {
     format!("visit {}", 1)
 }
 
+/// Builds the `/constant` route from one `/with` response to a request
+/// carrying `cookie`. Its header values are static (made once, never
+/// copied), so the route pays for inserting and sending them and nothing
+/// else, as the session layer inserts its own.
+async fn constant_route(app: &Router, cookie: &str) -> Result<Router, Box<dyn std::error::Error>> {
+    let request = Request::get("/with")
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())?;
+    let response = app.clone().oneshot(request).await?;
+    let mut headers = Vec::new();
+    for name in [header::SET_COOKIE, header::VARY] {
+        let value = response
+            .headers()
+            .get(&name)
+            .ok_or_else(|| format!("the /with response has no {name} header"))?
+            .to_str()?;
+        let value: &'static str = Box::leak(value.to_owned().into_boxed_str());
+        headers.push((name, HeaderValue::from_static(value)));
+    }
+    let [set_cookie, vary]: [(HeaderName, HeaderValue); 2] =
+        headers.try_into().map_err(|_| "two headers were copied")?;
+    Ok(Router::new().route(
+        "/constant",
+        get(move || {
+            let headers = [set_cookie.clone(), vary.clone()];
+            async move { (headers, format!("visit {}", 1)) }
+        }),
+    ))
+}
+
+/// The app: `/with` (the session layer with `compression`), `/without`
+/// and `/constant`.
+pub async fn app(
+    key: SecretKey,
+    compression: Compression,
+) -> Result<Router, Box<dyn std::error::Error>> {
+    // The session `benches/window.py` sends.
+    let cookie = SessionTester::<Small>::new(key.clone())?.cookie(|s| {
+        s.set_permanent(true);
+        s.set_csrf_token(Some("3d70005188f7b2c3a77763d99821c06a3c520414".into()));
+        s.set_last(1);
+        s.set_visits(1);
+    })?;
+    let app = Router::new()
+        .route("/with", get(with_session))
+        .layer(SessionLayer::<Small>::with_config(
+            Small::default_config()
+                .with_secret_key(key)
+                .with_compression(compression),
+        )?)
+        .merge(Router::new().route("/without", get(without_session)));
+    let constant = constant_route(&app, &cookie).await?;
+    Ok(app.merge(constant))
+}
+
+#[allow(dead_code)]
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let key = SecretKey::from_text("benchmark-secret-key-0123456789abcdef")?;
-    let app = Router::new()
-        .route("/with", get(with_session))
-        .layer(SessionLayer::<Small>::with_config({
-            // `auto` (the default), `never` or `above:N`.
-            let compression: Compression = match std::env::var("COMPRESSION") {
-                Ok(c) => c.parse()?,
-                Err(_) => Compression::Auto,
-            };
-            Small::default_config()
-                .with_secret_key(key)
-                .with_compression(compression)
-        })?)
-        .merge(Router::new().route("/without", get(without_session)));
+    // `auto` (the default), `never` or `above:N`.
+    let compression: Compression = match std::env::var("COMPRESSION") {
+        Ok(c) => c.parse()?,
+        Err(_) => Compression::Auto,
+    };
+    let app = app(key, compression).await?;
     let port: u16 = std::env::var("PORT")
         .ok()
         .and_then(|p| p.parse().ok())
