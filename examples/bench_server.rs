@@ -15,7 +15,7 @@
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderName, HeaderValue, Request, header};
+use axum::http::{HeaderName, Request, header};
 use axum::routing::get;
 use sessionkit::axum::{Session, SessionLayer};
 use sessionkit::codec::{Compression, SecretKey};
@@ -47,31 +47,37 @@ async fn without_session() -> String {
     format!("visit {}", 1)
 }
 
+/// The session `benches/window.py` sends (it signs the same JSON with the
+/// command-line tool), as a `Cookie` header value.
+pub fn window_cookie(key: SecretKey) -> Result<String, Box<dyn std::error::Error>> {
+    Ok(SessionTester::<Small>::new(key)?.cookie(|s| {
+        s.set_permanent(true);
+        s.set_csrf_token(Some("3d70005188f7b2c3a77763d99821c06a3c520414".into()));
+        s.set_last(1);
+        s.set_visits(1);
+    })?)
+}
+
 /// Builds the `/constant` route from one `/with` response to a request
-/// carrying `cookie`. Its header values are static (made once, never
-/// copied), so the route pays for inserting and sending them and nothing
-/// else, as the session layer inserts its own.
+/// carrying `cookie`: its header values are copied once and shared (cloning
+/// one only counts a reference), so the route pays for inserting and
+/// sending them and nothing else, as the session layer inserts its own.
 async fn constant_route(app: &Router, cookie: &str) -> Result<Router, Box<dyn std::error::Error>> {
     let request = Request::get("/with")
         .header(header::COOKIE, cookie)
         .body(Body::empty())?;
     let response = app.clone().oneshot(request).await?;
-    let mut headers = Vec::new();
-    for name in [header::SET_COOKIE, header::VARY] {
-        let value = response
-            .headers()
-            .get(&name)
-            .ok_or_else(|| format!("the /with response has no {name} header"))?
-            .to_str()?;
-        let value: &'static str = Box::leak(value.to_owned().into_boxed_str());
-        headers.push((name, HeaderValue::from_static(value)));
-    }
-    let [set_cookie, vary]: [(HeaderName, HeaderValue); 2] =
-        headers.try_into().map_err(|_| "two headers were copied")?;
+    let copy = |name: HeaderName| {
+        let value = response.headers().get(&name).cloned();
+        value
+            .map(|value| (name.clone(), value))
+            .ok_or_else(|| format!("the /with response has no {name} header"))
+    };
+    let headers = [copy(header::SET_COOKIE)?, copy(header::VARY)?];
     Ok(Router::new().route(
         "/constant",
         get(move || {
-            let headers = [set_cookie.clone(), vary.clone()];
+            let headers = headers.clone();
             async move { (headers, format!("visit {}", 1)) }
         }),
     ))
@@ -83,13 +89,7 @@ pub async fn app(
     key: SecretKey,
     compression: Compression,
 ) -> Result<Router, Box<dyn std::error::Error>> {
-    // The session `benches/window.py` sends.
-    let cookie = SessionTester::<Small>::new(key.clone())?.cookie(|s| {
-        s.set_permanent(true);
-        s.set_csrf_token(Some("3d70005188f7b2c3a77763d99821c06a3c520414".into()));
-        s.set_last(1);
-        s.set_visits(1);
-    })?;
+    let cookie = window_cookie(key.clone())?;
     let app = Router::new()
         .route("/with", get(with_session))
         .layer(SessionLayer::<Small>::with_config(

@@ -24,22 +24,9 @@ fn tester() -> SessionTester<Small> {
     SessionTester::new(key()).unwrap()
 }
 
-/// The session `benches/window.py` sends (it signs the same JSON with the
-/// command-line tool).
-fn window_cookie() -> String {
-    tester()
-        .cookie(|s| {
-            s.set_permanent(true);
-            s.set_csrf_token(Some("3d70005188f7b2c3a77763d99821c06a3c520414".into()));
-            s.set_last(1);
-            s.set_visits(1);
-        })
-        .unwrap()
-}
-
 async fn get(app: &Router, path: &str) -> Response<Body> {
     let request = Request::get(path)
-        .header(header::COOKIE, window_cookie())
+        .header(header::COOKIE, bench_server::window_cookie(key()).unwrap())
         .body(Body::empty())
         .unwrap();
     app.clone().oneshot(request).await.unwrap()
