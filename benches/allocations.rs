@@ -13,10 +13,10 @@ use std::time::{Duration, SystemTime};
 use axum::Router;
 use axum::body::Body;
 use axum::routing::get;
-use fixtures::{Medium, Small, medium, small};
+use fixtures::{Medium, NOW, Small, key, medium, request_with, small};
 use http::{HeaderMap, Request};
 use sessionkit::axum::{Session, SessionLayer};
-use sessionkit::codec::{Compression, SecretKey, SessionCodec};
+use sessionkit::codec::{Compression, SessionCodec};
 use sessionkit::{
     DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface,
 };
@@ -24,12 +24,6 @@ use tower::ServiceExt;
 
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
-
-const NOW: u64 = 1_700_000_000;
-
-fn key() -> SecretKey {
-    SecretKey::from_text("benchmark-secret-key-0123456789abcdef").unwrap()
-}
 
 /// Allocations (blocks) made by `f`, averaged over 100 runs after a warm-up.
 fn count(mut f: impl FnMut()) -> f64 {
@@ -69,12 +63,7 @@ fn main() {
     let _profiler = dhat::Profiler::builder().testing().build();
     let codec = SessionCodec::flask(key());
     let cookie = codec.dumps_session(&small(), NOW - 10).unwrap();
-    let parts = Request::builder()
-        .header("cookie", format!("session={cookie}"))
-        .body(())
-        .unwrap()
-        .into_parts()
-        .0;
+    let parts = request_with(&cookie);
     let iface = |cfg: SessionConfig| {
         SecureCookieSessionInterface::new(cfg.with_secret_key(key()))
             .unwrap()

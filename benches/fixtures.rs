@@ -117,3 +117,69 @@ pub struct Product {
     /// Price in the shop's currency.
     pub price: f64,
 }
+
+/// The benches' clock: every cookie is signed and read at this time.
+pub const NOW: u64 = 1_700_000_000;
+
+/// The benches' secret key.
+pub fn key() -> sessionkit::codec::SecretKey {
+    sessionkit::codec::SecretKey::from_text("benchmark-secret-key-0123456789abcdef").unwrap()
+}
+
+/// An interface with `config`, the benches' key and a clock stopped at
+/// [`NOW`].
+pub fn interface(config: sessionkit::SessionConfig) -> sessionkit::SecureCookieSessionInterface {
+    use std::time::{Duration, SystemTime};
+    sessionkit::SecureCookieSessionInterface::new(config.with_secret_key(key()))
+        .unwrap()
+        .with_clock(|| SystemTime::UNIX_EPOCH + Duration::from_secs(NOW))
+}
+
+/// A request carrying `session=<cookie>`, as its parts.
+pub fn request_with(cookie: &str) -> http::request::Parts {
+    http::Request::builder()
+        .header("cookie", format!("session={cookie}"))
+        .body(())
+        .unwrap()
+        .into_parts()
+        .0
+}
+
+/// The baseline the issue names: the `cookie` crate's `SignedJar`
+/// (HMAC-SHA256, no timestamp) with serde_json, holding one fixture.
+#[allow(missing_debug_implementations)] // `cookie::Key` has no `Debug`.
+pub struct SignedJarBaseline {
+    key: cookie::Key,
+    /// The request's `Cookie` header value.
+    header: String,
+}
+
+impl SignedJarBaseline {
+    /// A jar cookie holding `dict` as serde_json's text.
+    pub fn new(dict: &Dict) -> Self {
+        use cookie::{Cookie, CookieJar};
+        let key = cookie::Key::from(&[7u8; 64]);
+        let json = serde_json::to_string(&sessionkit::codec::to_value(dict).unwrap()).unwrap();
+        let mut jar = CookieJar::new();
+        jar.signed_mut(&key).add(Cookie::new("session", json));
+        let header = jar.delta().next().unwrap().to_string();
+        let header = header.split(';').next().unwrap().to_owned();
+        SignedJarBaseline { key, header }
+    }
+
+    /// One open, change (`user_id`), save, as our open+save does: returns
+    /// the `Set-Cookie` value.
+    pub fn open_save(&self, user_id: u64) -> String {
+        use cookie::{Cookie, CookieJar};
+        let mut jar = CookieJar::new();
+        for c in Cookie::split_parse(std::hint::black_box(self.header.as_str())).flatten() {
+            jar.add_original(c.into_owned());
+        }
+        let opened = jar.signed(&self.key).get("session").unwrap();
+        let mut v: serde_json::Value = serde_json::from_str(opened.value()).unwrap();
+        v["user_id"] = user_id.into();
+        jar.signed_mut(&self.key)
+            .add(Cookie::new("session", serde_json::to_string(&v).unwrap()));
+        jar.delta().next().unwrap().to_string()
+    }
+}

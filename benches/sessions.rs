@@ -8,45 +8,24 @@
 mod fixtures;
 
 use std::hint::black_box;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
 use axum::routing::get;
-use cookie::{Cookie, CookieJar, Key};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
-use fixtures::{Medium, Small, large, medium, small};
+use fixtures::{
+    Medium, NOW, SignedJarBaseline, Small, interface, key, large, medium, request_with, small,
+};
 use http::{HeaderMap, Request};
 use sessionkit::axum::{Session, SessionLayer};
-use sessionkit::codec::{Compression, Dict, SecretKey, SessionCodec};
+use sessionkit::codec::{Compression, Dict, SessionCodec};
 use sessionkit::{
     DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionHandle,
     SessionInterface, SessionLifecycle,
 };
 use tower::ServiceExt as _;
-
-const NOW: u64 = 1_700_000_000;
-const SECRET: &str = "benchmark-secret-key-0123456789abcdef";
-
-fn key() -> SecretKey {
-    SecretKey::from_text(SECRET).unwrap()
-}
-
-fn interface(config: SessionConfig) -> SecureCookieSessionInterface {
-    SecureCookieSessionInterface::new(config.with_secret_key(key()))
-        .unwrap()
-        .with_clock(|| SystemTime::UNIX_EPOCH + Duration::from_secs(NOW))
-}
-
-fn request_with(cookie: &str) -> http::request::Parts {
-    Request::builder()
-        .header("cookie", format!("session={cookie}"))
-        .body(())
-        .unwrap()
-        .into_parts()
-        .0
-}
 
 fn fixtures() -> [(&'static str, Dict); 3] {
     [("small", small()), ("medium", medium()), ("large", large())]
@@ -153,26 +132,10 @@ fn open_save(c: &mut Criterion) {
     }
     // Baseline: the cookie crate's SignedJar (HMAC-SHA256, no timestamp)
     // with serde_json, doing the same open, change, save.
-    let jar_key = Key::from(&[7u8; 64]);
     for (name, dict) in fixtures() {
-        let json = serde_json::to_string(&sessionkit::codec::to_value(&dict).unwrap()).unwrap();
-        let mut jar = CookieJar::new();
-        jar.signed_mut(&jar_key).add(Cookie::new("session", json));
-        let header = jar.delta().next().unwrap().to_string();
-        let header = header.split(';').next().unwrap().to_owned();
+        let jar = SignedJarBaseline::new(&dict);
         g.bench_function(format!("baseline_signed_jar/{name}"), |b| {
-            b.iter(|| {
-                let mut jar = CookieJar::new();
-                for c in Cookie::split_parse(black_box(header.as_str())).flatten() {
-                    jar.add_original(c.into_owned());
-                }
-                let opened = jar.signed(&jar_key).get("session").unwrap();
-                let mut v: serde_json::Value = serde_json::from_str(opened.value()).unwrap();
-                v["user_id"] = next().into();
-                jar.signed_mut(&jar_key)
-                    .add(Cookie::new("session", serde_json::to_string(&v).unwrap()));
-                jar.delta().next().unwrap().to_string()
-            })
+            b.iter(|| jar.open_save(next()))
         });
     }
     g.finish();
