@@ -307,6 +307,38 @@ pub(crate) fn write_py_string(out: &mut Vec<u8>, s: &PyString) {
     write_py_string_bytes(out, s.as_bytes());
 }
 
+/// `0x01` in every byte of a word.
+const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+/// `0x80` in every byte of a word.
+const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+
+/// The length of the longest prefix of `bytes` that Python's
+/// `ensure_ascii` writes as it is: printable ASCII (`0x20..=0x7E`) other
+/// than `"` and `\`. Eight bytes are checked at a time: a byte is flagged
+/// if it is below `0x20`, above `0x7E` or equal to `"` or `\`; carries and
+/// borrows can only flag bytes above the first truly flagged one, so the
+/// lowest flag is exact.
+fn plain_prefix(bytes: &[u8]) -> usize {
+    let mut i = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        let below = w.wrapping_sub(ONES * 0x20) & !w;
+        let above = w.wrapping_add(ONES) | w;
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let backslash = w ^ (ONES * u64::from(b'\\'));
+        let zero = |v: u64| v.wrapping_sub(ONES) & !v;
+        let flags = (below | above | zero(quote) | zero(backslash)) & HIGHS;
+        if flags != 0 {
+            return i + (flags.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + bytes[i..]
+        .iter()
+        .take_while(|&&c| (0x20..0x7F).contains(&c) && c != b'"' && c != b'\\')
+        .count()
+}
+
 /// Writes a JSON string from generalized UTF-8 bytes with Python's
 /// `ensure_ascii` escaping.
 pub(crate) fn write_py_string_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
@@ -326,13 +358,7 @@ pub(crate) fn write_py_string_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     while let Some(&b) = bytes.get(i) {
         // Copy the run of bytes that need no escaping.
         let start = i;
-        while let Some(&c) = bytes.get(i) {
-            if (0x20..0x7F).contains(&c) && c != b'"' && c != b'\\' {
-                i += 1;
-            } else {
-                break;
-            }
-        }
+        i += plain_prefix(&bytes[i..]);
         if i > start {
             out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
             continue;
@@ -375,6 +401,45 @@ pub(crate) fn write_py_string_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The word-at-a-time scan stops exactly where a byte-by-byte one does:
+    /// every byte value at every position of inputs up to 24 bytes long,
+    /// among plain bytes and after other flagged ones (whose carries and
+    /// borrows must not hide it).
+    #[test]
+    fn plain_prefix_stops_at_the_first_byte_to_escape() {
+        let plain = |c: u8| (0x20..0x7F).contains(&c) && c != b'"' && c != b'\\';
+        let naive = |b: &[u8]| b.iter().take_while(|&&c| plain(c)).count();
+        let mut checked = 0;
+        for len in 0..=24 {
+            for pos in 0..len {
+                for byte in 0..=255u8 {
+                    for fill in [b'a', b'~', b' ', b'!', b'#', b'[', b']'] {
+                        let mut v = vec![fill; len];
+                        v[pos] = byte;
+                        assert_eq!(plain_prefix(&v), naive(&v), "{v:?}");
+                        // A second odd byte after it, and 0xff/0x00 before.
+                        if pos + 1 < len {
+                            v[pos + 1] = byte.wrapping_add(1);
+                            assert_eq!(plain_prefix(&v), naive(&v), "{v:?}");
+                        }
+                        if pos > 0 {
+                            for lower in [0x00, 0x1f, 0x7f, 0xff, b'"', b'\\'] {
+                                v[pos - 1] = lower;
+                                assert_eq!(plain_prefix(&v), naive(&v), "{v:?}");
+                            }
+                        }
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 500_000);
+        assert_eq!(
+            plain_prefix(b"3d70005188f7b2c3a77763d99821c06a3c520414"),
+            40
+        );
+    }
 
     /// The writer counts nesting as the reader does (every JSON container,
     /// a tag's object included), so a value written under a depth limit is
