@@ -176,6 +176,15 @@ impl<'a> Parser<'a> {
     /// A failed tag conversion is reported only once the whole value has
     /// parsed (a JSON error comes first), with the position after it.
     pub(crate) fn value(&mut self) -> Result<Value, PayloadError> {
+        // A scalar (`_permanent`'s `true`, say) needs no stack and carries
+        // no tag: the same result as `value_with`'s first step, without
+        // borrowing the scratch stacks.
+        if !matches!(self.peek(), Some(b'{' | b'[')) {
+            return match self.scalar()? {
+                Some(v) => Ok(v),
+                None => Err(self.err(JsonErrorKind::ExpectedValue).into()),
+            };
+        }
         let start = self.pos;
         let mut mode = Untag::Streaming {
             error: None,
