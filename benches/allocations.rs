@@ -8,13 +8,10 @@
 
 mod fixtures;
 
-use std::time::{Duration, SystemTime};
-
 use axum::Router;
-use axum::body::Body;
 use axum::routing::get;
-use fixtures::{Medium, NOW, Small, key, medium, request_with, small};
-use http::{HeaderMap, Request};
+use fixtures::{Medium, NOW, Small, axum_request, interface, key, medium, request_with, small};
+use http::HeaderMap;
 use sessionkit::axum::{Session, SessionLayer};
 use sessionkit::codec::{Compression, SessionCodec};
 use sessionkit::{
@@ -64,28 +61,12 @@ fn main() {
     let codec = SessionCodec::flask(key());
     let cookie = codec.dumps_session(&small(), NOW - 10).unwrap();
     let parts = request_with(&cookie);
-    let iface = |cfg: SessionConfig| {
-        SecureCookieSessionInterface::new(cfg.with_secret_key(key()))
-            .unwrap()
-            .with_clock(|| SystemTime::UNIX_EPOCH + Duration::from_secs(NOW))
-    };
-    let typed = iface(Small::default_config());
-    let typed_medium = iface(Medium::default_config());
-    let medium_parts = Request::builder()
-        .header(
-            "cookie",
-            format!(
-                "session={}",
-                codec.dumps_session(&medium(), NOW - 10).unwrap()
-            ),
-        )
-        .body(())
-        .unwrap()
-        .into_parts()
-        .0;
-    let never = iface(Small::default_config().with_compression(Compression::Never));
-    let above = iface(Small::default_config().with_compression(Compression::Above(256)));
-    let dynamic = iface(SessionConfig::default());
+    let typed = interface(Small::default_config());
+    let typed_medium = interface(Medium::default_config());
+    let medium_parts = request_with(&codec.dumps_session(&medium(), NOW - 10).unwrap());
+    let never = interface(Small::default_config().with_compression(Compression::Never));
+    let above = interface(Small::default_config().with_compression(Compression::Above(256)));
+    let dynamic = interface(SessionConfig::default());
     let mut dict = small();
     let responses = Responses::new();
 
@@ -123,16 +104,16 @@ fn main() {
                 "ok"
             }),
         )
-        .layer(SessionLayer::<Small>::new(iface(Small::default_config())));
+        .layer(SessionLayer::<Small>::new(interface(
+            Small::default_config(),
+        )));
     let plain: Router = Router::new().route("/", get(|| async { "ok" }));
     let cookie_header = format!("session={cookie}");
     let request = |app: &Router| {
-        let req = Request::builder()
-            .uri("/")
-            .header("cookie", &cookie_header)
-            .body(Body::empty())
-            .unwrap();
-        drop(rt.block_on(app.clone().oneshot(req)).unwrap());
+        drop(
+            rt.block_on(app.clone().oneshot(axum_request(&cookie_header)))
+                .unwrap(),
+        );
     };
 
     let rows = [

@@ -183,3 +183,13 @@ impl SignedJarBaseline {
         jar.delta().next().unwrap().to_string()
     }
 }
+
+/// A `GET /` for the in-process axum benches, carrying the `Cookie` header
+/// value `header`.
+pub fn axum_request(header: &str) -> http::Request<axum::body::Body> {
+    http::Request::builder()
+        .uri("/")
+        .header("cookie", header)
+        .body(axum::body::Body::empty())
+        .unwrap()
+}

@@ -25,10 +25,9 @@ use std::hint::black_box;
 use std::process::Command;
 
 use axum::Router;
-use axum::body::Body;
 use axum::routing::get;
-use fixtures::{NOW, SignedJarBaseline, Small, interface, key, request_with, small};
-use http::{HeaderMap, Request};
+use fixtures::{NOW, SignedJarBaseline, Small, axum_request, interface, key, request_with, small};
+use http::HeaderMap;
 use sessionkit::axum::{Session, SessionLayer};
 use sessionkit::codec::{Compression, SessionCodec};
 use sessionkit::{
@@ -142,12 +141,10 @@ fn run(operation: &str, n: u64) {
                 .unwrap();
             let header = format!("session={cookie}");
             for _ in 0..n {
-                let req = Request::builder()
-                    .uri("/")
-                    .header("cookie", &header)
-                    .body(Body::empty())
-                    .unwrap();
-                black_box(rt.block_on(app.clone().oneshot(req)).unwrap());
+                black_box(
+                    rt.block_on(app.clone().oneshot(axum_request(&header)))
+                        .unwrap(),
+                );
             }
         }
         other => panic!("unknown operation {other:?}"),

@@ -11,12 +11,12 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
 use axum::routing::get;
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use fixtures::{
-    Medium, NOW, SignedJarBaseline, Small, interface, key, large, medium, request_with, small,
+    Medium, NOW, SignedJarBaseline, Small, axum_request, interface, key, large, medium,
+    request_with, small,
 };
 use http::{HeaderMap, Request};
 use sessionkit::axum::{Session, SessionLayer};
@@ -191,12 +191,8 @@ fn axum_layer(c: &mut Criterion) {
     ] {
         g.bench_function(name, |b| {
             b.iter(|| {
-                let req = Request::builder()
-                    .uri("/")
-                    .header("cookie", &cookie)
-                    .body(Body::empty())
-                    .unwrap();
-                rt.block_on(app.clone().oneshot(req)).unwrap()
+                rt.block_on(app.clone().oneshot(axum_request(&cookie)))
+                    .unwrap()
             })
         });
     }
