@@ -179,11 +179,10 @@ impl<'a> Parser<'a> {
         // A scalar (`_permanent`'s `true`, say) needs no stack and carries
         // no tag: the same result as `value_with`'s first step, without
         // borrowing the scratch stacks.
-        if !matches!(self.peek(), Some(b'{' | b'[')) {
-            return match self.scalar()? {
-                Some(v) => Ok(v),
-                None => Err(self.err(JsonErrorKind::ExpectedValue).into()),
-            };
+        if !matches!(self.peek(), Some(b'{' | b'['))
+            && let Some(v) = self.scalar()?
+        {
+            return Ok(v);
         }
         let start = self.pos;
         let mut mode = Untag::Streaming {
