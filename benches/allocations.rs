@@ -10,7 +10,9 @@ mod fixtures;
 
 use axum::Router;
 use axum::routing::get;
-use fixtures::{Medium, NOW, Small, axum_request, interface, key, medium, request_with, small};
+use fixtures::{
+    Medium, NOW, Small, axum_request, interface, key, medium, next, request_with, small,
+};
 use http::HeaderMap;
 use sessionkit::axum::{Session, SessionLayer};
 use sessionkit::codec::{Compression, SessionCodec};
@@ -30,13 +32,6 @@ fn count(mut f: impl FnMut()) -> f64 {
         f();
     }
     (dhat::HeapStats::get().total_blocks - before) as f64 / 100.0
-}
-
-/// A new value on every call (no cache may flatter the count).
-fn next() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(1);
-    N.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Response header maps made before counting: a real response already has

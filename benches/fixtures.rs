@@ -193,3 +193,11 @@ pub fn axum_request(header: &str) -> http::Request<axum::body::Body> {
         .body(axum::body::Body::empty())
         .unwrap()
 }
+
+/// A value that differs on every call (below 1 000 000, like a real
+/// `user_id`), so no cache can flatter a bench.
+pub fn next() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(1);
+    N.fetch_add(1, Ordering::Relaxed) % 1_000_000
+}

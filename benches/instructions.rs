@@ -26,7 +26,9 @@ use std::process::Command;
 
 use axum::Router;
 use axum::routing::get;
-use fixtures::{NOW, SignedJarBaseline, Small, axum_request, interface, key, request_with, small};
+use fixtures::{
+    NOW, SignedJarBaseline, Small, axum_request, interface, key, next, request_with, small,
+};
 use http::HeaderMap;
 use sessionkit::axum::{Session, SessionLayer};
 use sessionkit::codec::{Compression, SessionCodec};
@@ -53,13 +55,6 @@ const OPERATIONS: [(&str, &str); 9] = [
 
 /// Iteration counts of the two runs whose difference is reported.
 const RUNS: [u64; 2] = [1_000, 3_000];
-
-/// A value that differs on every call, so no cache can flatter a count.
-fn next() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(1);
-    N.fetch_add(1, Ordering::Relaxed) % 1_000_000
-}
 
 fn open_save<S: SessionData>(
     i: &SecureCookieSessionInterface,

@@ -15,7 +15,7 @@ use axum::routing::get;
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use fixtures::{
-    Medium, NOW, SignedJarBaseline, Small, axum_request, interface, key, large, medium,
+    Medium, NOW, SignedJarBaseline, Small, axum_request, interface, key, large, medium, next,
     request_with, small,
 };
 use http::{HeaderMap, Request};
@@ -52,13 +52,6 @@ fn codec(c: &mut Criterion) {
         });
     }
     g.finish();
-}
-
-/// A value that differs on every call, so no cache can flatter a bench.
-fn next() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(1);
-    N.fetch_add(1, Ordering::Relaxed) % 1_000_000
 }
 
 /// Benchmarks one open, `change`, save of the session in `parts` (the
