@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --example demo                      # http://127.0.0.1:3000
 //! PORT=8080 SECRET_KEY='your flask secret' cargo run --example demo
+//! RUST_LOG=warn cargo run --example demo        # quieter log
 //! ```
 //!
 //! Routes: `GET /` (who is logged in, a visit counter, flashed messages, the
@@ -19,6 +20,12 @@
 //! The forms carry a Flask-WTF-compatible CSRF token; `POST /login` and
 //! `POST /logout` refuse requests without a valid one (400) and cross-site
 //! posts (403).
+//!
+//! The log goes to stderr. By default it shows sessionkit's `debug` events
+//! (target [`sessionkit::LOG_TARGET`]): a tampered, expired, over-long or
+//! malformed session cookie is logged there as it is replaced by a fresh
+//! session. `RUST_LOG` takes `tracing-subscriber` target directives, such
+//! as `warn` or `info,sessionkit=debug`.
 
 use std::net::SocketAddr;
 
@@ -221,8 +228,30 @@ async fn api_session(session: Session<DemoSession>) -> Response {
 }
 
 #[allow(dead_code)]
+/// Logs to stderr: `RUST_LOG`'s directives, or everything at `info` and
+/// sessionkit's events at `debug`.
+fn init_log() -> Result<(), Box<dyn std::error::Error>> {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::prelude::*;
+
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(directives) if !directives.is_empty() => directives
+            .parse::<Targets>()
+            .map_err(|e| format!("RUST_LOG={directives:?}: {e}"))?,
+        _ => Targets::new()
+            .with_default(LevelFilter::INFO)
+            .with_target(sessionkit::LOG_TARGET, LevelFilter::DEBUG),
+    };
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(filter)
+        .try_init()?;
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    init_log()?;
     let key = match std::env::var("SECRET_KEY") {
         Ok(k) if !k.is_empty() => SecretKey::from_text(&k)?,
         _ => {

@@ -209,10 +209,11 @@ pub use session_runtime::__private;
 pub use session_macros::session;
 pub use session_runtime::{
     AfterRequest, BeforeRequest, Clock, Compression, ConfigError, DynamicSession, EarlyResponse,
-    Lifecycle, NULL_SESSION_MESSAGE, OpenError, OversizePolicy, PERMANENT_KEY, PendingCookie,
-    Protection, SameSite, SaveError, SecretKey, SecretKeys, SecureCookieSessionInterface,
-    SessionConfig, SessionData, SessionDataError, SessionGuard, SessionHandle, SessionInterface,
-    SessionLifecycle, SessionState, default_save_error_response, deps, format_set_cookie,
+    LOG_TARGET, Lifecycle, NULL_SESSION_MESSAGE, OpenError, OversizePolicy, PERMANENT_KEY,
+    PendingCookie, Protection, SameSite, SaveError, SecretKey, SecretKeys,
+    SecureCookieSessionInterface, SessionConfig, SessionData, SessionDataError, SessionGuard,
+    SessionHandle, SessionInterface, SessionLifecycle, SessionState, default_save_error_response,
+    deps, format_set_cookie,
 };
 
 #[cfg(doctest)]

@@ -48,6 +48,34 @@ pub use lifecycle::{
 pub use secure_cookie::{Clock, SecureCookieSessionInterface, format_set_cookie};
 pub use state::{NULL_SESSION_MESSAGE, SessionState};
 
+/// The [`tracing`](https://docs.rs/tracing) target of every event
+/// sessionkit logs, so one filter directive selects them all (for example
+/// `RUST_LOG=sessionkit=debug` with `tracing-subscriber`'s `EnvFilter`).
+///
+/// What is logged:
+///
+/// - `debug`: a request cookie that cannot be a session for this moment —
+///   a bad or foreign signature, an expired or future timestamp, a malformed
+///   or over-long value (a fresh session is opened instead, as Flask does);
+///   a request the `CsrfLayer` refused; a declared field whose stored
+///   value does not fit its type (the value is kept and written back).
+/// - `warn`: a *validly signed* cookie whose payload cannot be used (not
+///   tagged JSON, not a dict, or not fitting the session type: someone
+///   holding the key wrote it; Flask would answer 500, sessionkit opens a
+///   fresh session); a `Set-Cookie` line over the size limit sent anyway;
+///   a missing or short secret key, and an invalid cookie domain.
+/// - `error`: a session that could not be saved, a handler that panicked, a
+///   layer or extractor used without its `SessionLayer`.
+///
+/// No event contains a cookie's value or a key.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(session_runtime::LOG_TARGET, "sessionkit");
+/// ```
+pub const LOG_TARGET: &str = "sessionkit";
+
 /// Re-exports of the types that appear in this crate's signatures.
 pub mod deps {
     #[doc(no_inline)]

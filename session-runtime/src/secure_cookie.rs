@@ -546,11 +546,10 @@ impl SecureCookieSessionInterface {
         };
         match &config.secret_key {
             None => {
-                tracing::warn!("no secret key configured: sessions are unavailable (null sessions)")
+                tracing::warn!(target: crate::LOG_TARGET, "no secret key configured: sessions are unavailable (null sessions)")
             }
             Some(k) if k.len() < 32 => {
-                tracing::warn!(
-                    bytes = k.len(),
+                tracing::warn!(target: crate::LOG_TARGET, bytes = k.len(),
                     "the secret key is shorter than 32 bytes; use a long random key"
                 );
             }
@@ -685,7 +684,7 @@ impl SecureCookieSessionInterface {
         let domain = match hooks.cookie_domain() {
             d if d == self.config.cookie_domain.as_deref() => self.domain.clone(),
             Some(d) => werkzeug_domain(d).unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "ignoring an invalid cookie domain");
+                tracing::warn!(target: crate::LOG_TARGET, error = %e, "ignoring an invalid cookie domain");
                 None
             }),
             None => None,
@@ -770,11 +769,12 @@ impl SecureCookieSessionInterface {
         let limit = self.config.max_cookie_size;
         if limit > 0 && size > limit {
             match self.config.oversize {
-                OversizePolicy::WarnAndSend => tracing::warn!(
-                    size,
-                    limit,
-                    "the session cookie is too large; browsers may silently ignore it"
-                ),
+                OversizePolicy::WarnAndSend => {
+                    tracing::warn!(target: crate::LOG_TARGET, cookie = name, size,
+                        limit,
+                        "the session cookie is too large; browsers may silently ignore it"
+                    )
+                }
                 _ => {
                     return Err(SaveError::CookieTooLarge {
                         name: name.to_owned(),
@@ -865,20 +865,35 @@ impl SecureCookieSessionInterface {
         };
         if value.len() > self.config.max_request_cookie {
             tracing::debug!(
+                target: crate::LOG_TARGET,
                 cookie = name,
                 len = value.len(),
+                limit = self.config.max_request_cookie,
                 "session cookie too long: starting a new session"
             );
             return S::default();
         }
         match self.open_value(&value) {
             Ok(s) => s,
-            Err(OpenError::Data(e)) => {
-                tracing::debug!(cookie = name, error = %e, "session cookie does not fit the session type: starting a new session");
+            Err(OpenError::Decode(e)) if e.is_bad_signature() => {
+                tracing::debug!(
+                    target: crate::LOG_TARGET,
+                    cookie = name,
+                    error = %e,
+                    "bad session cookie: starting a new session"
+                );
                 S::default()
             }
-            Err(OpenError::Decode(e)) => {
-                tracing::debug!(cookie = name, error = %e, "bad session cookie: starting a new session");
+            // Validly signed, so written by a key holder: Flask would answer
+            // 500 here. Worth an operator's attention (a deploy that changed
+            // a field's type, another app writing the cookie).
+            Err(e) => {
+                tracing::warn!(
+                    target: crate::LOG_TARGET,
+                    cookie = name,
+                    error = %e,
+                    "validly signed session cookie cannot be used: starting a new session"
+                );
                 S::default()
             }
         }
