@@ -328,3 +328,41 @@ fn an_oversized_cookie_sent_anyway_is_a_warning_naming_it() {
         "the value is not logged"
     );
 }
+
+#[test]
+fn a_forged_remember_me_cookie_is_a_debug_line() {
+    use sessionkit::flask_login::RememberCookie;
+
+    let remember = RememberCookie::new(SECRET.as_bytes());
+    let headers = |value: &str| {
+        let mut h = http::HeaderMap::new();
+        h.insert(
+            http::header::COOKIE,
+            format!("remember_token={value}").parse().unwrap(),
+        );
+        h
+    };
+    let good = remember.encode("42");
+    let (user, events) = captured(|| remember.user_from_request(&headers(&good)));
+    assert_eq!(user.as_deref(), Some("42"));
+    assert!(events.is_empty(), "{events:#?}");
+
+    // The last hex digit of the digest changed.
+    let flipped = if good.ends_with('0') { '1' } else { '0' };
+    let forged = format!("{}{flipped}", &good[..good.len() - 1]);
+    let (user, events) = captured(|| remember.user_from_request(&headers(&forged)));
+    assert_eq!(user, None);
+    let digest = &forged[forged.find('|').unwrap() + 1..];
+    assert_eq!(events.len(), 1, "{events:#?}");
+    let e = &events[0];
+    assert_eq!((e.level, e.target.as_str()), (Level::DEBUG, LOG_TARGET));
+    assert_eq!(e.field("cookie"), Some("remember_token"));
+    assert!(!e.text().contains(digest), "{e:?}");
+
+    // Restoring a login from it logs the same line and restores nobody.
+    let mut session = DynamicSession::default();
+    let (user, events) = captured(|| remember.restore(&mut session, &headers(&forged)));
+    assert_eq!(user, None);
+    assert!(session.dict_untracked().is_empty());
+    assert_eq!(events.len(), 1, "{events:#?}");
+}

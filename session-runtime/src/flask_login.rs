@@ -692,7 +692,21 @@ impl RememberCookie {
     /// ```
     pub fn user_from_request(&self, headers: &HeaderMap) -> Option<String> {
         let value = request_cookie(headers, &self.name)?;
-        self.decode(&value).map(str::to_owned)
+        self.decode_logged(&value).map(str::to_owned)
+    }
+
+    /// [`RememberCookie::decode`] of a request's cookie, with a debug line
+    /// when it carries nobody (forged, truncated, another key).
+    fn decode_logged<'a>(&self, value: &'a str) -> Option<&'a str> {
+        let user = self.decode(value);
+        if user.is_none() {
+            tracing::debug!(
+                target: crate::LOG_TARGET,
+                cookie = %self.name,
+                "bad remember-me cookie: ignored"
+            );
+        }
+        user
     }
 
     /// Flask-Login's login from the remember-me cookie
@@ -731,7 +745,7 @@ impl RememberCookie {
         if cleared {
             return None;
         }
-        let user_id = self.decode(&cookie)?.to_owned();
+        let user_id = self.decode_logged(&cookie)?.to_owned();
         session.insert(USER_ID_KEY, user_id.as_str());
         session.insert(FRESH_KEY, false);
         Some(user_id)

@@ -57,7 +57,8 @@ pub use state::{NULL_SESSION_MESSAGE, SessionState};
 /// - `debug`: a request cookie that cannot be a session for this moment —
 ///   a bad or foreign signature, an expired or future timestamp, a malformed
 ///   or over-long value (a fresh session is opened instead, as Flask does);
-///   a request the `CsrfLayer` refused; a declared field whose stored
+///   a request the `CsrfLayer` refused; a remember-me cookie that carries
+///   nobody; a declared field whose stored
 ///   value does not fit its type (the value is kept and written back).
 /// - `warn`: a *validly signed* cookie whose payload cannot be used (not
 ///   tagged JSON, not a dict, or not fitting the session type: someone
