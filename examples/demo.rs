@@ -227,7 +227,6 @@ async fn api_session(session: Session<DemoSession>) -> Response {
     r
 }
 
-#[allow(dead_code)]
 /// Logs to stderr: `RUST_LOG`'s directives, or everything at `info` and
 /// sessionkit's events at `debug`.
 fn init_log() -> Result<(), Box<dyn std::error::Error>> {
@@ -249,6 +248,7 @@ fn init_log() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+#[allow(dead_code)]
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     init_log()?;

@@ -557,7 +557,9 @@ where
                         return Poll::Ready(Err(e));
                     }
                     Err(_panic) => {
-                        tracing::error!(target: crate::LOG_TARGET, "the handler panicked; answering 500 and saving the session"
+                        tracing::error!(
+                            target: crate::LOG_TARGET,
+                            "the handler panicked; answering 500 and saving the session"
                         );
                         crate::lifecycle::default_save_error_response_text("Internal Server Error")
                             .map(ResB::from)
@@ -730,7 +732,11 @@ pub struct MissingSessionLayer(&'static str);
 
 impl IntoResponse for MissingSessionLayer {
     fn into_response(self) -> AxumResponse {
-        tracing::error!(target: crate::LOG_TARGET, error = %self, "session extractor without a layer");
+        tracing::error!(
+            target: crate::LOG_TARGET,
+            error = %self,
+            "session extractor without a layer"
+        );
         (StatusCode::INTERNAL_SERVER_ERROR, self.to_string()).into_response()
     }
 }
@@ -999,14 +1005,23 @@ where
             };
             let Some(session) = SessionHandle::<S>::from_parts(&parts) else {
                 let e = MissingSessionLayer(std::any::type_name::<S>());
-                tracing::error!(target: crate::LOG_TARGET, error = %e, "CsrfLayer outside SessionLayer");
+                tracing::error!(
+                    target: crate::LOG_TARGET,
+                    error = %e,
+                    "CsrfLayer outside SessionLayer"
+                );
                 return Ok(
                     crate::lifecycle::default_save_error_response_text(&e.to_string())
                         .map(ResB::from),
                 );
             };
             if let Err(e) = csrf.protect(&parts, &bytes, &session) {
-                tracing::debug!(target: crate::LOG_TARGET, error = %e, path = %parts.uri.path(), "CSRF check refused the request");
+                tracing::debug!(
+                    target: crate::LOG_TARGET,
+                    error = %e,
+                    path = %parts.uri.path(),
+                    "CSRF check refused the request"
+                );
                 return Ok(on_error(&e).map(ResB::from));
             }
             inner

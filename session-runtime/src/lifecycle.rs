@@ -652,7 +652,11 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
         match self.process_response(session, &mut parts) {
             Ok(()) => Response::from_parts(parts, body),
             Err(e) => {
-                tracing::error!(target: crate::LOG_TARGET, error = %e, "the session could not be saved");
+                tracing::error!(
+                    target: crate::LOG_TARGET,
+                    error = %e,
+                    "the session could not be saved"
+                );
                 (self.on_save_error)(&e).map(R::from)
             }
         }

@@ -121,7 +121,12 @@ impl<T> FieldOps<T> {
     /// fit.
     fn convert(&self, raw: Value, wire: &str) -> Result<T, Value> {
         (self.from_value)(raw.clone()).map_err(|e| {
-            tracing::debug!(target: crate::LOG_TARGET, key = wire, error = %e, "session value does not fit its field: kept unchanged, field reads as absent");
+            tracing::debug!(
+                target: crate::LOG_TARGET,
+                key = wire,
+                error = %e,
+                "session value does not fit its field: kept unchanged, field reads as absent"
+            );
             raw
         })
     }

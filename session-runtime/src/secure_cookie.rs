@@ -546,10 +546,15 @@ impl SecureCookieSessionInterface {
         };
         match &config.secret_key {
             None => {
-                tracing::warn!(target: crate::LOG_TARGET, "no secret key configured: sessions are unavailable (null sessions)")
+                tracing::warn!(
+                    target: crate::LOG_TARGET,
+                    "no secret key configured: sessions are unavailable (null sessions)"
+                );
             }
             Some(k) if k.len() < 32 => {
-                tracing::warn!(target: crate::LOG_TARGET, bytes = k.len(),
+                tracing::warn!(
+                    target: crate::LOG_TARGET,
+                    bytes = k.len(),
                     "the secret key is shorter than 32 bytes; use a long random key"
                 );
             }
@@ -684,7 +689,11 @@ impl SecureCookieSessionInterface {
         let domain = match hooks.cookie_domain() {
             d if d == self.config.cookie_domain.as_deref() => self.domain.clone(),
             Some(d) => werkzeug_domain(d).unwrap_or_else(|e| {
-                tracing::warn!(target: crate::LOG_TARGET, error = %e, "ignoring an invalid cookie domain");
+                tracing::warn!(
+                    target: crate::LOG_TARGET,
+                    error = %e,
+                    "ignoring an invalid cookie domain"
+                );
                 None
             }),
             None => None,
@@ -770,7 +779,10 @@ impl SecureCookieSessionInterface {
         if limit > 0 && size > limit {
             match self.config.oversize {
                 OversizePolicy::WarnAndSend => {
-                    tracing::warn!(target: crate::LOG_TARGET, cookie = name, size,
+                    tracing::warn!(
+                        target: crate::LOG_TARGET,
+                        cookie = name,
+                        size,
                         limit,
                         "the session cookie is too large; browsers may silently ignore it"
                     )
