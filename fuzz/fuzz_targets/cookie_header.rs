@@ -1,11 +1,16 @@
 //! Any `Cookie` header through the session interface (parsing, unquoting,
-//! lookup, verification).
+//! lookup, verification), with every log line the open writes formatted
+//! (to a sink), so the `sessionkit` events' fields and error messages are
+//! fuzzed too.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use session_runtime::codec::SecretKey;
 use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionInterface};
 
+mod logging;
+
 fuzz_target!(|data: &[u8]| {
+    logging::format_every_event();
     let Ok(value) = http::HeaderValue::from_bytes(data) else { return };
     let i = SecureCookieSessionInterface::new(SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()))
         .unwrap();

@@ -6,11 +6,20 @@ use session_runtime::codec::{DecodeError, PayloadError, SecretKey, SessionCodec}
 
 fuzz_target!(|data: &[u8]| {
     let codec = SessionCodec::flask(SecretKey::from_text("fuzz-key").unwrap());
-    let _ = codec.loads_session(data, 1_700_000_000, Some(2_678_400));
-    let _ = SessionCodec::decode_unverified(data);
+    // Error messages are written into log lines and the CLI's output:
+    // formatting them must not panic whatever the input.
+    if let Err(e) = codec.loads_session(data, 1_700_000_000, Some(2_678_400)) {
+        let _ = (e.to_string(), format!("{e:?}"));
+    }
+    if let Err(e) = SessionCodec::decode_unverified(data) {
+        let _ = (e.to_string(), format!("{e:?}"));
+    }
     // A validly signed arbitrary payload exercises base64, zlib and JSON.
     let signed = codec.sign_json(data, 1_700_000_000);
     let opened = codec.loads_session(&signed, 1_700_000_000, None);
+    if let Err(e) = &opened {
+        let _ = (e.to_string(), format!("{e:?}"));
+    }
     if let Ok(s) = &opened {
         // What opens must write and reopen to the same value.
         let again = codec.dumps_session(&s.value, 5).unwrap();

@@ -1,13 +1,16 @@
 //! Flask-Login helpers on any input: the session identifier of any
 //! `X-Forwarded-For`/`User-Agent` bytes (always 128 hex digits), the
 //! remember-me cookie read from any `Cookie` header, and any user id
-//! written and read back.
+//! written and read back; every log line written is formatted (to a sink).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use session_runtime::flask_login::{RememberCookie, session_identifier};
 use std::time::{Duration, UNIX_EPOCH};
 
+mod logging;
+
 fuzz_target!(|data: &[u8]| {
+    logging::format_every_event();
     let split = data.first().map_or(0, |&b| usize::from(b)).min(data.len());
     let (a, b) = data.split_at(split);
     let mut headers = http::HeaderMap::new();
