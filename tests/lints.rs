@@ -11,12 +11,12 @@
 
 #![allow(missing_docs, unreachable_pub)]
 
+mod support;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
-}
+use support::in_ci;
 
 /// Runs `cargo ARGS` in the workspace root with `env` set.
 fn cargo(args: &[&str], env: &[(&str, &str)]) -> Output {

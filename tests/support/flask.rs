@@ -16,11 +16,9 @@ use proptest::strategy::Strategy;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::Value as Json;
 
-const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
+use super::in_ci;
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
-}
+const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
 
 fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")

@@ -11,3 +11,9 @@ pub mod web;
 #[path = "../../session-runtime/src/test_seed.rs"]
 mod test_seed;
 pub use test_seed::seeded;
+
+/// Whether this run is CI's (`CI` set to anything but empty, `false` or
+/// `0`), where a missing tool fails a test instead of skipping it.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
