@@ -9,6 +9,8 @@
 //! so a session read from a zlib-ng Flask and saved again may change form
 //! without changing a value.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
@@ -18,6 +20,7 @@ use sessionkit::{
     DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface,
     session,
 };
+use support::http::{request_with_session, session_set};
 
 struct Vectors {
     key: String,
@@ -63,19 +66,11 @@ fn interface<S: SessionData>(v: &Vectors) -> SecureCookieSessionInterface {
     .with_clock(move || at)
 }
 
-fn request(cookie: &str) -> http::request::Parts {
-    let header = format!("session={cookie}");
-    let req = http::Request::builder().header("cookie", header);
-    req.body(()).unwrap().into_parts().0
-}
-
 /// The cookie value of the `Set-Cookie` that saving `s` writes.
 fn saved_value<S: SessionData>(i: &SecureCookieSessionInterface, s: &S) -> String {
     let mut headers = http::HeaderMap::new();
     i.save_session(s, &mut headers).unwrap();
-    let line = headers["set-cookie"].to_str().unwrap();
-    let value = line.strip_prefix("session=").unwrap();
-    value.split(';').next().unwrap().to_owned()
+    session_set(&headers).unwrap().to_owned()
 }
 
 #[test]
@@ -131,7 +126,9 @@ fn a_dynamic_session_from_a_zlib_ng_flask_is_refreshed_losing_nothing() {
     let i = interface::<DynamicSession>(&v);
     let codec = SessionCodec::flask(SecretKey::from_text("unused").unwrap());
     for c in &v.cases {
-        let s: DynamicSession = i.open_session(&request(&c.zlib_ng_cookie)).unwrap();
+        let s: DynamicSession = i
+            .open_session(&request_with_session(&c.zlib_ng_cookie))
+            .unwrap();
         assert!(!s.is_empty(), "{}: opened as a fresh session", c.name);
         let want = codec.parse_json(&c.session_json).unwrap();
         assert_eq!(
@@ -159,7 +156,9 @@ fn a_typed_session_reads_zlib_ng_cookies_and_keeps_unknown_keys() {
     let i = interface::<TokenOnly>(&v);
     let mut small = 0;
     for c in v.cases.iter().filter(|c| c.name.contains("small")) {
-        let s: TokenOnly = i.open_session(&request(&c.zlib_ng_cookie)).unwrap();
+        let s: TokenOnly = i
+            .open_session(&request_with_session(&c.zlib_ng_cookie))
+            .unwrap();
         let json: Json = serde_json::from_str(&c.session_json).unwrap();
         assert_eq!(
             s.csrf_token(),
@@ -180,7 +179,9 @@ fn a_zlib_ng_cookie_signed_with_another_key_is_still_refused() {
         SessionConfig::default().with_secret_key(SecretKey::from_text("not the key").unwrap());
     let i = SecureCookieSessionInterface::new(other).unwrap();
     for c in &v.cases {
-        let s: DynamicSession = i.open_session(&request(&c.zlib_ng_cookie)).unwrap();
+        let s: DynamicSession = i
+            .open_session(&request_with_session(&c.zlib_ng_cookie))
+            .unwrap();
         assert!(s.is_empty(), "{}", c.name);
     }
 }

@@ -158,3 +158,15 @@ impl<K: serde::Serialize, V: serde::Serialize> serde::Serialize for Pairs<'_, K,
         s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
     }
 }
+
+/// The head of a request carrying `value` as its `session` cookie.
+pub fn request_with_session(value: &str) -> http::request::Parts {
+    let request = http::Request::builder().header("cookie", format!("session={value}"));
+    request.body(()).unwrap().into_parts().0
+}
+
+/// The value of the `session` cookie that `headers` set, if they set one.
+pub fn session_set(headers: &http::HeaderMap) -> Option<&str> {
+    let line = headers.get("set-cookie")?.to_str().ok()?;
+    line.strip_prefix("session=")?.split(';').next()
+}
