@@ -1,30 +1,33 @@
 #!/usr/bin/env bash
-# Do older Flask releases write the same session cookies as Flask 3.1.3?
+# Do older Flask releases write the same session cookies (and their
+# Flask-WTF the same CSRF tokens) as Flask 3.1.3 with Flask-WTF 1.3.0?
 # Builds one venv per release under target/flask-versions/, signs the same
-# 300 sessions (every tag; tests/data/gen_flask_versions_cookies.py) in each,
-# and compares the cookies byte for byte. On success it writes 3.1.3's
-# output to tests/data/flask-versions-cookies.json (replayed by
-# tests/flask_versions.rs). Needs python3 with venv and network access to PyPI.
+# 300 sessions (every tag) and 50 CSRF tokens in each
+# (tests/data/gen_flask_versions_cookies.py), and compares them byte for
+# byte. On success it writes 3.1.3's output to
+# tests/data/flask-versions-cookies.json (replayed by tests/flask_versions.rs).
+# Needs python3 with venv and network access to PyPI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 base=target/flask-versions
 mkdir -p "$base"
 declare -A pins=(
-  [1.1.4]="flask==1.1.4 werkzeug==1.0.1 itsdangerous==1.1.0 jinja2==2.11.3 markupsafe==2.0.1"
-  [2.0.3]="flask==2.0.3 werkzeug==2.0.3 itsdangerous==2.0.1 jinja2==3.0.3 markupsafe==2.0.1"
-  [2.2.5]="flask==2.2.5 werkzeug==2.2.3 itsdangerous==2.1.2"
-  [3.1.3]="flask==3.1.3 itsdangerous==2.2.0"
+  [1.1.4]="flask==1.1.4 werkzeug==1.0.1 itsdangerous==1.1.0 jinja2==2.11.3 markupsafe==2.0.1 flask-wtf==0.14.3 wtforms==2.3.3"
+  [2.0.3]="flask==2.0.3 werkzeug==2.0.3 itsdangerous==2.0.1 jinja2==3.0.3 markupsafe==2.0.1 flask-wtf==1.0.1 wtforms==3.0.1"
+  [2.2.5]="flask==2.2.5 werkzeug==2.2.3 itsdangerous==2.1.2 flask-wtf==1.1.1 wtforms==3.0.1"
+  [3.1.3]="flask==3.1.3 itsdangerous==2.2.0 werkzeug==3.1.9 flask-wtf==1.3.0 wtforms==3.3.2"
 )
 for version in 1.1.4 2.0.3 2.2.5 3.1.3; do
   venv="$base/$version"
-  [ -x "$venv/bin/python" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q ${pins[$version]}; }
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  "$venv/bin/pip" install -q ${pins[$version]}
   "$venv/bin/python" tests/data/gen_flask_versions_cookies.py \
-    | python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)["cookies"]))' > "$base/$version.cookies"
+    | python3 -c 'import json, sys; d = json.load(sys.stdin); print(json.dumps([d["cookies"], d["csrf_tokens"]]))' > "$base/$version.cookies"
 done
 for version in 1.1.4 2.0.3 2.2.5; do
   if ! cmp -s "$base/$version.cookies" "$base/3.1.3.cookies"; then
     echo "Flask $version writes other cookies than Flask 3.1.3"; exit 1
   fi
-  echo "Flask $version: the same 300 cookies as Flask 3.1.3"
+  echo "Flask $version: the same 300 cookies and 50 CSRF tokens as Flask 3.1.3"
 done
 "$base/3.1.3/bin/python" tests/data/gen_flask_versions_cookies.py > tests/data/flask-versions-cookies.json

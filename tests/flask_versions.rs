@@ -1,21 +1,27 @@
 //! Cookies of older Flask releases: Flask 1.1.4, 2.0.3, 2.2.5 and 3.1.3 sign
-//! the same 300 sessions (every tag, compressed and not) into the same bytes
+//! the same 300 sessions (every tag, compressed and not) into the same bytes,
+//! and their Flask-WTF (0.14.3, 1.0.1, 1.1.1, 1.3.0) the same 50 CSRF tokens
 //! (`scripts/flask_versions.sh` checks that and writes
 //! `tests/data/flask-versions-cookies.json`), so an app on any of them shares
-//! its sessions with sessionkit. Each cookie opens, and is written back
-//! byte for byte.
+//! its sessions and forms with sessionkit. Each cookie opens and is written
+//! back byte for byte; each token is signed alike and accepted.
 
 mod support;
 
 use std::time::{Duration, SystemTime};
 
 use serde_json::Value as Json;
-use sessionkit::codec::{SecretKey, SessionCodec, Value};
+use sessionkit::codec::{CsrfTokenCodec, SecretKey, SessionCodec, Value};
+use sessionkit::csrf::{Csrf, CsrfConfig, CsrfError};
 use sessionkit::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionInterface};
 use support::http::{request_with_session, session_set};
 
+fn all() -> Json {
+    serde_json::from_str(include_str!("data/flask-versions-cookies.json")).unwrap()
+}
+
 fn vectors() -> (SecretKey, u64, Vec<String>) {
-    let all: Json = serde_json::from_str(include_str!("data/flask-versions-cookies.json")).unwrap();
+    let all = all();
     let key = SecretKey::from_text(all["secret_key"].as_str().unwrap()).unwrap();
     let cookies = all["cookies"].as_array().unwrap();
     let cookies = cookies.iter().map(|c| c.as_str().unwrap().to_owned());
@@ -77,4 +83,29 @@ fn the_interface_opens_them_and_refreshes_permanent_ones_unchanged() {
         }
     }
     assert!(refreshed >= 100, "{refreshed} refreshed");
+}
+
+#[test]
+fn every_flask_wtf_token_is_signed_alike_and_accepted() {
+    let (key, at, _) = vectors();
+    let codec = CsrfTokenCodec::new(key.clone());
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(at);
+    let csrf = Csrf::new(CsrfConfig::new(key)).with_clock(move || now);
+    let all = all();
+    let tokens = all["csrf_tokens"].as_array().unwrap();
+    assert_eq!(tokens.len(), 50);
+    for (n, t) in tokens.iter().enumerate() {
+        let (raw, signed) = (t["raw"].as_str().unwrap(), t["signed"].as_str().unwrap());
+        assert_eq!(codec.sign(raw, at), signed, "token #{n}");
+        let mut session = DynamicSession::default();
+        session.insert("csrf_token", raw);
+        assert_eq!(csrf.validate(Some(signed), &session), Ok(()), "token #{n}");
+        // Another session's token is refused.
+        session.insert("csrf_token", "0".repeat(40));
+        assert_eq!(
+            csrf.validate(Some(signed), &session),
+            Err(CsrfError::TokensDoNotMatch),
+            "token #{n}"
+        );
+    }
 }

@@ -1,7 +1,9 @@
-"""300 sessions with every tag, signed by the running Python's Flask.
+"""300 sessions with every tag, signed by the running Python's Flask, and
+50 CSRF tokens signed by its Flask-WTF.
 
-Run by `scripts/flask_versions.sh` under Flask 1.1.4, 2.0.3, 2.2.5 and 3.1.3;
-the script checks that all four print the same bytes, and keeps 3.1.3's
+Run by `scripts/flask_versions.sh` under Flask 1.1.4, 2.0.3, 2.2.5 and 3.1.3
+(with Flask-WTF 0.14.3, 1.0.1, 1.1.1 and 1.3.0); the script checks that all
+four print the same bytes, and keeps 3.1.3's
 output as `tests/data/flask-versions-cookies.json`, which
 `tests/flask_versions.rs` replays: a team moving an older Flask app to Rust
 shares its sessions the same way.
@@ -16,6 +18,7 @@ import uuid
 
 import flask
 import itsdangerous
+from flask_wtf.csrf import generate_csrf, validate_csrf
 from markupsafe import Markup
 
 SECRET = "flask-versions-key"
@@ -53,14 +56,26 @@ with app.test_request_context():
         assert serializer.loads(cookie) is not None
         cookies.append(cookie)
 
+csrf_tokens = []
+for _ in range(50):
+    # One request each: Flask-WTF caches the signed token per request.
+    with app.test_request_context():
+        raw = "%040x" % rng.getrandbits(160)
+        flask.session["csrf_token"] = raw
+        token = generate_csrf()
+        validate_csrf(token)
+        csrf_tokens.append({"raw": raw, "signed": token})
+
 json.dump(
     {
         "generator": "tests/data/gen_flask_versions_cookies.py",
         "flask": importlib.metadata.version("flask"),
+        "flask_wtf": importlib.metadata.version("flask-wtf"),
         "itsdangerous": importlib.metadata.version("itsdangerous"),
         "secret_key": SECRET,
         "timestamp": TIMESTAMP,
         "cookies": cookies,
+        "csrf_tokens": csrf_tokens,
     },
     sys.stdout,
     indent=1,
