@@ -1,10 +1,13 @@
 //! Cookies of older Flask releases: Flask 1.1.4, 2.0.3, 2.2.5 and 3.1.3 sign
 //! the same 300 sessions (every tag, compressed and not) into the same bytes,
-//! and their Flask-WTF (0.14.3, 1.0.1, 1.1.1, 1.3.0) the same 50 CSRF tokens
-//! (`scripts/flask_versions.sh` checks that and writes
-//! `tests/data/flask-versions-cookies.json`), so an app on any of them shares
-//! its sessions and forms with sessionkit. Each cookie opens and is written
-//! back byte for byte; each token is signed alike and accepted.
+//! their Flask-WTF (0.14.3, 1.0.1, 1.1.1, 1.3.0) the same 50 CSRF tokens, and
+//! their Flask-Login (0.5.0, 0.5.0, 0.6.2, 0.6.3) the same 30 remember-me
+//! cookies and 30 session identifiers (`scripts/flask_versions.sh` checks
+//! that and writes `tests/data/flask-versions-cookies.json`), so an app on
+//! any of them shares its sessions, forms and logins with sessionkit. Each
+//! cookie opens and is written back byte for byte; each token is signed
+//! alike and accepted; each remember-me cookie and identifier is computed
+//! alike.
 
 mod support;
 
@@ -13,6 +16,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value as Json;
 use sessionkit::codec::{CsrfTokenCodec, SecretKey, SessionCodec, Value};
 use sessionkit::csrf::{Csrf, CsrfConfig, CsrfError};
+use sessionkit::flask_login::{RememberCookie, session_identifier};
 use sessionkit::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionInterface};
 use support::http::{request_with_session, session_set};
 
@@ -106,6 +110,52 @@ fn every_flask_wtf_token_is_signed_alike_and_accepted() {
             csrf.validate(Some(signed), &session),
             Err(CsrfError::TokensDoNotMatch),
             "token #{n}"
+        );
+    }
+}
+
+fn hex_bytes(hex: &Json) -> Option<Vec<u8>> {
+    let hex = hex.as_str()?;
+    let pairs = (0..hex.len()).step_by(2);
+    Some(
+        pairs
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect(),
+    )
+}
+
+#[test]
+fn every_flask_login_remember_cookie_and_identifier_is_computed_alike() {
+    let all = all();
+    let remember = RememberCookie::from_text_key(all["secret_key"].as_str().unwrap()).unwrap();
+    let cookies = all["remember_cookies"].as_array().unwrap();
+    assert_eq!(cookies.len(), 30);
+    for c in cookies {
+        let (user_id, cookie) = (
+            c["user_id"].as_str().unwrap(),
+            c["cookie"].as_str().unwrap(),
+        );
+        assert_eq!(remember.encode(user_id), cookie, "{user_id:?}");
+        assert_eq!(remember.decode(cookie), Some(user_id), "{user_id:?}");
+    }
+    let identifiers = all["identifiers"].as_array().unwrap();
+    assert_eq!(identifiers.len(), 30);
+    for (n, i) in identifiers.iter().enumerate() {
+        let mut headers = http::HeaderMap::new();
+        for (name, hex) in [
+            ("user-agent", &i["user_agent_hex"]),
+            ("x-forwarded-for", &i["x_forwarded_for_hex"]),
+        ] {
+            if let Some(bytes) = hex_bytes(hex) {
+                let value = http::HeaderValue::from_bytes(&bytes).unwrap();
+                headers.insert(name, value);
+            }
+        }
+        let remote_addr = i["remote_addr"].as_str();
+        assert_eq!(
+            session_identifier(remote_addr, &headers),
+            i["id"].as_str().unwrap(),
+            "identifier #{n}"
         );
     }
 }
