@@ -4,9 +4,8 @@
 # cookies and `_id`s) as Flask 3.1.3 with Flask-WTF 1.3.0 and Flask-Login 0.6.3?
 # Builds one venv per release under target/flask-versions/, signs the same
 # 300 sessions (every tag), 50 CSRF tokens, 30 remember-me cookies and 30
-# identifiers in each
-# (tests/data/gen_flask_versions_cookies.py), and compares them byte for
-# byte. On success it writes 3.1.3's output to
+# identifiers in each (tests/data/gen_flask_versions_cookies.py), and
+# compares them byte for byte. On success it writes 3.1.3's output to
 # tests/data/flask-versions-cookies.json (replayed by tests/flask_versions.rs).
 # Needs python3 with venv and network access to PyPI.
 set -euo pipefail
