@@ -7,6 +7,7 @@
 # identifiers in each (tests/data/gen_flask_versions_cookies.py), and
 # compares them byte for byte. On success it writes 3.1.3's output to
 # tests/data/flask-versions-cookies.json (replayed by tests/flask_versions.rs).
+# Then checks that Quart 0.22.0 reads those cookies and signs them again alike.
 # Needs python3 with venv and network access to PyPI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,3 +33,7 @@ for version in 1.1.4 2.0.3 2.2.5; do
   echo "Flask $version: the same sessions, CSRF tokens, remember-me cookies and identifiers as Flask 3.1.3"
 done
 "$base/3.1.3/bin/python" tests/data/gen_flask_versions_cookies.py > tests/data/flask-versions-cookies.json
+# Quart, Flask's async twin, has its own session interface.
+[ -x "$base/quart/bin/python" ] || python3 -m venv "$base/quart"
+"$base/quart/bin/pip" install -q quart==0.22.0 flask==3.1.3 itsdangerous==2.2.0
+"$base/quart/bin/python" tests/data/check_quart_cookies.py tests/data/flask-versions-cookies.json
