@@ -1,7 +1,7 @@
 """Cookies written by real Flask 3.1 whose Python `zlib` is zlib-ng.
 
-Some Python builds and Linux distributions link the `zlib` module to zlib-ng
-instead of zlib. Its level 6 writes different deflate streams, and for about
+Python's `zlib` module may be linked to zlib-ng (which can be built as a
+drop-in replacement for zlib) instead of zlib. zlib-ng's level 6 writes different deflate streams, and for about
 one small session in twelve it makes the other compression decision. Flask
 on such a Python still writes valid cookies, and every Flask reads them; so
 must we. This script signs sessions with Flask's own serializer twice, once
