@@ -274,6 +274,7 @@ pub struct CodecBuilder {
     salt: Vec<u8>,
     derivation: KeyDerivation,
     compression: Compression,
+    ensure_ascii: bool,
     max_payload: usize,
     max_depth: usize,
 }
@@ -352,6 +353,35 @@ impl CodecBuilder {
         self
     }
 
+    /// Whether the JSON is written with every non-ASCII character escaped
+    /// (default `true`, Flask's): `false` writes it as UTF-8, as Flask does
+    /// for an app with `app.json.ensure_ascii = False` (before Flask 2.3:
+    /// `JSON_AS_ASCII = False`). Reading accepts both forms either way.
+    /// [`SessionCodec::sign_json`] signs its text as given.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::{Dict, SecretKey, SessionCodec};
+    ///
+    /// let key = SecretKey::from_text("k")?;
+    /// let mut session = Dict::new();
+    /// session.insert("user", "ü");
+    /// let utf8 = SessionCodec::builder(key.clone()).ensure_ascii(false).build();
+    /// let cookie = utf8.dumps_session(&session, 1_764_000_000)?;
+    /// // What Flask writes with `app.json.ensure_ascii = False`.
+    /// assert_eq!(cookie, "eyJ1c2VyIjoiw7wifQ.aSSBAA.QDlc1PKduNYdkLPgn356Ic0Yveo");
+    /// // Flask's default escapes it: `{"user":"\u00fc"}`.
+    /// let ascii = SessionCodec::flask(key).dumps_session(&session, 1_764_000_000)?;
+    /// assert_ne!(ascii, cookie);
+    /// assert_eq!(utf8.loads_session(&ascii, 1_764_000_000, None)?.value, session);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ensure_ascii(mut self, ensure_ascii: bool) -> Self {
+        self.ensure_ascii = ensure_ascii;
+        self
+    }
+
     /// The largest decoded payload accepted, in bytes (default 64 KiB).
     ///
     /// # Examples
@@ -423,6 +453,7 @@ impl CodecBuilder {
         SessionCodec {
             signer: Signer::new(&self.keys, &self.salt, self.derivation),
             compression: self.compression,
+            ensure_ascii: self.ensure_ascii,
             max_payload: self.max_payload,
             max_depth: self.max_depth,
         }
@@ -453,6 +484,7 @@ impl CodecBuilder {
 pub struct SessionCodec {
     signer: Signer,
     compression: Compression,
+    ensure_ascii: bool,
     max_payload: usize,
     max_depth: usize,
 }
@@ -504,6 +536,7 @@ impl SessionCodec {
             salt: FLASK_SESSION_SALT.as_bytes().to_vec(),
             derivation: KeyDerivation::Hmac,
             compression: Compression::Auto,
+            ensure_ascii: true,
             max_payload: DEFAULT_MAX_PAYLOAD,
             max_depth: DEFAULT_MAX_DEPTH,
         }
@@ -597,6 +630,7 @@ impl SessionCodec {
     pub fn dumps(&self, value: &Value, timestamp: u64) -> Result<String, EncodeError> {
         let mut json = Vec::with_capacity(128);
         json_write::write_tagged(&mut json, value, self.max_depth)?;
+        self.finish_json(&mut json)?;
         Ok(self.sign_json(&json, timestamp))
     }
 
@@ -624,7 +658,18 @@ impl SessionCodec {
     pub fn dumps_session(&self, session: &Dict, timestamp: u64) -> Result<String, EncodeError> {
         let mut json = Vec::with_capacity(128);
         write_session_json(&mut json, session, self.max_depth)?;
+        self.finish_json(&mut json)?;
         Ok(self.sign_json(&json, timestamp))
+    }
+
+    /// Turns JSON this crate wrote (escaped to ASCII) into the form this
+    /// codec signs: unchanged, or with `ensure_ascii` off, UTF-8.
+    pub(crate) fn finish_json(&self, json: &mut Vec<u8>) -> Result<(), EncodeError> {
+        if self.ensure_ascii {
+            Ok(())
+        } else {
+            json_write::escapes_to_utf8(json)
+        }
     }
 
     /// Verifies the signature and age and returns the payload's JSON bytes

@@ -139,6 +139,12 @@ pub struct SessionConfig {
     /// reads them) or `Above(n)` (Flask's rule only for more than `n` bytes
     /// of JSON).
     pub compression: Compression,
+    /// Whether signed cookies' JSON escapes every non-ASCII character
+    /// (true, Flask's default). `false` writes it as UTF-8, as a Flask app
+    /// with `app.json.ensure_ascii = False` (before Flask 2.3:
+    /// `JSON_AS_ASCII = False`) does, byte for byte. Cookies in either form
+    /// are read whatever this says.
+    pub json_ensure_ascii: bool,
     /// The itsdangerous salt for signed cookies (`cookie-session`), also the
     /// HKDF purpose suffix for encrypted ones.
     pub salt: String,
@@ -169,6 +175,7 @@ impl Default for SessionConfig {
             max_request_cookie: 8 * 1024,
             protection: Protection::Signed,
             compression: Compression::Auto,
+            json_ensure_ascii: true,
             salt: FLASK_SESSION_SALT.into(),
             max_payload: DEFAULT_MAX_PAYLOAD,
             max_depth: DEFAULT_MAX_DEPTH,
@@ -286,6 +293,15 @@ impl SessionConfig {
         /// assert_eq!(SessionConfig::default().with_compression(Compression::Above(256)).compression, Compression::Above(256));
         /// ```
         with_compression(compression: Compression),
+        /// Sets `json_ensure_ascii`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use session_runtime::SessionConfig;
+        /// assert!(!SessionConfig::default().with_json_ensure_ascii(false).json_ensure_ascii);
+        /// ```
+        with_json_ensure_ascii(json_ensure_ascii: bool),
     }
 
     /// Sets the secret key.

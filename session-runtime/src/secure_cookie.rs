@@ -517,6 +517,7 @@ impl SecureCookieSessionInterface {
                         .max_payload(config.max_payload)
                         .max_depth(config.max_depth)
                         .compression(config.compression)
+                        .ensure_ascii(config.json_ensure_ascii)
                         .build(),
                 ),
             }
@@ -661,7 +662,10 @@ impl SecureCookieSessionInterface {
             session.write_json(json, self.config.max_depth)?;
             let now = unix_secs(self.current_time());
             match &self.protector {
-                Some(Protector::Signed(codec)) => codec.sign_json_into(json, now, out),
+                Some(Protector::Signed(codec)) => {
+                    codec.finish_json(json)?;
+                    codec.sign_json_into(json, now, out);
+                }
                 Some(Protector::Encrypted(codec)) => out.push_str(&codec.seal(json, now)?),
                 None => return Err(SaveError::NullSessionWrite),
             }

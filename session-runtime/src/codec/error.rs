@@ -367,6 +367,13 @@ pub enum EncodeError {
     /// 500). The two Python type names.
     #[error("map keys of types {0} and {1} cannot be sorted against each other, as Flask must")]
     UnorderableKeys(&'static str, &'static str),
+    /// A string holds a lone surrogate (the code unit), which has no UTF-8
+    /// form: written only with `ensure_ascii` off, where Flask's save fails
+    /// the same way (a `UnicodeEncodeError`, answered with a 500).
+    #[error(
+        "a string holds the lone surrogate U+{0:04X}, which UTF-8 cannot carry (write it with ensure_ascii on)"
+    )]
+    LoneSurrogate(u32),
     /// An error raised by a `Serialize` implementation.
     #[error("{0}")]
     Custom(String),

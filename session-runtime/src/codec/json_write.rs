@@ -398,6 +398,67 @@ pub(crate) fn write_py_string_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     out.push(b'"');
 }
 
+/// Rewrites JSON written by this module (Python's `ensure_ascii=True`
+/// form) into the form Python's `json.dumps(..., ensure_ascii=False)`
+/// writes: every `\uXXXX` escape of a character from U+007F up (a
+/// surrogate pair as one character) becomes that character's UTF-8;
+/// control characters, `"` and the backslash keep their escapes. In place:
+/// the text only shrinks.
+///
+/// A lone surrogate has no UTF-8 form: Flask's save fails on it
+/// (`UnicodeEncodeError` when itsdangerous encodes the text), and this
+/// returns [`EncodeError::LoneSurrogate`].
+pub(crate) fn escapes_to_utf8(json: &mut Vec<u8>) -> Result<(), EncodeError> {
+    let Some(first) = memchr::memchr(b'\\', json) else {
+        return Ok(());
+    };
+    let hex4 = |json: &[u8], at: usize| -> Option<u32> {
+        let digits = std::str::from_utf8(json.get(at..at + 4)?).ok()?;
+        u32::from_str_radix(digits, 16).ok()
+    };
+    let (mut r, mut w) = (first, first);
+    while r < json.len() {
+        let b = json[r];
+        if b != b'\\' {
+            json[w] = b;
+            (r, w) = (r + 1, w + 1);
+            continue;
+        }
+        // The writer escapes only inside strings, always with a second byte.
+        let escape = if json.get(r + 1) == Some(&b'u') {
+            hex4(json, r + 2)
+        } else {
+            None
+        };
+        let Some(unit) = escape.filter(|&u| u >= 0x20) else {
+            let len = if escape.is_some() { 6 } else { 2 };
+            let len = len.min(json.len() - r);
+            json.copy_within(r..r + len, w);
+            (r, w) = (r + len, w + len);
+            continue;
+        };
+        let (cp, used) = match unit {
+            0xD800..=0xDBFF => {
+                let low = (json.get(r + 6..r + 8) == Some(&b"\\u"[..]))
+                    .then(|| hex4(json, r + 8))
+                    .flatten()
+                    .filter(|l| (0xDC00..=0xDFFF).contains(l))
+                    .ok_or(EncodeError::LoneSurrogate(unit))?;
+                (0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00), 12)
+            }
+            0xDC00..=0xDFFF => return Err(EncodeError::LoneSurrogate(unit)),
+            _ => (unit, 6),
+        };
+        let c = char::from_u32(cp).ok_or(EncodeError::LoneSurrogate(unit))?;
+        let mut buf = [0u8; 4];
+        let utf8 = c.encode_utf8(&mut buf).as_bytes();
+        json[w..w + utf8.len()].copy_from_slice(utf8);
+        (r, w) = (r + used, w + utf8.len());
+    }
+    json.truncate(w);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -550,5 +611,78 @@ mod tests {
             &PyString::from_code_points([0xD800, 0x41]).unwrap(),
         );
         assert_eq!(out, br#""\ud800A""#);
+    }
+
+    /// Python's `json.dumps(s, ensure_ascii=False)` of a string, for the
+    /// property below: only `"`, the backslash and control characters
+    /// are escaped.
+    fn python_utf8(s: &str) -> Vec<u8> {
+        let mut out = String::from("\"");
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\u{8}' => out.push_str("\\b"),
+                '\u{c}' => out.push_str("\\f"),
+                c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out.into_bytes()
+    }
+
+    #[test]
+    fn escapes_to_utf8_keeps_what_python_keeps_escaped() {
+        for (ascii, utf8) in [
+            (r#""a\u00e9b""#, "\"a\u{e9}b\""),
+            // An escaped backslash followed by the letters `u00e9`.
+            (r#""\\u00e9""#, r#""\\u00e9""#),
+            (
+                r#""\u007f\u0000\u001f\n\"\\""#,
+                "\"\u{7f}\\u0000\\u001f\\n\\\"\\\\\"",
+            ),
+            (
+                r#"{"\u65e5":["\ud83d\ude00",1]}"#,
+                "{\"\u{65e5}\":[\"\u{1f600}\",1]}",
+            ),
+            (r#""\u2028\uffff""#, "\"\u{2028}\u{ffff}\""),
+            ("[1,2]", "[1,2]"),
+        ] {
+            let mut json = ascii.as_bytes().to_vec();
+            escapes_to_utf8(&mut json).unwrap();
+            assert_eq!(String::from_utf8(json).unwrap(), utf8, "{ascii}");
+        }
+        for (ascii, unit) in [
+            (r#""\ud800""#, 0xD800),
+            (r#""\udfff\ud800""#, 0xDFFF),
+            (r#""\ud800\ud800""#, 0xD800),
+            (r#""\ud800\n""#, 0xD800),
+        ] {
+            let mut json = ascii.as_bytes().to_vec();
+            assert_eq!(
+                escapes_to_utf8(&mut json),
+                Err(EncodeError::LoneSurrogate(unit)),
+                "{ascii}"
+            );
+        }
+        // Not this writer's output: no panic, whatever comes out.
+        for odd in ["\\", "\"\\u12", "\\u", "\\ud800\\u"] {
+            let _ = escapes_to_utf8(&mut odd.as_bytes().to_vec());
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(crate::seeded_proptest("escapes_to_utf8_is_python_ensure_ascii_false"))]
+        #[test]
+        fn escapes_to_utf8_is_python_ensure_ascii_false(s in "(?s).{0,40}") {
+            let mut json = Vec::new();
+            write_py_string(&mut json, &PyString::from(s.as_str()));
+            escapes_to_utf8(&mut json).unwrap();
+            proptest::prop_assert_eq!(json, python_utf8(&s));
+        }
     }
 }
