@@ -164,6 +164,7 @@ pub use session_runtime::__private;
 /// | `refresh_each_request = BOOL` | re-send permanent sessions on every response | `refresh_each_request = false` |
 /// | `encrypted` | encrypt the cookie (XChaCha20-Poly1305) instead of signing it like Flask | `encrypted` |
 /// | `compression = "..."` | `auto` (Flask's rule: zlib when it saves 2 bytes; the default), `never` (skips the attempt; Flask still reads the cookies) or `above:N` (Flask's rule, byte-identical, only for more than N bytes of JSON: small sessions skip the attempt, large ones stay compressed); `auto` and `never` may also be written bare | `compression = "never"`, `compression = never` or `compression = "above:512"` |
+/// | `ensure_ascii = BOOL` | `false` writes the JSON's non-ASCII characters as UTF-8, byte for byte as a Flask app with `app.json.ensure_ascii = False` (before Flask 2.3: `JSON_AS_ASCII = False`) does; the default, `true`, escapes them as Flask does by default. Cookies in either form are read. Not with `encrypted` | `ensure_ascii = false` |
 /// | `crate = "path"` | where sessionkit is, if renamed | `crate = "::my_sessionkit"` |
 ///
 /// ```

@@ -666,3 +666,30 @@ fn the_tester_opens_typed_sessions_as_the_server_does() {
         Some(DecodeError::SignatureMismatch)
     );
 }
+
+/// For an app with `app.json.ensure_ascii = False`: its cookies byte for
+/// byte.
+#[session(ensure_ascii = false)]
+struct Utf8Json {
+    user: String,
+}
+
+#[test]
+fn ensure_ascii_false_writes_the_json_as_utf8() {
+    assert!(!Utf8Json::default_config().json_ensure_ascii);
+    assert!(UserSession::default_config().json_ensure_ascii);
+    let i = SecureCookieSessionInterface::new(
+        Utf8Json::default_config().with_secret_key(SecretKey::from_text("k").unwrap()),
+    )
+    .unwrap()
+    .with_clock(|| SystemTime::UNIX_EPOCH + Duration::from_secs(1_764_000_000));
+    let mut s = Utf8Json::default();
+    s.set_user("ü".into());
+    let mut h = http::HeaderMap::new();
+    i.save_session(&s, &mut h).unwrap();
+    // Flask 3.1.3 with `app.json.ensure_ascii = False`, key "k", this time.
+    assert_eq!(
+        h["set-cookie"],
+        "session=eyJ1c2VyIjoiw7wifQ.aSSBAA.QDlc1PKduNYdkLPgn356Ic0Yveo; HttpOnly; Path=/; SameSite=Lax"
+    );
+}

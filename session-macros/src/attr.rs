@@ -27,6 +27,7 @@ pub(crate) const CONTAINER_OPTIONS: &[&str] = &[
     "refresh_each_request",
     "encrypted",
     "compression",
+    "ensure_ascii",
     "crate",
 ];
 
@@ -46,6 +47,7 @@ pub(crate) struct ContainerOptions {
     pub(crate) refresh_each_request: Option<Opt<bool>>,
     pub(crate) encrypted: Option<Opt<bool>>,
     pub(crate) compression: Option<Opt<LitStr>>,
+    pub(crate) ensure_ascii: Option<Opt<bool>>,
     pub(crate) krate: Option<Opt<syn::Path>>,
 }
 
@@ -320,6 +322,10 @@ impl ContainerOptions {
                 "encrypted" => {
                     let v = boolean(ctxt, &meta)?;
                     set_once(ctxt, &mut o.encrypted, v);
+                }
+                "ensure_ascii" => {
+                    let v = boolean(ctxt, &meta)?;
+                    set_once(ctxt, &mut o.ensure_ascii, v);
                 }
                 "crate" => {
                     let Some(lit) = string(ctxt, &meta, "\"sessionkit\"")? else {

@@ -73,6 +73,15 @@ pub(crate) fn validate(ctxt: &mut Ctxt, model: &Model) -> bool {
             ),
         }
     }
+    if let (Some(a), Some(e)) = (&o.ensure_ascii, &o.encrypted)
+        && e.value
+    {
+        ctxt.error(
+            &a.key,
+            "`ensure_ascii` shapes the JSON of signed cookies, the ones Flask reads; encrypted \
+             cookies are sessionkit's own: remove `ensure_ascii` or `encrypted`",
+        );
+    }
     let secure = o.secure.as_ref().is_some_and(|s| s.value);
     if let Some(s) = &o.same_site
         && s.value.value().eq_ignore_ascii_case("none")

@@ -38,6 +38,7 @@ fn config(model: &Model, private: &TokenStream) -> TokenStream {
         (&o.http_only, quote!(cookie_http_only)),
         (&o.partitioned, quote!(cookie_partitioned)),
         (&o.refresh_each_request, quote!(refresh_each_request)),
+        (&o.ensure_ascii, quote!(json_ensure_ascii)),
     ] {
         if let Some(b) = opt {
             let v = b.value;
