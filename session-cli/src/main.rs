@@ -80,6 +80,12 @@ enum Command {
         /// `#[session(compression = "above:N")]` does.
         #[arg(long, default_value = "auto", value_name = "auto|never|above:N")]
         compression: Compression,
+        /// Write non-ASCII characters as UTF-8 instead of `\uXXXX` escapes,
+        /// as an app with `app.json.ensure_ascii = False` (before Flask 2.3:
+        /// `JSON_AS_ASCII = False`) or `#[session(ensure_ascii = false)]`
+        /// does.
+        #[arg(long)]
+        no_ensure_ascii: bool,
         /// The session as Flask's tagged JSON, e.g. '{"user":"ada"}', or `-`
         /// (the default) to read it from stdin.
         #[arg(default_value = "-")]
@@ -250,11 +256,13 @@ fn run(cli: Cli) -> Result<String, Failure> {
             salt,
             timestamp,
             compression,
+            no_ensure_ascii,
             json,
         } => {
             let codec = SessionCodec::builder(keys.keys()?)
                 .salt(salt)
                 .compression(compression)
+                .ensure_ascii(!no_ensure_ascii)
                 .build();
             let text = input(&json, "JSON")?;
             let value = codec

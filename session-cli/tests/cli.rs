@@ -497,3 +497,45 @@ fn the_system_clock_is_the_default_time() {
     let out = sessionkit(&["verify", "--secret", "k", "--no-max-age", &stale], None);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+#[test]
+fn sign_no_ensure_ascii_writes_what_flask_writes_with_ensure_ascii_off() {
+    let sign = |extra: &[&str], json: &str| {
+        let mut args = vec!["sign", "--secret", "k", "--timestamp", "1764000000"];
+        args.extend_from_slice(extra);
+        args.push(json);
+        let out = sessionkit(&args, None);
+        (
+            out.status.code(),
+            stdout(&out).trim_end().to_owned(),
+            stderr(&out),
+        )
+    };
+    // Flask 3.1.3, key "k", this time, `app.json.ensure_ascii = False`.
+    let (code, utf8, err) = sign(&["--no-ensure-ascii"], r#"{"user":"ü"}"#);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        utf8,
+        "eyJ1c2VyIjoiw7wifQ.aSSBAA.QDlc1PKduNYdkLPgn356Ic0Yveo"
+    );
+    // Flask's default escapes it.
+    let (_, ascii, _) = sign(&[], r#"{"user":"ü"}"#);
+    assert_eq!(
+        ascii,
+        "eyJ1c2VyIjoiXHUwMGZjIn0.aSSBAA.wcES_T_uC65cMnJR1w534imFqbA"
+    );
+    // Both verify to the same session.
+    for cookie in [&utf8, &ascii] {
+        let out = sessionkit(&["verify", "--secret", "k", "--no-max-age", cookie], None);
+        assert_eq!(
+            stdout(&out).trim_end(),
+            r#"{"user":"\u00fc"}"#,
+            "{}",
+            stderr(&out)
+        );
+    }
+    // A lone surrogate has no UTF-8 form: refused, as Flask's save fails.
+    let (code, out, err) = sign(&["--no-ensure-ascii"], r#"{"k":"\ud800"}"#);
+    assert_eq!((code, out.as_str()), (Some(1), ""));
+    assert!(err.contains("lone surrogate U+D800"), "{err}");
+}
