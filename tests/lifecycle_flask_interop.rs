@@ -65,6 +65,7 @@ fn app_config() -> impl Strategy<Value = Json> {
         setting(vec!["Strict", "lax", "None", "LAX", "none", "STRICT"]),
         setting(vec![true, false]),
         setting(vec![0u64, 1, 3600, 400 * 86_400]),
+        setting(vec![false, true]),
     )
         .prop_map(
             |(
@@ -76,6 +77,7 @@ fn app_config() -> impl Strategy<Value = Json> {
                 same_site,
                 refresh,
                 lifetime,
+                ensure_ascii,
             )| {
                 let mut c = serde_json::Map::new();
                 let mut put = |k: &str, v: Option<Json>| {
@@ -93,6 +95,8 @@ fn app_config() -> impl Strategy<Value = Json> {
                 put("SESSION_COOKIE_SAMESITE", same_site.map(Json::from));
                 put("SESSION_REFRESH_EACH_REQUEST", refresh.map(Json::from));
                 put("PERMANENT_SESSION_LIFETIME", lifetime.map(Json::from));
+                // Not a Flask config key: the harness sets `app.json.ensure_ascii`.
+                put("JSON_ENSURE_ASCII", ensure_ascii.map(Json::from));
                 Json::Object(c)
             },
         )
@@ -136,7 +140,7 @@ fn cookie() -> impl Strategy<Value = Cookie> {
             Carry::Empty,
             Carry::DefaultName,
         ]),
-        0usize..4,
+        0usize..5,
         prop::sample::select(vec![0i64, 5, 3600, 3601, 2_678_400, 2_678_401, -100]),
         prop::sample::select(vec![KEY_HEX, KEY_HEX, FALLBACK_HEX, WRONG_HEX]),
         prop::bool::weighted(0.1),
@@ -162,9 +166,15 @@ fn session(n: usize) -> Dict {
             d.insert("user", "w");
         }
         2 => {}
-        _ => {
+        3 => {
             d.insert("_permanent", true);
             d.insert("a", Value::List(vec![Value::Int(1), Value::Int(2)]));
+        }
+        _ => {
+            // Non-ASCII keys and values: `JSON_ENSURE_ASCII` shapes their bytes.
+            d.insert("_permanent", true);
+            d.insert("user", "Zoë 😀\u{7f}\u{2028}");
+            d.insert("名前", Value::List(vec!["日本".into(), "é".into()]));
         }
     }
     d

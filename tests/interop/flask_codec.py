@@ -126,7 +126,11 @@ def http(req):
     if req.get("key_hex") is not None:
         app.secret_key = bytes.fromhex(req["key_hex"])
     app.config["SECRET_KEY_FALLBACKS"] = [bytes.fromhex(h) for h in req.get("fallbacks_hex", [])]
-    app.config.update(req["config"])
+    config = dict(req["config"])
+    # Not a config key since Flask 2.3 (it was `JSON_AS_ASCII`): the provider's.
+    if "JSON_ENSURE_ASCII" in config:
+        app.json.ensure_ascii = config.pop("JSON_ENSURE_ASCII")
+    app.config.update(config)
     action = ACTIONS[req["action"]]
 
     @app.route("/act")

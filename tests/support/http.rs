@@ -52,6 +52,11 @@ pub fn config(v: &Json) -> SessionConfig {
     if let Some(s) = cfg["PERMANENT_SESSION_LIFETIME"].as_u64() {
         c = c.with_lifetime(Duration::from_secs(s));
     }
+    // `app.json.ensure_ascii` (Flask 2.3+; before: `JSON_AS_ASCII`), under
+    // the name the live harness reads.
+    if let Some(b) = cfg["JSON_ENSURE_ASCII"].as_bool() {
+        c = c.with_json_ensure_ascii(b);
+    }
     if let Some(s) = cfg["SESSION_COOKIE_SAMESITE"].as_str() {
         c = c.with_same_site(Some(match s.to_ascii_lowercase().as_str() {
             "strict" => SameSite::Strict,
