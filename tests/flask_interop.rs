@@ -67,6 +67,10 @@ fn property_sessions_round_trip_with_real_flask() {
     let never = SessionCodec::builder(SecretKey::from_hex(KEY_HEX).unwrap())
         .compression(Compression::Never)
         .build();
+    let utf8 = SessionCodec::builder(SecretKey::from_hex(KEY_HEX).unwrap())
+        .ensure_ascii(false)
+        .build();
+    let (utf8_differs, lone) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
     let cases = 256;
     let mut runner = TestRunner::new(live_config(
         "property_sessions_round_trip_with_real_flask",
@@ -122,12 +126,40 @@ fn property_sessions_round_trip_with_real_flask() {
         let back = codec
             .loads_session(theirs["cookie"].as_str().unwrap(), ts, Some(60))
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
-        prop_assert_eq!(Value::Dict(back.value), expected);
+        prop_assert_eq!(Value::Dict(back.value), expected.clone());
+
+        // With `app.json.ensure_ascii = False`: the same bytes, or the same
+        // refusal (a lone surrogate has no UTF-8 form).
+        let theirs = flask.call(&json!({
+            "op": "dumps", "key_hex": KEY_HEX, "timestamp": ts, "value": typed_session,
+            "ensure_ascii": false,
+        }));
+        match (utf8.dumps_session(&session, ts), theirs["cookie"].as_str()) {
+            (Ok(mine), Some(cookie)) => {
+                prop_assert_eq!(mine.as_str(), cookie);
+                utf8_differs.set(utf8_differs.get() + usize::from(mine != ours));
+                let back = codec
+                    .loads_session(cookie, ts, Some(60))
+                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(Value::Dict(back.value), expected);
+            }
+            (Err(sessionkit::codec::EncodeError::LoneSurrogate(_)), None) => {
+                prop_assert_eq!(theirs["error"].as_str(), Some("UnicodeEncodeError"));
+                lone.set(lone.get() + 1);
+            }
+            (mine, _) => prop_assert!(false, "ours {:?}, Flask {}", mine, theirs),
+        }
         Ok(())
     });
     if let Err(e) = result {
         panic!("{e}");
     }
+    let (utf8_differs, lone) = (utf8_differs.get(), lone.get());
+    assert!(
+        utf8_differs > 50 && lone > 5,
+        "ensure_ascii off: {utf8_differs} cookies differ from the ASCII form, {lone} refused: \
+         the generator is too weak"
+    );
     let compressed = compressed.get();
     assert!(
         compressed > 10,

@@ -99,6 +99,7 @@ def serializer(req):
     app = Flask("interop")
     app.secret_key = bytes.fromhex(req["key_hex"])
     app.config["SECRET_KEY_FALLBACKS"] = [bytes.fromhex(h) for h in req.get("fallbacks_hex", [])]
+    app.json.ensure_ascii = req.get("ensure_ascii", True)
     ctx = app.app_context()
     ctx.push()
     return ctx, SecureCookieSessionInterface().get_signing_serializer(app)
