@@ -424,13 +424,14 @@ pub(crate) fn escapes_to_utf8(json: &mut Vec<u8>) -> Result<(), EncodeError> {
             (r, w) = (r + 1, w + 1);
             continue;
         }
-        // The writer escapes only inside strings, always with a second byte.
+        // The writer escapes only inside strings, always with a second byte;
+        // `\u` escapes below U+007F are control characters, kept as they are.
         let escape = if json.get(r + 1) == Some(&b'u') {
             hex4(json, r + 2)
         } else {
             None
         };
-        let Some(unit) = escape.filter(|&u| u >= 0x20) else {
+        let Some(unit) = escape.filter(|&u| u >= 0x7f) else {
             let len = if escape.is_some() { 6 } else { 2 };
             let len = len.min(json.len() - r);
             json.copy_within(r..r + len, w);
