@@ -12,7 +12,7 @@ use sessionkit::codec::{EncodeError, SecretKey, SessionCodec, Value};
 use sessionkit::{
     DynamicSession, SaveError, SecureCookieSessionInterface, SessionConfig, SessionInterface,
 };
-use support::http::{request_with_session, session_set};
+use support::http::{request_with_session, saved_value};
 
 struct Case {
     n: usize,
@@ -104,9 +104,7 @@ fn the_interface_refreshes_a_session_in_the_apps_form() {
         for cookie in [&c.cookie_ascii, &c.cookie_utf8] {
             let s: DynamicSession = i.open_session(&request_with_session(cookie)).unwrap();
             assert!(!s.is_empty(), "case #{}", c.n);
-            let mut headers = http::HeaderMap::new();
-            i.save_session(&s, &mut headers).unwrap();
-            match session_set(&headers) {
+            match saved_value(&i, &s) {
                 Some(value) => {
                     assert_eq!(value, c.cookie_utf8, "case #{}", c.n);
                     refreshed += 1;

@@ -1,7 +1,7 @@
 //! Cookies of older Flask releases: Flask 1.1.4, 2.0.3, 2.2.5 and 3.1.3 sign
 //! the same 300 sessions (every tag, compressed and not) into the same bytes,
 //! their Flask-WTF (0.14.3, 1.0.1, 1.1.1, 1.3.0) the same 50 CSRF tokens, and
-//! their Flask-Login (0.5.0, 0.5.0, 0.6.2, 0.6.3) the same 30 remember-me
+//! their Flask-Login (0.5.0, 0.6.2, 0.6.3) the same 30 remember-me
 //! cookies and 30 session identifiers (`scripts/flask_versions.sh` checks
 //! that and writes `tests/data/flask-versions-cookies.json`), so an app on
 //! any of them shares its sessions, forms and logins with sessionkit. Each
@@ -18,7 +18,7 @@ use sessionkit::codec::{CsrfTokenCodec, SecretKey, SessionCodec, Value};
 use sessionkit::csrf::{Csrf, CsrfConfig, CsrfError};
 use sessionkit::flask_login::{RememberCookie, session_identifier};
 use sessionkit::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionInterface};
-use support::http::{request_with_session, session_set};
+use support::http::{request_with_session, saved_value};
 
 fn all() -> Json {
     serde_json::from_str(include_str!("data/flask-versions-cookies.json")).unwrap()
@@ -75,12 +75,10 @@ fn the_interface_opens_them_and_refreshes_permanent_ones_unchanged() {
     for (n, cookie) in cookies.iter().enumerate() {
         let s: DynamicSession = i.open_session(&request_with_session(cookie)).unwrap();
         assert!(!s.is_empty(), "cookie #{n} opened as a fresh session");
-        let mut headers = http::HeaderMap::new();
-        i.save_session(&s, &mut headers).unwrap();
-        match session_set(&headers) {
+        match saved_value(&i, &s) {
             Some(value) => {
                 assert!(s.is_permanent(), "cookie #{n}");
-                assert_eq!(value, cookie, "cookie #{n}");
+                assert_eq!(&value, cookie, "cookie #{n}");
                 refreshed += 1;
             }
             None => assert!(!s.is_permanent(), "cookie #{n}"),

@@ -20,7 +20,7 @@ use sessionkit::{
     DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface,
     session,
 };
-use support::http::{request_with_session, session_set};
+use support::http::{request_with_session, saved_value};
 
 struct Vectors {
     key: String,
@@ -64,13 +64,6 @@ fn interface<S: SessionData>(v: &Vectors) -> SecureCookieSessionInterface {
     )
     .unwrap()
     .with_clock(move || at)
-}
-
-/// The cookie value of the `Set-Cookie` that saving `s` writes.
-fn saved_value<S: SessionData>(i: &SecureCookieSessionInterface, s: &S) -> String {
-    let mut headers = http::HeaderMap::new();
-    i.save_session(s, &mut headers).unwrap();
-    session_set(&headers).unwrap().to_owned()
 }
 
 #[test]
@@ -139,7 +132,12 @@ fn a_dynamic_session_from_a_zlib_ng_flask_is_refreshed_losing_nothing() {
         );
         // Permanent, so Flask's refresh re-signs it on the response.
         assert!(s.is_permanent(), "{}", c.name);
-        assert_eq!(saved_value(&i, &s), c.zlib_cookie, "{}", c.name);
+        assert_eq!(
+            saved_value(&i, &s),
+            Some(c.zlib_cookie.clone()),
+            "{}",
+            c.name
+        );
     }
 }
 
@@ -166,7 +164,12 @@ fn a_typed_session_reads_zlib_ng_cookies_and_keeps_unknown_keys() {
             "{}",
             c.name
         );
-        assert_eq!(saved_value(&i, &s), c.zlib_cookie, "{}", c.name);
+        assert_eq!(
+            saved_value(&i, &s),
+            Some(c.zlib_cookie.clone()),
+            "{}",
+            c.name
+        );
         small += 1;
     }
     assert!(small >= 30, "{small} small cases");

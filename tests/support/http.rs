@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value as Json;
 use sessionkit::codec::{SecretKey, Value};
-use sessionkit::{DynamicSession, SameSite, SessionConfig};
+use sessionkit::{DynamicSession, SameSite, SessionConfig, SessionData, SessionInterface};
 
 use super::typed;
 
@@ -170,8 +170,14 @@ pub fn request_with_session(value: &str) -> http::request::Parts {
     request.body(()).unwrap().into_parts().0
 }
 
-/// The value of the `session` cookie that `headers` set, if they set one.
-pub fn session_set(headers: &http::HeaderMap) -> Option<&str> {
+/// Saves `session` through `interface`: the value of the `session` cookie
+/// the response sets, if it sets one.
+pub fn saved_value<S: SessionData>(
+    interface: &impl SessionInterface<S>,
+    session: &S,
+) -> Option<String> {
+    let mut headers = http::HeaderMap::new();
+    interface.save_session(session, &mut headers).unwrap();
     let line = headers.get("set-cookie")?.to_str().ok()?;
-    line.strip_prefix("session=")?.split(';').next()
+    Some(line.strip_prefix("session=")?.split(';').next()?.to_owned())
 }
