@@ -1,7 +1,8 @@
 //! Session performance: the codec, open+save through the interface (typed
 //! and dynamic), the framework-free lifecycle, and the axum layer — against
 //! the `cookie` crate's `SignedJar` + serde_json and a handler without
-//! sessions. See BENCHMARKS.md for the numbers and the command.
+//! sessions; through axum, also against `axum-extra`'s `SignedCookieJar`
+//! and tower-sessions with its `MemoryStore`. See BENCHMARKS.md for the numbers and the command.
 
 #![allow(missing_docs, unreachable_pub)]
 
@@ -12,6 +13,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
+use axum_extra::extract::cookie::{Cookie, Key, PrivateCookieJar, SignedCookieJar};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use fixtures::{
@@ -22,8 +24,8 @@ use http::{HeaderMap, Request};
 use sessionkit::axum::{Session, SessionLayer};
 use sessionkit::codec::{Compression, Dict, SessionCodec};
 use sessionkit::{
-    DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionHandle,
-    SessionInterface, SessionLifecycle,
+    DynamicSession, Protection, SecureCookieSessionInterface, SessionConfig, SessionData,
+    SessionHandle, SessionInterface, SessionLifecycle,
 };
 use tower::ServiceExt as _;
 
@@ -159,6 +161,87 @@ async fn with_session(session: Session<Small>) -> &'static str {
     "ok"
 }
 
+/// The small fixture as a serde struct: what an `axum-extra` user stores.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SmallJson {
+    _permanent: bool,
+    csrf_token: String,
+    user_id: u64,
+}
+
+impl SmallJson {
+    /// The small fixture's JSON, as serde_json writes it.
+    fn fixture() -> String {
+        let data = SmallJson {
+            _permanent: true,
+            csrf_token: fixtures::TOKEN.to_owned(),
+            user_id: 42,
+        };
+        serde_json::to_string(&data).unwrap()
+    }
+}
+
+impl SmallJson {
+    /// The request's cookie value read, `user_id` changed: the new cookie.
+    fn changed(value: &str) -> Cookie<'static> {
+        let mut data: SmallJson = serde_json::from_str(value).unwrap();
+        data.user_id = next();
+        Cookie::build(("session", serde_json::to_string(&data).unwrap()))
+            .path("/")
+            .http_only(true)
+            .build()
+    }
+}
+
+/// `axum-extra`'s `SignedCookieJar` (HMAC-SHA256, no timestamp), the cookie
+/// holding [`SmallJson`] as serde_json's text: read, change, write back.
+async fn with_signed_jar(jar: SignedCookieJar) -> (SignedCookieJar, &'static str) {
+    let cookie = SmallJson::changed(jar.get("session").unwrap().value());
+    (jar.add(cookie), "ok")
+}
+
+/// `axum-extra`'s `PrivateCookieJar` (AES-256-GCM), as [`with_signed_jar`].
+async fn with_private_jar(jar: PrivateCookieJar) -> (PrivateCookieJar, &'static str) {
+    let cookie = SmallJson::changed(jar.get("session").unwrap().value());
+    (jar.add(cookie), "ok")
+}
+
+/// Our typed session, filled as the small fixture (for a first request).
+async fn start_session(session: Session<Small>) -> &'static str {
+    let mut s = session.lock();
+    s.set_permanent(true);
+    s.set_csrf_token(Some(fixtures::TOKEN.to_owned()));
+    s.set_user_id(42);
+    "ok"
+}
+
+/// tower-sessions with its `MemoryStore` (the cookie holds an id, the data
+/// stays on the server): read the token, change `user_id`.
+async fn with_tower_sessions(session: tower_sessions::Session) -> &'static str {
+    let token: Option<String> = session.get("csrf_token").await.unwrap();
+    assert!(token.is_some());
+    session.insert("user_id", next()).await.unwrap();
+    "ok"
+}
+
+async fn start_tower_sessions(session: tower_sessions::Session) -> &'static str {
+    session.insert("_permanent", true).await.unwrap();
+    session.insert("csrf_token", fixtures::TOKEN).await.unwrap();
+    session.insert("user_id", 42).await.unwrap();
+    "ok"
+}
+
+/// The same request through `app` once: it must succeed and set a cookie
+/// (so no bench measures an error path); returns the cookie's `name=value`.
+fn checked(rt: &tokio::runtime::Runtime, app: &Router, cookie: &str) -> String {
+    let response = rt
+        .block_on(app.clone().oneshot(axum_request(cookie)))
+        .unwrap();
+    assert_eq!(response.status(), 200, "{cookie}");
+    let set = response.headers()["set-cookie"].to_str().unwrap();
+    set.split(';').next().unwrap().to_owned()
+}
+
 fn axum_layer(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -176,15 +259,78 @@ fn axum_layer(c: &mut Criterion) {
         .route("/", get(with_session))
         .layer(SessionLayer::<Small>::new(interface(above)));
     let plain: Router = Router::new().route("/", get(|| async { "ok" }));
+
+    // What users compare us with, on the same small payload.
+    let jar_key = Key::from(&[7u8; 64]);
+    let jar: Router = Router::new()
+        .route("/", get(with_signed_jar))
+        .with_state(jar_key.clone());
+    let jar_cookie = {
+        let start: Router = Router::new()
+            .route(
+                "/",
+                get(|jar: SignedCookieJar| async move {
+                    jar.add(Cookie::new("session", SmallJson::fixture()))
+                }),
+            )
+            .with_state(jar_key);
+        checked(&rt, &start, "")
+    };
+    let encrypted = || {
+        let config = Small::default_config().with_protection(Protection::Encrypted);
+        SessionLayer::<Small>::new(interface(config))
+    };
+    let encrypted_cookie = {
+        let start: Router = Router::new()
+            .route("/", get(start_session))
+            .layer(encrypted());
+        checked(&rt, &start, "")
+    };
+    let encrypted: Router = Router::new()
+        .route("/", get(with_session))
+        .layer(encrypted());
+    let private: Router = Router::new()
+        .route("/", get(with_private_jar))
+        .with_state(Key::from(&[7u8; 64]));
+    let private_cookie = {
+        let start: Router = Router::new()
+            .route(
+                "/",
+                get(|jar: PrivateCookieJar| async move {
+                    jar.add(Cookie::new("session", SmallJson::fixture()))
+                }),
+            )
+            .with_state(Key::from(&[7u8; 64]));
+        checked(&rt, &start, "")
+    };
+    let store = tower_sessions::MemoryStore::default();
+    let tower_layer = || tower_sessions::SessionManagerLayer::new(store.clone()).with_secure(false);
+    let tower: Router = Router::new()
+        .route("/", get(with_tower_sessions))
+        .layer(tower_layer());
+    let tower_cookie = {
+        let start: Router = Router::new()
+            .route("/", get(start_tower_sessions))
+            .layer(tower_layer());
+        checked(&rt, &start, "")
+    };
+
     let mut g = c.benchmark_group("axum");
-    for (name, app) in [
-        ("with_session/small", sessions),
-        ("with_session_above_256/small", above),
-        ("without_session", plain),
+    for (name, app, cookie) in [
+        ("with_session/small", sessions, &cookie),
+        ("with_session_above_256/small", above, &cookie),
+        ("without_session", plain, &cookie),
+        ("axum_extra_signed_jar/small", jar, &jar_cookie),
+        ("tower_sessions_memory_store/small", tower, &tower_cookie),
+        ("with_session_encrypted/small", encrypted, &encrypted_cookie),
+        ("axum_extra_private_jar/small", private, &private_cookie),
     ] {
+        if name != "without_session" {
+            checked(&rt, &app, cookie);
+        }
         g.bench_function(name, |b| {
             b.iter(|| {
-                rt.block_on(app.clone().oneshot(axum_request(&cookie)))
+                rt.block_on(app.clone().oneshot(axum_request(cookie)))
                     .unwrap()
             })
         });

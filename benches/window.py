@@ -52,6 +52,8 @@ ROWS = [
     ("axum/with_session/small", "axum layer + handler, small session", None),
     ("axum/with_session_above_256/small", "axum layer + handler, small session, `above:256`", None),
     ("axum/without_session", "axum handler without sessions", None),
+    ("axum/axum_extra_signed_jar/small", "axum + `axum-extra` `SignedCookieJar`, small", None),
+    ("axum/tower_sessions_memory_store/small", "axum + tower-sessions `MemoryStore`, small", None),
 ]
 
 HTTP_MODES = ["auto", "above:256", "never"]
