@@ -54,6 +54,8 @@ ROWS = [
     ("axum/without_session", "axum handler without sessions", None),
     ("axum/axum_extra_signed_jar/small", "axum + `axum-extra` `SignedCookieJar`, small", None),
     ("axum/tower_sessions_memory_store/small", "axum + tower-sessions `MemoryStore`, small", None),
+    ("axum/with_session_encrypted/small", "axum layer + handler, small session, encrypted", None),
+    ("axum/axum_extra_private_jar/small", "axum + `axum-extra` `PrivateCookieJar`, small", None),
 ]
 
 HTTP_MODES = ["auto", "above:256", "never"]
