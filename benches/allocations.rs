@@ -17,7 +17,8 @@ use http::HeaderMap;
 use sessionkit::axum::{Session, SessionLayer};
 use sessionkit::codec::{Compression, SessionCodec};
 use sessionkit::{
-    DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface,
+    DynamicSession, Protection, SecureCookieSessionInterface, SessionConfig, SessionData,
+    SessionInterface,
 };
 use tower::ServiceExt;
 
@@ -62,6 +63,18 @@ fn main() {
     let never = interface(Small::default_config().with_compression(Compression::Never));
     let above = interface(Small::default_config().with_compression(Compression::Above(256)));
     let dynamic = interface(SessionConfig::default());
+    let encrypted = interface(Small::default_config().with_protection(Protection::Encrypted));
+    let encrypted_parts = {
+        let mut s = Small::default();
+        s.set_permanent(true);
+        s.set_csrf_token(Some(fixtures::TOKEN.to_owned()));
+        s.set_user_id(42);
+        let mut headers = HeaderMap::new();
+        encrypted.save_session(&s, &mut headers).unwrap();
+        let line = headers["set-cookie"].to_str().unwrap();
+        let value = line.split(';').next().unwrap().strip_prefix("session=");
+        request_with(value.unwrap())
+    };
     let mut dict = small();
     let responses = Responses::new();
 
@@ -147,6 +160,10 @@ fn main() {
         (
             "open+save typed, compression above:256 (small)",
             open_save(&above, &parts, set_small, fresh),
+        ),
+        (
+            "open+save typed, encrypted (small)",
+            open_save(&encrypted, &encrypted_parts, set_small, fresh),
         ),
         (
             "open+save dynamic (small)",

@@ -666,7 +666,7 @@ impl SecureCookieSessionInterface {
                     codec.finish_json(json)?;
                     codec.sign_json_into(json, now, out);
                 }
-                Some(Protector::Encrypted(codec)) => out.push_str(&codec.seal(json, now)?),
+                Some(Protector::Encrypted(codec)) => codec.seal_into(json, now, out)?,
                 None => return Err(SaveError::NullSessionWrite),
             }
             Ok(())
@@ -936,10 +936,7 @@ impl SecureCookieSessionInterface {
         let max_age = Some(self.config.max_age_secs());
         match &self.protector {
             Some(Protector::Signed(codec)) => codec.unsign_with(value.as_bytes(), now, max_age, f),
-            Some(Protector::Encrypted(codec)) => {
-                let opened = codec.open(value, now, max_age)?;
-                Ok(f(&opened.value, opened.timestamp))
-            }
+            Some(Protector::Encrypted(codec)) => codec.open_with(value.as_bytes(), now, max_age, f),
             None => Err(DecodeError::SignatureMismatch),
         }
     }

@@ -14,13 +14,11 @@
 
 use std::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use chacha20poly1305::aead::{AeadInOut, KeyInit};
+use chacha20poly1305::{Tag, XChaCha20Poly1305, XNonce};
 use hkdf::Hkdf;
 use sha2::Sha256;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::error::{DecodeError, PayloadError};
 use super::signer::{SecretKey, SecretKeys};
@@ -153,31 +151,45 @@ impl EncryptedCodec {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn seal(&self, json: &[u8], timestamp: u64) -> Result<String, EncryptError> {
-        let mut nonce = [0u8; NONCE_LEN];
-        getrandom::fill(&mut nonce).map_err(|e| EncryptError(e.to_string()))?;
-        let mut plaintext = Zeroizing::new(Vec::with_capacity(TIME_LEN + json.len()));
-        plaintext.extend_from_slice(&timestamp.to_be_bytes());
-        plaintext.extend_from_slice(json);
+        let mut out = String::new();
+        self.seal_into(json, timestamp, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`seal`](Self::seal), appending the cookie value to `out`. The
+    /// plaintext is laid out after the nonce in this thread's buffer and
+    /// encrypted where it lies, so the buffer never holds it afterwards.
+    pub(crate) fn seal_into(
+        &self,
+        json: &[u8],
+        timestamp: u64,
+        out: &mut String,
+    ) -> Result<(), EncryptError> {
         let current = self
             .ciphers
             .first()
             .ok_or_else(|| EncryptError("no key".into()))?;
-        let sealed = current
-            .encrypt(
-                &XNonce::from(nonce),
-                Payload {
-                    msg: &plaintext,
-                    aad: VERSION.as_bytes(),
-                },
-            )
-            .map_err(|_| EncryptError("encryption failed".into()))?;
-        let mut out = String::with_capacity(PREFIX.len() + (NONCE_LEN + sealed.len()) * 4 / 3 + 4);
-        out.push_str(PREFIX);
-        let mut raw = Vec::with_capacity(NONCE_LEN + sealed.len());
-        raw.extend_from_slice(&nonce);
-        raw.extend_from_slice(&sealed);
-        URL_SAFE_NO_PAD.encode_string(&raw, &mut out);
-        Ok(out)
+        crate::scratch::with_empty(&SEALED, |raw| {
+            raw.resize(NONCE_LEN, 0);
+            getrandom::fill(raw).map_err(|e| EncryptError(e.to_string()))?;
+            raw.extend_from_slice(&timestamp.to_be_bytes());
+            raw.extend_from_slice(json);
+            let nonce = XNonce::try_from(&raw[..NONCE_LEN]).expect("NONCE_LEN bytes");
+            match current.encrypt_inout_detached(
+                &nonce,
+                VERSION.as_bytes(),
+                (&mut raw[NONCE_LEN..]).into(),
+            ) {
+                Ok(tag) => raw.extend_from_slice(&tag),
+                Err(_) => {
+                    raw.zeroize();
+                    return Err(EncryptError("encryption failed".into()));
+                }
+            }
+            out.push_str(PREFIX);
+            super::b64::encode_url(raw, out);
+            Ok(())
+        })
     }
 
     /// Decrypts a cookie value and checks its age like the signed format
@@ -208,14 +220,28 @@ impl EncryptedCodec {
         now: u64,
         max_age: Option<u64>,
     ) -> Result<Signed<Vec<u8>>, DecodeError> {
-        let cookie = cookie.as_ref();
+        self.open_with(cookie.as_ref(), now, max_age, |json, timestamp| Signed {
+            value: json.to_vec(),
+            timestamp,
+        })
+    }
+
+    /// [`open`](Self::open), handing the JSON and its signing time to `f`.
+    /// The cookie is decoded into this thread's buffer and decrypted where
+    /// it lies; the plaintext is wiped when `f` returns.
+    pub(crate) fn open_with<R>(
+        &self,
+        cookie: &[u8],
+        now: u64,
+        max_age: Option<u64>,
+        f: impl FnOnce(&[u8], u64) -> R,
+    ) -> Result<R, DecodeError> {
         if cookie.is_empty() {
             return Err(DecodeError::Empty);
         }
         let body = cookie
             .strip_prefix(PREFIX.as_bytes())
             .ok_or(DecodeError::UnknownFormat)?;
-        let overhead = NONCE_LEN + TAG_LEN + TIME_LEN;
         // Refused before any base64 or decryption work: longer than the
         // cookie of a payload at the limit.
         if body.len() > self.longest_body() {
@@ -224,41 +250,38 @@ impl EncryptedCodec {
             }
             .into());
         }
-        let raw = URL_SAFE_NO_PAD
-            .decode(body)
-            .map_err(|_| DecodeError::UnknownFormat)?;
-        if raw.len() < overhead {
-            return Err(DecodeError::UnknownFormat);
-        }
-        let (nonce, sealed) = raw.split_at(NONCE_LEN);
-        let nonce_bytes: [u8; NONCE_LEN] =
-            nonce.try_into().map_err(|_| DecodeError::UnknownFormat)?;
-        let nonce = XNonce::from(nonce_bytes);
-        let plaintext = self
-            .ciphers
-            .iter()
-            .find_map(|c| {
-                c.decrypt(
-                    &nonce,
-                    Payload {
-                        msg: sealed,
-                        aad: VERSION.as_bytes(),
-                    },
-                )
-                .ok()
-            })
-            .map(Zeroizing::new)
-            .ok_or(DecodeError::DecryptionFailed)?;
-        let (time, json) = plaintext.split_at(TIME_LEN);
-        let signed_at =
-            u64::from_be_bytes(time.try_into().map_err(|_| DecodeError::UnknownFormat)?);
-        super::check_age(signed_at, now, max_age)?;
-        // `json` is within the limit: the length check above is exact.
-        Ok(Signed {
-            value: json.to_vec(),
-            timestamp: signed_at,
+        crate::scratch::with_empty(&SEALED, |raw| {
+            if !super::b64::decode_url_vec(body, raw) || raw.len() < NONCE_LEN + TIME_LEN + TAG_LEN
+            {
+                return Err(DecodeError::UnknownFormat);
+            }
+            let (nonce, sealed) = raw.split_at_mut(NONCE_LEN);
+            let nonce = XNonce::try_from(&*nonce).expect("NONCE_LEN bytes");
+            let (sealed, tag) = sealed.split_at_mut(sealed.len() - TAG_LEN);
+            let tag = Tag::try_from(&*tag).expect("TAG_LEN bytes");
+            // A failed attempt leaves the bytes as they were (the tag is
+            // checked before anything is decrypted), so the next key sees
+            // the ciphertext.
+            let opened = self.ciphers.iter().any(|c| {
+                c.decrypt_inout_detached(&nonce, VERSION.as_bytes(), sealed.into(), &tag)
+                    .is_ok()
+            });
+            if !opened {
+                return Err(DecodeError::DecryptionFailed);
+            }
+            let (time, json) = sealed.split_at(TIME_LEN);
+            let signed_at = u64::from_be_bytes(time.try_into().expect("TIME_LEN bytes"));
+            let result = super::check_age(signed_at, now, max_age).map(|()| f(json, signed_at));
+            // `json` is within the limit: the length check above is exact.
+            raw.zeroize();
+            result
         })
     }
+}
+
+thread_local! {
+    /// The nonce, sealed bytes and tag of the cookie being sealed or opened.
+    static SEALED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Encryption failed (the OS random source is unavailable).
@@ -281,6 +304,8 @@ pub struct EncryptError(String);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     fn keys(k: &str) -> SecretKeys {
         SecretKeys::new(SecretKey::from_text(k).unwrap())
