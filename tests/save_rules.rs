@@ -946,3 +946,82 @@ fn the_salt_separates_cookies() {
         assert_eq!(!s.state().is_new(), !opens_other);
     }
 }
+
+/// An encrypted cookie sealed under a retired key opens through the
+/// interface when that key is a fallback (the current key's failed attempt
+/// must leave the ciphertext for the next key), into a typed session that
+/// keeps the keys it does not declare; saved again, it is sealed under the
+/// current key only. Under a key the interface does not know, or with one
+/// character changed, it opens as a fresh session.
+#[test]
+fn encrypted_cookies_follow_key_rotation_into_typed_sessions() {
+    #[sessionkit::session(encrypted)]
+    struct Account {
+        user_id: u64,
+    }
+    let secret = |text: &str| SecretKey::from_text(text).unwrap();
+    let (old, new) = (
+        secret("old-key-0123456789abcdef0123456789"),
+        secret("new-key-0123456789abcdef0123456789"),
+    );
+    let at = |config: SessionConfig| {
+        SecureCookieSessionInterface::new(config)
+            .unwrap()
+            .with_clock(|| SystemTime::UNIX_EPOCH + Duration::from_secs(NOW))
+    };
+    let encrypted = || SessionConfig::default().with_protection(Protection::Encrypted);
+    let saved_value = |i: &SecureCookieSessionInterface, s: &DynamicSession| {
+        let mut headers = http::HeaderMap::new();
+        i.save_session(s, &mut headers).unwrap();
+        let line = headers["set-cookie"].to_str().unwrap().to_owned();
+        line.strip_prefix("session=")
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+
+    let retired = at(encrypted().with_secret_key(old.clone()));
+    let mut s = DynamicSession::default();
+    s.set_permanent(true); // refreshed on every save, changed or not
+    s.insert("user_id", 42u64);
+    s.insert("_flashes", "kept as it is");
+    let value = saved_value(&retired, &s);
+
+    let rotated = at(encrypted()
+        .with_secret_key(new.clone())
+        .with_fallback_key(old.clone()));
+    let account: Account = rotated.open_session(&request(Some(&value))).unwrap();
+    assert!(!account.state().is_new(), "opened under the fallback key");
+    assert_eq!(*account.user_id(), 42);
+
+    let dynamic: DynamicSession = rotated.open_session(&request(Some(&value))).unwrap();
+    assert_eq!(
+        dynamic.get_as::<String>("_flashes").unwrap().unwrap(),
+        "kept as it is"
+    );
+    let resaved = saved_value(&rotated, &dynamic);
+    let only_new = at(encrypted().with_secret_key(new));
+    let again: DynamicSession = only_new.open_session(&request(Some(&resaved))).unwrap();
+    assert_eq!(again.get_as::<u64>("user_id").unwrap().unwrap(), 42);
+    assert_eq!(
+        again.get_as::<String>("_flashes").unwrap().unwrap(),
+        "kept as it is"
+    );
+    let old_only: DynamicSession = retired.open_session(&request(Some(&resaved))).unwrap();
+    assert!(
+        old_only.state().is_new(),
+        "sealed under the current key only"
+    );
+
+    let stranger = at(encrypted().with_secret_key(secret("another-key-0123456789abcdef012345")));
+    let unknown: Account = stranger.open_session(&request(Some(&value))).unwrap();
+    assert!(unknown.state().is_new() && *unknown.user_id() == 0);
+    let mut tampered = value.clone().into_bytes();
+    let last = tampered.len() - 1;
+    tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    let refused: Account = rotated.open_session(&request(Some(&tampered))).unwrap();
+    assert!(refused.state().is_new() && *refused.user_id() == 0);
+}
