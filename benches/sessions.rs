@@ -179,9 +179,7 @@ impl SmallJson {
         };
         serde_json::to_string(&data).unwrap()
     }
-}
 
-impl SmallJson {
     /// The request's cookie value read, `user_id` changed: the new cookie.
     fn changed(value: &str) -> Cookie<'static> {
         let mut data: SmallJson = serde_json::from_str(value).unwrap();
@@ -273,7 +271,7 @@ fn axum_layer(c: &mut Criterion) {
                     jar.add(Cookie::new("session", SmallJson::fixture()))
                 }),
             )
-            .with_state(jar_key);
+            .with_state(jar_key.clone());
         checked(&rt, &start, "")
     };
     let encrypted = || {
@@ -291,7 +289,7 @@ fn axum_layer(c: &mut Criterion) {
         .layer(encrypted());
     let private: Router = Router::new()
         .route("/", get(with_private_jar))
-        .with_state(Key::from(&[7u8; 64]));
+        .with_state(jar_key.clone());
     let private_cookie = {
         let start: Router = Router::new()
             .route(
@@ -300,7 +298,7 @@ fn axum_layer(c: &mut Criterion) {
                     jar.add(Cookie::new("session", SmallJson::fixture()))
                 }),
             )
-            .with_state(Key::from(&[7u8; 64]));
+            .with_state(jar_key.clone());
         checked(&rt, &start, "")
     };
     let store = tower_sessions::MemoryStore::default();
