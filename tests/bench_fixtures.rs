@@ -86,19 +86,23 @@ fn flask_baseline_runs_and_times_the_same_payloads() {
 }
 
 #[test]
-fn window_script_parses_what_the_benches_print() {
-    let Some(python) = support::flask::python("window_script_parses_what_the_benches_print") else {
+fn window_scripts_parse_what_the_tools_print() {
+    let Some(python) = support::flask::python("window_scripts_parse_what_the_tools_print") else {
         return;
     };
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/window.py");
-    let out = std::process::Command::new(python)
-        .args([script, "--self-test"])
-        .output()
-        .expect("run window.py");
-    assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("self-test ok"),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    // `window.py` parses criterion, dhat and wrk; `server_cpu.py` parses
+    // wrk and `perf stat`.
+    for script in ["window.py", "server_cpu.py"] {
+        let path = format!("{}/benches/{script}", env!("CARGO_MANIFEST_DIR"));
+        let out = std::process::Command::new(&python)
+            .args([path.as_str(), "--self-test"])
+            .output()
+            .expect("run the script");
+        assert!(
+            out.status.success() && String::from_utf8_lossy(&out.stdout).contains("self-test ok"),
+            "{script}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
