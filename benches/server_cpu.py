@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the benches
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from window import ROOT, free_port, run, wait_for  # noqa: E402
 
