@@ -204,6 +204,27 @@ async fn with_private_jar(jar: PrivateCookieJar) -> (PrivateCookieJar, &'static 
     (jar.add(cookie), "ok")
 }
 
+/// A first request's `SignedCookieJar`: the cookie holds the small fixture.
+async fn start_signed_jar(jar: SignedCookieJar) -> SignedCookieJar {
+    jar.add(Cookie::new("session", SmallJson::fixture()))
+}
+
+/// A first request's `PrivateCookieJar`, as [`start_signed_jar`].
+async fn start_private_jar(jar: PrivateCookieJar) -> PrivateCookieJar {
+    jar.add(Cookie::new("session", SmallJson::fixture()))
+}
+
+/// An app serving `handler` at `/`, with the jars' key as its state.
+fn jar_app<H, T>(handler: H, key: &Key) -> Router
+where
+    H: axum::handler::Handler<T, Key>,
+    T: 'static,
+{
+    Router::new()
+        .route("/", get(handler))
+        .with_state(key.clone())
+}
+
 /// Our typed session, filled as the small fixture (for a first request).
 async fn start_session(session: Session<Small>) -> &'static str {
     let mut s = session.lock();
@@ -260,20 +281,8 @@ fn axum_layer(c: &mut Criterion) {
 
     // What users compare us with, on the same small payload.
     let jar_key = Key::from(&[7u8; 64]);
-    let jar: Router = Router::new()
-        .route("/", get(with_signed_jar))
-        .with_state(jar_key.clone());
-    let jar_cookie = {
-        let start: Router = Router::new()
-            .route(
-                "/",
-                get(|jar: SignedCookieJar| async move {
-                    jar.add(Cookie::new("session", SmallJson::fixture()))
-                }),
-            )
-            .with_state(jar_key.clone());
-        checked(&rt, &start, "")
-    };
+    let jar = jar_app(with_signed_jar, &jar_key);
+    let jar_cookie = checked(&rt, &jar_app(start_signed_jar, &jar_key), "");
     let encrypted = || {
         let config = Small::default_config().with_protection(Protection::Encrypted);
         SessionLayer::<Small>::new(interface(config))
@@ -287,20 +296,8 @@ fn axum_layer(c: &mut Criterion) {
     let encrypted: Router = Router::new()
         .route("/", get(with_session))
         .layer(encrypted());
-    let private: Router = Router::new()
-        .route("/", get(with_private_jar))
-        .with_state(jar_key.clone());
-    let private_cookie = {
-        let start: Router = Router::new()
-            .route(
-                "/",
-                get(|jar: PrivateCookieJar| async move {
-                    jar.add(Cookie::new("session", SmallJson::fixture()))
-                }),
-            )
-            .with_state(jar_key.clone());
-        checked(&rt, &start, "")
-    };
+    let private = jar_app(with_private_jar, &jar_key);
+    let private_cookie = checked(&rt, &jar_app(start_private_jar, &jar_key), "");
     let store = tower_sessions::MemoryStore::default();
     let tower_layer = || tower_sessions::SessionManagerLayer::new(store.clone()).with_secure(false);
     let tower: Router = Router::new()
