@@ -440,16 +440,23 @@ async fn every_refusal_reason() {
         .await
         .unwrap();
     assert_eq!(r.text().await.unwrap(), "raw=payload");
-    // Too large a body to check.
-    let small = server({
-        let mut cfg = CsrfConfig::new(key());
-        cfg.max_body = 16;
-        cfg
-    })
-    .await;
+    // Too large a body to check: urlencoded over `max_form_memory_size`,
+    // multipart over `max_body`.
+    let small = server(CsrfConfig::new(key()).with_form_limits(16, 1_000, 64)).await;
     let r = c
         .post(format!("{small}/echo"))
         .form(&[("x", "a".repeat(100))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    let r = c
+        .post(format!("{small}/echo"))
+        .header("content-type", "multipart/form-data; boundary=B")
+        .body(format!(
+            "--B\r\nContent-Disposition: form-data; name=x\r\n\r\n{}\r\n--B--",
+            "a".repeat(100)
+        ))
         .send()
         .await
         .unwrap();

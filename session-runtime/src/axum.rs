@@ -990,18 +990,41 @@ where
             return CsrfFuture::direct(inner.call(Request::from_parts(parts, body)));
         }
         let on_error = Arc::clone(&self.layer.on_error);
+        // Only form bodies can carry the token; others are not read.
+        let limit = parts
+            .headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|ct| csrf.config().body_limit(ct));
         let checked = Box::pin(async move {
-            let limited = http_body_util::Limited::new(body, csrf.config().max_body);
-            let bytes = match limited.collect().await {
-                Ok(collected) => collected.to_bytes(),
-                Err(e) => {
-                    let err = if e.is::<http_body_util::LengthLimitError>() {
-                        crate::csrf::CsrfError::BodyTooLarge
-                    } else {
-                        crate::csrf::CsrfError::BodyUnreadable
-                    };
-                    return Ok(on_error(&err).map(ResB::from));
-                }
+            let declared = parts
+                .headers
+                .get(http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            if let (Some(limit), Some(declared)) = (limit, declared)
+                && declared > limit as u64
+            {
+                return Ok(on_error(&crate::csrf::CsrfError::BodyTooLarge).map(ResB::from));
+            }
+            // The form's bytes, read up to the limit, or (not a form) none:
+            // the body then goes on to the handler unread.
+            let (bytes, body) = match limit {
+                None => (Default::default(), body),
+                Some(limit) => match http_body_util::Limited::new(body, limit).collect().await {
+                    Ok(collected) => {
+                        let bytes = collected.to_bytes();
+                        (bytes.clone(), axum_core::body::Body::from(bytes))
+                    }
+                    Err(e) => {
+                        let err = if e.is::<http_body_util::LengthLimitError>() {
+                            crate::csrf::CsrfError::BodyTooLarge
+                        } else {
+                            crate::csrf::CsrfError::BodyUnreadable
+                        };
+                        return Ok(on_error(&err).map(ResB::from));
+                    }
+                },
             };
             let Some(session) = SessionHandle::<S>::from_parts(&parts) else {
                 let e = MissingSessionLayer(std::any::type_name::<S>());
@@ -1024,12 +1047,7 @@ where
                 );
                 return Ok(on_error(&e).map(ResB::from));
             }
-            inner
-                .call(Request::from_parts(
-                    parts,
-                    axum_core::body::Body::from(bytes),
-                ))
-                .await
+            inner.call(Request::from_parts(parts, body)).await
         });
         CsrfFuture::checked(checked)
     }

@@ -212,8 +212,21 @@ pub struct CsrfConfig {
     pub trusted_origins: Vec<String>,
     /// Paths never checked (Flask-WTF's `@csrf.exempt`).
     pub exempt_paths: Vec<String>,
-    /// The largest body the layer reads to find the token (8 MiB).
+    /// The largest multipart body the layer holds in memory to find the
+    /// token (8 MiB; 413 above). Flask streams files to disk and sets no
+    /// total (`MAX_CONTENT_LENGTH` is `None`); a layer that buffers needs
+    /// one. Bodies that are neither urlencoded nor multipart are not read.
     pub max_body: usize,
+    /// Flask's `MAX_FORM_MEMORY_SIZE` (500 000 bytes): the largest
+    /// urlencoded body, multipart field or multipart part header (413
+    /// above).
+    pub max_form_memory_size: usize,
+    /// Flask's `MAX_FORM_PARTS` (1 000): the most parts of a multipart body
+    /// (413 above).
+    pub max_form_parts: usize,
+    /// The most parameters of a part's `Content-Disposition` (64; 413
+    /// above). Werkzeug sets no such limit; no browser sends more than three.
+    pub max_header_params: usize,
 }
 
 impl CsrfConfig {
@@ -252,6 +265,74 @@ impl CsrfConfig {
             trusted_origins: Vec::new(),
             exempt_paths: Vec::new(),
             max_body: 8 * 1024 * 1024,
+            max_form_memory_size: crate::werkzeug_form::MAX_FORM_MEMORY_SIZE,
+            max_form_parts: crate::werkzeug_form::MAX_FORM_PARTS,
+            max_header_params: crate::werkzeug_form::MAX_HEADER_PARAMS,
+        }
+    }
+
+    /// Sets the form limits: Flask's `MAX_FORM_MEMORY_SIZE` and
+    /// `MAX_FORM_PARTS`, and the multipart body buffer
+    /// ([`CsrfConfig::max_body`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::csrf::CsrfConfig;
+    ///
+    /// let config = CsrfConfig::new(SecretKey::from_text("secret")?);
+    /// // Flask 3.1's defaults.
+    /// assert_eq!((config.max_form_memory_size, config.max_form_parts), (500_000, 1_000));
+    /// let config = config.with_form_limits(1_000_000, 200, 32 * 1024 * 1024);
+    /// assert_eq!(config.max_body, 32 * 1024 * 1024);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_form_limits(
+        mut self,
+        max_form_memory_size: usize,
+        max_form_parts: usize,
+        max_body: usize,
+    ) -> Self {
+        self.max_form_memory_size = max_form_memory_size;
+        self.max_form_parts = max_form_parts;
+        self.max_body = max_body;
+        self
+    }
+
+    /// How many body bytes the CSRF check reads for a request with this
+    /// `Content-Type`: none for a body that carries no form, Flask's
+    /// `MAX_FORM_MEMORY_SIZE` for urlencoded, [`CsrfConfig::max_body`] for
+    /// multipart. A body over the limit is [`CsrfError::BodyTooLarge`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::csrf::CsrfConfig;
+    ///
+    /// let config = CsrfConfig::new(SecretKey::from_text("secret")?);
+    /// assert_eq!(config.body_limit("application/json"), None);
+    /// assert_eq!(config.body_limit("application/x-www-form-urlencoded"), Some(500_000));
+    /// assert_eq!(config.body_limit("multipart/form-data; boundary=x"), Some(8 * 1024 * 1024));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn body_limit(&self, content_type: &str) -> Option<usize> {
+        let (mimetype, _) =
+            crate::werkzeug_form::parse_options_header_limited(content_type, 0).unwrap_or_default();
+        match mimetype.to_ascii_lowercase().as_str() {
+            "application/x-www-form-urlencoded" => Some(self.max_form_memory_size),
+            "multipart/form-data" => Some(self.max_body),
+            _ => None,
+        }
+    }
+
+    fn form_limits(&self) -> crate::werkzeug_form::FormLimits {
+        crate::werkzeug_form::FormLimits {
+            max_form_memory_size: self.max_form_memory_size,
+            max_form_parts: self.max_form_parts,
+            max_header_params: self.max_header_params,
         }
     }
 
@@ -843,7 +924,7 @@ impl Csrf {
             .get(CONTENT_TYPE)
             .map(latin1)
             .unwrap_or_default();
-        let fields = crate::werkzeug_form::form_fields(&content_type, body)
+        let fields = crate::werkzeug_form::form_fields(&content_type, body, c.form_limits())
             .map_err(|_| CsrfError::BodyTooLarge)?;
         let exact = fields
             .iter()
@@ -852,20 +933,14 @@ impl Csrf {
         if let Some(t) = exact.filter(|t| !t.is_empty()) {
             return Ok(Some(t.to_owned()));
         }
-        let mut seen: Vec<&str> = Vec::new();
-        for (k, _) in &fields {
-            if seen.contains(&k.as_str()) {
-                continue;
-            }
-            seen.push(k);
-            if k.ends_with(c.field_name.as_str()) {
-                let first = fields
-                    .iter()
-                    .find(|(k2, _)| k2 == k)
-                    .map(|(_, v)| v.as_str());
-                if let Some(t) = first.filter(|t| !t.is_empty()) {
-                    return Ok(Some(t.to_owned()));
-                }
+        // `for key in request.form: if key.endswith(field): form[key]`: the
+        // distinct keys in order, each with its first value, which is the
+        // value at the key's first occurrence. One pass, one hash set (of
+        // the matching keys only): linear in the number of fields.
+        let mut seen = std::collections::HashSet::new();
+        for (k, v) in &fields {
+            if k.ends_with(c.field_name.as_str()) && seen.insert(k.as_str()) && !v.is_empty() {
+                return Ok(Some(v.clone()));
             }
         }
         Ok(c.headers
