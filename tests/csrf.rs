@@ -510,37 +510,150 @@ async fn fetch_metadata_alone_and_trusted_origins() {
     let c = reqwest::Client::new();
     let url = format!("{base}/echo");
     let host = base.trim_start_matches("http://").to_owned();
-    // Token-free when the browser says same-origin, or the Origin matches.
-    for (h, v) in [
-        ("sec-fetch-site", "same-origin".to_owned()),
-        ("sec-fetch-site", "same-site".to_owned()),
-        ("sec-fetch-site", "none".to_owned()),
-        ("origin", format!("http://{host}")),
-        ("origin", "https://app.example.com".to_owned()),
-    ] {
+    // Go 1.25's `CrossOriginProtection` rules. Token-free when the browser
+    // says same-origin (or `none`: typed in the address bar), when the
+    // Origin is the request's own (scheme, host and port) or trusted.
+    let passes = [
+        vec![("sec-fetch-site", "same-origin".to_owned())],
+        vec![("sec-fetch-site", "none".to_owned())],
+        vec![("origin", format!("http://{host}"))],
+        vec![("origin", format!("HTTP://{}/", host.to_uppercase()))],
+        vec![("origin", "https://app.example.com".to_owned())],
+        // A trusted origin passes whatever Sec-Fetch-Site says.
+        vec![
+            ("origin", "https://app.example.com".to_owned()),
+            ("sec-fetch-site", "cross-site".to_owned()),
+        ],
+        // Sec-Fetch-Site decides over an Origin.
+        vec![
+            ("sec-fetch-site", "same-origin".to_owned()),
+            ("origin", "https://evil.example".to_owned()),
+        ],
+    ];
+    for headers in passes {
+        let mut r = c.post(&url).form(&[("x", "ok")]);
+        for (h, v) in &headers {
+            r = r.header(*h, v);
+        }
+        let r = r.send().await.unwrap();
+        assert_eq!(r.text().await.unwrap(), "x=ok", "{headers:?}");
+    }
+    // Everything else is refused: same-site (another subdomain), cross-site
+    // and junk Sec-Fetch-Site values; Origin null, foreign, or the same
+    // host:port under another scheme (this server is plain HTTP).
+    let (port, hostname) = {
+        let (h, p) = host.rsplit_once(':').unwrap();
+        (p.to_owned(), h.to_owned())
+    };
+    let refusals = [
+        (
+            "sec-fetch-site",
+            "same-site".to_owned(),
+            CsrfError::CrossSite,
+        ),
+        (
+            "sec-fetch-site",
+            "cross-site".to_owned(),
+            CsrfError::CrossSite,
+        ),
+        (
+            "sec-fetch-site",
+            "Same-Origin".to_owned(),
+            CsrfError::CrossSite,
+        ),
+        ("sec-fetch-site", "junk".to_owned(), CsrfError::CrossSite),
+        ("sec-fetch-site", String::new(), CsrfError::CrossSite),
+        ("origin", "null".to_owned(), CsrfError::OriginMismatch),
+        (
+            "origin",
+            "https://evil.example".to_owned(),
+            CsrfError::OriginMismatch,
+        ),
+        (
+            "origin",
+            format!("https://{host}"),
+            CsrfError::OriginMismatch,
+        ),
+        (
+            "origin",
+            format!("http://{hostname}"),
+            CsrfError::OriginMismatch,
+        ),
+        (
+            "origin",
+            format!("http://{hostname}:{port}0"),
+            CsrfError::OriginMismatch,
+        ),
+        ("origin", format!("ftp://{host}"), CsrfError::OriginMismatch),
+    ];
+    for (h, v, error) in refusals {
         let r = c
             .post(&url)
             .header(h, &v)
-            .form(&[("x", "ok")])
+            .form(&[("x", "1")])
             .send()
             .await
             .unwrap();
-        assert_eq!(r.text().await.unwrap(), "x=ok", "{h}: {v}");
+        assert_eq!(r.status(), 403, "{h}: {v}");
+        assert_eq!(r.text().await.unwrap(), error.to_string(), "{h}: {v}");
     }
-    // Cross-site is refused; neither header falls back to the token check.
-    let r = c
-        .post(&url)
-        .header("sec-fetch-site", "cross-site")
-        .form(&[("x", "1")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
+    // Neither header falls back to the token check.
     let r = c.post(&url).form(&[("x", "1")]).send().await.unwrap();
     assert_eq!(
         (r.status().as_u16(), r.text().await.unwrap()),
         (400, CsrfError::TokenMissing.to_string())
     );
+}
+
+#[tokio::test]
+async fn an_app_served_over_https_is_said_so_in_the_configuration() {
+    // HTTP/1.1 requests carry a relative URI (`/echo`): the server never
+    // sees the scheme. With `assume_https` (or a Secure session cookie, via
+    // `CsrfConfig::for_session`) the strict Referer check runs and the
+    // request's own origin is `https://host`.
+    let (cookie, token) = session_and_token(RAW);
+    let session_config = SessionConfig::default()
+        .with_secret_key(key())
+        .with_secure(true);
+    let derived = CsrfConfig::for_session(&session_config).unwrap();
+    assert!(derived.assume_https);
+    for config in [CsrfConfig::new(key()).with_assume_https(true), derived] {
+        let base = server(config).await;
+        let host = base.trim_start_matches("http://").to_owned();
+        let c = reqwest::Client::new();
+        let send = |headers: Vec<(&'static str, String)>| {
+            let mut r = c
+                .post(format!("{base}/echo"))
+                .header("cookie", &cookie)
+                .header("X-CSRFToken", &token)
+                .form(&[("x", "y")]);
+            for (h, v) in headers {
+                r = r.header(h, v);
+            }
+            r.send()
+        };
+        let r = send(vec![]).await.unwrap();
+        assert_eq!(
+            r.text().await.unwrap(),
+            CsrfError::ReferrerMissing.to_string()
+        );
+        let r = send(vec![("referer", format!("https://{host}/form"))])
+            .await
+            .unwrap();
+        assert_eq!(r.text().await.unwrap(), "x=y");
+        // The own origin is now https://host: an http Origin is foreign.
+        let r = send(vec![("origin", format!("http://{host}"))])
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        let r = send(vec![
+            ("origin", format!("https://{host}")),
+            ("referer", format!("https://{host}/form")),
+        ])
+        .await
+        .unwrap();
+        assert_eq!(r.text().await.unwrap(), "x=y");
+    }
 }
 
 #[tokio::test]

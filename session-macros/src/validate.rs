@@ -102,6 +102,41 @@ pub(crate) fn validate(ctxt: &mut Ctxt, model: &Model) -> bool {
             "`partitioned` requires `secure`: browsers only accept Partitioned cookies that are Secure; add `secure`",
         );
     }
+    if let Some(c) = &o.cookie {
+        let name = c.value.value();
+        let starts = |prefix: &str| {
+            name.get(..prefix.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+        };
+        let host = starts("__Host-");
+        if (host || starts("__Secure-")) && !secure {
+            let prefix = if host { "__Host-" } else { "__Secure-" };
+            ctxt.error(
+                &c.span,
+                format!(
+                    "cookie name {name:?} needs `secure`: browsers drop a `{prefix}` cookie that is not Secure; add `secure`"
+                ),
+            );
+        }
+        if host {
+            if let Some(d) = &o.domain {
+                ctxt.error(
+                    &d.span,
+                    format!("a `__Host-` cookie ({name:?}) cannot have a domain: remove `domain`"),
+                );
+            }
+            if let Some(p) = &o.path
+                && p.value.value() != "/"
+            {
+                ctxt.error(
+                    &p.span,
+                    format!(
+                        "a `__Host-` cookie ({name:?}) must have `path = \"/\"`: remove `path`"
+                    ),
+                );
+            }
+        }
+    }
     if let Some(p) = &o.path
         && !p.value.value().starts_with('/')
     {

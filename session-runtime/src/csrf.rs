@@ -81,10 +81,14 @@ pub enum CsrfError {
     /// HTTPS request whose `Referer` is another origin (strict mode).
     #[error("The referrer does not match the host.")]
     ReferrerMismatch,
-    /// `Sec-Fetch-Site: cross-site` on an unsafe request.
-    #[error("Cross-site request refused (Sec-Fetch-Site: cross-site).")]
+    /// `Sec-Fetch-Site` other than `same-origin` or `none` (`same-site`,
+    /// `cross-site`, anything else) on an unsafe request, from an origin
+    /// that is not trusted.
+    #[error("Cross-origin request refused (Sec-Fetch-Site is not same-origin).")]
     CrossSite,
-    /// `Origin` matches neither the host nor a trusted origin.
+    /// `Origin` (without `Sec-Fetch-Site`) is neither the request's own
+    /// origin (scheme, host and port) nor a trusted origin; `Origin: null`
+    /// too.
     #[error("Cross-origin request refused: the Origin does not match the host.")]
     OriginMismatch,
     /// The request body is larger than the CSRF layer reads.
@@ -157,13 +161,18 @@ impl CsrfError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum CsrfMode {
-    /// Fetch-Metadata/Origin refusals, then the token check (default).
+    /// The Fetch-Metadata/Origin refusals of [`CsrfMode::FetchMetadata`],
+    /// then the token check (default).
     #[default]
     Both,
     /// Only Flask-WTF's token check.
     TokensOnly,
-    /// Token-free: a same-origin `Sec-Fetch-Site` or a matching `Origin`
-    /// is enough; requests with neither header fall back to the token check.
+    /// Token-free, as Go 1.25's `CrossOriginProtection`: a request passes
+    /// when `Sec-Fetch-Site` is `same-origin` or `none`, or (without that
+    /// header) when `Origin` is the request's own origin (scheme, host and
+    /// port) or a trusted one; any other `Sec-Fetch-Site` (`same-site`,
+    /// `cross-site`, junk) or `Origin` (`null`, foreign) is refused (403);
+    /// requests with neither header fall back to the token check.
     FetchMetadata,
 }
 
@@ -200,9 +209,14 @@ pub struct CsrfConfig {
     pub methods: Vec<Method>,
     /// `WTF_CSRF_SSL_STRICT` (true): same-origin `Referer` under HTTPS.
     pub ssl_strict: bool,
-    /// Treat every request as HTTPS (behind a TLS-terminating proxy);
-    /// otherwise HTTPS is an `https` request URI or, if
-    /// `trust_forwarded_proto`, `X-Forwarded-Proto: https`.
+    /// This app is served over HTTPS (directly or behind a TLS-terminating
+    /// proxy): every request counts as HTTPS. Otherwise a request is HTTPS
+    /// only with an absolute `https` request URI (HTTP/2, or a proxy-form
+    /// HTTP/1.1 request) or, if `trust_forwarded_proto`,
+    /// `X-Forwarded-Proto: https`. HTTPS turns on the strict `Referer`
+    /// check and is the scheme of the request's own origin. False by
+    /// default; [`CsrfConfig::for_session`] sets it from the session
+    /// cookie's `Secure` flag.
     pub assume_https: bool,
     /// Believe `X-Forwarded-Proto` (only behind a proxy that sets it).
     pub trust_forwarded_proto: bool,
@@ -336,6 +350,39 @@ impl CsrfConfig {
         }
     }
 
+    /// Flask-WTF's defaults for an app whose session is configured by
+    /// `session`: its secret key, and HTTPS ([`CsrfConfig::assume_https`])
+    /// when the session cookie is `Secure` — a `Secure` cookie is only sent
+    /// over HTTPS, so such an app is served over HTTPS.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::MissingSecretKey`](crate::ConfigError::MissingSecretKey)
+    /// when `session` has no secret key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::csrf::CsrfConfig;
+    /// use session_runtime::SessionConfig;
+    ///
+    /// let session = SessionConfig::default()
+    ///     .with_secret_key(SecretKey::from_text("secret")?)
+    ///     .with_cookie_name("__Host-session")
+    ///     .with_secure(true);
+    /// let config = CsrfConfig::for_session(&session)?;
+    /// assert!(config.assume_https);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn for_session(session: &crate::SessionConfig) -> Result<Self, crate::ConfigError> {
+        let key = session
+            .secret_key
+            .clone()
+            .ok_or(crate::ConfigError::MissingSecretKey)?;
+        Ok(CsrfConfig::new(key).with_assume_https(session.cookie_secure))
+    }
+
     /// Sets the time limit (`None`: no expiry).
     ///
     /// # Examples
@@ -443,7 +490,31 @@ impl CsrfConfig {
         self
     }
 
-    /// Sets `assume_https`.
+    /// Believes `X-Forwarded-Proto: https` as "this request came over
+    /// HTTPS". Only behind a proxy that always sets (or strips) the header:
+    /// otherwise a client chooses it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::csrf::CsrfConfig;
+    ///
+    /// let config = CsrfConfig::new(SecretKey::from_text("secret")?).with_trust_forwarded_proto(true);
+    /// assert!(config.trust_forwarded_proto);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_trust_forwarded_proto(mut self, trust: bool) -> Self {
+        self.trust_forwarded_proto = trust;
+        self
+    }
+
+    /// Sets `assume_https`: this app is served over HTTPS. HTTP/1.1 servers
+    /// see only the path of a request (`/login`), never its scheme, so an
+    /// app that is reached over HTTPS must say so here (or trust
+    /// `X-Forwarded-Proto` from its proxy): it turns on Flask-WTF's strict
+    /// `Referer` check and makes `https://host` the request's own origin.
     ///
     /// # Examples
     ///
@@ -572,6 +643,19 @@ fn urlparse_origin(url: &str) -> Option<(String, Option<String>, Option<u16>)> {
         None => host.to_ascii_lowercase(),
     });
     Some((scheme, host, port))
+}
+
+/// An origin `(scheme, host, port)` with the scheme's default port filled
+/// in; `None` for anything but an `http` or `https` origin with a host.
+fn with_default_port(
+    (scheme, host, port): (String, Option<String>, Option<u16>),
+) -> Option<(String, String, u16)> {
+    let default = match scheme.as_str() {
+        "http" => 80,
+        "https" => 443,
+        _ => return None,
+    };
+    Some((scheme, host?, port.unwrap_or(default)))
 }
 
 /// CPython's `_check_bracketed_host`: an IPvFuture (`v1.x`) or an IPv6
@@ -867,40 +951,57 @@ impl Csrf {
             .or_else(|| request.uri.authority().map(|a| a.as_str().to_owned()))
     }
 
-    /// Fetch-Metadata/Origin: `Ok(Some(()))` when the headers show a
-    /// same-origin request, an error when they show a cross-origin one, and
-    /// `Ok(None)` when neither header is there.
+    /// The request's own origin, `(scheme, host, port)` with the port
+    /// filled in (80 or 443): the scheme is `https` when the app is served
+    /// over HTTPS (see [`CsrfConfig::assume_https`]), the host and port
+    /// those of the `Host` header.
+    fn own_origin(&self, request: &http::request::Parts) -> Option<(String, String, u16)> {
+        let scheme = if self.is_https(request) {
+            "https"
+        } else {
+            "http"
+        };
+        let host = Self::host(request)?;
+        with_default_port(urlparse_origin(&format!("{scheme}://{}/", host.trim()))?)
+    }
+
+    /// Fetch-Metadata/Origin, as Go 1.25's `CrossOriginProtection` judges
+    /// them: `Ok(Some(()))` when the headers show a same-origin request (or
+    /// a trusted origin), an error when they show any other, and `Ok(None)`
+    /// when neither header is there.
     fn fetch_metadata(&self, request: &http::request::Parts) -> Result<Option<()>, CsrfError> {
         let headers = &request.headers;
-        if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-            return if site.trim().eq_ignore_ascii_case("cross-site") {
-                Err(CsrfError::CrossSite)
-            } else {
-                Ok(Some(()))
+        let origin = headers
+            .get(ORIGIN)
+            .map(|v| crate::werkzeug_form::latin1(v.as_bytes()));
+        // A trusted origin passes whatever `Sec-Fetch-Site` says (it is
+        // another site by definition).
+        if let Some(origin) = &origin {
+            let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
+            if self
+                .inner
+                .config
+                .trusted_origins
+                .iter()
+                .any(|t| *t == origin)
+            {
+                return Ok(Some(()));
+            }
+        }
+        if let Some(site) = headers.get("sec-fetch-site") {
+            return match site.as_bytes() {
+                b"same-origin" | b"none" => Ok(Some(())),
+                _ => Err(CsrfError::CrossSite),
             };
         }
-        let Some(origin) = headers.get(ORIGIN) else {
+        let Some(origin) = origin else {
             return Ok(None);
         };
-        let origin = origin
-            .to_str()
-            .unwrap_or_default()
-            .trim()
-            .trim_end_matches('/')
-            .to_ascii_lowercase();
-        let trusted = self.inner.config.trusted_origins.iter();
-        if trusted
-            .map(|t| t.trim_end_matches('/'))
-            .any(|t| t.eq_ignore_ascii_case(&origin))
-        {
-            return Ok(Some(()));
-        }
-        let matches_host = origin
-            .split_once("://")
-            .map(|(_, authority)| authority)
-            .zip(Self::host(request))
-            .is_some_and(|(authority, host)| authority.eq_ignore_ascii_case(host.trim()));
-        if matches_host {
+        let same = urlparse_origin(origin.trim())
+            .and_then(with_default_port)
+            .zip(self.own_origin(request))
+            .is_some_and(|(theirs, ours)| theirs == ours);
+        if same {
             Ok(Some(()))
         } else {
             Err(CsrfError::OriginMismatch)

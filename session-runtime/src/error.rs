@@ -76,6 +76,16 @@ pub enum ConfigError {
     /// The cookie name is empty or not an HTTP token.
     #[error("invalid cookie name {0:?}: use letters, digits and !#$%&'*+-.^_`|~")]
     CookieName(String),
+    /// A `__Host-` or `__Secure-` cookie name whose attributes browsers
+    /// would reject: both prefixes need `Secure`; `__Host-` also needs
+    /// `Path=/` and no `Domain`.
+    #[error("the cookie name {name:?} needs {needs}: browsers drop a prefixed cookie without it")]
+    CookiePrefix {
+        /// The cookie name.
+        name: String,
+        /// What the prefix requires and the configuration lacks.
+        needs: &'static str,
+    },
     /// A secret key is required here.
     #[error("a secret key is required: set SessionConfig::secret_key")]
     MissingSecretKey,

@@ -99,6 +99,37 @@ impl fmt::Debug for SecureCookieSessionInterface {
     }
 }
 
+/// The rules browsers apply to the `__Host-` and `__Secure-` name
+/// prefixes (RFC 6265bis 4.1.3; matched without regard to case, as
+/// browsers do): both need `Secure`, `__Host-` also `Path=/` and no
+/// `Domain`.
+pub(crate) fn check_cookie_prefix(config: &SessionConfig) -> Result<(), ConfigError> {
+    let name = &config.cookie_name;
+    let starts = |prefix: &str| {
+        name.get(..prefix.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+    };
+    let host = starts("__Host-");
+    let needs = if !(host || starts("__Secure-")) {
+        None
+    } else if !config.cookie_secure {
+        Some("`Secure` (SessionConfig::with_secure(true), or `secure` in #[session])")
+    } else if host && config.cookie_domain.is_some() {
+        Some("no `Domain` (remove the domain)")
+    } else if host && !matches!(config.cookie_path.as_str(), "" | "/") {
+        Some("`Path=/` (remove the path)")
+    } else {
+        None
+    };
+    match needs {
+        Some(needs) => Err(ConfigError::CookiePrefix {
+            name: name.clone(),
+            needs,
+        }),
+        None => Ok(()),
+    }
+}
+
 pub(crate) fn is_token(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
@@ -488,6 +519,7 @@ impl SecureCookieSessionInterface {
         if !is_token(&config.cookie_name) {
             return Err(ConfigError::CookieName(config.cookie_name.clone()));
         }
+        check_cookie_prefix(&config)?;
         let domain = match &config.cookie_domain {
             Some(d) => werkzeug_domain(d)?,
             None => None,
