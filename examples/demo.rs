@@ -184,6 +184,7 @@ pub struct LoginForm {
 
 async fn login(
     session: Session<DemoSession>,
+    csrf: Csrf,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
@@ -200,6 +201,9 @@ async fn login(
         s.set_user(Some(name.to_owned()));
         s.set_fresh(true);
         s.set_permanent(true);
+        // A new CSRF token at login: one issued before it (possibly to an
+        // attacker) is no longer valid.
+        let _ = csrf.rotate(&mut *s);
         s.flashes_mut()
             .push(("message".into(), format!("Logged in as {name}.")));
     }

@@ -113,6 +113,35 @@ async fn login_counter_flash_and_logout() {
 }
 
 #[tokio::test]
+async fn a_token_issued_before_login_is_refused_after_it() {
+    // Token fixation: the form token of the logged-out page must not work
+    // once the session is logged in (the demo rotates it at login).
+    let base = demo_server().await;
+    let b = browser();
+    let before = form_token(&get_text(&b, format!("{base}/")).await);
+    let r = b
+        .post(format!("{base}/login"))
+        .form(&[("username", "ada"), ("csrf_token", &before)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = b
+        .post(format!("{base}/logout"))
+        .form(&[("csrf_token", &before)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(r.text().await.unwrap(), "The CSRF tokens do not match.");
+    assert_eq!(api(&b, &base).await["user"], "ada");
+    // The token of the logged-in page works.
+    let r = submit(&b, &base, "/logout", &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(api(&b, &base).await["user"], serde_json::Value::Null);
+}
+
+#[tokio::test]
 async fn permanent_login_cookie_expires_after_the_lifetime() {
     let base = demo_server().await;
     let r = submit(&browser(), &base, "/login", &[("username", "ada")]).await;

@@ -857,6 +857,46 @@ impl Csrf {
         Ok(self.inner.codec.sign(&raw, self.now()))
     }
 
+    /// Rotates the token: a new raw token replaces the session's, so every
+    /// token signed before is refused from now on ([`CsrfError::TokensDoNotMatch`]).
+    /// Call it whenever the privilege of the session changes — at login
+    /// above all: a token an attacker obtained (or planted) before the login
+    /// must not be valid after it (token fixation). Returns the new signed
+    /// token for the next form. Flask-WTF reads the new raw token as it
+    /// reads any (the session key `csrf_token`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Csrf::token`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_runtime::DynamicSession;
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::csrf::{Csrf, CsrfConfig, CsrfError};
+    ///
+    /// let csrf = Csrf::new(CsrfConfig::new(SecretKey::from_text("secret")?));
+    /// let mut session = DynamicSession::default();
+    /// let before_login = csrf.token(&mut session)?;
+    /// // At login:
+    /// let after_login = csrf.rotate(&mut session)?;
+    /// assert_eq!(csrf.validate(Some(&before_login), &session), Err(CsrfError::TokensDoNotMatch));
+    /// assert_eq!(csrf.validate(Some(&after_login), &session), Ok(()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn rotate<S: SessionData>(&self, session: &mut S) -> Result<String, CsrfError> {
+        session.state().mark_accessed();
+        let raw = new_raw_csrf_token().map_err(|_| CsrfError::SessionTokenMissing)?;
+        session
+            .set_key(&self.inner.config.field_name, Value::from(raw.as_str()))
+            .map_err(|_| CsrfError::SessionTokenMissing)?;
+        if session.state().is_null() {
+            return Err(CsrfError::SessionTokenMissing);
+        }
+        Ok(self.inner.codec.sign(&raw, self.now()))
+    }
+
     /// Flask-WTF's `validate_csrf()`, in its order: missing token, missing
     /// session token, expired, invalid, mismatch.
     ///
