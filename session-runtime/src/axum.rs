@@ -686,9 +686,10 @@ impl<St: Send + Sync, S: SessionData> FromRequestParts<St> for Session<S> {
         parts: &mut http::request::Parts,
         _state: &St,
     ) -> Result<Self, Self::Rejection> {
-        SessionHandle::from_parts(parts)
-            .map(Session)
-            .ok_or(MissingSessionLayer(std::any::type_name::<S>()))
+        let handle = SessionHandle::from_parts(parts)
+            .ok_or(MissingSessionLayer(std::any::type_name::<S>()))?;
+        handle.mark_obtained();
+        Ok(Session(handle))
     }
 }
 

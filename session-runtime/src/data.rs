@@ -488,6 +488,11 @@ impl DynamicSession {
     /// assert!(s.state().is_modified());
     /// ```
     pub fn remove(&mut self, key: &str) -> Option<Value> {
+        if self.state.is_null() {
+            // Flask's `NullSession.pop` fails even for a missing key.
+            let _ = self.state.mark_modified();
+            return None;
+        }
         if !self.dict.contains_key(key) {
             self.state.mark_accessed();
             return None;

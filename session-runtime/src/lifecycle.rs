@@ -67,6 +67,9 @@ struct HandleState<S> {
     /// Set until the session is first used: the request's session cookie
     /// (if any), and how to open it.
     pending: Option<(PendingCookie, Opener<S>)>,
+    /// A handler obtained the session (an extractor) without necessarily
+    /// locking it: Flask counts that as an access (`Vary: Cookie`).
+    obtained: bool,
 }
 
 impl<S: SessionData> HandleState<S> {
@@ -162,6 +165,7 @@ impl<S: SessionData> SessionHandle<S> {
         SessionHandle(Arc::new(Mutex::new(HandleState {
             session,
             pending: None,
+            obtained: false,
         })))
     }
 
@@ -170,6 +174,7 @@ impl<S: SessionData> SessionHandle<S> {
         SessionHandle(Arc::new(Mutex::new(HandleState {
             session: S::default(),
             pending: Some((cookie, open)),
+            obtained: false,
         })))
     }
 
@@ -179,9 +184,11 @@ impl<S: SessionData> SessionHandle<S> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Locks the session, opening it first if needed. A panic in another
-    /// holder does not make the session unusable (the data stays as it was
-    /// written).
+    /// Locks the session, opening it first if needed, and marks it
+    /// accessed — as Flask 3.1.3 marks a session accessed whenever it is
+    /// reached through the request context, so the response carries
+    /// `Vary: Cookie` even if no key is read. A panic in another holder does
+    /// not make the session unusable (the data stays as it was written).
     ///
     /// # Examples
     ///
@@ -198,7 +205,34 @@ impl<S: SessionData> SessionHandle<S> {
     pub fn lock(&self) -> SessionGuard<'_, S> {
         let mut state = self.state();
         state.open();
+        state.session.state().mark_accessed();
         SessionGuard(state)
+    }
+
+    /// Records that a handler obtained the session (Flask's
+    /// `RequestContext.session` access) without opening it: the response
+    /// then carries `Vary: Cookie`, as Flask's does. Adapters' extractors
+    /// call it; locking marks the session accessed by itself.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use session_runtime::codec::SecretKey;
+    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+    /// # let interface = || SecureCookieSessionInterface::new(
+    /// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
+    /// # ).unwrap();
+    /// let app = SessionLifecycle::<DynamicSession>::new(interface());
+    /// let response = app.run_sync(http::Request::new(()), |request| {
+    ///     let session = SessionHandle::<DynamicSession>::from_request(&request).unwrap();
+    ///     session.mark_obtained();
+    ///     assert!(!session.is_opened()); // still lazy
+    ///     http::Response::new(Vec::new())
+    /// });
+    /// assert_eq!(response.headers()["vary"], "Cookie");
+    /// ```
+    pub fn mark_obtained(&self) {
+        self.state().obtained = true;
     }
 
     /// Whether the session has been opened (used) yet.
@@ -771,6 +805,10 @@ impl<S: SessionData, I: SessionInterface<S>> Lifecycle<S> for SessionLifecycle<S
             hook.after_request(response, session);
         }
         let mut state = session.state();
+        if std::mem::take(&mut state.obtained) {
+            state.open();
+            state.session.state().mark_accessed();
+        }
         if let Some((cookie, open)) = state.pending.take() {
             if !cookie.is_present() {
                 // Never used and no cookie: a new, empty, untouched session,

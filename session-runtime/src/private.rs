@@ -323,7 +323,10 @@ pub fn write_mut<'a, T>(meta: &'a mut Meta, slot: &'a mut Slot<T>, wire: &str) -
 /// if absent).
 pub fn take<T>(meta: &mut Meta, slot: &mut Slot<T>, wire: &str, default: T) -> T {
     let present = slot.present || meta.extra.contains_key(wire);
-    if !present || !meta.state.mark_modified() {
+    // A null session refuses a pop even of a missing key, as Flask's
+    // `NullSession.pop` does (the refusal is recorded by `mark_modified`).
+    let null = meta.state.is_null();
+    if (!present && !null) || !meta.state.mark_modified() {
         meta.state.mark_accessed();
         return std::mem::replace(&mut slot.value, default);
     }
