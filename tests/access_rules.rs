@@ -65,24 +65,25 @@ async fn a_null_session_refuses_pop_even_of_a_missing_key() {
     // when the key is absent: the request answers 500.
     let dynamic = SessionLayer::<DynamicSession>::with_config(SessionConfig::default()).unwrap();
     let typed = SessionLayer::<Cart>::with_config(SessionConfig::default()).unwrap();
-    let app = Router::new()
-        .route(
-            "/read",
-            get(|s: Session<DynamicSession>| async move { s.lock().len().to_string() }),
-        )
-        .route(
-            "/remove",
-            get(|s: Session<DynamicSession>| async move {
-                format!("{:?}", s.lock().remove("missing"))
-            }),
-        )
-        .route(
-            "/set_default",
-            get(|s: Session<DynamicSession>| async move {
-                format!("{:?}", s.lock().set_default("k", 1))
-            }),
-        )
-        .layer(dynamic);
+    let app =
+        Router::new()
+            .route(
+                "/read",
+                get(|s: Session<DynamicSession>| async move { s.lock().len().to_string() }),
+            )
+            .route(
+                "/remove",
+                get(|s: Session<DynamicSession>| async move {
+                    format!("{:?}", s.lock().remove("missing"))
+                }),
+            )
+            .route(
+                "/set_default",
+                get(|s: Session<DynamicSession>| async move {
+                    format!("{:?}", s.lock().set_default("k", 1))
+                }),
+            )
+            .layer(dynamic);
     let typed_app = Router::new()
         .route(
             "/take",

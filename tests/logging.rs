@@ -272,6 +272,15 @@ fn a_typed_session_logs_the_same_way() {
         (Level::DEBUG, LOG_TARGET)
     );
     assert_eq!(events[0].field("key"), Some("user_id"), "{events:#?}");
+    // Its type and the kind of value found, never the value itself.
+    assert_eq!(events[0].field("found"), Some("str"), "{events:#?}");
+    assert!(
+        events[0]
+            .field("expected")
+            .is_some_and(|t| t.contains("u64")),
+        "{events:#?}"
+    );
+    assert!(!events[0].text().contains("forty-two"), "{events:#?}");
     let mut json = Vec::new();
     s.write_json(&mut json, 64).unwrap();
     assert_eq!(json, br#"{"user_id":"forty-two"}"#);
@@ -279,6 +288,32 @@ fn a_typed_session_logs_the_same_way() {
     let (s, events) = open(&codec().sign_json(b"{\"user_id\":", NOW));
     assert_eq!(*s.user_id(), None);
     assert_one(&events, Level::WARN, "cannot be decoded", &[SECRET]);
+}
+
+#[session]
+struct Patient {
+    visits: u64,
+}
+
+#[test]
+fn no_log_line_and_no_error_message_quotes_a_session_value() {
+    // A value that does not fit its field, in a typed session (kept and
+    // logged by key) and through `from_dict` / `get_as` (an error).
+    let i = interface(config());
+    let cookie = codec().sign_json(br#"{"visits":"SSN-123-45-6789"}"#, NOW);
+    let (_, events) =
+        captured(|| SessionInterface::<Patient>::open_session(&i, &request(&cookie)).unwrap());
+    assert!(!events.is_empty());
+    for e in &events {
+        assert!(!e.text().contains("SSN"), "{e:#?}");
+    }
+    let mut dict = sessionkit::codec::Dict::new();
+    dict.insert("visits", "SSN-123-45-6789");
+    let s = DynamicSession::from_loaded(dict.clone());
+    let err = s.get_as::<u64>("visits").unwrap().unwrap_err();
+    assert_eq!(err.to_string(), "invalid type: string, expected u64");
+    let err = Patient::from_dict(dict).err();
+    assert!(err.is_none_or(|e| !e.to_string().contains("SSN")));
 }
 
 #[test]

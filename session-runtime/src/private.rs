@@ -120,11 +120,15 @@ impl<T> FieldOps<T> {
     /// A tree as the field's type, or the tree back (logged) if it does not
     /// fit.
     fn convert(&self, raw: Value, wire: &str) -> Result<T, Value> {
-        (self.from_value)(raw.clone()).map_err(|e| {
+        (self.from_value)(raw.clone()).map_err(|_| {
+            // The key, the field's type and the kind of value found: never
+            // the value (nor the deserializer's message, which a custom
+            // `Deserialize` impl may fill with it).
             tracing::debug!(
                 target: crate::LOG_TARGET,
                 key = wire,
-                error = %e,
+                expected = std::any::type_name::<T>(),
+                found = raw.kind(),
                 "session value does not fit its field: kept unchanged, field reads as absent"
             );
             raw

@@ -935,6 +935,16 @@ impl SecureCookieSessionInterface {
             // Validly signed, so written by a key holder: Flask would answer
             // 500 here. Worth an operator's attention (a deploy that changed
             // a field's type, another app writing the cookie).
+            Err(OpenError::Data(e)) => {
+                // The key only: the reason may quote the value.
+                tracing::warn!(
+                    target: crate::LOG_TARGET,
+                    cookie = name,
+                    key = %e.key,
+                    "validly signed session cookie: a value does not fit its field, starting a new session"
+                );
+                S::default()
+            }
             Err(e) => {
                 tracing::warn!(
                     target: crate::LOG_TARGET,

@@ -72,8 +72,29 @@ fn cipher(key: &SecretKey, salt: &str) -> XChaCha20Poly1305 {
     let info = format!("{PURPOSE}{salt}");
     // 32 bytes is far below HKDF-SHA256's 8160-byte limit: expand cannot fail.
     let _ = Hkdf::<Sha256>::new(None, key.expose()).expand(info.as_bytes(), okm.as_mut());
-    XChaCha20Poly1305::new(&(*okm).into())
+    // From the slice: no temporary copy of the key outside `okm` (zeroized
+    // on drop) and the cipher (zeroized on drop: the crate's `zeroize`
+    // feature).
+    XChaCha20Poly1305::new_from_slice(okm.as_slice()).expect("HKDF gave a 32-byte key")
 }
+
+/// Every type that holds derived key material wipes it when dropped
+/// (checked at compile time): the XChaCha20-Poly1305 cipher; and the hash
+/// cores and block buffers an HMAC state is made of (`Hmac` is two cores and
+/// a buffer: HKDF-SHA256's state, the pre-keyed HMAC-SHA1 signers,
+/// Flask-Login's HMAC-SHA512), through the RustCrypto crates' `zeroize`
+/// features.
+const _: () = {
+    fn wipes<T: zeroize::ZeroizeOnDrop>() {}
+    fn all() {
+        wipes::<XChaCha20Poly1305>();
+        wipes::<sha1::block_api::Sha1Core>();
+        wipes::<sha2::block_api::Sha256VarCore>();
+        wipes::<sha2::block_api::Sha512VarCore>();
+        wipes::<Zeroizing<[u8; 32]>>();
+    }
+    let _ = all;
+};
 
 impl EncryptedCodec {
     /// Derives the keys. `salt` is a purpose label (use the session salt).

@@ -733,6 +733,55 @@ impl de::Error for DeError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
         DeError(msg.to_string())
     }
+
+    // serde's defaults quote the value (`invalid type: string "SSN-123",
+    // expected u64`); these messages name its kind only, so an error that
+    // reaches a log line carries no session data.
+    fn invalid_type(unexpected: de::Unexpected<'_>, expected: &dyn de::Expected) -> Self {
+        DeError(format!(
+            "invalid type: {}, expected {expected}",
+            unexpected_kind(&unexpected)
+        ))
+    }
+
+    fn invalid_value(unexpected: de::Unexpected<'_>, expected: &dyn de::Expected) -> Self {
+        DeError(format!(
+            "invalid value: a {}, expected {expected}",
+            unexpected_kind(&unexpected)
+        ))
+    }
+
+    fn unknown_variant(_variant: &str, expected: &'static [&'static str]) -> Self {
+        DeError(format!("unknown variant, expected one of {expected:?}"))
+    }
+
+    fn unknown_field(_field: &str, expected: &'static [&'static str]) -> Self {
+        DeError(format!("unknown field, expected one of {expected:?}"))
+    }
+}
+
+/// What kind of value `unexpected` is, without the value itself.
+fn unexpected_kind(unexpected: &de::Unexpected<'_>) -> &'static str {
+    use de::Unexpected as U;
+    match unexpected {
+        U::Bool(_) => "boolean",
+        U::Unsigned(_) | U::Signed(_) => "integer",
+        U::Float(_) => "floating point number",
+        U::Char(_) => "character",
+        U::Str(_) => "string",
+        U::Bytes(_) => "byte array",
+        U::Unit => "null",
+        U::Option => "optional value",
+        U::NewtypeStruct => "newtype struct",
+        U::Seq => "sequence",
+        U::Map => "map",
+        U::Enum => "enum",
+        U::UnitVariant => "unit variant",
+        U::NewtypeVariant => "newtype variant",
+        U::TupleVariant => "tuple variant",
+        U::StructVariant => "struct variant",
+        U::Other(_) => "value of another kind",
+    }
 }
 
 /// The `Deserializer` methods that only forward, shared by the tree and the

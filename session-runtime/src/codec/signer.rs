@@ -93,6 +93,12 @@ impl SecretKey {
     /// assert_eq!(SecretKey::from_hex("00FF")?.len(), 2);
     /// assert!(matches!(SecretKey::from_hex("abc"), Err(KeyError::BadHex(_))));
     /// assert!(matches!(SecretKey::from_hex("zz"), Err(KeyError::BadHex(_))));
+    /// assert!(matches!(SecretKey::from_hex("+f"), Err(KeyError::BadHex(_))));
+    /// // The error gives where, never what: no character of the key.
+    /// assert_eq!(
+    ///     SecretKey::from_hex("00s3cr3t").unwrap_err().to_string(),
+    ///     "the secret key is not valid hex: not a hex digit at position 2"
+    /// );
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_hex(hex: &str) -> Result<Self, KeyError> {
@@ -100,22 +106,17 @@ impl SecretKey {
         if !hex.len().is_multiple_of(2) {
             return Err(KeyError::BadHex("odd number of digits".into()));
         }
-        let bytes = hex
-            .as_bytes()
-            .chunks(2)
-            .map(|pair| {
-                std::str::from_utf8(pair)
-                    .ok()
-                    .and_then(|p| u8::from_str_radix(p, 16).ok())
-                    .ok_or_else(|| {
-                        KeyError::BadHex(format!(
-                            "{:?} is not a hex byte",
-                            String::from_utf8_lossy(pair)
-                        ))
-                    })
-            })
-            .collect::<Result<Vec<u8>, _>>()?;
-        Self::new(bytes)
+        // Errors give the position only: never a character of the key.
+        let digit = |i: usize| {
+            (hex.as_bytes()[i] as char)
+                .to_digit(16)
+                .ok_or_else(|| KeyError::BadHex(format!("not a hex digit at position {i}")))
+        };
+        let mut bytes = Zeroizing::new(Vec::with_capacity(hex.len() / 2));
+        for i in (0..hex.len()).step_by(2) {
+            bytes.push((digit(i)? * 16 + digit(i + 1)?) as u8);
+        }
+        Self::new(std::mem::take(&mut *bytes))
     }
 
     /// A new random key of `len` bytes from the operating system's CSPRNG
