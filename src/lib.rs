@@ -153,8 +153,9 @@ pub use session_runtime::__private;
 ///
 /// | option | meaning | example |
 /// | --- | --- | --- |
-/// | `cookie = "NAME"` | cookie name (an RFC 6265 token) | `cookie = "sid"` |
+/// | `cookie = "NAME"` | cookie name (an RFC 6265 token). `__Host-session` with `secure` is recommended over HTTPS; `__Host-` requires `secure` and no `domain`/`path`, `__Secure-` requires `secure` | `cookie = "__Host-session"` |
 /// | `lifetime = "..."` | `PERMANENT_SESSION_LIFETIME`: units `s m h d w`, compounds allowed | `lifetime = "1d12h"` |
+/// | `absolute_lifetime = "..."` | refuse a session first issued longer ago than this, however often it was refreshed (stored as `_issued_at`, Unix seconds; Flask carries the key along). Same units | `absolute_lifetime = "30d"` |
 /// | `same_site = "..."` | `lax`, `strict` or `none` (`none` requires `secure`) | `same_site = "strict"` |
 /// | `secure` / `secure = BOOL` | the `Secure` attribute | `secure` |
 /// | `http_only = BOOL` | the `HttpOnly` attribute (default true) | `http_only = false` |
@@ -185,7 +186,7 @@ pub use session_runtime::__private;
 ///
 /// `rename = "wire_key"` (the key in the cookie, e.g. Flask-Login's
 /// `_user_id`) and `default = EXPR` (the value when the key is absent;
-/// otherwise `Default::default()`). The key `_permanent` is reserved, and so
+/// otherwise `Default::default()`). The keys `_permanent` and `_issued_at` are reserved, and so
 /// is the field name `__sessionkit` (the struct's hidden bookkeeping field);
 /// `#[cfg]` / `#[cfg_attr]` on a field are refused.
 ///
@@ -210,8 +211,8 @@ pub use session_runtime::__private;
 pub use session_macros::session;
 pub use session_runtime::{
     AfterRequest, BeforeRequest, Clock, Compression, ConfigError, DynamicSession, EarlyResponse,
-    LOG_TARGET, Lifecycle, NULL_SESSION_MESSAGE, OpenError, OversizePolicy, PERMANENT_KEY,
-    PendingCookie, Protection, SameSite, SaveError, SecretKey, SecretKeys,
+    ISSUED_AT_KEY, LOG_TARGET, Lifecycle, NULL_SESSION_MESSAGE, OpenError, OversizePolicy,
+    PERMANENT_KEY, PendingCookie, Protection, SameSite, SaveError, SecretKey, SecretKeys,
     SecureCookieSessionInterface, SessionConfig, SessionData, SessionDataError, SessionGuard,
     SessionHandle, SessionInterface, SessionLifecycle, SessionState, default_save_error_response,
     deps, format_set_cookie,

@@ -18,6 +18,7 @@ pub(crate) struct Opt<T> {
 pub(crate) const CONTAINER_OPTIONS: &[&str] = &[
     "cookie",
     "lifetime",
+    "absolute_lifetime",
     "same_site",
     "secure",
     "http_only",
@@ -38,6 +39,7 @@ pub(crate) const FIELD_OPTIONS: &[&str] = &["rename", "default"];
 pub(crate) struct ContainerOptions {
     pub(crate) cookie: Option<Opt<LitStr>>,
     pub(crate) lifetime: Option<Opt<LitStr>>,
+    pub(crate) absolute_lifetime: Option<Opt<LitStr>>,
     pub(crate) same_site: Option<Opt<LitStr>>,
     pub(crate) secure: Option<Opt<bool>>,
     pub(crate) http_only: Option<Opt<bool>>,
@@ -286,6 +288,10 @@ impl ContainerOptions {
                 "lifetime" => {
                     let v = string(ctxt, &meta, "\"31d\"")?;
                     set_once(ctxt, &mut o.lifetime, v);
+                }
+                "absolute_lifetime" => {
+                    let v = string(ctxt, &meta, "\"30d\"")?;
+                    set_once(ctxt, &mut o.absolute_lifetime, v);
                 }
                 "same_site" => {
                     let v = string(ctxt, &meta, "\"lax\"")?;

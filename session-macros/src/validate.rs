@@ -7,10 +7,16 @@ use crate::duration::parse_lifetime;
 use crate::model::Model;
 
 /// Wire names the runtime owns.
-const RESERVED: &[(&str, &str)] = &[(
-    "_permanent",
-    "it stores the permanent flag: use `is_permanent()` / `set_permanent()`",
-)];
+const RESERVED: &[(&str, &str)] = &[
+    (
+        "_permanent",
+        "it stores the permanent flag: use `is_permanent()` / `set_permanent()`",
+    ),
+    (
+        "_issued_at",
+        "it stores the session's issue time for `absolute_lifetime`",
+    ),
+];
 
 /// The hidden field the expansion adds to every session struct.
 pub(crate) const META_FIELD: &str = "__sessionkit";
@@ -39,10 +45,10 @@ pub(crate) fn validate(ctxt: &mut Ctxt, model: &Model) -> bool {
             );
         }
     }
-    if let Some(l) = &o.lifetime
-        && let Err(msg) = parse_lifetime(&l.value.value())
-    {
-        ctxt.error(&l.span, msg);
+    for l in [&o.lifetime, &o.absolute_lifetime].into_iter().flatten() {
+        if let Err(msg) = parse_lifetime(&l.value.value()) {
+            ctxt.error(&l.span, msg);
+        }
     }
     if let Some(s) = &o.same_site {
         let v = s.value.value();

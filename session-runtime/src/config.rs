@@ -8,6 +8,10 @@ use crate::codec::{
     Compression, DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAYLOAD, FLASK_SESSION_SALT, SecretKey,
 };
 
+/// The session key holding the time a session was first issued (Unix
+/// seconds), written when [`SessionConfig::absolute_lifetime`] is set.
+pub const ISSUED_AT_KEY: &str = "_issued_at";
+
 /// How the cookie's payload is protected.
 ///
 /// # Examples
@@ -124,6 +128,13 @@ pub struct SessionConfig {
     /// `SESSION_REFRESH_EACH_REQUEST` (true): re-send permanent sessions on
     /// every response.
     pub refresh_each_request: bool,
+    /// The absolute age limit (`None`, Flask has none): a session first
+    /// issued longer ago than this is refused (a fresh session replaces it)
+    /// even if it was refreshed on every request, so a stolen permanent
+    /// cookie cannot be kept alive forever. The issue time is stored in the
+    /// session under [`ISSUED_AT_KEY`] (`_issued_at`, Unix seconds), a key a
+    /// Flask app sharing the session carries along untouched.
+    pub absolute_lifetime: Option<Duration>,
     /// `MAX_COOKIE_SIZE` (4093): the largest `Set-Cookie` value; 0 disables
     /// the check.
     pub max_cookie_size: usize,
@@ -170,6 +181,7 @@ impl Default for SessionConfig {
             cookie_partitioned: false,
             permanent_session_lifetime: Duration::from_secs(crate::codec::FLASK_DEFAULT_MAX_AGE),
             refresh_each_request: true,
+            absolute_lifetime: None,
             max_cookie_size: 4093,
             oversize: OversizePolicy::Error,
             max_request_cookie: 8 * 1024,
@@ -410,6 +422,24 @@ impl SessionConfig {
     #[must_use]
     pub fn with_path(mut self, path: impl Into<String>) -> Self {
         self.cookie_path = path.into();
+        self
+    }
+
+    /// Sets the absolute age limit ([`SessionConfig::absolute_lifetime`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use session_runtime::SessionConfig;
+    ///
+    /// let week = Duration::from_secs(7 * 24 * 3600);
+    /// let config = SessionConfig::default().with_absolute_lifetime(week);
+    /// assert_eq!(config.absolute_lifetime, Some(week));
+    /// ```
+    #[must_use]
+    pub fn with_absolute_lifetime(mut self, limit: Duration) -> Self {
+        self.absolute_lifetime = Some(limit);
         self
     }
 

@@ -37,7 +37,7 @@ mod werkzeug_form;
 
 /// The codec types that [`SessionConfig`]'s setters take.
 pub use codec::{Compression, SecretKey, SecretKeys};
-pub use config::{OversizePolicy, Protection, SameSite, SessionConfig};
+pub use config::{ISSUED_AT_KEY, OversizePolicy, Protection, SameSite, SessionConfig};
 pub use data::{DynamicSession, OpenError, PERMANENT_KEY, SessionData, SessionDataError};
 pub use error::{ConfigError, SaveError};
 pub use interface::{PendingCookie, SessionInterface};

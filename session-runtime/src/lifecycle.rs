@@ -817,6 +817,9 @@ impl<S: SessionData, I: SessionInterface<S>> Lifecycle<S> for SessionLifecycle<S
             }
             state.session = open.open_from_cookie(cookie);
         }
+        if self.interface.config().absolute_lifetime.is_some() {
+            stamp_issue_time(&mut state.session, self.interface.now());
+        }
         let s = &state.session;
         if self.interface.is_null_session(s) {
             return if s.state().refused_write() {
@@ -827,4 +830,22 @@ impl<S: SessionData, I: SessionInterface<S>> Lifecycle<S> for SessionLifecycle<S
         }
         self.interface.save_session(s, &mut response.headers)
     }
+}
+
+/// Writes the issue time ([`ISSUED_AT_KEY`](crate::ISSUED_AT_KEY)) into a
+/// session about to be saved that holds data but no issue time: a session
+/// created in this request, or one issued before an absolute lifetime was
+/// configured. Empty and null sessions are left alone.
+fn stamp_issue_time<S: SessionData>(session: &mut S, now: std::time::SystemTime) {
+    if session.state().is_null()
+        || session.is_empty_session()
+        || session.get_key(crate::ISSUED_AT_KEY).is_some()
+    {
+        return;
+    }
+    let secs = crate::interface::unix_secs(now);
+    let _ = session.set_key(
+        crate::ISSUED_AT_KEY,
+        crate::codec::Value::Int(i64::try_from(secs).unwrap_or(i64::MAX)),
+    );
 }

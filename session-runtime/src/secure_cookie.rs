@@ -904,6 +904,23 @@ impl SecureCookieSessionInterface {
         Some(self.open_cookie_value(name, request_cookie(&request.headers, name)))
     }
 
+    /// With [`SessionConfig::absolute_lifetime`] set: the age (seconds) of
+    /// a session first issued longer ago than that, or whose issue time is
+    /// not a number; `None` for a session within the limit or issued before
+    /// the limit was configured (it is stamped when next saved).
+    fn past_absolute_lifetime<S: SessionData>(&self, session: &S) -> Option<u64> {
+        let limit = self.config.absolute_lifetime?.as_secs();
+        let issued = session.get_key(crate::config::ISSUED_AT_KEY)?;
+        let now = unix_secs(SessionInterface::<S>::now(self));
+        match issued {
+            crate::codec::Value::Int(t) => {
+                let age = u64::try_from(i128::from(now) - i128::from(t)).unwrap_or(0);
+                (age > limit || t < 0).then_some(age)
+            }
+            _ => Some(u64::MAX),
+        }
+    }
+
     /// Opens a session from the session cookie's value (a fresh session if
     /// it is missing, bad, expired or foreign).
     fn open_cookie_value<S: SessionData>(&self, name: &str, value: Option<Cow<'_, str>>) -> S {
@@ -921,8 +938,19 @@ impl SecureCookieSessionInterface {
             );
             return S::default();
         }
-        match self.open_value(&value) {
-            Ok(s) => s,
+        match self.open_value::<S>(&value) {
+            Ok(s) => match self.past_absolute_lifetime(&s) {
+                None => s,
+                Some(age) => {
+                    tracing::debug!(
+                        target: crate::LOG_TARGET,
+                        cookie = name,
+                        age,
+                        "session older than its absolute lifetime: starting a new session"
+                    );
+                    S::default()
+                }
+            },
             Err(OpenError::Decode(e)) if e.is_bad_signature() => {
                 tracing::debug!(
                     target: crate::LOG_TARGET,

@@ -23,6 +23,13 @@ fn config(model: &Model, private: &TokenStream) -> TokenStream {
     {
         sets.push(quote!(c.permanent_session_lifetime = ::core::time::Duration::from_secs(#secs);));
     }
+    if let Some(secs) = o
+        .absolute_lifetime
+        .as_ref()
+        .and_then(|l| parse_lifetime(&l.value.value()).ok())
+    {
+        sets.push(quote!(c.absolute_lifetime = ::core::option::Option::Some(::core::time::Duration::from_secs(#secs));));
+    }
     if let Some(s) = &o.same_site {
         let v = match s.value.value().to_ascii_lowercase().as_str() {
             "strict" => quote!(Strict),
