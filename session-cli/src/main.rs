@@ -9,8 +9,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{Args, Parser, Subcommand};
 use session_runtime::codec::{
-    Compression, DateTime, Dict, FLASK_DEFAULT_MAX_AGE, FLASK_SESSION_SALT, SecretKey, SecretKeys,
-    SessionCodec, Value,
+    Compression, DateTime, DecodeError, Dict, FLASK_DEFAULT_MAX_AGE, FLASK_SESSION_SALT, SecretKey,
+    SecretKeys, SessionCodec, Value,
 };
 
 /// Decode, verify and sign Flask session cookies (a flask-unsign for Rust).
@@ -65,8 +65,10 @@ enum Command {
     /// Sign a session given as tagged JSON (any valid spelling) and print the
     /// cookie value Flask would write for it.
     Sign {
+        /// The key that signs. (Fallback keys only verify, so `sign` takes
+        /// none: `--fallback` is refused.)
         #[command(flatten)]
-        keys: KeyArgs,
+        secret: SecretArg,
         /// The itsdangerous salt.
         #[arg(long, default_value = FLASK_SESSION_SALT, value_name = "S")]
         salt: String,
@@ -141,12 +143,14 @@ impl Failure {
     }
 }
 
-impl KeyArgs {
-    fn keys(&self) -> Result<SecretKeys, Failure> {
-        let bad =
-            |what: &str, e: &dyn std::fmt::Display| Failure::usage(format!("invalid {what}: {e}"));
-        let s = &self.secret;
-        let current = match (&s.secret, &s.secret_hex, &s.secret_env) {
+fn bad(what: &str, e: &dyn std::fmt::Display) -> Failure {
+    Failure::usage(format!("invalid {what}: {e}"))
+}
+
+impl SecretArg {
+    fn key(&self) -> Result<SecretKey, Failure> {
+        let s = self;
+        Ok(match (&s.secret, &s.secret_hex, &s.secret_env) {
             (Some(text), _, _) => SecretKey::from_text(text).map_err(|e| bad("--secret", &e))?,
             (_, Some(hex), _) => SecretKey::from_hex(hex).map_err(|e| bad("--secret-hex", &e))?,
             (_, _, Some(var)) => {
@@ -155,8 +159,13 @@ impl KeyArgs {
                 SecretKey::from_text(&text).map_err(|e| bad("--secret-env", &e))?
             }
             _ => return Err(Failure::usage("a secret key is required")),
-        };
-        let mut keys = SecretKeys::new(current);
+        })
+    }
+}
+
+impl KeyArgs {
+    fn keys(&self) -> Result<SecretKeys, Failure> {
+        let mut keys = SecretKeys::new(self.secret.key()?);
         for f in &self.fallback {
             keys = keys.with_fallback(SecretKey::from_text(f).map_err(|e| bad("--fallback", &e))?);
         }
@@ -186,6 +195,27 @@ fn input(arg: &str, what: &str) -> Result<String, Failure> {
     Ok(buf)
 }
 
+/// Why `decode` cannot read a cookie, in words that fit a command that
+/// checks no signature: the codec's messages speak of signatures ("bad
+/// signature: …", "validly signed payload …"), which `decode` never checks.
+fn unverified_reason(e: &DecodeError) -> String {
+    match e {
+        DecodeError::Empty => "the cookie value is empty".into(),
+        DecodeError::NoSeparator => {
+            "no '.' found: not in the payload.timestamp.signature form".into()
+        }
+        DecodeError::TimestampMissing => {
+            "only one '.': the payload.timestamp.signature form has two".into()
+        }
+        DecodeError::MalformedTimestamp => "the timestamp part is not base64".into(),
+        DecodeError::Payload(p) => format!("the payload cannot be decoded: {p}"),
+        DecodeError::NotAMapping(kind) => {
+            format!("the payload is a {kind}, not a session dict")
+        }
+        other => format!("the cookie cannot be read ({other:?})"),
+    }
+}
+
 fn describe_time(ts: u64) -> String {
     match i64::try_from(ts).ok().and_then(DateTime::from_unix) {
         Some(d) => format!("{ts} ({d})"),
@@ -206,8 +236,12 @@ fn run(cli: Cli) -> Result<String, Failure> {
         }
         Command::Decode { cookie } => {
             let cookie = input(&cookie, "cookie")?;
-            let u = SessionCodec::decode_unverified(cookie.trim())
-                .map_err(|e| Failure::rejected(format!("cannot decode the cookie: {e}")))?;
+            let u = SessionCodec::decode_unverified(cookie.trim()).map_err(|e| {
+                Failure::rejected(format!(
+                    "cannot decode the cookie: {}",
+                    unverified_reason(&e)
+                ))
+            })?;
             let payload = match &u.value {
                 Ok(v) => v.to_flask_json().unwrap_or_else(|_| u.json.clone()),
                 Err(_) => u.json.clone(),
@@ -252,14 +286,14 @@ fn run(cli: Cli) -> Result<String, Failure> {
             Ok(format!("{json}\n"))
         }
         Command::Sign {
-            keys,
+            secret,
             salt,
             timestamp,
             compression,
             no_ensure_ascii,
             json,
         } => {
-            let codec = SessionCodec::builder(keys.keys()?)
+            let codec = SessionCodec::builder(SecretKeys::new(secret.key()?))
                 .salt(salt)
                 .compression(compression)
                 .ensure_ascii(!no_ensure_ascii)

@@ -267,21 +267,25 @@ fn keys_from_env_hex_and_fallbacks() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("signature"), "{}", stderr(&out));
-    // Signing with fallbacks uses the current key.
-    let signed = sessionkit(
-        &[
-            "sign",
-            "--secret",
-            "dev-key",
-            "--fallback",
-            "old",
-            "--timestamp",
-            "1700000000",
-            r#"{"n":1,"user":"ada"}"#,
-        ],
-        None,
-    );
-    assert_eq!(stdout(&signed).trim_end(), cookie);
+    // Fallback keys only verify: `sign --fallback` is refused (it would
+    // have no effect), with a usage error.
+    for flag in ["--fallback", "--fallback-hex"] {
+        let signed = sessionkit(
+            &[
+                "sign",
+                "--secret",
+                "dev-key",
+                flag,
+                "0011",
+                "--timestamp",
+                "1700000000",
+                r#"{"n":1,"user":"ada"}"#,
+            ],
+            None,
+        );
+        assert_eq!(signed.status.code(), Some(2), "{flag}");
+        assert!(stderr(&signed).contains(flag), "{}", stderr(&signed));
+    }
 }
 
 #[test]
@@ -295,8 +299,19 @@ fn decode_marks_unverified() {
     assert!(text.starts_with("UNVERIFIED"), "{text}");
     assert!(text.contains(r#"{"n":1,"user":"ada"}"#), "{text}");
     assert!(text.contains("1700000000"), "{text}");
-    let out = sessionkit(&["decode", "garbage"], None);
-    assert_eq!(out.status.code(), Some(1));
+    // `decode` checks no signature, so its errors never speak of one.
+    for garbage in ["garbage", "only.one"] {
+        let out = sessionkit(&["decode", garbage], None);
+        assert_eq!(out.status.code(), Some(1), "{garbage}");
+        let err = stderr(&out);
+        assert!(err.starts_with("error: cannot decode the cookie"), "{err}");
+        assert!(
+            !err.contains("signature:")
+                && !err.contains("bad signature")
+                && !err.contains("signed"),
+            "{garbage}: {err}"
+        );
+    }
 }
 
 #[test]
@@ -345,6 +360,12 @@ fn help_documents_every_flag() {
         ("verify", &["--max-age", "--no-max-age", "--now"][..]),
         ("sign", &["--timestamp", "--compression"]),
     ] {
+        // `sign` takes no fallback keys.
+        let keys: Vec<&str> = keys
+            .iter()
+            .copied()
+            .filter(|k| cmd != "sign" || !k.starts_with("--fallback"))
+            .collect();
         let help = stdout(&sessionkit(&[cmd, "--help"], None));
         for flag in keys.iter().chain(extra) {
             assert!(help.contains(flag), "{cmd} --help lacks {flag}");
