@@ -35,9 +35,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use serde::Deserialize;
-use sessionkit::axum::{CsrfLayer, Session, SessionLayer};
+use sessionkit::axum::{Session, SessionLayer};
 use sessionkit::codec::SecretKey;
-use sessionkit::csrf::{Csrf, CsrfConfig};
+use sessionkit::csrf::Csrf;
 use sessionkit::flask_login::{self, ProtectionOutcome, SessionProtection};
 use sessionkit::{ConfigError, SessionConfig, SessionData, session};
 
@@ -74,20 +74,19 @@ pub fn config(key: SecretKey) -> SessionConfig {
 ///
 /// [`ConfigError`] for an invalid configuration.
 pub fn app(config: SessionConfig) -> Result<Router, ConfigError> {
-    let key = config
-        .secret_key
-        .clone()
-        .ok_or(ConfigError::MissingSecretKey)?;
-    let csrf = Csrf::new(CsrfConfig::new(key));
+    let session = SessionLayer::<DemoSession>::with_config(config)?;
+    // Flask-WTF's defaults, with the session's key; HTTPS if its cookie is
+    // Secure.
+    let csrf = session.csrf_layer()?;
     Ok(Router::new()
         .route("/", get(home))
         .route("/login", post(login))
         .route("/logout", post(logout))
         .route("/api/session", get(api_session))
         // Checked only on matched routes (like Flask-WTF); unsafe methods only.
-        .route_layer(CsrfLayer::<DemoSession>::new(csrf))
+        .route_layer(csrf)
         .route("/health", get(|| async { "ok" }))
-        .layer(SessionLayer::<DemoSession>::with_config(config)?))
+        .layer(session))
 }
 
 /// Escapes text for HTML.

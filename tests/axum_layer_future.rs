@@ -178,7 +178,6 @@ impl Service<Request<Body>> for Gate {
 
 #[tokio::test]
 async fn readiness_is_the_inner_services() {
-    use sessionkit::axum::CsrfLayer;
     use sessionkit::csrf::{Csrf, CsrfConfig};
 
     let gate = || Gate {
@@ -208,7 +207,7 @@ async fn readiness_is_the_inner_services() {
     answers_when_ready(layer().layer(inner), &polls).await;
     let inner = gate();
     let polls = Arc::clone(&inner.polls);
-    let csrf = CsrfLayer::<DynamicSession>::new(Csrf::new(CsrfConfig::new(key())));
+    let csrf = layer().csrf_layer_with(Csrf::new(CsrfConfig::new(key())));
     answers_when_ready(layer().layer(csrf.layer(inner)), &polls).await;
 }
 
@@ -251,11 +250,66 @@ async fn errors_answer_with_their_status_and_message() {
 }
 
 #[tokio::test]
-async fn debug_output_names_each_type() {
-    use sessionkit::axum::CsrfLayer;
-    use sessionkit::csrf::{Csrf, CsrfConfig};
+async fn wiring_mistakes_that_remain_name_the_public_path_and_the_fix() {
+    use sessionkit::session;
 
-    let csrf = CsrfLayer::<DynamicSession>::new(Csrf::new(CsrfConfig::new(key())));
+    #[session]
+    struct Cart {
+        n: u32,
+    }
+    async fn body(r: axum::response::Response) -> (StatusCode, String) {
+        let status = r.status();
+        let body = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
+        (status, String::from_utf8(body.to_vec()).unwrap())
+    }
+    // A `Session<T>` of a type no layer provides: the fix names the public
+    // path of the type (not `session_runtime::data::DynamicSession`).
+    let wrong_type = Router::new()
+        .route("/", get(|_: Session<DynamicSession>| async {}))
+        .layer(SessionLayer::<Cart>::with_key(key()).unwrap());
+    let (status, text) = body(get_path(wrong_type, "/").await).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        text.contains("`sessionkit::DynamicSession`")
+            && text.contains("SessionLayer::<sessionkit::DynamicSession>::with_config")
+            && !text.contains("session_runtime"),
+        "{text}"
+    );
+    // The CSRF layer added after (outside) the session layer.
+    let session = layer();
+    let csrf = session.csrf_layer().unwrap();
+    let outside = Router::new()
+        .route("/", axum::routing::post(|| async { "ok" }))
+        .layer(session)
+        .layer(csrf);
+    let r = outside
+        .oneshot(Request::post("/").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let (status, text) = body(r).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        text.contains("runs outside the SessionLayer") && text.contains(".layer(session)"),
+        "{text}"
+    );
+    // `Csrf` extracted on a route added after the `route_layer`.
+    let session = layer();
+    let uncovered = Router::new()
+        .route("/covered", axum::routing::post(|| async { "ok" }))
+        .route_layer(session.csrf_layer().unwrap())
+        .route("/form", get(|_: sessionkit::csrf::Csrf| async {}))
+        .layer(session);
+    let (status, text) = body(get_path(uncovered, "/form").await).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        text.contains("csrf_layer()") && !text.contains("CsrfLayer::new"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn debug_output_names_each_type() {
+    let csrf = layer().csrf_layer().unwrap();
     let inner = tower::service_fn(|_: Request<Body>| async {
         Ok::<_, Infallible>(Response::new(Body::empty()))
     });

@@ -12,7 +12,7 @@ use axum::Router;
 use axum::extract::Form;
 use axum::routing::post;
 use serde_json::Value as Json;
-use sessionkit::axum::{CsrfLayer, SessionLayer};
+use sessionkit::axum::SessionLayer;
 use sessionkit::codec::{CsrfTokenCodec, SecretKey};
 use sessionkit::csrf::{Csrf, CsrfConfig, CsrfError, CsrfMode};
 use sessionkit::testing::SessionTester;
@@ -210,17 +210,16 @@ async fn server(config: CsrfConfig) -> String {
     async fn raw(body: String) -> String {
         format!("raw={body}")
     }
+    let session = SessionLayer::<DynamicSession>::with_config(
+        SessionConfig::default().with_secret_key(key()),
+    )
+    .unwrap();
     let app = Router::new()
         .route("/echo", post(echo).put(echo).patch(echo).delete(echo))
         .route("/raw", post(raw))
         .route("/webhook", post(raw))
-        .route_layer(CsrfLayer::<DynamicSession>::new(Csrf::new(config)))
-        .layer(
-            SessionLayer::<DynamicSession>::with_config(
-                SessionConfig::default().with_secret_key(key()),
-            )
-            .unwrap(),
-        );
+        .route_layer(session.csrf_layer_with(Csrf::new(config)))
+        .layer(session);
     serve(app).await
 }
 

@@ -204,22 +204,23 @@ async fn the_demo_answers_hostile_bodies_quickly_and_stays_responsive() {
 async fn a_json_body_is_not_buffered_and_reaches_the_handler() {
     use axum::Router;
     use axum::routing::post as route_post;
-    use sessionkit::axum::{CsrfLayer, SessionLayer};
+    use sessionkit::axum::SessionLayer;
 
     // A body that is neither urlencoded nor multipart cannot carry the
     // token, so the CSRF layer does not read it: even 20 MB (far over any
     // form limit) reaches the handler intact when the header token is
     // good.
+    let session = SessionLayer::<DynamicSession>::with_key(key()).unwrap();
     let app = Router::new()
         .route(
             "/api",
             route_post(|body: axum::body::Bytes| async move { body.len().to_string() }),
         )
         .layer(axum::extract::DefaultBodyLimit::disable())
-        .layer(CsrfLayer::<DynamicSession>::new(Csrf::new(
+        .layer(session.csrf_layer_with(Csrf::new(
             CsrfConfig::new(key()).with_mode(sessionkit::csrf::CsrfMode::FetchMetadata),
         )))
-        .layer(SessionLayer::<DynamicSession>::with_key(key()).unwrap());
+        .layer(session);
     let base = serve(app).await;
     let body = vec![b'{'; 20 * 1024 * 1024];
     let r = reqwest::Client::new()

@@ -9,5 +9,6 @@ fn ui() {
     t.compile_fail("tests/ui/attr/*.rs");
     t.compile_fail("tests/ui/field/*.rs");
     t.compile_fail("tests/ui/fallback/*.rs");
+    t.compile_fail("tests/ui/wiring/*.rs");
     t.pass("tests/ui/pass/*.rs");
 }

@@ -430,6 +430,70 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLayer<S, I> {
     pub fn lifecycle(&self) -> &SessionLifecycle<S, I> {
         &self.lifecycle
     }
+    /// The CSRF layer for this session layer, with Flask-WTF's defaults for
+    /// its configuration ([`CsrfConfig::for_session`](crate::csrf::CsrfConfig::for_session):
+    /// the session's secret key, HTTPS when its cookie is `Secure`). The
+    /// session type comes from this layer, so the two cannot disagree.
+    /// Add it to the router *before* the session layer (it runs inside).
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::MissingSecretKey`] when the session has no secret key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use axum::body::Body;
+    /// # use http::Request;
+    /// # fn send(app: &mut axum::Router, request: Request<Body>) -> http::Response<Body> {
+    /// #     use tower_service::Service;
+    /// #     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// #     rt.block_on(app.call(request)).unwrap()
+    /// # }
+    /// use axum::{Router, routing::post};
+    /// use session_runtime::axum::SessionLayer;
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::DynamicSession;
+    ///
+    /// let session = SessionLayer::<DynamicSession>::with_key(SecretKey::from_text("dev-key")?)?;
+    /// let mut app = Router::new()
+    ///     .route("/cart", post(|| async { "added" }))
+    ///     .route_layer(session.csrf_layer()?)
+    ///     .layer(session);
+    /// let response = send(&mut app, Request::post("/cart").body(Body::from("qty=1"))?);
+    /// assert_eq!(response.status(), 400); // The CSRF token is missing.
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn csrf_layer(&self) -> Result<CsrfLayer<S>, ConfigError> {
+        let config = crate::csrf::CsrfConfig::for_session(self.lifecycle.interface().config())?;
+        Ok(CsrfLayer::new(crate::csrf::Csrf::new(config)))
+    }
+
+    /// The CSRF layer for this session layer, with protection by `csrf`
+    /// (exempt paths, trusted origins, mode, time limit: see
+    /// [`CsrfConfig`](crate::csrf::CsrfConfig)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use axum::{Router, routing::post};
+    /// use session_runtime::axum::SessionLayer;
+    /// use session_runtime::codec::SecretKey;
+    /// use session_runtime::csrf::{Csrf, CsrfConfig};
+    /// use session_runtime::DynamicSession;
+    ///
+    /// let key = SecretKey::from_text("dev-key")?;
+    /// let session = SessionLayer::<DynamicSession>::with_key(key.clone())?;
+    /// let csrf = Csrf::new(CsrfConfig::new(key).exempt("/hooks/payment"));
+    /// let app: Router = Router::new()
+    ///     .route("/hooks/payment", post(|| async { "ok" }))
+    ///     .route_layer(session.csrf_layer_with(csrf))
+    ///     .layer(session);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn csrf_layer_with(&self, csrf: crate::csrf::Csrf) -> CsrfLayer<S> {
+        CsrfLayer::new(csrf)
+    }
 }
 
 impl<Svc, S, I> Layer<Svc> for SessionLayer<S, I> {
@@ -686,8 +750,7 @@ impl<St: Send + Sync, S: SessionData> FromRequestParts<St> for Session<S> {
         parts: &mut http::request::Parts,
         _state: &St,
     ) -> Result<Self, Self::Rejection> {
-        let handle = SessionHandle::from_parts(parts)
-            .ok_or(MissingSessionLayer(std::any::type_name::<S>()))?;
+        let handle = SessionHandle::from_parts(parts).ok_or_else(MissingSessionLayer::of::<S>)?;
         handle.mark_obtained();
         Ok(Session(handle))
     }
@@ -727,9 +790,37 @@ impl<St: Send + Sync, S: SessionData> FromRequestParts<St> for Session<S> {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "no SessionLayer provides the session type `{0}`: add `.layer(SessionLayer::<{0}>::...)` to the router"
+    "no SessionLayer for the session type `{0}` covers this route: add \
+     `.layer(SessionLayer::<{0}>::with_config(config)?)` to the Router after its routes, \
+     and extract `Session<T>` with the session type of that layer"
 )]
-pub struct MissingSessionLayer(&'static str);
+pub struct MissingSessionLayer(String);
+
+impl MissingSessionLayer {
+    fn of<S>() -> Self {
+        MissingSessionLayer(public_type_name::<S>())
+    }
+}
+
+/// `S`'s path as users write it: sessionkit's own types under the facade
+/// crate (`sessionkit::DynamicSession`), not the internal crate that
+/// defines them.
+fn public_type_name<S>() -> String {
+    let name = std::any::type_name::<S>();
+    match name.strip_prefix("session_runtime::") {
+        Some(rest) => format!("sessionkit::{}", rest.rsplit("::").next().unwrap_or(rest)),
+        None => name.to_owned(),
+    }
+}
+
+/// The CSRF check ran but found no session: the [`CsrfLayer`] was added
+/// after (outside) the [`SessionLayer`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the CsrfLayer runs outside the SessionLayer, so it finds no session: add the CsrfLayer to the \
+     Router first, then the SessionLayer (`.route_layer(session.csrf_layer()?).layer(session)`)"
+)]
+struct CsrfOutsideSessionLayer;
 
 impl IntoResponse for MissingSessionLayer {
     fn into_response(self) -> AxumResponse {
@@ -773,9 +864,13 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
 
 /// A tower [`Layer`] enforcing CSRF protection (see [`crate::csrf`]).
 ///
-/// Put it *inside* the [`SessionLayer`] (add it to the router first:
-/// `.layer(CsrfLayer::new(csrf)).layer(session_layer)`), since it reads the
-/// session. For checked requests it reads the body (up to
+/// Made by [`SessionLayer::csrf_layer`] (or [`SessionLayer::csrf_layer_with`]),
+/// so its session type is the session layer's. Put it *inside* the
+/// [`SessionLayer`] (add it to the router first:
+/// `.route_layer(session.csrf_layer()?).layer(session)`), since it reads the
+/// session. Only urlencoded and multipart bodies are read, within Flask's
+/// form limits ([`CsrfConfig`](crate::csrf::CsrfConfig)); other bodies pass
+/// unread (their token comes in a header). For checked requests it reads the body (up to
 /// [`CsrfConfig::max_body`](crate::csrf::CsrfConfig::max_body)) to find the
 /// token and passes the same bytes on, so handlers still read the form. It
 /// also makes the [`Csrf`](crate::csrf::Csrf) available to handlers as an
@@ -800,16 +895,15 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
 /// #     r.headers()["set-cookie"].to_str().unwrap()
 /// # }
 /// use axum::{Router, routing::post};
-/// use session_runtime::axum::{CsrfLayer, SessionLayer};
+/// use session_runtime::axum::SessionLayer;
 /// use session_runtime::codec::SecretKey;
-/// use session_runtime::csrf::{Csrf, CsrfConfig};
 /// use session_runtime::DynamicSession;
 ///
-/// let key = SecretKey::from_text("dev-key")?;
+/// let session = SessionLayer::<DynamicSession>::with_key(SecretKey::from_text("dev-key")?)?;
 /// let mut app = Router::new()
 ///     .route("/cart", post(|| async { "added" }))
-///     .layer(CsrfLayer::<DynamicSession>::new(Csrf::new(CsrfConfig::new(key.clone()))))
-///     .layer(SessionLayer::<DynamicSession>::with_key(key)?);
+///     .layer(session.csrf_layer()?)
+///     .layer(session);
 /// // A form post without a token is refused with Flask-WTF's message.
 /// let request = Request::post("/cart").body(Body::from("qty=1"))?;
 /// let response = send(&mut app, request);
@@ -843,20 +937,8 @@ impl<S> fmt::Debug for CsrfLayer<S> {
 
 impl<S: SessionData> CsrfLayer<S> {
     /// Protection by `csrf`; refusals answer [`CsrfError::to_response`](crate::csrf::CsrfError::to_response).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use session_runtime::axum::CsrfLayer;
-    /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::csrf::{Csrf, CsrfConfig};
-    /// use session_runtime::DynamicSession;
-    ///
-    /// let csrf = Csrf::new(CsrfConfig::new(SecretKey::from_text("dev-key")?).exempt("/hooks"));
-    /// let layer = CsrfLayer::<DynamicSession>::new(csrf);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn new(csrf: crate::csrf::Csrf) -> Self {
+    /// Users get one from [`SessionLayer::csrf_layer`], which fixes `S`.
+    pub(crate) fn new(csrf: crate::csrf::Csrf) -> Self {
         CsrfLayer {
             csrf,
             on_error: Arc::new(crate::csrf::CsrfError::to_response),
@@ -885,21 +967,19 @@ impl<S: SessionData> CsrfLayer<S> {
     /// #     r.headers()["set-cookie"].to_str().unwrap()
     /// # }
     /// use axum::{Router, routing::post};
-    /// use session_runtime::axum::{CsrfLayer, SessionLayer};
+    /// use session_runtime::axum::SessionLayer;
     /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::csrf::{Csrf, CsrfConfig};
     /// use session_runtime::DynamicSession;
     ///
-    /// let key = SecretKey::from_text("dev-key")?;
-    /// let csrf = CsrfLayer::<DynamicSession>::new(Csrf::new(CsrfConfig::new(key.clone())))
-    ///     .on_error(|e| {
-    ///         let body = format!(r#"{{"error":"{e}"}}"#).into_bytes();
-    ///         http::Response::builder().status(e.status()).body(body).unwrap()
-    ///     });
+    /// let session = SessionLayer::<DynamicSession>::with_key(SecretKey::from_text("dev-key")?)?;
+    /// let csrf = session.csrf_layer()?.on_error(|e| {
+    ///     let body = format!(r#"{{"error":"{e}"}}"#).into_bytes();
+    ///     http::Response::builder().status(e.status()).body(body).unwrap()
+    /// });
     /// let mut app = Router::new()
     ///     .route("/api", post(|| async { "ok" }))
     ///     .layer(csrf)
-    ///     .layer(SessionLayer::<DynamicSession>::with_key(key)?);
+    ///     .layer(session);
     /// let response = send(&mut app, Request::post("/api").body(Body::empty())?);
     /// assert_eq!(response.status(), 400);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -929,16 +1009,15 @@ impl<Svc, S> Layer<Svc> for CsrfLayer<S> {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::axum::{CsrfLayer, CsrfService};
+/// use session_runtime::axum::{CsrfService, SessionLayer};
 /// use session_runtime::codec::SecretKey;
-/// use session_runtime::csrf::{Csrf, CsrfConfig};
 /// use session_runtime::DynamicSession;
 /// use tower_layer::Layer;
 ///
 /// #[derive(Clone)]
 /// struct Inner;
-/// let csrf = Csrf::new(CsrfConfig::new(SecretKey::from_text("dev-key")?));
-/// let service: CsrfService<Inner, DynamicSession> = CsrfLayer::new(csrf).layer(Inner);
+/// let session = SessionLayer::<DynamicSession>::with_key(SecretKey::from_text("dev-key")?)?;
+/// let service: CsrfService<Inner, DynamicSession> = session.csrf_layer()?.layer(Inner);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct CsrfService<Svc, S> {
@@ -1028,7 +1107,7 @@ where
                 },
             };
             let Some(session) = SessionHandle::<S>::from_parts(&parts) else {
-                let e = MissingSessionLayer(std::any::type_name::<S>());
+                let e = CsrfOutsideSessionLayer;
                 tracing::error!(
                     target: crate::LOG_TARGET,
                     error = %e,
@@ -1178,7 +1257,10 @@ impl<St: Send + Sync> FromRequestParts<St> for crate::csrf::Csrf {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("no CsrfLayer on this route: add `.layer(CsrfLayer::new(csrf))` inside the SessionLayer")]
+#[error(
+    "no CsrfLayer covers this route, so there is no `Csrf` to extract: add the route to the Router \
+     before `.route_layer(session.csrf_layer()?)` (a route added after a route_layer is not covered)"
+)]
 pub struct MissingCsrfLayer;
 
 impl IntoResponse for MissingCsrfLayer {

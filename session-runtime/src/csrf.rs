@@ -1147,7 +1147,10 @@ impl Csrf {
             }
         }
         let submitted = self.submitted_token(request, body)?;
-        self.validate(submitted.as_deref(), &*session.lock())?;
+        // `validate` marks the session accessed where Flask-WTF reads it
+        // (after the missing-token check), so a refused request without a
+        // token gets no `Vary: Cookie`, as in Flask.
+        self.validate(submitted.as_deref(), &*session.lock_untracked())?;
         if self.inner.config.ssl_strict && self.is_https(request) {
             // Flask-WTF: `if not request.referrer`, then
             // `same_origin(request.referrer, f"https://{request.host}/")`.

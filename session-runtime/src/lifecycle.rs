@@ -209,6 +209,15 @@ impl<S: SessionData> SessionHandle<S> {
         SessionGuard(state)
     }
 
+    /// Locks the session, opening it first if needed, without marking it
+    /// accessed: for library code that marks accessed itself exactly where
+    /// Flask's counterpart touches the session (Flask-WTF's token check).
+    pub(crate) fn lock_untracked(&self) -> SessionGuard<'_, S> {
+        let mut state = self.state();
+        state.open();
+        SessionGuard(state)
+    }
+
     /// Records that a handler obtained the session (Flask's
     /// `RequestContext.session` access) without opening it: the response
     /// then carries `Vary: Cookie`, as Flask's does. Adapters' extractors
