@@ -273,12 +273,9 @@ async fn a_handler_without_a_layer_gets_a_clear_500() {
     let base = serve(app).await;
     let r = reqwest::get(format!("{base}/")).await.unwrap();
     assert_eq!(r.status(), 500);
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("no SessionLayer provides the session type")
-    );
+    assert!(r.text().await.unwrap().contains(
+        "no SessionLayer for the session type `demo_app::demo::DemoSession` covers this route"
+    ));
 }
 
 #[tokio::test]

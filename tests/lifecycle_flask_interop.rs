@@ -20,7 +20,7 @@ use sessionkit::{
     SessionInterface, SessionLifecycle,
 };
 use support::flask::run_live;
-use support::http::{act, config};
+use support::http::{act_on, config};
 
 const KEY_HEX: &str = "6c6976652d6c6966656379636c652d6b65792d30313233343536373839";
 const FALLBACK_HEX: &str = "6f6c642d6b65792d3938373635343332313039383736353433";
@@ -202,10 +202,11 @@ fn cookie_header(c: &Cookie, name: &str) -> Option<String> {
     })
 }
 
-const ACTIONS: [&str; 9] = [
+const ACTIONS: [&str; 10] = [
     "none",
     "none (unknown URL)",
     "session.get('a')",
+    "session.new",
     "set user='x'",
     "set user='x'; permanent",
     "set user='z'; abort(403)",
@@ -250,7 +251,7 @@ fn ours(
     }
     let response = lifecycle.run_sync(request.body(()).unwrap(), |req| {
         let handle = SessionHandle::<DynamicSession>::from_request(&req).unwrap();
-        let status = act(action, &mut handle.lock()).unwrap();
+        let status = act_on(action, &handle).unwrap();
         let mut r = http::Response::new(Vec::new());
         *r.status_mut() = http::StatusCode::from_u16(status).unwrap();
         // Only a response the handler made itself carries its headers.

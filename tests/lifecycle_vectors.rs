@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use sessionkit::codec::Value;
 use sessionkit::{DynamicSession, SecureCookieSessionInterface, SessionHandle, SessionLifecycle};
-use support::http::{act, config};
+use support::http::{act_on, config};
 use support::typed;
 use support::typed::vectors;
 
@@ -37,7 +37,7 @@ fn http_vectors_replay_through_the_runner() {
         let mut representable = true;
         let response = app.run_sync(req.body(()).unwrap(), |req| {
             let handle = SessionHandle::<DynamicSession>::from_request(&req).unwrap();
-            let status = act(v["action"].as_str().unwrap(), &mut handle.lock());
+            let status = act_on(v["action"].as_str().unwrap(), &handle);
             representable = status.is_some();
             seen = Some(handle);
             let mut r = http::Response::new(Vec::new());

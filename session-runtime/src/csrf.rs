@@ -843,18 +843,21 @@ impl Csrf {
         session.state().mark_accessed();
         let raw = match self.raw_token(session) {
             Some(raw) => raw,
-            None => {
-                let raw = new_raw_csrf_token().map_err(|_| CsrfError::SessionTokenMissing)?;
-                session
-                    .set_key(&self.inner.config.field_name, Value::from(raw.as_str()))
-                    .map_err(|_| CsrfError::SessionTokenMissing)?;
-                if session.state().is_null() {
-                    return Err(CsrfError::SessionTokenMissing);
-                }
-                raw
-            }
+            None => self.new_raw_token(session)?,
         };
         Ok(self.inner.codec.sign(&raw, self.now()))
+    }
+
+    /// Puts a new raw token into the session and returns it.
+    fn new_raw_token<S: SessionData>(&self, session: &mut S) -> Result<String, CsrfError> {
+        let raw = new_raw_csrf_token().map_err(|_| CsrfError::SessionTokenMissing)?;
+        session
+            .set_key(&self.inner.config.field_name, Value::from(raw.as_str()))
+            .map_err(|_| CsrfError::SessionTokenMissing)?;
+        if session.state().is_null() {
+            return Err(CsrfError::SessionTokenMissing);
+        }
+        Ok(raw)
     }
 
     /// Rotates the token: a new raw token replaces the session's, so every
@@ -887,13 +890,7 @@ impl Csrf {
     /// ```
     pub fn rotate<S: SessionData>(&self, session: &mut S) -> Result<String, CsrfError> {
         session.state().mark_accessed();
-        let raw = new_raw_csrf_token().map_err(|_| CsrfError::SessionTokenMissing)?;
-        session
-            .set_key(&self.inner.config.field_name, Value::from(raw.as_str()))
-            .map_err(|_| CsrfError::SessionTokenMissing)?;
-        if session.state().is_null() {
-            return Err(CsrfError::SessionTokenMissing);
-        }
+        let raw = self.new_raw_token(session)?;
         Ok(self.inner.codec.sign(&raw, self.now()))
     }
 
@@ -1018,13 +1015,7 @@ impl Csrf {
         // another site by definition).
         if let Some(origin) = &origin {
             let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
-            if self
-                .inner
-                .config
-                .trusted_origins
-                .iter()
-                .any(|t| *t == origin)
-            {
+            if self.inner.config.trusted_origins.contains(&origin) {
                 return Ok(Some(()));
             }
         }

@@ -109,6 +109,8 @@ def serializer(req):
 ACTIONS = {
     "none": lambda session: "ok",
     "session.get('a')": lambda session: str(session.get("a")),
+    # Reaching the session at all marks it accessed (Flask 3.1.3).
+    "session.new": lambda session: str(session.new),
     "set user='x'": lambda session: session.__setitem__("user", "x") or "ok",
     "set user='x'; permanent": lambda session: (
         session.__setitem__("user", "x"), setattr(session, "permanent", True)

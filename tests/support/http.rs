@@ -69,6 +69,18 @@ pub fn config(v: &Json) -> SessionConfig {
 
 /// What the vector's handler did, applied to our session; returns the
 /// status the handler answered with. `None`: not representable in Rust.
+/// Runs `action` as a handler does: actions that never touch `session` in
+/// Flask (`none`) do not lock it (locking is an access, as reaching
+/// Flask's `session` is); the others lock it and run [`act`].
+#[allow(dead_code)]
+pub fn act_on(action: &str, handle: &sessionkit::SessionHandle<DynamicSession>) -> Option<u16> {
+    match action {
+        "none" => Some(200),
+        "none (unknown URL)" => Some(404),
+        _ => act(action, &mut handle.lock()),
+    }
+}
+
 pub fn act(action: &str, s: &mut DynamicSession) -> Option<u16> {
     Some(match action {
         "none" => 200,
@@ -100,6 +112,10 @@ pub fn act(action: &str, s: &mut DynamicSession) -> Option<u16> {
         }
         "session.get('a')" => {
             let _ = s.get("a");
+            200
+        }
+        "session.new" => {
+            let _ = s.state().is_new();
             200
         }
         "return dict(session)" => {
