@@ -43,7 +43,12 @@ use sessionkit::{ConfigError, SessionConfig, SessionData, session};
 
 /// The demo's session, with Flask-compatible keys: a Flask app using
 /// Flask-Login and `flash()` with the same secret key shares it.
-#[session(cookie = "session", lifetime = "31d", same_site = "lax")]
+#[session(
+    cookie = "session",
+    lifetime = "31d",
+    absolute_lifetime = "90d",
+    same_site = "lax"
+)]
 #[derive(Debug)]
 pub struct DemoSession {
     /// The logged-in user's id (Flask-Login's `_user_id`).

@@ -97,15 +97,32 @@ fn a_session_refreshed_every_day_ends_at_its_absolute_lifetime() {
 }
 
 #[test]
-fn a_session_issued_before_the_limit_was_configured_is_stamped_when_saved() {
+fn a_session_issued_before_the_limit_was_configured_is_stamped_when_next_written() {
     // A Flask-made (or older) cookie without `_issued_at` stays valid and
-    // is stamped with the first save; unknown keys go on unchanged.
+    // is stamped when its cookie is next written; unknown keys go on
+    // unchanged.
     let now = Arc::new(AtomicU64::new(START));
     let config = SessionConfig::default().with_absolute_lifetime(Duration::from_secs(DAY));
     let stamping = app::<DynamicSession>(config, &now);
     let mut dict = sessionkit::codec::Dict::new();
     dict.insert("_user_id", "7");
     dict.insert("flask_only", "kept");
+    // Not permanent and not touched: its cookie is not written, so it is
+    // not stamped either (no `Set-Cookie` on a route that ignores the
+    // session).
+    let unstamped = SessionCodec::flask(key())
+        .dumps_session(&dict, START)
+        .unwrap();
+    let r = stamping.run_sync(
+        http::Request::builder()
+            .header("cookie", format!("session={unstamped}"))
+            .body(())
+            .unwrap(),
+        |_| http::Response::new(Vec::new()),
+    );
+    assert!(r.headers().get("set-cookie").is_none());
+    // Permanent: refreshed on every response, so stamped with this one.
+    dict.insert("_permanent", true);
     let old = SessionCodec::flask(key())
         .dumps_session(&dict, START)
         .unwrap();
@@ -135,7 +152,12 @@ fn a_session_issued_before_the_limit_was_configured_is_stamped_when_saved() {
             .unwrap(),
         |_| http::Response::new(Vec::new()),
     );
-    assert!(r.headers().get("set-cookie").is_none());
+    let refreshed = set_cookie(&r).expect("a permanent session is refreshed");
+    let dict = SessionCodec::flask(key())
+        .loads_session(&refreshed, START, None)
+        .unwrap()
+        .value;
+    assert_eq!(dict.get(ISSUED_AT_KEY), None);
     // An empty session is never stamped (no cookie for visitors).
     let r = stamping.run_sync(http::Request::new(()), |req| {
         SessionHandle::<DynamicSession>::from_request(&req)

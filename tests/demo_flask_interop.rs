@@ -66,19 +66,40 @@ async fn one_login_across_flask_and_rust() {
         .iter()
         .map(|k| k.as_str().unwrap())
         .collect();
-    // csrf_token: the Rust page issued a Flask-WTF token for its forms.
-    assert_eq!(
-        keys,
-        [
-            "_fresh",
-            "_id",
-            "_permanent",
-            "_user_id",
-            "csrf_token",
-            "flask_only",
-            "visits"
-        ]
-    );
+    // csrf_token: the Rust page issued a Flask-WTF token for its forms;
+    // _issued_at: the demo's absolute lifetime stamped the session's issue
+    // time when Rust first saved it.
+    let expected = [
+        "_fresh",
+        "_id",
+        "_issued_at",
+        "_permanent",
+        "_user_id",
+        "csrf_token",
+        "flask_only",
+        "visits",
+    ];
+    assert_eq!(keys, expected);
+    // Flask writes the session again (a new login) and carries the issue
+    // time along; Rust still accepts the session.
+    let r = browser
+        .post(format!("{}/login", flask.base))
+        .form(&[("username", "ada")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let again = json(&browser, format!("{}/whoami", flask.base)).await;
+    let keys: Vec<&str> = again["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .filter(|k| *k != "_flashes") // Flask's login flashed again
+        .collect();
+    assert_eq!(keys, expected);
+    let state = json(&browser, format!("{rust}/api/session")).await;
+    assert_eq!(state["user"], "ada");
 
     // Logging out in Rust (with the page's CSRF token) logs out of Flask.
     let page = get_text(&browser, format!("{rust}/")).await;

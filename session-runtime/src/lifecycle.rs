@@ -826,7 +826,12 @@ impl<S: SessionData, I: SessionInterface<S>> Lifecycle<S> for SessionLifecycle<S
             }
             state.session = open.open_from_cookie(cookie);
         }
-        if self.interface.config().absolute_lifetime.is_some() {
+        // Only a session whose cookie is written anyway (modified, or a
+        // permanent one refreshed): stamping must not add a `Set-Cookie` to
+        // a route that never touched the session.
+        if self.interface.config().absolute_lifetime.is_some()
+            && self.interface.should_set_cookie(&state.session)
+        {
             stamp_issue_time(&mut state.session, self.interface.now());
         }
         let s = &state.session;
@@ -842,9 +847,10 @@ impl<S: SessionData, I: SessionInterface<S>> Lifecycle<S> for SessionLifecycle<S
 }
 
 /// Writes the issue time ([`ISSUED_AT_KEY`](crate::ISSUED_AT_KEY)) into a
-/// session about to be saved that holds data but no issue time: a session
-/// created in this request, or one issued before an absolute lifetime was
-/// configured. Empty and null sessions are left alone.
+/// session whose cookie is about to be written that holds data but no issue
+/// time: a session created in this request, or one issued before an
+/// absolute lifetime was configured (or by a Flask app). Empty and null
+/// sessions are left alone.
 fn stamp_issue_time<S: SessionData>(session: &mut S, now: std::time::SystemTime) {
     if session.state().is_null()
         || session.is_empty_session()
