@@ -1077,6 +1077,17 @@ where
             .and_then(|v| v.to_str().ok())
             .and_then(|ct| csrf.config().body_limit(ct));
         let checked = Box::pin(async move {
+            // Every refusal is logged once (the reason and the path), then
+            // answered by `on_error`.
+            let refuse = |e: crate::csrf::CsrfError, parts: &http::request::Parts| {
+                tracing::debug!(
+                    target: crate::LOG_TARGET,
+                    error = %e,
+                    path = %parts.uri.path(),
+                    "CSRF check refused the request"
+                );
+                Ok(on_error(&e).map(ResB::from))
+            };
             let declared = parts
                 .headers
                 .get(http::header::CONTENT_LENGTH)
@@ -1085,7 +1096,7 @@ where
             if let (Some(limit), Some(declared)) = (limit, declared)
                 && declared > limit as u64
             {
-                return Ok(on_error(&crate::csrf::CsrfError::BodyTooLarge).map(ResB::from));
+                return refuse(crate::csrf::CsrfError::BodyTooLarge, &parts);
             }
             // The form's bytes, read up to the limit, or (not a form) none:
             // the body then goes on to the handler unread.
@@ -1102,7 +1113,7 @@ where
                         } else {
                             crate::csrf::CsrfError::BodyUnreadable
                         };
-                        return Ok(on_error(&err).map(ResB::from));
+                        return refuse(err, &parts);
                     }
                 },
             };
@@ -1119,13 +1130,7 @@ where
                 );
             };
             if let Err(e) = csrf.protect(&parts, &bytes, &session) {
-                tracing::debug!(
-                    target: crate::LOG_TARGET,
-                    error = %e,
-                    path = %parts.uri.path(),
-                    "CSRF check refused the request"
-                );
-                return Ok(on_error(&e).map(ResB::from));
+                return refuse(e, &parts);
             }
             inner.call(Request::from_parts(parts, body)).await
         });
