@@ -112,3 +112,35 @@ async fn a_null_session_refuses_pop_even_of_a_missing_key() {
         assert!(body.contains("no secret key was set"), "{path}: {body}");
     }
 }
+
+#[test]
+fn prefixed_cookie_names_need_the_attributes_browsers_require() {
+    use sessionkit::{ConfigError, SecureCookieSessionInterface};
+
+    let config = |name: &str| {
+        SessionConfig::default()
+            .with_secret_key(SecretKey::from_text("prefix-key").unwrap())
+            .with_cookie_name(name)
+    };
+    let needs = |c: SessionConfig| match SecureCookieSessionInterface::new(c) {
+        Err(ConfigError::CookiePrefix { needs, .. }) => Some(needs),
+        Err(e) => panic!("{e}"),
+        Ok(_) => None,
+    };
+    assert!(needs(config("__Host-session")).is_some_and(|n| n.contains("Secure")));
+    assert!(needs(config("__host-session")).is_some_and(|n| n.contains("Secure")));
+    assert!(needs(config("__Secure-session")).is_some_and(|n| n.contains("Secure")));
+    assert_eq!(needs(config("__Host-session").with_secure(true)), None);
+    assert_eq!(
+        needs(
+            config("__Secure-session")
+                .with_secure(true)
+                .with_path("/app")
+        ),
+        None
+    );
+    let host = || config("__Host-session").with_secure(true);
+    assert!(needs(host().with_domain("example.com")).is_some_and(|n| n.contains("Domain")));
+    assert!(needs(host().with_path("/app")).is_some_and(|n| n.contains("Path=/")));
+    assert_eq!(needs(config("session")), None);
+}
