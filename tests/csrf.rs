@@ -518,6 +518,7 @@ async fn fetch_metadata_alone_and_trusted_origins() {
         vec![("origin", format!("http://{host}"))],
         vec![("origin", format!("HTTP://{}/", host.to_uppercase()))],
         vec![("origin", "https://app.example.com".to_owned())],
+        vec![("origin", "https://APP.example.com:443".to_owned())],
         // A trusted origin passes whatever Sec-Fetch-Site says.
         vec![
             ("origin", "https://app.example.com".to_owned()),
@@ -584,6 +585,16 @@ async fn fetch_metadata_alone_and_trusted_origins() {
             CsrfError::OriginMismatch,
         ),
         ("origin", format!("ftp://{host}"), CsrfError::OriginMismatch),
+        (
+            "origin",
+            "https://app.example.com:8443".to_owned(),
+            CsrfError::OriginMismatch,
+        ),
+        (
+            "origin",
+            "http://app.example.com".to_owned(),
+            CsrfError::OriginMismatch,
+        ),
     ];
     for (h, v, error) in refusals {
         let r = c

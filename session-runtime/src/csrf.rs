@@ -1011,11 +1011,21 @@ impl Csrf {
         let origin = headers
             .get(ORIGIN)
             .map(|v| crate::werkzeug_form::latin1(v.as_bytes()));
+        // The origin as (scheme, host, port), the default port filled in.
+        let parsed = origin
+            .as_deref()
+            .and_then(|o| urlparse_origin(o.trim()))
+            .and_then(with_default_port);
         // A trusted origin passes whatever `Sec-Fetch-Site` says (it is
-        // another site by definition).
+        // another site by definition). Compared as written, or by scheme,
+        // host and port (`https://a.example:443` is `https://a.example`).
         if let Some(origin) = &origin {
-            let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
-            if self.inner.config.trusted_origins.contains(&origin) {
+            let text = origin.trim().trim_end_matches('/').to_ascii_lowercase();
+            let trusted = self.inner.config.trusted_origins.iter().any(|t| {
+                *t == text
+                    || parsed.is_some() && urlparse_origin(t).and_then(with_default_port) == parsed
+            });
+            if trusted {
                 return Ok(Some(()));
             }
         }
@@ -1025,11 +1035,10 @@ impl Csrf {
                 _ => Err(CsrfError::CrossSite),
             };
         }
-        let Some(origin) = origin else {
+        if origin.is_none() {
             return Ok(None);
-        };
-        let same = urlparse_origin(origin.trim())
-            .and_then(with_default_port)
+        }
+        let same = parsed
             .zip(self.own_origin(request))
             .is_some_and(|(theirs, ours)| theirs == ours);
         if same {
