@@ -44,6 +44,27 @@ fn set_cookie(response: &http::Response<Vec<u8>>) -> Option<String> {
     (!value.is_empty()).then(|| value.to_owned())
 }
 
+/// A request carrying `cookie` as the session cookie.
+fn with_cookie(cookie: &str) -> http::Request<()> {
+    http::Request::builder()
+        .header("cookie", format!("session={cookie}"))
+        .body(())
+        .unwrap()
+}
+
+/// The dict a cookie holds.
+fn opened(cookie: &str) -> sessionkit::codec::Dict {
+    SessionCodec::flask(key())
+        .loads_session(cookie, START, None)
+        .unwrap()
+        .value
+}
+
+/// A handler that does not touch the session.
+fn untouched(_: http::Request<()>) -> http::Response<Vec<u8>> {
+    http::Response::new(Vec::new())
+}
+
 #[test]
 fn a_session_refreshed_every_day_ends_at_its_absolute_lifetime() {
     let now = Arc::new(AtomicU64::new(START));
@@ -61,26 +82,17 @@ fn a_session_refreshed_every_day_ends_at_its_absolute_lifetime() {
         http::Response::new(Vec::new())
     });
     let mut cookie = set_cookie(&login).expect("login saves");
-    let payload = SessionCodec::flask(key())
-        .loads_session(&cookie, START, None)
-        .unwrap();
     assert_eq!(
-        payload.value.get(ISSUED_AT_KEY),
+        opened(&cookie).get(ISSUED_AT_KEY),
         Some(&Value::Int(START as i64))
     );
     // A visit every day refreshes the permanent cookie (1-day lifetime)...
     let visit = |cookie: &str| {
-        app.run_sync(
-            http::Request::builder()
-                .header("cookie", format!("session={cookie}"))
-                .body(())
-                .unwrap(),
-            |req| {
-                let s = SessionHandle::<Login>::from_request(&req).unwrap();
-                let user = s.lock().user().clone();
-                http::Response::new(user.unwrap_or_default().into_bytes())
-            },
-        )
+        app.run_sync(with_cookie(cookie), |req| {
+            let s = SessionHandle::<Login>::from_request(&req).unwrap();
+            let user = s.lock().user().clone();
+            http::Response::new(user.unwrap_or_default().into_bytes())
+        })
     };
     for day in 1..=7 {
         now.store(START + day * DAY - 60, Ordering::SeqCst);
@@ -113,31 +125,16 @@ fn a_session_issued_before_the_limit_was_configured_is_stamped_when_next_written
     let unstamped = SessionCodec::flask(key())
         .dumps_session(&dict, START)
         .unwrap();
-    let r = stamping.run_sync(
-        http::Request::builder()
-            .header("cookie", format!("session={unstamped}"))
-            .body(())
-            .unwrap(),
-        |_| http::Response::new(Vec::new()),
-    );
+    let r = stamping.run_sync(with_cookie(&unstamped), untouched);
     assert!(r.headers().get("set-cookie").is_none());
     // Permanent: refreshed on every response, so stamped with this one.
     dict.insert("_permanent", true);
     let old = SessionCodec::flask(key())
         .dumps_session(&dict, START)
         .unwrap();
-    let r = stamping.run_sync(
-        http::Request::builder()
-            .header("cookie", format!("session={old}"))
-            .body(())
-            .unwrap(),
-        |_| http::Response::new(Vec::new()),
-    );
+    let r = stamping.run_sync(with_cookie(&old), untouched);
     let saved = set_cookie(&r).expect("stamped and saved");
-    let dict = SessionCodec::flask(key())
-        .loads_session(&saved, START, None)
-        .unwrap()
-        .value;
+    let dict = opened(&saved);
     assert_eq!(dict.get(ISSUED_AT_KEY), Some(&Value::Int(START as i64)));
     assert_eq!(
         dict.get("flask_only").and_then(|v| v.as_str()),
@@ -145,19 +142,9 @@ fn a_session_issued_before_the_limit_was_configured_is_stamped_when_next_written
     );
     // Without the option nothing is stamped.
     let plain = app::<DynamicSession>(SessionConfig::default(), &now);
-    let r = plain.run_sync(
-        http::Request::builder()
-            .header("cookie", format!("session={old}"))
-            .body(())
-            .unwrap(),
-        |_| http::Response::new(Vec::new()),
-    );
+    let r = plain.run_sync(with_cookie(&old), untouched);
     let refreshed = set_cookie(&r).expect("a permanent session is refreshed");
-    let dict = SessionCodec::flask(key())
-        .loads_session(&refreshed, START, None)
-        .unwrap()
-        .value;
-    assert_eq!(dict.get(ISSUED_AT_KEY), None);
+    assert_eq!(opened(&refreshed).get(ISSUED_AT_KEY), None);
     // An empty session is never stamped (no cookie for visitors).
     let r = stamping.run_sync(http::Request::new(()), |req| {
         SessionHandle::<DynamicSession>::from_request(&req)

@@ -767,3 +767,24 @@ fn token_issues_a_flask_wtf_token_and_keeps_the_raw_one() {
     let mut null: DynamicSession = sessionkit::SessionInterface::make_null_session(&i);
     assert_eq!(csrf.token(&mut null), Err(CsrfError::SessionTokenMissing));
 }
+
+#[tokio::test]
+async fn a_content_type_with_latin1_bytes_is_read_as_werkzeug_reads_it() {
+    // Werkzeug sees header bytes as Latin-1: `charset=\xe9` is still an
+    // urlencoded form, so the layer reads the body and finds the token.
+    let base = server(CsrfConfig::new(key())).await;
+    let (cookie, token) = session_and_token(RAW);
+    let content_type = reqwest::header::HeaderValue::from_bytes(
+        b"application/x-www-form-urlencoded; charset=\xe9",
+    )
+    .unwrap();
+    let r = reqwest::Client::new()
+        .post(format!("{base}/raw"))
+        .header("cookie", &cookie)
+        .header("content-type", content_type)
+        .body(format!("csrf_token={token}&x=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+}

@@ -15,6 +15,27 @@ use support::web::{browser, browser_with, form_token, get_text, json, serve};
 
 const SECRET: &str = "shared-secret-between-flask-and-rust-ü";
 
+/// Logs `user` in on the Flask app (Flask-Login, a flash, a Flask-only key).
+async fn flask_login(browser: &reqwest::Client, flask: &str, user: &str) {
+    let r = browser
+        .post(format!("{flask}/login"))
+        .form(&[("username", user)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+/// The session keys Flask's `/whoami` saw, sorted.
+fn session_keys(whoami: &Value) -> Vec<&str> {
+    whoami["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_login_across_flask_and_rust() {
     let Some(flask) = FlaskApp::start("one_login_across_flask_and_rust", SECRET) else {
@@ -24,13 +45,7 @@ async fn one_login_across_flask_and_rust() {
     // Cookies are per host, not per port: one jar serves both apps.
     let browser = browser();
 
-    let r = browser
-        .post(format!("{}/login", flask.base))
-        .form(&[("username", "ada")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    flask_login(&browser, &flask.base, "ada").await;
     let before = json(&browser, format!("{}/whoami", flask.base)).await;
     assert_eq!(before["user"], "ada");
 
@@ -60,12 +75,7 @@ async fn one_login_across_flask_and_rust() {
         after["flask_only"],
         "{'nested': [1, 2, 3], 't': (1, 'x'), 'u': 'ü😀'}"
     );
-    let keys: Vec<&str> = after["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k.as_str().unwrap())
-        .collect();
+    let keys = session_keys(&after);
     // csrf_token: the Rust page issued a Flask-WTF token for its forms;
     // _issued_at: the demo's absolute lifetime stamped the session's issue
     // time when Rust first saved it.
@@ -82,21 +92,10 @@ async fn one_login_across_flask_and_rust() {
     assert_eq!(keys, expected);
     // Flask writes the session again (a new login) and carries the issue
     // time along; Rust still accepts the session.
-    let r = browser
-        .post(format!("{}/login", flask.base))
-        .form(&[("username", "ada")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    flask_login(&browser, &flask.base, "ada").await;
     let again = json(&browser, format!("{}/whoami", flask.base)).await;
-    let keys: Vec<&str> = again["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k.as_str().unwrap())
-        .filter(|k| *k != "_flashes") // Flask's login flashed again
-        .collect();
+    let mut keys = session_keys(&again);
+    keys.retain(|k| *k != "_flashes"); // Flask's login flashed again
     assert_eq!(keys, expected);
     let state = json(&browser, format!("{rust}/api/session")).await;
     assert_eq!(state["user"], "ada");

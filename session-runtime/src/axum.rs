@@ -430,6 +430,7 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLayer<S, I> {
     pub fn lifecycle(&self) -> &SessionLifecycle<S, I> {
         &self.lifecycle
     }
+
     /// The CSRF layer for this session layer, with Flask-WTF's defaults for
     /// its configuration ([`CsrfConfig::for_session`](crate::csrf::CsrfConfig::for_session):
     /// the session's secret key, HTTPS when its cookie is `Secure`). The
@@ -868,11 +869,11 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
 /// so its session type is the session layer's. Put it *inside* the
 /// [`SessionLayer`] (add it to the router first:
 /// `.route_layer(session.csrf_layer()?).layer(session)`), since it reads the
-/// session. Only urlencoded and multipart bodies are read, within Flask's
-/// form limits ([`CsrfConfig`](crate::csrf::CsrfConfig)); other bodies pass
-/// unread (their token comes in a header). For checked requests it reads the body (up to
-/// [`CsrfConfig::max_body`](crate::csrf::CsrfConfig::max_body)) to find the
-/// token and passes the same bytes on, so handlers still read the form. It
+/// session. For checked requests with a form body (urlencoded or
+/// multipart) it reads the body, within Flask's form limits
+/// ([`CsrfConfig::body_limit`](crate::csrf::CsrfConfig::body_limit)), to
+/// find the token and passes the same bytes on, so handlers still read the
+/// form; other bodies pass unread (their token comes in a header). It
 /// also makes the [`Csrf`](crate::csrf::Csrf) available to handlers as an
 /// extractor, to generate tokens for forms.
 ///
@@ -1071,11 +1072,11 @@ where
         }
         let on_error = Arc::clone(&self.layer.on_error);
         // Only form bodies can carry the token; others are not read.
-        let limit = parts
-            .headers
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|ct| csrf.config().body_limit(ct));
+        // Header bytes as Latin-1 text, as Werkzeug (and the check) read them.
+        let limit = parts.headers.get(http::header::CONTENT_TYPE).and_then(|v| {
+            csrf.config()
+                .body_limit(&crate::werkzeug_form::latin1(v.as_bytes()))
+        });
         let checked = Box::pin(async move {
             // Every refusal is logged once (the reason and the path), then
             // answered by `on_error`.

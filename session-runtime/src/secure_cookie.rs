@@ -907,7 +907,8 @@ impl SecureCookieSessionInterface {
     /// With [`SessionConfig::absolute_lifetime`] set: the age (seconds) of
     /// a session first issued longer ago than that, or whose issue time is
     /// not a number; `None` for a session within the limit or issued before
-    /// the limit was configured (it is stamped when next saved).
+    /// the limit was configured (it is stamped when its cookie is next
+    /// written).
     fn past_absolute_lifetime<S: SessionData>(&self, session: &S) -> Option<u64> {
         let limit = self.config.absolute_lifetime?.as_secs();
         let issued = session.get_key(crate::config::ISSUED_AT_KEY)?;
