@@ -1075,7 +1075,7 @@ where
         // Header bytes as Latin-1 text, as Werkzeug (and the check) read them.
         let limit = parts.headers.get(http::header::CONTENT_TYPE).and_then(|v| {
             csrf.config()
-                .body_limit(&crate::werkzeug_form::latin1(v.as_bytes()))
+                .body_limit(&crate::werkzeug::http::latin1(v.as_bytes()))
         });
         let checked = Box::pin(async move {
             // Every refusal is logged once (the reason and the path), then

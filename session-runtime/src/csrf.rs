@@ -41,8 +41,10 @@ use crate::codec::{
     CsrfTokenCodec, DecodeError, SecretKey, Value, new_raw_csrf_token, tokens_equal,
 };
 use crate::data::SessionData;
-use crate::interface::unix_secs;
 use crate::lifecycle::EarlyResponse;
+use crate::werkzeug::http::unix_secs;
+use crate::werkzeug::http::werkzeug_https_host;
+use crate::werkzeug::urls::urlparse_origin;
 
 /// Why a request was refused.
 ///
@@ -279,9 +281,9 @@ impl CsrfConfig {
             trusted_origins: Vec::new(),
             exempt_paths: Vec::new(),
             max_body: 8 * 1024 * 1024,
-            max_form_memory_size: crate::werkzeug_form::MAX_FORM_MEMORY_SIZE,
-            max_form_parts: crate::werkzeug_form::MAX_FORM_PARTS,
-            max_header_params: crate::werkzeug_form::MAX_HEADER_PARAMS,
+            max_form_memory_size: crate::werkzeug::form::MAX_FORM_MEMORY_SIZE,
+            max_form_parts: crate::werkzeug::form::MAX_FORM_PARTS,
+            max_header_params: crate::werkzeug::form::MAX_HEADER_PARAMS,
         }
     }
 
@@ -333,8 +335,8 @@ impl CsrfConfig {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn body_limit(&self, content_type: &str) -> Option<usize> {
-        let (mimetype, _) =
-            crate::werkzeug_form::parse_options_header_limited(content_type, 0).unwrap_or_default();
+        let (mimetype, _) = crate::werkzeug::http::parse_options_header_limited(content_type, 0)
+            .unwrap_or_default();
         match mimetype.to_ascii_lowercase().as_str() {
             "application/x-www-form-urlencoded" => Some(self.max_form_memory_size),
             "multipart/form-data" => Some(self.max_body),
@@ -342,8 +344,8 @@ impl CsrfConfig {
         }
     }
 
-    fn form_limits(&self) -> crate::werkzeug_form::FormLimits {
-        crate::werkzeug_form::FormLimits {
+    fn form_limits(&self) -> crate::werkzeug::form::FormLimits {
+        crate::werkzeug::form::FormLimits {
             max_form_memory_size: self.max_form_memory_size,
             max_form_parts: self.max_form_parts,
             max_header_params: self.max_header_params,
@@ -574,77 +576,6 @@ impl fmt::Debug for Csrf {
     }
 }
 
-/// What Flask-WTF's `same_origin` compares of a URL: Python's
-/// `urlparse(url)` `.scheme`, `.hostname` and `.port`. `None` where Python
-/// raises `ValueError` (an unreadable port or bracketed host; Flask then
-/// answers 500, we refuse the request).
-///
-/// A port of CPython 3.11's `urlsplit` for these three parts: leading
-/// control characters and spaces stripped, tabs and line breaks removed, a
-/// scheme only before a `:` when it is made of scheme characters, the
-/// network location only after `//`, up to `/`, `?` or `#`; then the user
-/// information dropped, the host lowercased (not a `%` zone), the port
-/// read as decimal digits in 0..=65535.
-fn urlparse_origin(url: &str) -> Option<(String, Option<String>, Option<u16>)> {
-    let url: String = url
-        .trim_start_matches(|c: char| c <= ' ')
-        .chars()
-        .filter(|c| !matches!(c, '\t' | '\r' | '\n'))
-        .collect();
-    let mut scheme = String::new();
-    let mut rest = url.as_str();
-    if let Some(i) = url.find(':') {
-        let candidate = &url[..i];
-        let valid = candidate.starts_with(|c: char| c.is_ascii_alphabetic())
-            && candidate
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
-        if valid {
-            scheme = candidate.to_ascii_lowercase();
-            rest = &url[i + 1..];
-        }
-    }
-    let netloc = match rest.strip_prefix("//") {
-        Some(after) => &after[..after.find(['/', '?', '#']).unwrap_or(after.len())],
-        None => "",
-    };
-    match (netloc.find('['), netloc.find(']')) {
-        (None, None) => {}
-        (Some(open), Some(_)) => {
-            let inside = &netloc[open + 1..];
-            let inside = &inside[..inside.find(']').unwrap_or(inside.len())];
-            if !bracketed_host_is_valid(inside) {
-                return None;
-            }
-        }
-        _ => return None,
-    }
-    let hostinfo = netloc.rsplit_once('@').map_or(netloc, |(_, h)| h);
-    let (host, port) = match hostinfo.split_once('[') {
-        Some((_, bracketed)) => {
-            let (host, after) = bracketed.split_once(']').unwrap_or((bracketed, ""));
-            (host, after.split_once(':').map_or("", |(_, p)| p))
-        }
-        None => hostinfo.split_once(':').unwrap_or((hostinfo, "")),
-    };
-    let port = if port.is_empty() {
-        None
-    } else if port.bytes().all(|b| b.is_ascii_digit()) {
-        let digits = port.trim_start_matches('0');
-        if digits.len() > 5 {
-            return None;
-        }
-        Some(u16::try_from(digits.parse::<u32>().unwrap_or(0)).ok()?)
-    } else {
-        return None;
-    };
-    let host = (!host.is_empty()).then(|| match host.split_once('%') {
-        Some((h, zone)) => format!("{}%{zone}", h.to_ascii_lowercase()),
-        None => host.to_ascii_lowercase(),
-    });
-    Some((scheme, host, port))
-}
-
 /// An origin `(scheme, host, port)` with the scheme's default port filled
 /// in; `None` for anything but an `http` or `https` origin with a host.
 fn with_default_port(
@@ -656,73 +587,6 @@ fn with_default_port(
         _ => return None,
     };
     Some((scheme, host?, port.unwrap_or(default)))
-}
-
-/// CPython's `_check_bracketed_host`: an IPvFuture (`v1.x`) or an IPv6
-/// address (Python's `ipaddress`, a `%` scope allowed), not IPv4.
-fn bracketed_host_is_valid(host: &str) -> bool {
-    if let Some(future) = host.strip_prefix('v') {
-        let Some((version, rest)) = future.split_once('.') else {
-            return false;
-        };
-        return !version.is_empty()
-            && version.bytes().all(|b| b.is_ascii_hexdigit())
-            && !rest.is_empty()
-            && !rest.contains('\n');
-    }
-    let address = match host.split_once('%') {
-        Some((a, scope)) if !scope.is_empty() && !scope.contains('%') => a,
-        Some(_) => return false,
-        None => host,
-    };
-    address.parse::<std::net::Ipv6Addr>().is_ok()
-}
-
-/// Werkzeug's `request.host` for an HTTPS request (`get_host`): the `Host`
-/// header without a `:443` suffix, or the empty string when it is missing
-/// or is not a host name, IPv4 or bracketed IPv6 address with an optional
-/// port in 1..=65535.
-fn werkzeug_https_host(host: Option<&str>) -> &str {
-    let Some(host) = host else {
-        return "";
-    };
-    let host = host.strip_suffix(":443").unwrap_or(host);
-    let (name, port) = if host.starts_with('[') {
-        match host.find(']') {
-            Some(close) => (&host[..=close], &host[close + 1..]),
-            None => return "",
-        }
-    } else {
-        match host.find(':') {
-            Some(colon) => (&host[..colon], &host[colon..]),
-            None => (host, ""),
-        }
-    };
-    let name_ok = match name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
-        // `\[[a-f0-9]*:[a-f0-9.:]+]`
-        Some(v6) => v6.split_once(':').is_some_and(|(head, tail)| {
-            head.bytes().all(|b| b.is_ascii_hexdigit())
-                && !tail.is_empty()
-                && tail
-                    .bytes()
-                    .all(|b| b.is_ascii_hexdigit() || matches!(b, b'.' | b':'))
-        }),
-        None => {
-            !name.is_empty()
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
-        }
-    };
-    // `(?::([1-9][0-9]{,4}))?` and 1..=65535
-    let port_ok = port.is_empty()
-        || port.strip_prefix(':').is_some_and(|p| {
-            (1..=5).contains(&p.len())
-                && !p.starts_with('0')
-                && p.bytes().all(|b| b.is_ascii_digit())
-                && p.parse::<u32>().is_ok_and(|n| n <= 65535)
-        });
-    if name_ok && port_ok { host } else { "" }
 }
 
 impl Csrf {
@@ -1010,7 +874,7 @@ impl Csrf {
         let headers = &request.headers;
         let origin = headers
             .get(ORIGIN)
-            .map(|v| crate::werkzeug_form::latin1(v.as_bytes()));
+            .map(|v| crate::werkzeug::http::latin1(v.as_bytes()));
         // The origin as (scheme, host, port), the default port filled in.
         let parsed = origin
             .as_deref()
@@ -1059,13 +923,13 @@ impl Csrf {
     ) -> Result<Option<String>, CsrfError> {
         let c = &self.inner.config;
         // Werkzeug sees header bytes as Latin-1 text.
-        let latin1 = |v: &http::HeaderValue| crate::werkzeug_form::latin1(v.as_bytes());
+        let latin1 = |v: &http::HeaderValue| crate::werkzeug::http::latin1(v.as_bytes());
         let content_type = request
             .headers
             .get(CONTENT_TYPE)
             .map(latin1)
             .unwrap_or_default();
-        let fields = crate::werkzeug_form::form_fields(&content_type, body, c.form_limits())
+        let fields = crate::werkzeug::form::form_fields(&content_type, body, c.form_limits())
             .map_err(|_| CsrfError::BodyTooLarge)?;
         let exact = fields
             .iter()
@@ -1155,7 +1019,7 @@ impl Csrf {
             // Flask-WTF: `if not request.referrer`, then
             // `same_origin(request.referrer, f"https://{request.host}/")`.
             let referer: String = match request.headers.get(REFERER) {
-                Some(v) if !v.is_empty() => crate::werkzeug_form::latin1(v.as_bytes()),
+                Some(v) if !v.is_empty() => crate::werkzeug::http::latin1(v.as_bytes()),
                 _ => return Err(CsrfError::ReferrerMissing),
             };
             let host = Self::host(request);
@@ -1166,88 +1030,5 @@ impl Csrf {
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urlparse_like_origins() {
-        // Each expected value is Python's `urlparse(url)` `(.scheme,
-        // .hostname, .port)`, or `None` where reading them raises.
-        let o = |s: &str, h: Option<&str>, p: Option<u16>| {
-            Some((s.to_owned(), h.map(str::to_owned), p))
-        };
-        for (url, want) in [
-            (
-                "https://Example.com/x",
-                o("https", Some("example.com"), None),
-            ),
-            (
-                "https://example.com:443/",
-                o("https", Some("example.com"), Some(443)),
-            ),
-            (
-                "https://u:p@[::1]:8443/a",
-                o("https", Some("::1"), Some(8443)),
-            ),
-            ("not a url", o("", None, None)),
-            (" \tHTTPS://h:0443?q", o("https", Some("h"), Some(443))),
-            ("https:///", o("https", None, None)),
-            ("//h:1", o("", Some("h"), Some(1))),
-            ("https://[::1", None),
-            ("https://[1.2.3.4]/", None),
-            ("https://h:notaport/", None),
-            ("https://h:1:2/", None),
-            ("https://h:65536/", None),
-            // A scheme starts with a letter and holds only letters, digits
-            // and `+-.`; otherwise there is none (and so no netloc).
-            ("1ab://h:5/", o("", None, None)),
-            ("a_b://h:5/", o("", None, None)),
-            ("ab+c.d-e://H:5/", o("ab+c.d-e", Some("h"), Some(5))),
-            // IPvFuture: `v`, hex digits, `.`, anything.
-            ("https://[v.x]/", None),
-            ("https://[vg.x]/", None),
-            ("https://[v1.]/", None),
-            ("https://[V1.x]/", None),
-            ("https://[v1f.x:y]:8/", o("https", Some("v1f.x:y"), Some(8))),
-            (
-                "https://[fe80::1%eth0]:9/",
-                o("https", Some("fe80::1%eth0"), Some(9)),
-            ),
-            ("https://[fe80::1%]/", None),
-            ("https://[fe80::1%a%b]/", None),
-            (
-                "https://[fe80::1%25x]/",
-                o("https", Some("fe80::1%25x"), None),
-            ),
-        ] {
-            assert_eq!(urlparse_origin(url), want, "{url}");
-        }
-        // Werkzeug's `get_host("https", host)`.
-        for (host, want) in [
-            (Some("Example.com:443"), "Example.com"),
-            (Some("h:8443"), "h:8443"),
-            (Some("[::1]:443"), "[::1]"),
-            (Some("h:0443"), ""),
-            (Some("h:65536"), ""),
-            (Some("u@h"), ""),
-            (Some("[g:1]"), ""),
-            (Some("[1:]"), ""),
-            (Some("[1:g]"), ""),
-            (Some("[AB:1]"), "[AB:1]"),
-            (Some("[:1]"), "[:1]"),
-            (Some("[ab:1.2]:8443"), "[ab:1.2]:8443"),
-            (Some("[ab:1]:0"), ""),
-            (Some("a_b"), ""),
-            (Some("-a"), "-a"),
-            (Some("a..b:1"), "a..b:1"),
-            (Some(""), ""),
-            (None, ""),
-        ] {
-            assert_eq!(werkzeug_https_host(host), want, "{host:?}");
-        }
     }
 }

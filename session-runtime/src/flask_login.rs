@@ -31,7 +31,9 @@ use http::HeaderMap;
 use sha2::{Digest, Sha512};
 
 use crate::codec::{DateTime, Value, lower_hex, tokens_equal};
-use crate::secure_cookie::{is_token, request_cookie, werkzeug_domain, werkzeug_path};
+use crate::werkzeug::http::{
+    is_token, push_cookie_value, request_cookie, werkzeug_domain, werkzeug_path,
+};
 use crate::{ConfigError, DynamicSession, SameSite};
 
 /// The session key of the logged-in user's id.
@@ -815,32 +817,6 @@ impl RememberCookie {
         let (user_id, digest) = value.rsplit_once('|')?;
         tokens_equal(&self.digest(user_id), digest).then_some(user_id)
     }
-}
-
-/// Werkzeug's `dump_cookie` value: as it is when it only has
-/// `[\w!#$%&'()*+\-./:<=>?@\[\]^`{|}~]`, else in quotes with `"` and `\`
-/// escaped and the bytes `\x00`–`\x19`, `,`, `;` and `\x7f`–`\xff` of its
-/// UTF-8 written as `\ooo`.
-fn push_cookie_value(out: &mut String, value: &str) {
-    let plain = value
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"_!#$%&'()*+-./:<=>?@[]^`{|}~".contains(&b));
-    if plain {
-        out.push_str(value);
-        return;
-    }
-    out.push('"');
-    for b in value.bytes() {
-        match b {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            0x00..=0x19 | b',' | b';' | 0x7f..=0xff => {
-                let _ = write!(out, "\\{b:03o}");
-            }
-            _ => out.push(char::from(b)),
-        }
-    }
-    out.push('"');
 }
 
 #[cfg(test)]

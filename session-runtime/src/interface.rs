@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 use crate::config::{SameSite, SessionConfig};
 use crate::data::SessionData;
 use crate::error::SaveError;
+use crate::werkzeug::http::LAST_HTTP_DATE;
 
 /// Opens a session from a request and saves it into a response; Flask's
 /// `SessionInterface`, with its method names.
@@ -420,14 +421,4 @@ impl PendingCookie {
     pub fn is_present(&self) -> bool {
         self.0.as_deref().is_some_and(|v| !v.is_empty())
     }
-}
-
-/// The last second an HTTP date can carry: 9999-12-31 23:59:59 UTC.
-pub(crate) const LAST_HTTP_DATE: u64 = 253_402_300_799;
-
-/// Seconds since the Unix epoch (0 before it).
-pub(crate) fn unix_secs(t: SystemTime) -> u64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or(Duration::ZERO)
-        .as_secs()
 }

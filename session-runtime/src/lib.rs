@@ -26,14 +26,13 @@ pub mod csrf;
 mod data;
 mod error;
 pub mod flask_login;
-mod idna2003;
 mod interface;
 mod lifecycle;
 mod scratch;
 mod secure_cookie;
 mod state;
 pub mod testing;
-mod werkzeug_form;
+mod werkzeug;
 
 /// The codec types that [`SessionConfig`]'s setters take.
 pub use codec::{Compression, SecretKey, SecretKeys};
@@ -45,8 +44,9 @@ pub use lifecycle::{
     AfterRequest, BeforeRequest, EarlyResponse, Lifecycle, SessionGuard, SessionHandle,
     SessionLifecycle, default_save_error_response,
 };
-pub use secure_cookie::{Clock, SecureCookieSessionInterface, format_set_cookie};
+pub use secure_cookie::{Clock, SecureCookieSessionInterface};
 pub use state::{NULL_SESSION_MESSAGE, SessionState};
+pub use werkzeug::http::format_set_cookie;
 
 /// The [`tracing`](https://docs.rs/tracing) target of every event
 /// sessionkit logs, so one filter directive selects them all (for example

@@ -858,7 +858,7 @@ fn stamp_issue_time<S: SessionData>(session: &mut S, now: std::time::SystemTime)
     {
         return;
     }
-    let secs = crate::interface::unix_secs(now);
+    let secs = crate::werkzeug::http::unix_secs(now);
     let _ = session.set_key(
         crate::ISSUED_AT_KEY,
         crate::codec::Value::Int(i64::try_from(secs).unwrap_or(i64::MAX)),
