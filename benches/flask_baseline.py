@@ -1,4 +1,4 @@
-"""Times Flask's own session serializer on the fixtures of benches/fixtures.rs,
+"""Times Flask's own session serializer on the fixtures of benches/benches/fixtures.rs,
 on this machine, for the ratios in BENCHMARKS.md; and, for a like-for-like
 view of the same work as sessionkit's `open_session` + `save_session`,
 Flask's own `SecureCookieSessionInterface.open_session` + `save_session`
@@ -10,7 +10,7 @@ Flask's own `SecureCookieSessionInterface.open_session` + `save_session`
 (The venv is created by the test suite: `cargo test --test flask_interop`.)
 
 `--check` runs every timed operation once instead of timing it and prints
-each fixture's JSON as Flask writes it (`tests/bench_fixtures.rs` compares
+each fixture's JSON as Flask writes it (`benches/tests/bench_fixtures.rs` compares
 that with the Rust fixtures, so both sides time the same payloads).
 `--json` prints the timings as one JSON object instead of a table
 (`benches/window.py` reads it).

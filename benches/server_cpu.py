@@ -121,7 +121,7 @@ def main():
     if args.self_test:
         return self_test()
     os.chdir(ROOT)
-    run(["cargo", "build", "-q", "--release", "--all-features", "--example", "bench_server"])
+    run(["cargo", "build", "-q", "--release", "-p", "sessionkit-benches", "--example", "bench_server"])
     run(["cargo", "build", "-q", "--release", "-p", "session-cli"])
     cookie = run(["target/release/sessionkit", "sign", "--secret",
                   "benchmark-secret-key-0123456789abcdef", SESSION],

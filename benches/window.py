@@ -20,7 +20,7 @@ and wrk on CPU 0 (`taskset`, when there are two CPUs), and `--pairs`
 pairs of 10-second wrk runs, each without then with sessions.
 
 `--self-test` checks the parsers on made-up input (no benches run);
-`tests/bench_fixtures.rs` runs it.
+`benches/tests/bench_fixtures.rs` runs it.
 """
 
 import argparse
@@ -93,7 +93,7 @@ def wrk_rate(output):
 
 
 def allocation_rows(output):
-    """{operation: allocations} from `cargo bench --bench allocations`."""
+    """{operation: allocations} from `cargo bench -p sessionkit-benches --bench allocations`."""
     rows = {}
     for line in output.splitlines():
         m = re.match(r"^\| (.+?) \| ([0-9.]+) \|$", line)
@@ -151,7 +151,7 @@ def wait_for(port, timeout=30.0):
 
 def http_pairs(pairs, seconds):
     """{mode: [(without, with) req/s]} for each compression setting."""
-    run(["cargo", "build", "-q", "--release", "--all-features", "--example", "bench_server"])
+    run(["cargo", "build", "-q", "--release", "-p", "sessionkit-benches", "--example", "bench_server"])
     run(["cargo", "build", "-q", "--release", "-p", "session-cli"])
     cookie = run(
         ["target/release/sessionkit", "sign", "--secret",
@@ -246,11 +246,11 @@ def main():
     criterion_dir = os.path.join(ROOT, "target", "criterion")
     ids = [r[0] for r in ROWS]
     pattern = "^(" + "|".join(re.escape(i) for i in ids) + ")$"
-    run(["cargo", "bench", "-q", "--all-features", "--bench", "sessions", "--no-run"])
+    run(["cargo", "bench", "-q", "-p", "sessionkit-benches", "--bench", "sessions", "--no-run"])
     runs, flask_runs = [], []
     for _ in range(args.rounds):
         since = time.time()
-        run(["cargo", "bench", "-q", "--all-features", "--bench", "sessions", "--",
+        run(["cargo", "bench", "-q", "-p", "sessionkit-benches", "--bench", "sessions", "--",
              "--noplot", pattern], stdout=subprocess.DEVNULL)
         runs.append(criterion_medians(criterion_dir, since))
         out = run([sys.executable, "benches/flask_baseline.py", "--json"],
@@ -262,7 +262,7 @@ def main():
         for fixture in flask_runs[0]
     }
     allocations = allocation_rows(run(
-        ["cargo", "bench", "-q", "--all-features", "--bench", "allocations"],
+        ["cargo", "bench", "-q", "-p", "sessionkit-benches", "--bench", "allocations"],
         capture_output=True, text=True).stdout)
     http = http_pairs(args.pairs, args.seconds) if args.http else {}
     end = time.strftime("%H:%M", time.gmtime())

@@ -22,7 +22,7 @@
 //! posts (403).
 //!
 //! The log goes to stderr. By default it shows sessionkit's `debug` events
-//! (target [`sessionkit::LOG_TARGET`]): a tampered, expired, over-long or
+//! (target [`sessionkit::error::LOG_TARGET`]): a tampered, expired, over-long or
 //! malformed session cookie is logged there as it is replaced by a fresh
 //! session. `RUST_LOG` takes `tracing-subscriber` target directives, such
 //! as `warn` or `info,sessionkit=debug`.
@@ -35,11 +35,13 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use serde::Deserialize;
-use sessionkit::axum::{Session, SessionLayer};
+use sessionkit::axum::Session;
 use sessionkit::codec::SecretKey;
 use sessionkit::csrf::Csrf;
+use sessionkit::error::ConfigError;
 use sessionkit::flask_login::{self, ProtectionOutcome, SessionProtection};
-use sessionkit::{ConfigError, SessionConfig, SessionData, session};
+use sessionkit::tower::SessionLayer;
+use sessionkit::{SessionConfig, SessionData, session};
 
 /// The demo's session, with Flask-compatible keys: a Flask app using
 /// Flask-Login and `flash()` with the same secret key shares it.
@@ -247,7 +249,7 @@ fn init_log() -> Result<(), Box<dyn std::error::Error>> {
             .map_err(|e| format!("RUST_LOG={directives:?}: {e}"))?,
         _ => Targets::new()
             .with_default(LevelFilter::INFO)
-            .with_target(sessionkit::LOG_TARGET, LevelFilter::DEBUG),
+            .with_target(sessionkit::error::LOG_TARGET, LevelFilter::DEBUG),
     };
     tracing_subscriber::registry()
         .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))

@@ -10,9 +10,9 @@
 //! ```
 
 use sessionkit::codec::SecretKey;
-use sessionkit::{
-    DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle,
-};
+use sessionkit::interface::SecureCookieSessionInterface;
+use sessionkit::lifecycle::SessionHandle;
+use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
 
 fn handler(req: http::Request<()>) -> http::Response<Vec<u8>> {
     let session = SessionHandle::<DynamicSession>::from_request(&req)

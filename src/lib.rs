@@ -10,7 +10,8 @@
 //!
 //! ```
 //! use axum::{Router, routing::get};
-//! use sessionkit::axum::{Session, SessionLayer};
+//! use sessionkit::axum::Session;
+//! use sessionkit::tower::SessionLayer;
 //! use sessionkit::codec::SecretKey;
 //! use sessionkit::session;
 //! use tower::ServiceExt as _;
@@ -52,12 +53,14 @@
 //!   tracking, cookie options checked at compile time);
 //! - [`codec`]: the Flask-compatible cookie codec (itsdangerous signing,
 //!   tagged JSON, Flask's exact zlib output), usable on its own;
-//! - [`SessionInterface`], [`SecureCookieSessionInterface`],
-//!   [`DynamicSession`] and [`SessionLifecycle`]: Flask's session system
-//!   (open before the handler, save after, by Flask's rules) over plain
-//!   `http` types, with any framework;
-//! - [`axum`]: the tower layer and extractor (cargo feature `axum`, on by
-//!   default); [`csrf`]: Flask-WTF-compatible CSRF protection;
+//! - [`interface`] (Flask's `SessionInterface` and
+//!   `SecureCookieSessionInterface`), [`DynamicSession`] and
+//!   [`SessionLifecycle`] ([`lifecycle`]): Flask's session system (open
+//!   before the handler, save after, by Flask's rules) over plain `http`
+//!   types, with any framework; [`config`] and [`error`];
+//! - [`tower`]: the session and CSRF layers; [`axum`]: the extractors
+//!   (cargo feature `axum`, on by default); [`csrf`]: Flask-WTF-compatible
+//!   CSRF protection;
 //!   [`flask_login`]: Flask-Login's keys, session protection and
 //!   remember-me cookie; [`testing`]: session cookies for your own tests.
 //!
@@ -75,7 +78,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub use session_runtime::codec;
+pub use session_runtime::{codec, config, error, interface, lifecycle};
 
 /// CSRF protection compatible with Flask-WTF, plus Fetch-Metadata/Origin checks.
 pub use session_runtime::csrf;
@@ -87,8 +90,13 @@ pub use session_runtime::flask_login;
 /// Test support: build session cookies, read sessions out of responses.
 pub use session_runtime::testing;
 
-/// tower and axum integration: `SessionLayer` and the `Session<T>` extractor
-/// (cargo feature `axum`, on by default).
+/// tower middleware: `SessionLayer` (cargo feature `tower`, part of the
+/// default `axum`) and `CsrfLayer` (feature `axum`).
+#[cfg(feature = "tower")]
+pub use session_runtime::tower;
+
+/// axum integration: the `Session<T>` and `Csrf` extractors (cargo feature
+/// `axum`, on by default).
 #[cfg(feature = "axum")]
 pub use session_runtime::axum;
 
@@ -169,7 +177,8 @@ pub use session_runtime::__private;
 /// | `crate = "path"` | where sessionkit is, if renamed | `crate = "::my_sessionkit"` |
 ///
 /// ```
-/// # use sessionkit::{session, SessionData, Protection, SameSite};
+/// # use sessionkit::{SessionData, session};
+/// # use sessionkit::config::{Protection, SameSite};
 /// #[session(cookie = "sid", lifetime = "2w", same_site = "none", secure, http_only = true,
 ///           domain = "example.com", path = "/app", partitioned, refresh_each_request = false, encrypted)]
 /// struct Everything {
@@ -209,14 +218,7 @@ pub use session_runtime::__private;
 /// ```
 #[doc(inline)]
 pub use session_macros::session;
-pub use session_runtime::{
-    AfterRequest, BeforeRequest, Clock, Compression, ConfigError, DynamicSession, EarlyResponse,
-    ISSUED_AT_KEY, LOG_TARGET, Lifecycle, NULL_SESSION_MESSAGE, OpenError, OversizePolicy,
-    PERMANENT_KEY, PendingCookie, Protection, SameSite, SaveError, SecretKey, SecretKeys,
-    SecureCookieSessionInterface, SessionConfig, SessionData, SessionDataError, SessionGuard,
-    SessionHandle, SessionInterface, SessionLifecycle, SessionState, default_save_error_response,
-    deps, format_set_cookie,
-};
+pub use session_runtime::{DynamicSession, SessionConfig, SessionData, SessionLifecycle};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

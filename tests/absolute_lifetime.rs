@@ -8,10 +8,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use sessionkit::codec::{SecretKey, SessionCodec, Value};
-use sessionkit::{
-    DynamicSession, ISSUED_AT_KEY, SecureCookieSessionInterface, SessionConfig, SessionData,
-    SessionHandle, SessionLifecycle, session,
-};
+use sessionkit::config::ISSUED_AT_KEY;
+use sessionkit::interface::SecureCookieSessionInterface;
+use sessionkit::lifecycle::SessionHandle;
+use sessionkit::{DynamicSession, SessionConfig, SessionData, SessionLifecycle, session};
 
 const KEY: &str = "absolute-lifetime-key-0123456789abcdef";
 const START: u64 = 1_700_000_000;

@@ -6,8 +6,9 @@ mod support;
 
 use axum::Router;
 use axum::routing::get;
-use sessionkit::axum::{Session, SessionLayer};
+use sessionkit::axum::Session;
 use sessionkit::codec::SecretKey;
+use sessionkit::tower::SessionLayer;
 use sessionkit::{DynamicSession, SessionConfig, session};
 use support::web::serve;
 
@@ -115,7 +116,8 @@ async fn a_null_session_refuses_pop_even_of_a_missing_key() {
 
 #[test]
 fn prefixed_cookie_names_need_the_attributes_browsers_require() {
-    use sessionkit::{ConfigError, SecureCookieSessionInterface};
+    use sessionkit::error::ConfigError;
+    use sessionkit::interface::SecureCookieSessionInterface;
 
     let config = |name: &str| {
         SessionConfig::default()

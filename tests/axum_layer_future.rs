@@ -12,10 +12,11 @@ use axum::body::Body;
 use axum::routing::get;
 use http::{Request, Response, StatusCode};
 use sessionkit::DynamicSession;
-use sessionkit::SessionHandle;
-use sessionkit::axum::{Session, SessionLayer};
+use sessionkit::axum::Session;
 use sessionkit::codec::SecretKey;
+use sessionkit::lifecycle::SessionHandle;
 use sessionkit::testing::{SavedSession, SessionTester};
+use sessionkit::tower::SessionLayer;
 use tower::{Layer, Service, ServiceExt};
 
 const SECRET: &str = "the-layer-future-test-secret-key";
@@ -214,9 +215,9 @@ async fn readiness_is_the_inner_services() {
 #[tokio::test]
 async fn errors_answer_with_their_status_and_message() {
     use axum::response::IntoResponse as _;
-    use sessionkit::SaveError;
     use sessionkit::axum::MissingCsrfLayer;
     use sessionkit::csrf::{Csrf, CsrfError};
+    use sessionkit::error::SaveError;
 
     async fn parts(r: axum::response::Response) -> (StatusCode, String) {
         let status = r.status();
@@ -263,7 +264,7 @@ async fn wiring_mistakes_that_remain_name_the_public_path_and_the_fix() {
         (status, String::from_utf8(body.to_vec()).unwrap())
     }
     // A `Session<T>` of a type no layer provides: the fix names the public
-    // path of the type (not `session_runtime::data::DynamicSession`).
+    // path of the type (not `sessionkit::data::DynamicSession`).
     let wrong_type = Router::new()
         .route("/", get(|_: Session<DynamicSession>| async {}))
         .layer(SessionLayer::<Cart>::with_key(key()).unwrap());

@@ -12,13 +12,12 @@ use axum::Router;
 use axum::extract::Form;
 use axum::routing::post;
 use serde_json::Value as Json;
-use sessionkit::axum::SessionLayer;
 use sessionkit::codec::{CsrfTokenCodec, SecretKey};
 use sessionkit::csrf::{Csrf, CsrfConfig, CsrfError, CsrfMode};
+use sessionkit::interface::SecureCookieSessionInterface;
 use sessionkit::testing::SessionTester;
-use sessionkit::{
-    DynamicSession, Lifecycle, SecureCookieSessionInterface, SessionConfig, SessionLifecycle,
-};
+use sessionkit::tower::SessionLayer;
+use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
 use support::typed;
 use support::typed::vectors;
 use support::web::{browser, get_text, serve};
@@ -764,7 +763,7 @@ fn token_issues_a_flask_wtf_token_and_keeps_the_raw_one() {
     assert_ne!(csrf.token(&mut other).unwrap(), first);
     // A null session cannot hold one.
     let i = SecureCookieSessionInterface::new(SessionConfig::default()).unwrap();
-    let mut null: DynamicSession = sessionkit::SessionInterface::make_null_session(&i);
+    let mut null: DynamicSession = sessionkit::interface::SessionInterface::make_null_session(&i);
     assert_eq!(csrf.token(&mut null), Err(CsrfError::SessionTokenMissing));
 }
 

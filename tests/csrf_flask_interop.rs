@@ -11,10 +11,9 @@ use proptest::prelude::*;
 use serde_json::json;
 use sessionkit::codec::SecretKey;
 use sessionkit::csrf::{Csrf, CsrfConfig, CsrfError, CsrfMode};
-use sessionkit::{
-    DynamicSession, Lifecycle, SecureCookieSessionInterface, SessionConfig, SessionHandle,
-    SessionLifecycle,
-};
+use sessionkit::interface::SecureCookieSessionInterface;
+use sessionkit::lifecycle::SessionHandle;
+use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
 use support::flask::run_live;
 
 /// Hosts and URLs from the pieces where URL parsers differ: case, default

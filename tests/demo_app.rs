@@ -12,9 +12,10 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 use demo::DemoSession;
-use sessionkit::axum::{Session, SessionLayer};
+use sessionkit::axum::Session;
 use sessionkit::codec::{DateTime, SecretKey};
 use sessionkit::testing::{SavedSession, SessionTester};
+use sessionkit::tower::SessionLayer;
 use support::web::{browser, form_token, get_text, serve};
 
 const KEY: &str = "demo-test-key-0123456789abcdef0123";
@@ -288,7 +289,7 @@ async fn sessions_are_opened_lazily() {
         .unwrap()
         .after_request(
             move |_: &mut axum::http::response::Parts,
-                  s: &sessionkit::SessionHandle<DemoSession>| {
+                  s: &sessionkit::lifecycle::SessionHandle<DemoSession>| {
                 seen.store(s.is_opened(), Ordering::SeqCst);
             },
         );

@@ -9,9 +9,9 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value as Json;
 use sessionkit::codec::{EncodeError, SecretKey, SessionCodec, Value};
-use sessionkit::{
-    DynamicSession, SaveError, SecureCookieSessionInterface, SessionConfig, SessionInterface,
-};
+use sessionkit::error::SaveError;
+use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
+use sessionkit::{DynamicSession, SessionConfig};
 use support::http::{request_with_session, saved_value};
 
 struct Case {

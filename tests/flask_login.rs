@@ -645,9 +645,9 @@ fn remember_set_cookie_matches_flask_login_live() {
                 ours = ours.with_http_only(h);
             }
             ours = ours.with_same_site(settings.same_site.map(|s| match s {
-                "Lax" => sessionkit::SameSite::Lax,
-                "Strict" => sessionkit::SameSite::Strict,
-                _ => sessionkit::SameSite::None,
+                "Lax" => sessionkit::config::SameSite::Lax,
+                "Strict" => sessionkit::config::SameSite::Strict,
+                _ => sessionkit::config::SameSite::None,
             }));
             let deletion = ours.delete_cookie();
             prop_assert_eq!(Some(deletion.as_str()), theirs["delete"][0].as_str());

@@ -17,7 +17,8 @@ use serde_json::Value as Json;
 use sessionkit::codec::{CsrfTokenCodec, SecretKey, SessionCodec, Value};
 use sessionkit::csrf::{Csrf, CsrfConfig, CsrfError};
 use sessionkit::flask_login::{RememberCookie, session_identifier};
-use sessionkit::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionInterface};
+use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
+use sessionkit::{DynamicSession, SessionConfig};
 use support::http::{request_with_session, saved_value};
 
 fn all() -> Json {

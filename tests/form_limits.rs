@@ -9,9 +9,10 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use sessionkit::DynamicSession;
 use sessionkit::codec::SecretKey;
 use sessionkit::csrf::{Csrf, CsrfConfig, CsrfError};
-use sessionkit::{DynamicSession, SessionHandle};
+use sessionkit::lifecycle::SessionHandle;
 use support::web::serve;
 
 const KEY: &str = "form-limits-key-0123456789abcdef-XYZ";
@@ -204,7 +205,7 @@ async fn the_demo_answers_hostile_bodies_quickly_and_stays_responsive() {
 async fn a_json_body_is_not_buffered_and_reaches_the_handler() {
     use axum::Router;
     use axum::routing::post as route_post;
-    use sessionkit::axum::SessionLayer;
+    use sessionkit::tower::SessionLayer;
 
     // A body that is neither urlencoded nor multipart cannot carry the
     // token, so the CSRF layer does not read it: even 20 MB (far over any

@@ -9,14 +9,14 @@ use std::time::{Duration, SystemTime};
 use axum::Router;
 use axum::routing::get;
 use proptest::prelude::*;
-use sessionkit::axum::{Session, SessionLayer};
+use sessionkit::axum::Session;
 use sessionkit::codec::{EncryptedCodec, SecretKey, SecretKeys, SessionCodec};
 use sessionkit::csrf::{Csrf, CsrfConfig};
+use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
+use sessionkit::lifecycle::SessionHandle;
 use sessionkit::testing::{SavedSession, SessionTester};
-use sessionkit::{
-    DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionHandle,
-    SessionInterface, SessionLifecycle, session,
-};
+use sessionkit::tower::SessionLayer;
+use sessionkit::{DynamicSession, SessionConfig, SessionData, SessionLifecycle, session};
 use support::web::serve;
 
 const SECRET: &str = "hardening-secret-0123456789abcdef-XYZ";

@@ -15,10 +15,9 @@ use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use serde_json::{Value as Json, json};
 use sessionkit::codec::{Dict, SecretKey, SessionCodec, Value};
-use sessionkit::{
-    DynamicSession, PendingCookie, SecureCookieSessionInterface, SessionConfig, SessionHandle,
-    SessionInterface, SessionLifecycle,
-};
+use sessionkit::interface::{PendingCookie, SecureCookieSessionInterface, SessionInterface};
+use sessionkit::lifecycle::SessionHandle;
+use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
 use support::flask::run_live;
 use support::http::{act_on, config};
 

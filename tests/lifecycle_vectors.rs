@@ -8,7 +8,9 @@ mod support;
 use std::time::{Duration, SystemTime};
 
 use sessionkit::codec::Value;
-use sessionkit::{DynamicSession, SecureCookieSessionInterface, SessionHandle, SessionLifecycle};
+use sessionkit::interface::SecureCookieSessionInterface;
+use sessionkit::lifecycle::SessionHandle;
+use sessionkit::{DynamicSession, SessionLifecycle};
 use support::http::{act_on, config};
 use support::typed;
 use support::typed::vectors;

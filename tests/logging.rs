@@ -1,6 +1,6 @@
 //! The log lines of bad input: every cookie that cannot be opened is
 //! replaced by a fresh session *and* logged once, under
-//! [`sessionkit::LOG_TARGET`], at a level that says whose fault it is
+//! [`sessionkit::error::LOG_TARGET`], at a level that says whose fault it is
 //! (`debug` for cookies nobody with the key wrote for this moment, `warn`
 //! for validly signed ones that cannot be used, where Flask answers 500),
 //! and no line carries the cookie's value or the key.
@@ -8,11 +8,12 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use sessionkit::codec::Compression;
 use sessionkit::codec::{EncryptedCodec, SecretKey, SecretKeys, SessionCodec};
-use sessionkit::{
-    Compression, DynamicSession, LOG_TARGET, OversizePolicy, Protection,
-    SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface, session,
-};
+use sessionkit::config::{OversizePolicy, Protection};
+use sessionkit::error::LOG_TARGET;
+use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
+use sessionkit::{DynamicSession, SessionConfig, SessionData, session};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};

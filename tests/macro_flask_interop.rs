@@ -8,7 +8,8 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::json;
 use sessionkit::codec::{SecretKey, Value};
-use sessionkit::{SecureCookieSessionInterface, SessionData, SessionInterface, session};
+use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
+use sessionkit::{SessionData, session};
 use support::flask::FlaskCodec;
 use support::typed;
 

@@ -5,11 +5,11 @@ mod support;
 
 use std::time::{Duration, SystemTime};
 
+use sessionkit::codec::{Compression, SecretKey};
 use sessionkit::codec::{Dict, SessionCodec, Value};
-use sessionkit::{
-    Compression, SameSite, SecretKey, SecureCookieSessionInterface, SessionData, SessionInterface,
-    session,
-};
+use sessionkit::config::SameSite;
+use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
+use sessionkit::{SessionData, session};
 
 /// The example session.
 #[session(cookie = "session", lifetime = "31d", same_site = "lax", secure)]
@@ -332,7 +332,8 @@ fn accessors_mark_exactly_what_the_save_rules_need() {
 
 #[test]
 fn null_typed_session_refuses_writes_loudly() {
-    use sessionkit::{SessionHandle, SessionLifecycle};
+    use sessionkit::SessionLifecycle;
+    use sessionkit::lifecycle::SessionHandle;
     let app = SessionLifecycle::<Plain>::new(
         SecureCookieSessionInterface::new(Plain::default_config()).unwrap(),
     );

@@ -4,10 +4,11 @@
 use std::time::{Duration, SystemTime};
 
 use sessionkit::codec::{Dict, SecretKey, SessionCodec};
-use sessionkit::{
-    DynamicSession, OversizePolicy, Protection, SameSite, SaveError, SecureCookieSessionInterface,
-    SessionConfig, SessionData, SessionHandle, SessionInterface, SessionLifecycle,
-};
+use sessionkit::config::{OversizePolicy, Protection, SameSite};
+use sessionkit::error::SaveError;
+use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
+use sessionkit::lifecycle::SessionHandle;
+use sessionkit::{DynamicSession, SessionConfig, SessionData, SessionLifecycle};
 
 const NOW: u64 = 1_700_000_000;
 const KEY: &str = "a-test-key-that-is-long-enough-32b";
@@ -602,7 +603,7 @@ fn expiry_dates_past_the_year_9999_are_typed_errors_never_panics() {
         );
         assert_eq!(
             built.err(),
-            Some(sessionkit::ConfigError::Lifetime(lifetime.as_secs()))
+            Some(sessionkit::error::ConfigError::Lifetime(lifetime.as_secs()))
         );
     }
     // At a clock near the end of 9999, a permanent session's expiry is past

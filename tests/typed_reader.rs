@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, HashMap};
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
 use sessionkit::codec::{Markup, PyString, Value, parse_session_json, to_value};
-use sessionkit::{OpenError, SessionData, session};
+use sessionkit::error::OpenError;
+use sessionkit::{SessionData, session};
 use support::strategies::{float, key, value};
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Default, Clone)]

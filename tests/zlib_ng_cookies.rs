@@ -16,10 +16,8 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value as Json;
 use sessionkit::codec::{SecretKey, SessionCodec, Value};
-use sessionkit::{
-    DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface,
-    session,
-};
+use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
+use sessionkit::{DynamicSession, SessionConfig, SessionData, session};
 use support::http::{request_with_session, saved_value};
 
 struct Vectors {

@@ -1,10 +1,13 @@
 //! Any cookie value through decryption.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use session_runtime::codec::{DecodeError, EncryptedCodec, PayloadError, SecretKey, SecretKeys};
+use sessionkit::codec::{DecodeError, EncryptedCodec, PayloadError, SecretKey, SecretKeys};
 
 fuzz_target!(|data: &[u8]| {
-    let codec = EncryptedCodec::new(&SecretKeys::new(SecretKey::from_text("fuzz-key").unwrap()), "cookie-session");
+    let codec = EncryptedCodec::new(
+        &SecretKeys::new(SecretKey::from_text("fuzz-key").unwrap()),
+        "cookie-session",
+    );
     let _ = codec.open(data, 1_700_000_000, Some(60));
     let mut prefixed = b"v1.".to_vec();
     prefixed.extend_from_slice(data);
@@ -17,6 +20,9 @@ fuzz_target!(|data: &[u8]| {
     if data.len() <= limit {
         assert_eq!(opened.unwrap().value, data);
     } else {
-        assert!(matches!(opened, Err(DecodeError::Payload(PayloadError::TooLarge { .. }))));
+        assert!(matches!(
+            opened,
+            Err(DecodeError::Payload(PayloadError::TooLarge { .. }))
+        ));
     }
 });

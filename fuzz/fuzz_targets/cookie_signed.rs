@@ -2,7 +2,7 @@
 //! also signed garbage payloads (the key holder's side).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use session_runtime::codec::{DecodeError, PayloadError, SecretKey, SessionCodec};
+use sessionkit::codec::{DecodeError, PayloadError, SecretKey, SessionCodec};
 
 fuzz_target!(|data: &[u8]| {
     let codec = SessionCodec::flask(SecretKey::from_text("fuzz-key").unwrap());

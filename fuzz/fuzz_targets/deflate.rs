@@ -6,12 +6,14 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use flate2::{Compress, Compression, FlushCompress, Status};
 use libfuzzer_sys::fuzz_target;
-use session_runtime::codec::{SecretKey, SessionCodec};
+use sessionkit::codec::{SecretKey, SessionCodec};
 
 fn zlib(data: &[u8]) -> Vec<u8> {
     let mut c = Compress::new(Compression::new(6), true);
     let mut out = Vec::with_capacity(data.len() + data.len() / 1000 + 64);
-    let status = c.compress_vec(data, &mut out, FlushCompress::Finish).unwrap();
+    let status = c
+        .compress_vec(data, &mut out, FlushCompress::Finish)
+        .unwrap();
     assert_eq!(status, Status::StreamEnd);
     out
 }

@@ -4,7 +4,7 @@
 //! written and read back; every log line written is formatted (to a sink).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use session_runtime::flask_login::{RememberCookie, session_identifier};
+use sessionkit::flask_login::{RememberCookie, session_identifier};
 use std::time::{Duration, UNIX_EPOCH};
 
 mod logging;
@@ -30,7 +30,10 @@ fuzz_target!(|data: &[u8]| {
             let pair = header.split("; ").next().unwrap();
             let mut request = http::HeaderMap::new();
             request.insert("cookie", http::HeaderValue::from_str(pair).unwrap());
-            assert_eq!(remember.user_from_request(&request).as_deref(), Some(user_id));
+            assert_eq!(
+                remember.user_from_request(&request).as_deref(),
+                Some(user_id)
+            );
         }
     }
 });

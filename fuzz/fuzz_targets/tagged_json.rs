@@ -2,10 +2,12 @@
 //! re-read to an equal value, signed with `ensure_ascii` on and off.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use session_runtime::codec::{EncodeError, SecretKey, SessionCodec};
+use sessionkit::codec::{EncodeError, SecretKey, SessionCodec};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let key = || SecretKey::from_text("k").unwrap();
     let codec = SessionCodec::flask(key());
     if let Ok(v) = codec.parse_json(text) {

@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 use libfuzzer_sys::fuzz_target;
 use serde::{Deserialize, Serialize};
 use sessionkit::codec::{Markup, Value, parse_session_json};
-use sessionkit::{OpenError, SessionData, session};
+use sessionkit::error::OpenError;
+use sessionkit::{SessionData, session};
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Default)]
 struct Rec {

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{Args, Parser, Subcommand};
-use session_runtime::codec::{
+use sessionkit::codec::{
     Compression, DateTime, DecodeError, Dict, FLASK_DEFAULT_MAX_AGE, FLASK_SESSION_SALT, SecretKey,
     SecretKeys, SessionCodec, Value,
 };

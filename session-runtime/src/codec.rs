@@ -18,7 +18,7 @@
 //! # Examples
 //!
 //! ```
-//! use session_runtime::codec::{Dict, SecretKey, SessionCodec};
+//! use sessionkit::codec::{Dict, SecretKey, SessionCodec};
 //!
 //! let codec = SessionCodec::flask(SecretKey::from_text("dev-key")?);
 //! let mut session = Dict::new();
@@ -104,7 +104,7 @@ pub const FLASK_DEFAULT_MAX_AGE: u64 = 31 * 24 * 60 * 60;
 /// [`Display`](fmt::Display) writes and [`FromStr`](std::str::FromStr) reads:
 ///
 /// ```
-/// use session_runtime::Compression;
+/// use sessionkit::codec::Compression;
 ///
 /// assert_eq!("auto".parse(), Ok(Compression::Auto));
 /// assert_eq!("never".parse(), Ok(Compression::Never));
@@ -143,7 +143,7 @@ impl Compression {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::Compression;
+    /// use sessionkit::codec::Compression;
     ///
     /// assert!(Compression::Auto.attempts(1));
     /// assert!(!Compression::Never.attempts(10_000));
@@ -195,7 +195,7 @@ impl std::str::FromStr for Compression {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::{Dict, SecretKey, SessionCodec, Signed};
+/// use sessionkit::codec::{Dict, SecretKey, SessionCodec, Signed};
 ///
 /// let codec = SessionCodec::flask(SecretKey::from_text("dev-key")?);
 /// let mut session = Dict::new();
@@ -221,7 +221,7 @@ pub struct Signed<T> {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::{Dict, SecretKey, SessionCodec, Value};
+/// use sessionkit::codec::{Dict, SecretKey, SessionCodec, Value};
 ///
 /// let codec = SessionCodec::flask(SecretKey::from_text("dev-key")?);
 /// let mut session = Dict::new();
@@ -253,7 +253,7 @@ pub struct Unverified {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::{Compression, Dict, SecretKey, SessionCodec};
+/// use sessionkit::codec::{Compression, Dict, SecretKey, SessionCodec};
 ///
 /// let codec = SessionCodec::builder(SecretKey::from_text("dev-key")?)
 ///     .salt("my-app-cookies")
@@ -286,7 +286,7 @@ impl CodecBuilder {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{DecodeError, Dict, SecretKey, SessionCodec};
+    /// use sessionkit::codec::{DecodeError, Dict, SecretKey, SessionCodec};
     ///
     /// let key = SecretKey::from_text("dev-key")?;
     /// let other = SessionCodec::builder(key.clone()).salt("itsdangerous").build();
@@ -311,7 +311,7 @@ impl CodecBuilder {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{Dict, KeyDerivation, SecretKey, SessionCodec};
+    /// use sessionkit::codec::{Dict, KeyDerivation, SecretKey, SessionCodec};
     ///
     /// let key = SecretKey::from_text("dev-key")?;
     /// let concat = SessionCodec::builder(key.clone())
@@ -333,7 +333,7 @@ impl CodecBuilder {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{Compression, Dict, SecretKey, SessionCodec};
+    /// use sessionkit::codec::{Compression, Dict, SecretKey, SessionCodec};
     ///
     /// let key = SecretKey::from_text("dev-key")?;
     /// let mut session = Dict::new();
@@ -362,7 +362,7 @@ impl CodecBuilder {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{Dict, SecretKey, SessionCodec};
+    /// use sessionkit::codec::{Dict, SecretKey, SessionCodec};
     ///
     /// let key = SecretKey::from_text("k")?;
     /// let mut session = Dict::new();
@@ -387,7 +387,7 @@ impl CodecBuilder {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{DecodeError, Dict, PayloadError, SecretKey, SessionCodec};
+    /// use sessionkit::codec::{DecodeError, Dict, PayloadError, SecretKey, SessionCodec};
     ///
     /// let key = SecretKey::from_text("dev-key")?;
     /// let mut session = Dict::new();
@@ -414,7 +414,7 @@ impl CodecBuilder {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{EncodeError, SecretKey, SessionCodec, Value};
+    /// use sessionkit::codec::{EncodeError, SecretKey, SessionCodec, Value};
     ///
     /// let codec = SessionCodec::builder(SecretKey::from_text("dev-key")?)
     ///     .max_depth(3)
@@ -438,7 +438,7 @@ impl CodecBuilder {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{Dict, SecretKey, SessionCodec};
+    /// use sessionkit::codec::{Dict, SecretKey, SessionCodec};
     ///
     /// let built = SessionCodec::builder(SecretKey::from_text("dev-key")?).build();
     /// // With no setting changed, the builder's codec is Flask's.
@@ -466,7 +466,7 @@ impl CodecBuilder {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::{SecretKey, SecretKeys, SessionCodec};
+/// use sessionkit::codec::{SecretKey, SecretKeys, SessionCodec};
 ///
 /// // Sign with the new key; still open cookies signed with the old one
 /// // (Flask's `SECRET_KEY_FALLBACKS`).
@@ -522,7 +522,7 @@ impl SessionCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{SecretKey, SessionCodec};
+    /// use sessionkit::codec::{SecretKey, SessionCodec};
     ///
     /// let codec = SessionCodec::builder(SecretKey::from_text("dev-key")?)
     ///     .salt("cookie-session") // Flask's salt, the default
@@ -547,7 +547,7 @@ impl SessionCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{Dict, SecretKey, SessionCodec};
+    /// use sessionkit::codec::{Dict, SecretKey, SessionCodec};
     ///
     /// let codec = SessionCodec::flask(SecretKey::from_text("dev-key")?);
     /// let mut session = Dict::new();
@@ -570,7 +570,7 @@ impl SessionCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{Dict, SecretKey, SessionCodec};
+    /// use sessionkit::codec::{Dict, SecretKey, SessionCodec};
     ///
     /// let codec = SessionCodec::flask(SecretKey::from_text("dev-key")?);
     /// let mut session = Dict::new();
@@ -619,7 +619,7 @@ impl SessionCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{SecretKey, SessionCodec, Value};
+    /// use sessionkit::codec::{SecretKey, SessionCodec, Value};
     ///
     /// let codec = SessionCodec::flask(SecretKey::from_text("dev-key")?);
     /// let value = Value::List(vec![Value::from(1), Value::from("two")]);
@@ -644,7 +644,7 @@ impl SessionCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{Dict, SecretKey, SessionCodec, Value};
+    /// use sessionkit::codec::{Dict, SecretKey, SessionCodec, Value};
     ///
     /// let codec = SessionCodec::flask(SecretKey::from_text("dev-key")?);
     /// let mut session = Dict::new();
@@ -683,7 +683,7 @@ impl SessionCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{DecodeError, SecretKey, SessionCodec};
+    /// use sessionkit::codec::{DecodeError, SecretKey, SessionCodec};
     ///
     /// let codec = SessionCodec::flask(SecretKey::from_text("dev-key")?);
     /// let cookie = codec.sign_json(br#"{"n":1}"#, 1_000);
@@ -757,7 +757,7 @@ impl SessionCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{DecodeError, SecretKey, SessionCodec, Value};
+    /// use sessionkit::codec::{DecodeError, SecretKey, SessionCodec, Value};
     ///
     /// let codec = SessionCodec::flask(SecretKey::from_text("dev-key")?);
     /// let cookie = codec.sign_json(br#"{" t":[1,2]}"#, 1_000); // a tagged tuple
@@ -793,7 +793,7 @@ impl SessionCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{DecodeError, SecretKey, SessionCodec};
+    /// use sessionkit::codec::{DecodeError, SecretKey, SessionCodec};
     ///
     /// let codec = SessionCodec::flask(SecretKey::from_text("dev-key")?);
     /// // JSON `null` is an empty session, as in Flask.
@@ -833,7 +833,7 @@ impl SessionCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{Dict, SecretKey, SessionCodec, Value};
+    /// use sessionkit::codec::{Dict, SecretKey, SessionCodec, Value};
     ///
     /// let codec = SessionCodec::flask(SecretKey::from_text("dev-key")?);
     /// // Any spelling: whitespace, key order, escapes.
@@ -861,7 +861,7 @@ impl SessionCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{DecodeError, SecretKey, SessionCodec};
+    /// use sessionkit::codec::{DecodeError, SecretKey, SessionCodec};
     ///
     /// let codec = SessionCodec::flask(SecretKey::from_text("dev-key")?);
     /// let cookie = codec.sign_json(br#"{"user":"ada"}"#, 1_700_000_000);
@@ -934,7 +934,7 @@ fn parse_json_bytes(json: &[u8], max_depth: usize) -> Result<Value, PayloadError
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::{DEFAULT_MAX_DEPTH, DecodeError, parse_session_json};
+/// use sessionkit::codec::{DEFAULT_MAX_DEPTH, DecodeError, parse_session_json};
 ///
 /// let session = parse_session_json(br#"{"n":1}"#, DEFAULT_MAX_DEPTH)?;
 /// assert_eq!(session.len(), 1);
@@ -964,7 +964,7 @@ pub fn parse_session_json(json: &[u8], max_depth: usize) -> Result<Dict, DecodeE
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::{DEFAULT_MAX_DEPTH, Dict, write_session_json};
+/// use sessionkit::codec::{DEFAULT_MAX_DEPTH, Dict, write_session_json};
 ///
 /// let mut session = Dict::new();
 /// session.insert("user", "Jürgen");

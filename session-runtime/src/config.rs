@@ -4,6 +4,8 @@ use std::time::Duration;
 
 pub use cookie::SameSite;
 
+pub use crate::data::PERMANENT_KEY;
+
 use crate::codec::{
     Compression, DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAYLOAD, FLASK_SESSION_SALT, SecretKey,
 };
@@ -17,9 +19,10 @@ pub const ISSUED_AT_KEY: &str = "_issued_at";
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::SecretKey;
-/// use session_runtime::{DynamicSession, Protection, SessionConfig};
-/// use session_runtime::testing::SessionTester;
+/// use sessionkit::codec::SecretKey;
+/// use sessionkit::{DynamicSession, SessionConfig};
+/// use sessionkit::config::Protection;
+/// use sessionkit::testing::SessionTester;
 ///
 /// let config = SessionConfig::default()
 ///     .with_secret_key(SecretKey::from_text("k")?)
@@ -30,7 +33,7 @@ pub const ISSUED_AT_KEY: &str = "_issued_at";
 /// })?;
 /// // The payload is sealed: the address is not readable in the cookie.
 /// let value = cookie.strip_prefix("session=").unwrap();
-/// assert!(session_runtime::codec::SessionCodec::decode_unverified(value).is_err());
+/// assert!(sessionkit::codec::SessionCodec::decode_unverified(value).is_err());
 /// assert!(tester.open(value)?.contains_key("email"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -52,8 +55,10 @@ pub enum Protection {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::SecretKey;
-/// use session_runtime::{DynamicSession, OversizePolicy, SecureCookieSessionInterface, SessionConfig, SessionInterface};
+/// use sessionkit::codec::SecretKey;
+/// use sessionkit::{DynamicSession, SessionConfig};
+/// use sessionkit::config::OversizePolicy;
+/// use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
 ///
 /// let blob: String = (0..100u32).map(|i| i.wrapping_mul(2_654_435_761).to_string()).collect();
 /// let mut session = DynamicSession::default();
@@ -74,7 +79,7 @@ pub enum Protection {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum OversizePolicy {
-    /// Saving fails with [`SaveError::CookieTooLarge`](crate::SaveError).
+    /// Saving fails with [`SaveError::CookieTooLarge`](crate::error::SaveError).
     #[default]
     Error,
     /// Log a warning and send it anyway (Werkzeug's behaviour).
@@ -90,8 +95,9 @@ pub enum OversizePolicy {
 ///
 /// ```
 /// use std::time::Duration;
-/// use session_runtime::{SameSite, SessionConfig};
-/// use session_runtime::codec::SecretKey;
+/// use sessionkit::config::SameSite;
+/// use sessionkit::SessionConfig;
+/// use sessionkit::codec::SecretKey;
 ///
 /// let config = SessionConfig::default()
 ///     .with_secret_key(SecretKey::from_text("a long random secret").unwrap())
@@ -213,7 +219,7 @@ impl SessionConfig {
         /// # Examples
         ///
         /// ```
-        /// use session_runtime::SessionConfig;
+        /// use sessionkit::SessionConfig;
         /// assert!(!SessionConfig::default().with_http_only(false).cookie_http_only);
         /// ```
         with_http_only(cookie_http_only: bool),
@@ -222,7 +228,7 @@ impl SessionConfig {
         /// # Examples
         ///
         /// ```
-        /// use session_runtime::SessionConfig;
+        /// use sessionkit::SessionConfig;
         /// assert!(SessionConfig::default().with_secure(true).cookie_secure);
         /// ```
         with_secure(cookie_secure: bool),
@@ -231,8 +237,8 @@ impl SessionConfig {
         /// # Examples
         ///
         /// ```
-        /// use session_runtime::SessionConfig;
-        /// use session_runtime::SameSite;
+        /// use sessionkit::SessionConfig;
+        /// use sessionkit::config::SameSite;
         /// assert_eq!(SessionConfig::default().with_same_site(Some(SameSite::Strict)).cookie_same_site, Some(SameSite::Strict));
         /// ```
         with_same_site(cookie_same_site: Option<SameSite>),
@@ -241,7 +247,7 @@ impl SessionConfig {
         /// # Examples
         ///
         /// ```
-        /// use session_runtime::SessionConfig;
+        /// use sessionkit::SessionConfig;
         /// assert!(SessionConfig::default().with_partitioned(true).cookie_partitioned);
         /// ```
         with_partitioned(cookie_partitioned: bool),
@@ -250,7 +256,7 @@ impl SessionConfig {
         /// # Examples
         ///
         /// ```
-        /// use session_runtime::SessionConfig;
+        /// use sessionkit::SessionConfig;
         /// use std::time::Duration;
         /// let day = SessionConfig::default().with_lifetime(Duration::from_secs(86_400));
         /// assert_eq!(day.max_age_secs(), 86_400);
@@ -261,7 +267,7 @@ impl SessionConfig {
         /// # Examples
         ///
         /// ```
-        /// use session_runtime::SessionConfig;
+        /// use sessionkit::SessionConfig;
         /// assert!(!SessionConfig::default().with_refresh_each_request(false).refresh_each_request);
         /// ```
         with_refresh_each_request(refresh_each_request: bool),
@@ -270,7 +276,7 @@ impl SessionConfig {
         /// # Examples
         ///
         /// ```
-        /// use session_runtime::SessionConfig;
+        /// use sessionkit::SessionConfig;
         /// assert_eq!(SessionConfig::default().max_cookie_size, 4093); // Werkzeug's default
         /// assert_eq!(SessionConfig::default().with_max_cookie_size(8000).max_cookie_size, 8000);
         /// ```
@@ -280,8 +286,8 @@ impl SessionConfig {
         /// # Examples
         ///
         /// ```
-        /// use session_runtime::SessionConfig;
-        /// use session_runtime::OversizePolicy;
+        /// use sessionkit::SessionConfig;
+        /// use sessionkit::config::OversizePolicy;
         /// assert_eq!(SessionConfig::default().with_oversize(OversizePolicy::WarnAndSend).oversize, OversizePolicy::WarnAndSend);
         /// ```
         with_oversize(oversize: OversizePolicy),
@@ -290,8 +296,8 @@ impl SessionConfig {
         /// # Examples
         ///
         /// ```
-        /// use session_runtime::SessionConfig;
-        /// use session_runtime::Protection;
+        /// use sessionkit::SessionConfig;
+        /// use sessionkit::config::Protection;
         /// assert_eq!(SessionConfig::default().with_protection(Protection::Encrypted).protection, Protection::Encrypted);
         /// ```
         with_protection(protection: Protection),
@@ -300,8 +306,8 @@ impl SessionConfig {
         /// # Examples
         ///
         /// ```
-        /// use session_runtime::SessionConfig;
-        /// use session_runtime::Compression;
+        /// use sessionkit::SessionConfig;
+        /// use sessionkit::codec::Compression;
         /// assert_eq!(SessionConfig::default().with_compression(Compression::Above(256)).compression, Compression::Above(256));
         /// ```
         with_compression(compression: Compression),
@@ -310,7 +316,7 @@ impl SessionConfig {
         /// # Examples
         ///
         /// ```
-        /// use session_runtime::SessionConfig;
+        /// use sessionkit::SessionConfig;
         /// assert!(!SessionConfig::default().with_json_ensure_ascii(false).json_ensure_ascii);
         /// ```
         with_json_ensure_ascii(json_ensure_ascii: bool),
@@ -321,8 +327,8 @@ impl SessionConfig {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::SessionConfig;
-    /// use session_runtime::codec::SecretKey;
+    /// use sessionkit::SessionConfig;
+    /// use sessionkit::codec::SecretKey;
     ///
     /// let config = SessionConfig::default().with_secret_key(SecretKey::from_text("k")?);
     /// assert!(config.secret_key.is_some());
@@ -339,9 +345,9 @@ impl SessionConfig {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::testing::SessionTester;
-    /// use session_runtime::{DynamicSession, SessionConfig};
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::testing::SessionTester;
+    /// use sessionkit::{DynamicSession, SessionConfig};
     ///
     /// let old = SessionTester::<DynamicSession>::new(SecretKey::from_text("old")?)?;
     /// let cookie = old.cookie(|s| {
@@ -366,7 +372,7 @@ impl SessionConfig {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::SessionConfig;
+    /// use sessionkit::SessionConfig;
     ///
     /// assert_eq!(SessionConfig::default().with_cookie_name("sid").cookie_name, "sid");
     /// ```
@@ -386,8 +392,9 @@ impl SessionConfig {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionData};
+    /// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
     /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
     /// let interface = SecureCookieSessionInterface::new(config().with_domain(".Example.COM:8443"))?;
     /// let mut session = DynamicSession::default();
@@ -408,8 +415,9 @@ impl SessionConfig {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionData};
+    /// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
     /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
     /// let interface = SecureCookieSessionInterface::new(config().with_path("/app"))?;
     /// let mut session = DynamicSession::default();
@@ -431,7 +439,7 @@ impl SessionConfig {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use session_runtime::SessionConfig;
+    /// use sessionkit::SessionConfig;
     ///
     /// let week = Duration::from_secs(7 * 24 * 3600);
     /// let config = SessionConfig::default().with_absolute_lifetime(week);
@@ -448,7 +456,7 @@ impl SessionConfig {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::SessionConfig;
+    /// use sessionkit::SessionConfig;
     ///
     /// // Flask's salt unless changed (another itsdangerous app, say).
     /// assert_eq!(SessionConfig::default().salt, "cookie-session");
@@ -466,7 +474,7 @@ impl SessionConfig {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use session_runtime::SessionConfig;
+    /// use sessionkit::SessionConfig;
     ///
     /// assert_eq!(SessionConfig::default().max_age_secs(), 31 * 24 * 3600);
     /// let hour = SessionConfig::default().with_lifetime(Duration::from_millis(3_600_900));

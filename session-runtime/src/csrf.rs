@@ -19,9 +19,9 @@
 //! answer 400, cross-origin ones 403.
 //!
 //! ```
-//! use session_runtime::csrf::{Csrf, CsrfConfig};
-//! use session_runtime::codec::SecretKey;
-//! use session_runtime::DynamicSession;
+//! use sessionkit::csrf::{Csrf, CsrfConfig};
+//! use sessionkit::codec::SecretKey;
+//! use sessionkit::DynamicSession;
 //!
 //! let csrf = Csrf::new(CsrfConfig::new(SecretKey::from_text("secret").unwrap()));
 //! let mut session = DynamicSession::default();
@@ -52,7 +52,7 @@ use crate::werkzeug::urls::urlparse_origin;
 ///
 /// ```
 /// use http::StatusCode;
-/// use session_runtime::csrf::CsrfError;
+/// use sessionkit::csrf::CsrfError;
 ///
 /// // Flask-WTF's messages, and the statuses a refusal answers with.
 /// assert_eq!(CsrfError::TokenExpired.to_string(), "The CSRF token has expired.");
@@ -109,7 +109,7 @@ impl CsrfError {
     ///
     /// ```
     /// use http::StatusCode;
-    /// use session_runtime::csrf::CsrfError;
+    /// use sessionkit::csrf::CsrfError;
     ///
     /// assert_eq!(CsrfError::TokenMissing.status(), StatusCode::BAD_REQUEST);
     /// assert_eq!(CsrfError::OriginMismatch.status(), StatusCode::FORBIDDEN);
@@ -128,7 +128,7 @@ impl CsrfError {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::csrf::CsrfError;
+    /// use sessionkit::csrf::CsrfError;
     ///
     /// let response = CsrfError::TokensDoNotMatch.to_response();
     /// assert_eq!(response.status(), 400);
@@ -151,8 +151,8 @@ impl CsrfError {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::SecretKey;
-/// use session_runtime::csrf::{CsrfConfig, CsrfMode};
+/// use sessionkit::codec::SecretKey;
+/// use sessionkit::csrf::{CsrfConfig, CsrfMode};
 ///
 /// let config = CsrfConfig::new(SecretKey::from_text("secret")?);
 /// assert_eq!(config.mode, CsrfMode::Both);
@@ -184,8 +184,8 @@ pub enum CsrfMode {
 ///
 /// ```
 /// use std::time::Duration;
-/// use session_runtime::codec::SecretKey;
-/// use session_runtime::csrf::CsrfConfig;
+/// use sessionkit::codec::SecretKey;
+/// use sessionkit::csrf::CsrfConfig;
 ///
 /// let config = CsrfConfig::new(SecretKey::from_text("secret")?)
 ///     .with_time_limit(Some(Duration::from_secs(600)))
@@ -253,8 +253,8 @@ impl CsrfConfig {
     /// ```
     /// use std::time::Duration;
     /// use http::Method;
-    /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::csrf::CsrfConfig;
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::csrf::CsrfConfig;
     ///
     /// let config = CsrfConfig::new(SecretKey::from_text("secret")?);
     /// // Flask-WTF's defaults.
@@ -294,8 +294,8 @@ impl CsrfConfig {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::csrf::CsrfConfig;
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::csrf::CsrfConfig;
     ///
     /// let config = CsrfConfig::new(SecretKey::from_text("secret")?);
     /// // Flask 3.1's defaults.
@@ -325,8 +325,8 @@ impl CsrfConfig {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::csrf::CsrfConfig;
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::csrf::CsrfConfig;
     ///
     /// let config = CsrfConfig::new(SecretKey::from_text("secret")?);
     /// assert_eq!(config.body_limit("application/json"), None);
@@ -359,15 +359,15 @@ impl CsrfConfig {
     ///
     /// # Errors
     ///
-    /// [`ConfigError::MissingSecretKey`](crate::ConfigError::MissingSecretKey)
+    /// [`ConfigError::MissingSecretKey`](crate::error::ConfigError::MissingSecretKey)
     /// when `session` has no secret key.
     ///
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::csrf::CsrfConfig;
-    /// use session_runtime::SessionConfig;
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::csrf::CsrfConfig;
+    /// use sessionkit::SessionConfig;
     ///
     /// let session = SessionConfig::default()
     ///     .with_secret_key(SecretKey::from_text("secret")?)
@@ -377,11 +377,11 @@ impl CsrfConfig {
     /// assert!(config.assume_https);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn for_session(session: &crate::SessionConfig) -> Result<Self, crate::ConfigError> {
+    pub fn for_session(session: &crate::SessionConfig) -> Result<Self, crate::error::ConfigError> {
         let key = session
             .secret_key
             .clone()
-            .ok_or(crate::ConfigError::MissingSecretKey)?;
+            .ok_or(crate::error::ConfigError::MissingSecretKey)?;
         Ok(CsrfConfig::new(key).with_assume_https(session.cookie_secure))
     }
 
@@ -391,9 +391,9 @@ impl CsrfConfig {
     ///
     /// ```
     /// use std::time::{Duration, SystemTime};
-    /// use session_runtime::DynamicSession;
-    /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::csrf::{Csrf, CsrfConfig, CsrfError};
+    /// use sessionkit::DynamicSession;
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::csrf::{Csrf, CsrfConfig, CsrfError};
     ///
     /// let key = SecretKey::from_text("secret")?;
     /// let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
@@ -419,8 +419,8 @@ impl CsrfConfig {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::csrf::{CsrfConfig, CsrfMode};
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::csrf::{CsrfConfig, CsrfMode};
     ///
     /// let config = CsrfConfig::new(SecretKey::from_text("secret")?).with_mode(CsrfMode::FetchMetadata);
     /// assert_eq!(config.mode, CsrfMode::FetchMetadata);
@@ -437,8 +437,8 @@ impl CsrfConfig {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::csrf::{Csrf, CsrfConfig};
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::csrf::{Csrf, CsrfConfig};
     ///
     /// let csrf = Csrf::new(CsrfConfig::new(SecretKey::from_text("secret")?).exempt("/hooks"));
     /// let post = |path: &str| http::Request::post(path).body(()).unwrap().into_parts().0;
@@ -457,8 +457,8 @@ impl CsrfConfig {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::csrf::CsrfConfig;
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::csrf::CsrfConfig;
     ///
     /// // Stored as compared: lowercase, no trailing slash.
     /// let config = CsrfConfig::new(SecretKey::from_text("secret")?)
@@ -478,8 +478,8 @@ impl CsrfConfig {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::csrf::CsrfConfig;
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::csrf::CsrfConfig;
     ///
     /// let config = CsrfConfig::new(SecretKey::from_text("secret")?);
     /// assert!(config.ssl_strict); // Flask-WTF's default
@@ -499,8 +499,8 @@ impl CsrfConfig {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::csrf::CsrfConfig;
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::csrf::CsrfConfig;
     ///
     /// let config = CsrfConfig::new(SecretKey::from_text("secret")?).with_trust_forwarded_proto(true);
     /// assert!(config.trust_forwarded_proto);
@@ -521,8 +521,8 @@ impl CsrfConfig {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::csrf::CsrfConfig;
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::csrf::CsrfConfig;
     ///
     /// // Behind a proxy that terminates TLS: every request counts as HTTPS, so
     /// // the strict `Referer` check applies.
@@ -542,9 +542,9 @@ impl CsrfConfig {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::DynamicSession;
-/// use session_runtime::codec::SecretKey;
-/// use session_runtime::csrf::{Csrf, CsrfConfig, CsrfError};
+/// use sessionkit::DynamicSession;
+/// use sessionkit::codec::SecretKey;
+/// use sessionkit::csrf::{Csrf, CsrfConfig, CsrfError};
 ///
 /// let csrf = Csrf::new(CsrfConfig::new(SecretKey::from_text("secret")?));
 /// let mut alice = DynamicSession::default();
@@ -595,8 +595,8 @@ impl Csrf {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::csrf::{Csrf, CsrfConfig};
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::csrf::{Csrf, CsrfConfig};
     ///
     /// let csrf = Csrf::new(CsrfConfig::new(SecretKey::from_text("secret")?));
     /// assert_eq!(csrf.config().field_name, "csrf_token");
@@ -618,9 +618,9 @@ impl Csrf {
     ///
     /// ```
     /// use std::time::{Duration, SystemTime};
-    /// use session_runtime::DynamicSession;
-    /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::csrf::{Csrf, CsrfConfig};
+    /// use sessionkit::DynamicSession;
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::csrf::{Csrf, CsrfConfig};
     ///
     /// let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     /// let csrf = Csrf::new(CsrfConfig::new(SecretKey::from_text("secret")?)).with_clock(move || at);
@@ -649,8 +649,8 @@ impl Csrf {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::csrf::{Csrf, CsrfConfig};
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::csrf::{Csrf, CsrfConfig};
     ///
     /// let csrf = Csrf::new(CsrfConfig::new(SecretKey::from_text("secret")?).exempt("/hooks"));
     /// assert_eq!(csrf.config().exempt_paths, ["/hooks"]);
@@ -688,9 +688,9 @@ impl Csrf {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::{DynamicSession, SessionData};
-    /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::csrf::{Csrf, CsrfConfig};
+    /// use sessionkit::{DynamicSession, SessionData};
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::csrf::{Csrf, CsrfConfig};
     ///
     /// let csrf = Csrf::new(CsrfConfig::new(SecretKey::from_text("secret")?));
     /// let mut session = DynamicSession::default();
@@ -739,9 +739,9 @@ impl Csrf {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::DynamicSession;
-    /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::csrf::{Csrf, CsrfConfig, CsrfError};
+    /// use sessionkit::DynamicSession;
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::csrf::{Csrf, CsrfConfig, CsrfError};
     ///
     /// let csrf = Csrf::new(CsrfConfig::new(SecretKey::from_text("secret")?));
     /// let mut session = DynamicSession::default();
@@ -768,9 +768,9 @@ impl Csrf {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::DynamicSession;
-    /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::csrf::{Csrf, CsrfConfig, CsrfError};
+    /// use sessionkit::DynamicSession;
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::csrf::{Csrf, CsrfConfig, CsrfError};
     ///
     /// let csrf = Csrf::new(CsrfConfig::new(SecretKey::from_text("secret")?));
     /// let mut session = DynamicSession::default();
@@ -813,8 +813,8 @@ impl Csrf {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::csrf::{Csrf, CsrfConfig};
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::csrf::{Csrf, CsrfConfig};
     ///
     /// let csrf = Csrf::new(CsrfConfig::new(SecretKey::from_text("secret")?));
     /// let parts = |method: &str| {
@@ -964,9 +964,10 @@ impl Csrf {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::csrf::{Csrf, CsrfConfig, CsrfError};
-    /// use session_runtime::{DynamicSession, SessionHandle};
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::csrf::{Csrf, CsrfConfig, CsrfError};
+    /// use sessionkit::DynamicSession;
+    /// use sessionkit::lifecycle::SessionHandle;
     ///
     /// let csrf = Csrf::new(CsrfConfig::new(SecretKey::from_text("secret")?));
     /// let session = SessionHandle::new(DynamicSession::default());

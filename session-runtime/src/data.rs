@@ -5,10 +5,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::codec::{
-    DeError, DecodeError, Dict, EncodeError, PyString, Value, from_value, parse_session_json,
-    to_value,
+    DeError, Dict, EncodeError, PyString, Value, from_value, parse_session_json, to_value,
 };
 use crate::config::SessionConfig;
+use crate::error::{OpenError, SessionDataError};
 use crate::state::SessionState;
 
 /// The key Flask stores the permanent flag under.
@@ -24,8 +24,8 @@ pub const PERMANENT_KEY: &str = "_permanent";
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::Value;
-/// use session_runtime::{DynamicSession, SessionData};
+/// use sessionkit::codec::Value;
+/// use sessionkit::{DynamicSession, SessionData};
 ///
 /// // Generic code over any session type: `#[session]` structs and
 /// // `DynamicSession` alike.
@@ -70,7 +70,7 @@ pub trait SessionData: Default + Send + 'static {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::{DynamicSession, SessionData};
+    /// use sessionkit::{DynamicSession, SessionData};
     ///
     /// let s = DynamicSession::from_json(br#"{"user":"ada"}"#, 64)?;
     /// assert_eq!(s.get_as::<String>("user").unwrap()?, "ada");
@@ -128,81 +128,6 @@ pub trait SessionData: Default + Send + 'static {
     }
 }
 
-/// Why a verified cookie payload did not open into a session.
-///
-/// # Examples
-///
-/// ```
-/// use session_runtime::codec::DecodeError;
-/// use session_runtime::{DynamicSession, OpenError, SessionData};
-///
-/// assert!(matches!(
-///     DynamicSession::from_json(b"\"text\"", 64),
-///     Err(OpenError::Decode(DecodeError::NotAMapping("str")))
-/// ));
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum OpenError {
-    /// The payload is not a session (see [`DecodeError`]).
-    #[error(transparent)]
-    Decode(#[from] DecodeError),
-    /// A value did not fit the session type.
-    #[error(transparent)]
-    Data(#[from] SessionDataError),
-}
-
-/// A session's data did not fit its type.
-///
-/// # Examples
-///
-/// ```
-/// use session_runtime::codec::{Dict, Value};
-/// use session_runtime::{SessionData, SessionDataError};
-///
-/// /// A hand-written session type with one `u64` field.
-/// #[derive(Default)]
-/// struct Visits {
-///     n: u64,
-///     state: session_runtime::SessionState,
-/// }
-/// impl SessionData for Visits {
-///     fn from_dict(mut dict: Dict) -> Result<Self, SessionDataError> {
-///         let n = match dict.remove("n") {
-///             None => 0,
-///             Some(v) => session_runtime::codec::from_value(v)
-///                 .map_err(|source| SessionDataError { key: "n".into(), source })?,
-///         };
-///         Ok(Visits { n, state: session_runtime::SessionState::loaded() })
-///     }
-///     fn write_json(&self, out: &mut Vec<u8>, _: usize) -> Result<(), session_runtime::codec::EncodeError> {
-///         out.extend_from_slice(format!(r#"{{"n":{}}}"#, self.n).as_bytes());
-///         Ok(())
-///     }
-///     fn is_empty_session(&self) -> bool { false }
-///     fn is_permanent_session(&self) -> bool { false }
-///     fn get_key(&self, key: &str) -> Option<Value> { (key == "n").then(|| Value::from(self.n)) }
-///     fn set_key(&mut self, _: &str, _: Value) -> Result<(), SessionDataError> { Ok(()) }
-///     fn state(&self) -> &session_runtime::SessionState { &self.state }
-///     fn state_mut(&mut self) -> &mut session_runtime::SessionState { &mut self.state }
-/// }
-///
-/// let mut dict = Dict::new();
-/// dict.insert("n", "not a number");
-/// let err = Visits::from_dict(dict).err().unwrap();
-/// assert_eq!(err.key, "n");
-/// assert!(err.to_string().starts_with(r#"session key "n" does not fit its field"#));
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("session key {key:?} does not fit its field: {source}")]
-pub struct SessionDataError {
-    /// The key on the wire.
-    pub key: String,
-    /// Why.
-    #[source]
-    pub source: DeError,
-}
-
 /// A dict-like session: string keys to [`Value`]s, for code that does not
 /// declare a session struct (Flask's `session` object).
 ///
@@ -212,7 +137,7 @@ pub struct SessionDataError {
 /// writes are refused: the save step reports them.
 ///
 /// ```
-/// use session_runtime::{DynamicSession, SessionData};
+/// use sessionkit::{DynamicSession, SessionData};
 ///
 /// let mut s = DynamicSession::default();
 /// s.insert("user", "ada");
@@ -233,8 +158,8 @@ impl DynamicSession {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::Dict;
-    /// use session_runtime::{DynamicSession, SessionData};
+    /// use sessionkit::codec::Dict;
+    /// use sessionkit::{DynamicSession, SessionData};
     ///
     /// let mut dict = Dict::new();
     /// dict.insert("n", 1);
@@ -254,8 +179,8 @@ impl DynamicSession {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::Value;
-    /// use session_runtime::{DynamicSession, SessionData};
+    /// use sessionkit::codec::Value;
+    /// use sessionkit::{DynamicSession, SessionData};
     ///
     /// let mut s = DynamicSession::default();
     /// s.insert("n", 1);
@@ -273,7 +198,7 @@ impl DynamicSession {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::DynamicSession;
+    /// use sessionkit::DynamicSession;
     ///
     /// let mut s = DynamicSession::default();
     /// s.insert("n", 1);
@@ -291,7 +216,7 @@ impl DynamicSession {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::DynamicSession;
+    /// use sessionkit::DynamicSession;
     ///
     /// let mut s = DynamicSession::default();
     /// s.insert("_user_id", "42");
@@ -308,7 +233,7 @@ impl DynamicSession {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::DynamicSession;
+    /// use sessionkit::DynamicSession;
     ///
     /// let mut s = DynamicSession::default();
     /// s.insert("a", 1);
@@ -326,7 +251,7 @@ impl DynamicSession {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::DynamicSession;
+    /// use sessionkit::DynamicSession;
     ///
     /// let mut s = DynamicSession::default();
     /// assert!(s.is_empty());
@@ -343,7 +268,7 @@ impl DynamicSession {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::DynamicSession;
+    /// use sessionkit::DynamicSession;
     ///
     /// let mut s = DynamicSession::default();
     /// s.insert("b", 2);
@@ -363,8 +288,8 @@ impl DynamicSession {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::Dict;
-    /// use session_runtime::{DynamicSession, SessionData};
+    /// use sessionkit::codec::Dict;
+    /// use sessionkit::{DynamicSession, SessionData};
     ///
     /// let mut dict = Dict::new();
     /// dict.insert("n", 1);
@@ -382,8 +307,8 @@ impl DynamicSession {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::Value;
-    /// use session_runtime::{DynamicSession, SessionData};
+    /// use sessionkit::codec::Value;
+    /// use sessionkit::{DynamicSession, SessionData};
     ///
     /// let mut s = DynamicSession::default();
     /// assert_eq!(s.insert("n", 1), None);
@@ -413,8 +338,8 @@ impl DynamicSession {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::{DynamicSession, SessionData};
-    /// use session_runtime::codec::EncodeError;
+    /// use sessionkit::{DynamicSession, SessionData};
+    /// use sessionkit::codec::EncodeError;
     ///
     /// #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
     /// struct Prefs {
@@ -448,8 +373,8 @@ impl DynamicSession {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::Value;
-    /// use session_runtime::{DynamicSession, SessionData};
+    /// use sessionkit::codec::Value;
+    /// use sessionkit::{DynamicSession, SessionData};
     ///
     /// let mut s = DynamicSession::default();
     /// s.insert("cart", Value::List(vec![]));
@@ -476,8 +401,8 @@ impl DynamicSession {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{Dict, Value};
-    /// use session_runtime::{DynamicSession, SessionData};
+    /// use sessionkit::codec::{Dict, Value};
+    /// use sessionkit::{DynamicSession, SessionData};
     ///
     /// let mut dict = Dict::new();
     /// dict.insert("_flashes", "hi");
@@ -508,7 +433,7 @@ impl DynamicSession {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::{DynamicSession, SessionData};
+    /// use sessionkit::{DynamicSession, SessionData};
     ///
     /// let mut s = DynamicSession::default();
     /// s.insert("_user_id", "42");
@@ -527,8 +452,8 @@ impl DynamicSession {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::Value;
-    /// use session_runtime::DynamicSession;
+    /// use sessionkit::codec::Value;
+    /// use sessionkit::DynamicSession;
     ///
     /// let mut s = DynamicSession::default();
     /// assert_eq!(s.set_default("theme", "light"), Some(&Value::from("light")));
@@ -550,7 +475,7 @@ impl DynamicSession {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::DynamicSession;
+    /// use sessionkit::DynamicSession;
     ///
     /// let mut s = DynamicSession::default();
     /// assert!(!s.is_permanent());
@@ -566,8 +491,8 @@ impl DynamicSession {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::Value;
-    /// use session_runtime::{DynamicSession, SessionData};
+    /// use sessionkit::codec::Value;
+    /// use sessionkit::{DynamicSession, SessionData};
     ///
     /// let mut s = DynamicSession::default();
     /// s.set_permanent(true);

@@ -1,6 +1,9 @@
-//! Errors of the session layer (the codec has its own, in [`crate::codec`]).
+//! Errors of the session layer, and what sessionkit logs ([`LOG_TARGET`]).
+//!
+//! The codec's errors are in [`crate::codec`]; the CSRF check's and
+//! Flask-Login's in their modules; the axum extractors' in [`crate::axum`].
 
-use crate::codec::{EncodeError, EncryptError};
+use crate::codec::{DeError, DecodeError, EncodeError, EncryptError};
 use crate::state::NULL_SESSION_MESSAGE;
 
 /// Why a session could not be saved.
@@ -8,7 +11,9 @@ use crate::state::NULL_SESSION_MESSAGE;
 /// # Examples
 ///
 /// ```
-/// use session_runtime::{DynamicSession, SaveError, SecureCookieSessionInterface, SessionConfig, SessionInterface};
+/// use sessionkit::{DynamicSession, SessionConfig};
+/// use sessionkit::error::SaveError;
+/// use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
 ///
 /// // No secret key: Flask's null session. A write is reported, not dropped.
 /// let interface = SecureCookieSessionInterface::new(SessionConfig::default())?;
@@ -62,7 +67,9 @@ pub enum SaveError {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::{ConfigError, SecureCookieSessionInterface, SessionConfig};
+/// use sessionkit::error::ConfigError;
+/// use sessionkit::interface::SecureCookieSessionInterface;
+/// use sessionkit::SessionConfig;
 ///
 /// let bad = SessionConfig::default().with_cookie_name("my session");
 /// assert_eq!(
@@ -102,3 +109,109 @@ pub enum ConfigError {
     )]
     Lifetime(u64),
 }
+
+/// Why a verified cookie payload did not open into a session.
+///
+/// # Examples
+///
+/// ```
+/// use sessionkit::codec::DecodeError;
+/// use sessionkit::{DynamicSession, SessionData};
+/// use sessionkit::error::OpenError;
+///
+/// assert!(matches!(
+///     DynamicSession::from_json(b"\"text\"", 64),
+///     Err(OpenError::Decode(DecodeError::NotAMapping("str")))
+/// ));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// The payload is not a session (see [`DecodeError`]).
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// A value did not fit the session type.
+    #[error(transparent)]
+    Data(#[from] SessionDataError),
+}
+
+/// A session's data did not fit its type.
+///
+/// # Examples
+///
+/// ```
+/// use sessionkit::codec::{Dict, Value};
+/// use sessionkit::SessionData;
+/// use sessionkit::error::SessionDataError;
+///
+/// /// A hand-written session type with one `u64` field.
+/// #[derive(Default)]
+/// struct Visits {
+///     n: u64,
+///     state: sessionkit::interface::SessionState,
+/// }
+/// impl SessionData for Visits {
+///     fn from_dict(mut dict: Dict) -> Result<Self, SessionDataError> {
+///         let n = match dict.remove("n") {
+///             None => 0,
+///             Some(v) => sessionkit::codec::from_value(v)
+///                 .map_err(|source| SessionDataError { key: "n".into(), source })?,
+///         };
+///         Ok(Visits { n, state: sessionkit::interface::SessionState::loaded() })
+///     }
+///     fn write_json(&self, out: &mut Vec<u8>, _: usize) -> Result<(), sessionkit::codec::EncodeError> {
+///         out.extend_from_slice(format!(r#"{{"n":{}}}"#, self.n).as_bytes());
+///         Ok(())
+///     }
+///     fn is_empty_session(&self) -> bool { false }
+///     fn is_permanent_session(&self) -> bool { false }
+///     fn get_key(&self, key: &str) -> Option<Value> { (key == "n").then(|| Value::from(self.n)) }
+///     fn set_key(&mut self, _: &str, _: Value) -> Result<(), SessionDataError> { Ok(()) }
+///     fn state(&self) -> &sessionkit::interface::SessionState { &self.state }
+///     fn state_mut(&mut self) -> &mut sessionkit::interface::SessionState { &mut self.state }
+/// }
+///
+/// let mut dict = Dict::new();
+/// dict.insert("n", "not a number");
+/// let err = Visits::from_dict(dict).err().unwrap();
+/// assert_eq!(err.key, "n");
+/// assert!(err.to_string().starts_with(r#"session key "n" does not fit its field"#));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("session key {key:?} does not fit its field: {source}")]
+pub struct SessionDataError {
+    /// The key on the wire.
+    pub key: String,
+    /// Why.
+    #[source]
+    pub source: DeError,
+}
+
+/// The [`tracing`](https://docs.rs/tracing) target of every event
+/// sessionkit logs, so one filter directive selects them all (for example
+/// `RUST_LOG=sessionkit=debug` with `tracing-subscriber`'s `EnvFilter`).
+///
+/// What is logged:
+///
+/// - `debug`: a request cookie that cannot be a session for this moment —
+///   a bad or foreign signature, an expired or future timestamp, a malformed
+///   or over-long value (a fresh session is opened instead, as Flask does);
+///   a request the `CsrfLayer` refused; a remember-me cookie that carries
+///   nobody; a declared field whose stored
+///   value does not fit its type (the value is kept and written back).
+/// - `warn`: a *validly signed* cookie whose payload cannot be used (not
+///   tagged JSON, not a dict, or not fitting the session type: someone
+///   holding the key wrote it; Flask would answer 500, sessionkit opens a
+///   fresh session); a `Set-Cookie` line over the size limit sent anyway;
+///   a missing or short secret key, and an invalid cookie domain.
+/// - `error`: a session that could not be saved, a handler that panicked, a
+///   layer or extractor used without its `SessionLayer`.
+///
+/// No event contains a cookie's value or a key.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(sessionkit::error::LOG_TARGET, "sessionkit");
+/// ```
+pub const LOG_TARGET: &str = "sessionkit";

@@ -10,7 +10,7 @@
 //!
 //! ```
 //! use http::HeaderMap;
-//! use session_runtime::flask_login::session_identifier;
+//! use sessionkit::flask_login::session_identifier;
 //!
 //! let mut headers = HeaderMap::new();
 //! headers.insert("user-agent", "flask-vectors/1.0".parse()?);
@@ -30,11 +30,13 @@ use hmac::{Hmac, KeyInit, Mac};
 use http::HeaderMap;
 use sha2::{Digest, Sha512};
 
+use crate::DynamicSession;
 use crate::codec::{DateTime, Value, lower_hex, tokens_equal};
+use crate::config::SameSite;
+use crate::error::ConfigError;
 use crate::werkzeug::http::{
     is_token, push_cookie_value, request_cookie, werkzeug_domain, werkzeug_path,
 };
-use crate::{ConfigError, DynamicSession, SameSite};
 
 /// The session key of the logged-in user's id.
 pub const USER_ID_KEY: &str = "_user_id";
@@ -62,7 +64,7 @@ pub const REMEMBER_COOKIE_NAME: &str = "remember_token";
 ///
 /// ```
 /// use http::HeaderMap;
-/// use session_runtime::flask_login::{identifier, session_identifier};
+/// use sessionkit::flask_login::{identifier, session_identifier};
 ///
 /// let mut headers = HeaderMap::new();
 /// headers.insert("user-agent", "curl/8.0".parse()?);
@@ -98,7 +100,7 @@ pub fn session_identifier(remote_addr: Option<&str>, headers: &HeaderMap) -> Str
 /// reprs of (`None`: missing).
 ///
 /// ```
-/// use session_runtime::flask_login::identifier;
+/// use sessionkit::flask_login::identifier;
 /// // `b'198.51.100.9'|b'Mozilla/5.0 (it\'s "x") \\ \xc3\xbc'` (a Flask vector)
 /// let id = identifier(
 ///     Some(b"198.51.100.9"),
@@ -204,7 +206,7 @@ pub const LOGIN_KEYS: [&str; 6] = [
 /// # Examples
 ///
 /// ```
-/// use session_runtime::flask_login::SessionProtection;
+/// use sessionkit::flask_login::SessionProtection;
 ///
 /// assert_eq!(SessionProtection::default(), SessionProtection::Basic);
 /// ```
@@ -227,8 +229,8 @@ pub enum SessionProtection {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::DynamicSession;
-/// use session_runtime::flask_login::{LOGIN_KEYS, ProtectionOutcome, SessionProtection};
+/// use sessionkit::DynamicSession;
+/// use sessionkit::flask_login::{LOGIN_KEYS, ProtectionOutcome, SessionProtection};
 ///
 /// let mut s = DynamicSession::default();
 /// s.insert("_user_id", "7");
@@ -261,8 +263,8 @@ impl SessionProtection {
     /// the same changes (and the same modified flag) as in Flask.
     ///
     /// ```
-    /// use session_runtime::DynamicSession;
-    /// use session_runtime::flask_login::{ProtectionOutcome, SessionProtection};
+    /// use sessionkit::DynamicSession;
+    /// use sessionkit::flask_login::{ProtectionOutcome, SessionProtection};
     ///
     /// let mut s = DynamicSession::default();
     /// s.insert("_user_id", "ada");
@@ -316,7 +318,7 @@ impl SessionProtection {
     /// [`LOGIN_KEYS`].
     ///
     /// ```
-    /// use session_runtime::flask_login::{ProtectionOutcome, SessionProtection};
+    /// use sessionkit::flask_login::{ProtectionOutcome, SessionProtection};
     ///
     /// let check = |mode: SessionProtection, permanent| mode.check(false, permanent, Some("a"), "b");
     /// assert_eq!(check(SessionProtection::Basic, false), ProtectionOutcome::Stale);
@@ -351,7 +353,7 @@ impl SessionProtection {
 /// bytes key.
 ///
 /// ```
-/// use session_runtime::flask_login::RememberCookie;
+/// use sessionkit::flask_login::RememberCookie;
 ///
 /// let remember = RememberCookie::from_text_key("?7ajDm?VS8101NbdHnWY=psRbUtIKUKd")?;
 /// let value = remember.encode("473672");
@@ -359,7 +361,7 @@ impl SessionProtection {
 /// assert!(value.starts_with("473672|7a76352543593d17b6d6d816"));
 /// assert_eq!(remember.decode(&value), Some("473672"));
 /// assert_eq!(remember.decode("473672|00"), None);
-/// # Ok::<(), session_runtime::flask_login::NotLatin1>(())
+/// # Ok::<(), sessionkit::flask_login::NotLatin1>(())
 /// ```
 #[derive(Clone)]
 pub struct RememberCookie {
@@ -384,7 +386,7 @@ impl std::fmt::Debug for RememberCookie {
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
-/// use session_runtime::flask_login::{RememberCookie, RememberCookieError};
+/// use sessionkit::flask_login::{RememberCookie, RememberCookieError};
 ///
 /// let remember = RememberCookie::new(b"secret");
 /// let year_10000 = UNIX_EPOCH + Duration::from_secs(253_402_300_800);
@@ -416,7 +418,7 @@ pub enum RememberCookieError {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::flask_login::{NotLatin1, RememberCookie};
+/// use sessionkit::flask_login::{NotLatin1, RememberCookie};
 ///
 /// assert!(RememberCookie::from_text_key("café").is_ok()); // é is Latin-1
 /// assert_eq!(RememberCookie::from_text_key("ключ").unwrap_err(), NotLatin1);
@@ -433,7 +435,7 @@ impl RememberCookie {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::flask_login::RememberCookie;
+    /// use sessionkit::flask_login::RememberCookie;
     ///
     /// // A bytes key, and the same key given as Latin-1 text: one cookie.
     /// let bytes = RememberCookie::new(b"caf\xe9");
@@ -464,7 +466,7 @@ impl RememberCookie {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::flask_login::RememberCookie;
+    /// use sessionkit::flask_login::RememberCookie;
     ///
     /// let remember = RememberCookie::new(b"secret").with_cookie_name("stay_in")?;
     /// assert!(remember.delete_cookie().starts_with("stay_in=;"));
@@ -488,7 +490,7 @@ impl RememberCookie {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::flask_login::RememberCookie;
+    /// use sessionkit::flask_login::RememberCookie;
     ///
     /// let remember = RememberCookie::new(b"secret").with_domain("bücher.example")?;
     /// // IDNA-encoded, as Werkzeug writes it.
@@ -505,7 +507,7 @@ impl RememberCookie {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::flask_login::RememberCookie;
+    /// use sessionkit::flask_login::RememberCookie;
     ///
     /// let remember = RememberCookie::new(b"secret").with_path("/app");
     /// assert!(remember.delete_cookie().ends_with("; Path=/app"));
@@ -521,7 +523,7 @@ impl RememberCookie {
     ///
     /// ```
     /// use std::time::UNIX_EPOCH;
-    /// use session_runtime::flask_login::RememberCookie;
+    /// use sessionkit::flask_login::RememberCookie;
     ///
     /// let remember = RememberCookie::new(b"secret").with_secure(true);
     /// assert!(remember.set_cookie("7", UNIX_EPOCH)?.contains("; Secure; HttpOnly;"));
@@ -538,7 +540,7 @@ impl RememberCookie {
     ///
     /// ```
     /// use std::time::UNIX_EPOCH;
-    /// use session_runtime::flask_login::RememberCookie;
+    /// use sessionkit::flask_login::RememberCookie;
     ///
     /// let remember = RememberCookie::new(b"secret").with_http_only(false);
     /// assert!(!remember.set_cookie("7", UNIX_EPOCH)?.contains("HttpOnly"));
@@ -555,8 +557,8 @@ impl RememberCookie {
     ///
     /// ```
     /// use std::time::UNIX_EPOCH;
-    /// use session_runtime::SameSite;
-    /// use session_runtime::flask_login::RememberCookie;
+    /// use sessionkit::config::SameSite;
+    /// use sessionkit::flask_login::RememberCookie;
     ///
     /// let remember = RememberCookie::new(b"secret").with_same_site(Some(SameSite::Strict));
     /// assert!(remember.set_cookie("7", UNIX_EPOCH)?.ends_with("; Path=/; SameSite=Strict"));
@@ -572,7 +574,7 @@ impl RememberCookie {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::flask_login::{REMEMBER_COOKIE_NAME, RememberCookie};
+    /// use sessionkit::flask_login::{REMEMBER_COOKIE_NAME, RememberCookie};
     ///
     /// assert_eq!(RememberCookie::new(b"secret").cookie_name(), REMEMBER_COOKIE_NAME);
     /// ```
@@ -588,7 +590,7 @@ impl RememberCookie {
     ///
     /// ```
     /// use std::time::{Duration, UNIX_EPOCH};
-    /// use session_runtime::flask_login::RememberCookie;
+    /// use sessionkit::flask_login::RememberCookie;
     ///
     /// let remember = RememberCookie::from_text_key("?7ajDm?VS8101NbdHnWY=psRbUtIKUKd")?;
     /// let expires = UNIX_EPOCH + Duration::from_secs(1_701_672_399 + 365 * 86_400);
@@ -633,7 +635,7 @@ impl RememberCookie {
     /// nor `HttpOnly` unless asked).
     ///
     /// ```
-    /// use session_runtime::flask_login::RememberCookie;
+    /// use sessionkit::flask_login::RememberCookie;
     /// assert_eq!(
     ///     RememberCookie::new(b"k").delete_cookie(),
     ///     "remember_token=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/",
@@ -681,7 +683,7 @@ impl RememberCookie {
     ///
     /// ```
     /// use http::HeaderMap;
-    /// use session_runtime::flask_login::RememberCookie;
+    /// use sessionkit::flask_login::RememberCookie;
     ///
     /// let remember = RememberCookie::new(b"secret");
     /// let mut headers = HeaderMap::new();
@@ -703,7 +705,7 @@ impl RememberCookie {
         let user = self.decode(value);
         if user.is_none() {
             tracing::debug!(
-                target: crate::LOG_TARGET,
+                target: crate::error::LOG_TARGET,
                 cookie = %self.name,
                 "bad remember-me cookie: ignored"
             );
@@ -723,8 +725,8 @@ impl RememberCookie {
     ///
     /// ```
     /// use http::HeaderMap;
-    /// use session_runtime::DynamicSession;
-    /// use session_runtime::flask_login::RememberCookie;
+    /// use sessionkit::DynamicSession;
+    /// use sessionkit::flask_login::RememberCookie;
     ///
     /// let remember = RememberCookie::new(b"secret");
     /// let mut headers = HeaderMap::new();
@@ -762,7 +764,7 @@ impl RememberCookie {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::flask_login::RememberCookie;
+    /// use sessionkit::flask_login::RememberCookie;
     ///
     /// let remember = RememberCookie::from_text_key("dev-key")?;
     /// assert_eq!(remember.decode(&remember.encode("ada")), Some("ada"));
@@ -787,7 +789,7 @@ impl RememberCookie {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::flask_login::RememberCookie;
+    /// use sessionkit::flask_login::RememberCookie;
     ///
     /// let value = RememberCookie::new(b"secret").encode("42");
     /// let (id, digest) = value.split_once('|').unwrap();
@@ -805,7 +807,7 @@ impl RememberCookie {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::flask_login::RememberCookie;
+    /// use sessionkit::flask_login::RememberCookie;
     ///
     /// let remember = RememberCookie::new(b"secret");
     /// let value = remember.encode("a|b");

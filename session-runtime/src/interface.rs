@@ -8,6 +8,10 @@ use crate::data::SessionData;
 use crate::error::SaveError;
 use crate::werkzeug::http::LAST_HTTP_DATE;
 
+pub use crate::secure_cookie::{Clock, SecureCookieSessionInterface};
+pub use crate::state::{NULL_SESSION_MESSAGE, SessionState};
+pub use crate::werkzeug::http::format_set_cookie;
+
 /// Opens a session from a request and saves it into a response; Flask's
 /// `SessionInterface`, with its method names.
 ///
@@ -16,8 +20,9 @@ use crate::werkzeug::http::LAST_HTTP_DATE;
 /// be shareable across threads.
 ///
 /// ```
-/// use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
-/// use session_runtime::codec::SecretKey;
+/// use sessionkit::{DynamicSession, SessionConfig, SessionData};
+/// use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
+/// use sessionkit::codec::SecretKey;
 ///
 /// let config = SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
 /// let interface = SecureCookieSessionInterface::new(config).unwrap();
@@ -37,8 +42,9 @@ pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionData};
+    /// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
     /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
     /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
     /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
@@ -52,8 +58,9 @@ pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionData};
+    /// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
     /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
     /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
     /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
@@ -68,8 +75,9 @@ pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionData};
+    /// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
     /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
     /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
     /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
@@ -86,8 +94,9 @@ pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionData};
+    /// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
     /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
     /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
     /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
@@ -102,8 +111,9 @@ pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionData};
+    /// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
     /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
     /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
     /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
@@ -119,8 +129,9 @@ pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionData};
+    /// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
     /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
     /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
     /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
@@ -136,12 +147,13 @@ pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionData};
+    /// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
     /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
     /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
     /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
-    /// use session_runtime::SameSite;
+    /// use sessionkit::config::SameSite;
     ///
     /// assert_eq!(hook(|i| i.cookie_same_site(), &interface(config())), Some(SameSite::Lax));
     /// assert_eq!(hook(|i| i.cookie_same_site(), &interface(config().with_same_site(None))), None);
@@ -155,8 +167,9 @@ pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionData};
+    /// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
     /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
     /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
     /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
@@ -177,8 +190,9 @@ pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionData};
+    /// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
     /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
     /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
     /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
@@ -198,8 +212,9 @@ pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionData};
+    /// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
     /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
     /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
     /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
@@ -227,12 +242,13 @@ pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionData};
+    /// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
     /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
     /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
     /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
-    /// use session_runtime::codec::Dict;
+    /// use sessionkit::codec::Dict;
     ///
     /// let i = interface(config());
     /// let mut dict = Dict::new();
@@ -252,8 +268,9 @@ pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionData};
+    /// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
     /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
     /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
     /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
@@ -271,8 +288,9 @@ pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionData};
+    /// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
     /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
     /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
     /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
@@ -293,12 +311,13 @@ pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionData};
+    /// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
     /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
     /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
     /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
-    /// use session_runtime::PendingCookie;
+    /// use sessionkit::interface::PendingCookie;
     ///
     /// let i = interface(config());
     /// let (request, ()) = http::Request::builder()
@@ -320,12 +339,13 @@ pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionData};
+    /// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
     /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
     /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
     /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
-    /// use session_runtime::PendingCookie;
+    /// use sessionkit::interface::PendingCookie;
     ///
     /// let i = interface(config());
     /// let mut s = DynamicSession::default();
@@ -348,8 +368,9 @@ pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionData};
+    /// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
     /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
     /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
     /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
@@ -374,8 +395,9 @@ pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionData};
+    /// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
     /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
     /// # let interface = |c: SessionConfig| SecureCookieSessionInterface::new(c).unwrap();
     /// # fn hook<T>(f: impl Fn(&dyn SessionInterface<DynamicSession>) -> T, i: &SecureCookieSessionInterface) -> T { f(i) }
@@ -399,7 +421,7 @@ pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::PendingCookie;
+/// use sessionkit::interface::PendingCookie;
 ///
 /// assert!(PendingCookie(Some("abc.def.ghi".into())).is_present());
 /// assert!(!PendingCookie(Some(String::new())).is_present());
@@ -414,7 +436,7 @@ impl PendingCookie {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::PendingCookie;
+    /// use sessionkit::interface::PendingCookie;
     ///
     /// assert!(!PendingCookie::default().is_present());
     /// ```

@@ -18,8 +18,10 @@
 //! [`SessionLifecycle::on_save_error`]): a session is never lost silently.
 //!
 //! ```
-//! use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
-//! use session_runtime::codec::SecretKey;
+//! use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+//! use sessionkit::interface::SecureCookieSessionInterface;
+//! use sessionkit::lifecycle::SessionHandle;
+//! use sessionkit::codec::SecretKey;
 //!
 //! let config = SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
 //! let app = SessionLifecycle::<DynamicSession>::new(SecureCookieSessionInterface::new(config).unwrap());
@@ -48,7 +50,7 @@ use crate::interface::{PendingCookie, SessionInterface};
 /// # Examples
 ///
 /// ```
-/// use session_runtime::EarlyResponse;
+/// use sessionkit::lifecycle::EarlyResponse;
 ///
 /// let answer: EarlyResponse = http::Response::builder().status(303)
 ///     .header("location", "/login")
@@ -94,7 +96,8 @@ impl<S: SessionData> HandleState<S> {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::{DynamicSession, SessionHandle};
+/// use sessionkit::DynamicSession;
+/// use sessionkit::lifecycle::SessionHandle;
 ///
 /// let handle = SessionHandle::new(DynamicSession::default());
 /// let hook_view = handle.clone(); // the same session
@@ -121,7 +124,8 @@ impl<S> fmt::Debug for SessionHandle<S> {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::{DynamicSession, SessionGuard, SessionHandle};
+/// use sessionkit::DynamicSession;
+/// use sessionkit::lifecycle::{SessionGuard, SessionHandle};
 ///
 /// let handle = SessionHandle::new(DynamicSession::default());
 /// let mut guard: SessionGuard<'_, DynamicSession> = handle.lock();
@@ -155,7 +159,8 @@ impl<S: SessionData> SessionHandle<S> {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::{DynamicSession, SessionHandle};
+    /// use sessionkit::DynamicSession;
+    /// use sessionkit::lifecycle::SessionHandle;
     ///
     /// let handle = SessionHandle::new(DynamicSession::default());
     /// assert!(handle.is_opened());
@@ -193,7 +198,8 @@ impl<S: SessionData> SessionHandle<S> {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::{DynamicSession, SessionHandle};
+    /// use sessionkit::DynamicSession;
+    /// use sessionkit::lifecycle::SessionHandle;
     ///
     /// let handle = SessionHandle::new(DynamicSession::default());
     /// {
@@ -226,8 +232,10 @@ impl<S: SessionData> SessionHandle<S> {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// # use sessionkit::interface::SecureCookieSessionInterface;
+    /// # use sessionkit::lifecycle::SessionHandle;
     /// # let interface = || SecureCookieSessionInterface::new(
     /// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
     /// # ).unwrap();
@@ -249,8 +257,10 @@ impl<S: SessionData> SessionHandle<S> {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// # use sessionkit::interface::SecureCookieSessionInterface;
+    /// # use sessionkit::lifecycle::SessionHandle;
     /// # let interface = || SecureCookieSessionInterface::new(
     /// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
     /// # ).unwrap();
@@ -274,8 +284,10 @@ impl<S: SessionData> SessionHandle<S> {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// # use sessionkit::interface::SecureCookieSessionInterface;
+    /// # use sessionkit::lifecycle::SessionHandle;
     /// # let interface = || SecureCookieSessionInterface::new(
     /// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
     /// # ).unwrap();
@@ -298,8 +310,10 @@ impl<S: SessionData> SessionHandle<S> {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// # use sessionkit::interface::SecureCookieSessionInterface;
+    /// # use sessionkit::lifecycle::SessionHandle;
     /// # let interface = || SecureCookieSessionInterface::new(
     /// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
     /// # ).unwrap();
@@ -321,12 +335,14 @@ impl<S: SessionData> SessionHandle<S> {
 /// # Examples
 ///
 /// ```
-/// # use session_runtime::codec::SecretKey;
-/// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+/// # use sessionkit::codec::SecretKey;
+/// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+/// # use sessionkit::interface::SecureCookieSessionInterface;
+/// # use sessionkit::lifecycle::SessionHandle;
 /// # let interface = || SecureCookieSessionInterface::new(
 /// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
 /// # ).unwrap();
-/// use session_runtime::{BeforeRequest, EarlyResponse};
+/// use sessionkit::lifecycle::{BeforeRequest, EarlyResponse};
 ///
 /// /// Refuses requests from a blocked user.
 /// struct Blocklist(Vec<String>);
@@ -379,12 +395,14 @@ where
 /// # Examples
 ///
 /// ```
-/// # use session_runtime::codec::SecretKey;
-/// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+/// # use sessionkit::codec::SecretKey;
+/// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+/// # use sessionkit::interface::SecureCookieSessionInterface;
+/// # use sessionkit::lifecycle::SessionHandle;
 /// # let interface = || SecureCookieSessionInterface::new(
 /// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
 /// # ).unwrap();
-/// use session_runtime::AfterRequest;
+/// use sessionkit::lifecycle::AfterRequest;
 ///
 /// /// Counts the responses a client has seen, in its session.
 /// struct CountResponses;
@@ -414,50 +432,6 @@ where
     }
 }
 
-/// The lifecycle's two steps (Flask's names), for adapters.
-///
-/// # Examples
-///
-/// ```
-/// # use session_runtime::codec::SecretKey;
-/// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
-/// # let interface = || SecureCookieSessionInterface::new(
-/// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
-/// # ).unwrap();
-/// use session_runtime::Lifecycle;
-///
-/// // What a framework adapter does around its handler.
-/// let app = SessionLifecycle::<DynamicSession>::new(interface());
-/// let (mut parts, ()) = http::Request::new(()).into_parts();
-/// let (session, early) = app.preprocess_request(&mut parts);
-/// assert!(early.is_none());
-/// session.lock().insert("n", 1); // the handler
-/// let (mut response, ()) = http::Response::new(()).into_parts();
-/// app.process_response(&session, &mut response)?;
-/// assert!(response.headers["set-cookie"].to_str()?.starts_with("session="));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub trait Lifecycle<S: SessionData>: Send + Sync {
-    /// Opens the session, stores its handle in the request's extensions and
-    /// runs the before-request hooks; returns the handle and an early answer
-    /// if a hook gave one.
-    fn preprocess_request(
-        &self,
-        request: &mut http::request::Parts,
-    ) -> (SessionHandle<S>, Option<EarlyResponse>);
-
-    /// Runs the after-request hooks (reverse order), then saves the session.
-    ///
-    /// # Errors
-    ///
-    /// [`SaveError`] from the interface, or for a write a null session refused.
-    fn process_response(
-        &self,
-        session: &SessionHandle<S>,
-        response: &mut http::response::Parts,
-    ) -> Result<(), SaveError>;
-}
-
 type SaveErrorHandler = Arc<dyn Fn(&SaveError) -> EarlyResponse + Send + Sync>;
 
 /// The lifecycle around a [`SessionInterface`], with hooks, and a runner for
@@ -466,8 +440,10 @@ type SaveErrorHandler = Arc<dyn Fn(&SaveError) -> EarlyResponse + Send + Sync>;
 /// # Examples
 ///
 /// ```
-/// # use session_runtime::codec::SecretKey;
-/// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+/// # use sessionkit::codec::SecretKey;
+/// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+/// # use sessionkit::interface::SecureCookieSessionInterface;
+/// # use sessionkit::lifecycle::SessionHandle;
 /// # let interface = || SecureCookieSessionInterface::new(
 /// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
 /// # ).unwrap();
@@ -482,7 +458,7 @@ type SaveErrorHandler = Arc<dyn Fn(&SaveError) -> EarlyResponse + Send + Sync>;
 /// assert_eq!(response.headers()["vary"], "Cookie");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub struct SessionLifecycle<S, I = crate::SecureCookieSessionInterface> {
+pub struct SessionLifecycle<S, I = crate::secure_cookie::SecureCookieSessionInterface> {
     interface: Arc<I>,
     /// Shared, so cloning the lifecycle for a request allocates nothing.
     before: Arc<[Arc<dyn BeforeRequest<S>>]>,
@@ -516,7 +492,8 @@ impl<S, I: fmt::Debug> fmt::Debug for SessionLifecycle<S, I> {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::{SaveError, default_save_error_response};
+/// use sessionkit::error::SaveError;
+/// use sessionkit::lifecycle::default_save_error_response;
 ///
 /// let response = default_save_error_response(&SaveError::NullSessionWrite);
 /// assert_eq!(response.status(), 500);
@@ -543,8 +520,10 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// # use sessionkit::interface::SecureCookieSessionInterface;
+    /// # use sessionkit::lifecycle::SessionHandle;
     /// # let interface = || SecureCookieSessionInterface::new(
     /// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
     /// # ).unwrap();
@@ -568,12 +547,14 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// # use sessionkit::interface::SecureCookieSessionInterface;
+    /// # use sessionkit::lifecycle::SessionHandle;
     /// # let interface = || SecureCookieSessionInterface::new(
     /// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
     /// # ).unwrap();
-    /// use session_runtime::SessionInterface;
+    /// use sessionkit::interface::SessionInterface;
     ///
     /// let app = SessionLifecycle::<DynamicSession>::new(interface());
     /// assert_eq!(SessionInterface::<DynamicSession>::cookie_name(app.interface()), "session");
@@ -588,8 +569,10 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// # use sessionkit::interface::SecureCookieSessionInterface;
+    /// # use sessionkit::lifecycle::SessionHandle;
     /// # let interface = || SecureCookieSessionInterface::new(
     /// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
     /// # ).unwrap();
@@ -616,8 +599,10 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// # use sessionkit::interface::SecureCookieSessionInterface;
+    /// # use sessionkit::lifecycle::SessionHandle;
     /// # let interface = || SecureCookieSessionInterface::new(
     /// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
     /// # ).unwrap();
@@ -642,7 +627,9 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+    /// use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// use sessionkit::interface::SecureCookieSessionInterface;
+    /// use sessionkit::lifecycle::SessionHandle;
     ///
     /// // No secret key: a null session, which refuses writes.
     /// let interface = SecureCookieSessionInterface::new(SessionConfig::default())?;
@@ -664,19 +651,21 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
         self
     }
 
-    /// The end of a request: runs [`Lifecycle::process_response`] on
+    /// The end of a request: runs [`SessionLifecycle::process_response`] on
     /// `response` and, if saving fails, answers with the save-error response
     /// instead. Adapters call this after the handler.
     ///
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// # use sessionkit::interface::SecureCookieSessionInterface;
+    /// # use sessionkit::lifecycle::SessionHandle;
     /// # let interface = || SecureCookieSessionInterface::new(
     /// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
     /// # ).unwrap();
-    /// use session_runtime::Lifecycle;
+    ///
     ///
     /// let app = SessionLifecycle::<DynamicSession>::new(interface());
     /// let (mut parts, ()) = http::Request::new(()).into_parts();
@@ -696,7 +685,7 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
             Ok(()) => Response::from_parts(parts, body),
             Err(e) => {
                 tracing::error!(
-                    target: crate::LOG_TARGET,
+                    target: crate::error::LOG_TARGET,
                     error = %e,
                     "the session could not be saved"
                 );
@@ -711,8 +700,10 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// # use sessionkit::interface::SecureCookieSessionInterface;
+    /// # use sessionkit::lifecycle::SessionHandle;
     /// # let interface = || SecureCookieSessionInterface::new(
     /// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
     /// # ).unwrap();
@@ -747,8 +738,10 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// # use sessionkit::interface::SecureCookieSessionInterface;
+    /// # use sessionkit::lifecycle::SessionHandle;
     /// # let interface = || SecureCookieSessionInterface::new(
     /// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
     /// # ).unwrap();
@@ -781,8 +774,35 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     }
 }
 
-impl<S: SessionData, I: SessionInterface<S>> Lifecycle<S> for SessionLifecycle<S, I> {
-    fn preprocess_request(
+/// Flask's two steps, for framework adapters (the tower layer calls them
+/// around its inner service).
+impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
+    /// Opens the session, stores its handle in the request's extensions and
+    /// runs the before-request hooks (Flask's `preprocess_request`); returns
+    /// the handle and an early answer if a hook gave one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// # use sessionkit::interface::SecureCookieSessionInterface;
+    /// # use sessionkit::lifecycle::SessionHandle;
+    /// # let interface = || SecureCookieSessionInterface::new(
+    /// #     SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap()),
+    /// # ).unwrap();
+    /// // What a framework adapter does around its handler.
+    /// let app = SessionLifecycle::<DynamicSession>::new(interface());
+    /// let (mut parts, ()) = http::Request::new(()).into_parts();
+    /// let (session, early) = app.preprocess_request(&mut parts);
+    /// assert!(early.is_none());
+    /// session.lock().insert("n", 1); // the handler
+    /// let (mut response, ()) = http::Response::new(()).into_parts();
+    /// app.process_response(&session, &mut response)?;
+    /// assert!(response.headers["set-cookie"].to_str()?.starts_with("session="));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn preprocess_request(
         &self,
         request: &mut http::request::Parts,
     ) -> (SessionHandle<S>, Option<EarlyResponse>) {
@@ -805,7 +825,13 @@ impl<S: SessionData, I: SessionInterface<S>> Lifecycle<S> for SessionLifecycle<S
         (handle, early)
     }
 
-    fn process_response(
+    /// Runs the after-request hooks (reverse order), then saves the session
+    /// (Flask's `process_response`).
+    ///
+    /// # Errors
+    ///
+    /// [`SaveError`] from the interface, or for a write a null session refused.
+    pub fn process_response(
         &self,
         session: &SessionHandle<S>,
         response: &mut http::response::Parts,
@@ -846,7 +872,7 @@ impl<S: SessionData, I: SessionInterface<S>> Lifecycle<S> for SessionLifecycle<S
     }
 }
 
-/// Writes the issue time ([`ISSUED_AT_KEY`](crate::ISSUED_AT_KEY)) into a
+/// Writes the issue time ([`ISSUED_AT_KEY`](crate::config::ISSUED_AT_KEY)) into a
 /// session whose cookie is about to be written that holds data but no issue
 /// time: a session created in this request, or one issued before an
 /// absolute lifetime was configured (or by a Flask app). Empty and null
@@ -854,13 +880,13 @@ impl<S: SessionData, I: SessionInterface<S>> Lifecycle<S> for SessionLifecycle<S
 fn stamp_issue_time<S: SessionData>(session: &mut S, now: std::time::SystemTime) {
     if session.state().is_null()
         || session.is_empty_session()
-        || session.get_key(crate::ISSUED_AT_KEY).is_some()
+        || session.get_key(crate::config::ISSUED_AT_KEY).is_some()
     {
         return;
     }
     let secs = crate::werkzeug::http::unix_secs(now);
     let _ = session.set_key(
-        crate::ISSUED_AT_KEY,
+        crate::config::ISSUED_AT_KEY,
         crate::codec::Value::Int(i64::try_from(secs).unwrap_or(i64::MAX)),
     );
 }

@@ -6,8 +6,9 @@ pub use serde;
 pub use crate::codec::json_fast::FieldInput;
 pub use crate::codec::{Compression, Dict, EncodeError, Value, parse_session_json};
 pub use crate::config::{Protection, SameSite, SessionConfig};
-pub use crate::data::OpenError;
-pub use crate::data::{PERMANENT_KEY, SessionData, SessionDataError};
+pub use crate::data::{PERMANENT_KEY, SessionData};
+pub use crate::error::OpenError;
+pub use crate::error::SessionDataError;
 pub use crate::state::SessionState;
 
 use serde::Serialize;
@@ -125,7 +126,7 @@ impl<T> FieldOps<T> {
             // the value (nor the deserializer's message, which a custom
             // `Deserialize` impl may fill with it).
             tracing::debug!(
-                target: crate::LOG_TARGET,
+                target: crate::error::LOG_TARGET,
                 key = wire,
                 expected = std::any::type_name::<T>(),
                 found = raw.kind(),

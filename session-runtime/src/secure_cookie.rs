@@ -28,7 +28,8 @@ use crate::codec::{
     DecodeError, Dict, EncryptedCodec, SecretKeys, SessionCodec, Signed, parse_session_json,
 };
 use crate::config::{OversizePolicy, Protection, SessionConfig};
-use crate::data::{OpenError, SessionData};
+use crate::data::SessionData;
+use crate::error::OpenError;
 use crate::error::{ConfigError, SaveError};
 use crate::interface::{PendingCookie, SessionInterface};
 use crate::state::SessionState;
@@ -44,7 +45,7 @@ use crate::werkzeug::http::{
 /// ```
 /// use std::sync::Arc;
 /// use std::time::{Duration, SystemTime};
-/// use session_runtime::Clock;
+/// use sessionkit::interface::Clock;
 ///
 /// let fixed: Clock = Arc::new(|| SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000));
 /// assert_eq!(fixed(), SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000));
@@ -67,8 +68,9 @@ enum Protector {
 /// # Examples
 ///
 /// ```
-/// # use session_runtime::codec::SecretKey;
-/// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+/// # use sessionkit::codec::SecretKey;
+/// # use sessionkit::{DynamicSession, SessionConfig, SessionData};
+/// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
 /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
 /// let interface = SecureCookieSessionInterface::new(config())?;
 /// // A tampered cookie opens as a fresh session (and a log line), never an error.
@@ -151,10 +153,11 @@ impl SecureCookieSessionInterface {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionData};
+    /// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
     /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
-    /// use session_runtime::ConfigError;
+    /// use sessionkit::error::ConfigError;
     ///
     /// assert!(SecureCookieSessionInterface::new(config()).is_ok());
     /// let bad_domain = config().with_domain("exa mple..com");
@@ -225,13 +228,13 @@ impl SecureCookieSessionInterface {
         match &config.secret_key {
             None => {
                 tracing::warn!(
-                    target: crate::LOG_TARGET,
+                    target: crate::error::LOG_TARGET,
                     "no secret key configured: sessions are unavailable (null sessions)"
                 );
             }
             Some(k) if k.len() < 32 => {
                 tracing::warn!(
-                    target: crate::LOG_TARGET,
+                    target: crate::error::LOG_TARGET,
                     bytes = k.len(),
                     "the secret key is shorter than 32 bytes; use a long random key"
                 );
@@ -253,8 +256,9 @@ impl SecureCookieSessionInterface {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionData};
+    /// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
     /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
     /// use std::time::{Duration, SystemTime};
     ///
@@ -284,10 +288,11 @@ impl SecureCookieSessionInterface {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionData};
+    /// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
     /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
-    /// use session_runtime::codec::DecodeError;
+    /// use sessionkit::codec::DecodeError;
     ///
     /// let interface = SecureCookieSessionInterface::new(config())?;
     /// let mut session = DynamicSession::default();
@@ -316,8 +321,9 @@ impl SecureCookieSessionInterface {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionData};
+    /// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
     /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
     /// let interface = SecureCookieSessionInterface::new(config())?;
     /// let mut session = DynamicSession::default();
@@ -371,7 +377,7 @@ impl SecureCookieSessionInterface {
             d if d == self.config.cookie_domain.as_deref() => self.domain.clone(),
             Some(d) => werkzeug_domain(d).unwrap_or_else(|e| {
                 tracing::warn!(
-                    target: crate::LOG_TARGET,
+                    target: crate::error::LOG_TARGET,
                     error = %e,
                     "ignoring an invalid cookie domain"
                 );
@@ -461,7 +467,7 @@ impl SecureCookieSessionInterface {
             match self.config.oversize {
                 OversizePolicy::WarnAndSend => {
                     tracing::warn!(
-                        target: crate::LOG_TARGET,
+                        target: crate::error::LOG_TARGET,
                         cookie = name,
                         size,
                         limit,
@@ -507,8 +513,9 @@ impl SecureCookieSessionInterface {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionData};
+    /// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
     /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
     /// /// Flask's cookie interface with one hook overridden: the cookie name.
     /// struct Renamed(SecureCookieSessionInterface);
@@ -522,7 +529,7 @@ impl SecureCookieSessionInterface {
     ///     fn open_session(&self, request: &http::request::Parts) -> Option<DynamicSession> {
     ///         self.0.open_session_with(self, request)
     ///     }
-    ///     fn save_session(&self, session: &DynamicSession, headers: &mut http::HeaderMap) -> Result<(), session_runtime::SaveError> {
+    ///     fn save_session(&self, session: &DynamicSession, headers: &mut http::HeaderMap) -> Result<(), sessionkit::error::SaveError> {
     ///         self.0.save_session_with(self, session, headers)
     ///     }
     /// }
@@ -576,7 +583,7 @@ impl SecureCookieSessionInterface {
         };
         if value.len() > self.config.max_request_cookie {
             tracing::debug!(
-                target: crate::LOG_TARGET,
+                target: crate::error::LOG_TARGET,
                 cookie = name,
                 len = value.len(),
                 limit = self.config.max_request_cookie,
@@ -589,7 +596,7 @@ impl SecureCookieSessionInterface {
                 None => s,
                 Some(age) => {
                     tracing::debug!(
-                        target: crate::LOG_TARGET,
+                        target: crate::error::LOG_TARGET,
                         cookie = name,
                         age,
                         "session older than its absolute lifetime: starting a new session"
@@ -599,7 +606,7 @@ impl SecureCookieSessionInterface {
             },
             Err(OpenError::Decode(e)) if e.is_bad_signature() => {
                 tracing::debug!(
-                    target: crate::LOG_TARGET,
+                    target: crate::error::LOG_TARGET,
                     cookie = name,
                     error = %e,
                     "bad session cookie: starting a new session"
@@ -612,7 +619,7 @@ impl SecureCookieSessionInterface {
             Err(OpenError::Data(e)) => {
                 // The key only: the reason may quote the value.
                 tracing::warn!(
-                    target: crate::LOG_TARGET,
+                    target: crate::error::LOG_TARGET,
                     cookie = name,
                     key = %e.key,
                     "validly signed session cookie: a value does not fit its field, starting a new session"
@@ -621,7 +628,7 @@ impl SecureCookieSessionInterface {
             }
             Err(e) => {
                 tracing::warn!(
-                    target: crate::LOG_TARGET,
+                    target: crate::error::LOG_TARGET,
                     cookie = name,
                     error = %e,
                     "validly signed session cookie cannot be used: starting a new session"
@@ -668,8 +675,9 @@ impl SecureCookieSessionInterface {
     /// # Examples
     ///
     /// ```
-    /// # use session_runtime::codec::SecretKey;
-    /// # use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface};
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionData};
+    /// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
     /// # let config = || SessionConfig::default().with_secret_key(SecretKey::from_text("k").unwrap());
     /// /// Flask's cookie interface, with `Secure` decided per deployment.
     /// struct Hardened(SecureCookieSessionInterface);
@@ -683,7 +691,7 @@ impl SecureCookieSessionInterface {
     ///     fn open_session(&self, request: &http::request::Parts) -> Option<DynamicSession> {
     ///         self.0.open_session_with(self, request)
     ///     }
-    ///     fn save_session(&self, session: &DynamicSession, headers: &mut http::HeaderMap) -> Result<(), session_runtime::SaveError> {
+    ///     fn save_session(&self, session: &DynamicSession, headers: &mut http::HeaderMap) -> Result<(), sessionkit::error::SaveError> {
     ///         self.0.save_session_with(self, session, headers)
     ///     }
     /// }

@@ -21,7 +21,7 @@ pub const NULL_SESSION_MESSAGE: &str = "The session is unavailable because no se
 /// the data.
 ///
 /// ```
-/// use session_runtime::SessionState;
+/// use sessionkit::interface::SessionState;
 ///
 /// let mut s = SessionState::new_session();
 /// assert!(s.is_new() && !s.is_accessed() && !s.is_modified());
@@ -62,7 +62,7 @@ impl SessionState {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::SessionState;
+    /// use sessionkit::interface::SessionState;
     ///
     /// let s = SessionState::new_session();
     /// assert!(s.is_new() && !s.is_null() && !s.is_modified());
@@ -82,7 +82,7 @@ impl SessionState {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::SessionState;
+    /// use sessionkit::interface::SessionState;
     ///
     /// let s = SessionState::loaded();
     /// assert!(!s.is_new() && !s.is_accessed());
@@ -99,7 +99,7 @@ impl SessionState {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::SessionState;
+    /// use sessionkit::interface::SessionState;
     ///
     /// let mut s = SessionState::null();
     /// assert!(s.is_null());
@@ -118,7 +118,7 @@ impl SessionState {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::{DynamicSession, SessionData};
+    /// use sessionkit::{DynamicSession, SessionData};
     ///
     /// // A session that did not come from a cookie (Flask's `session.new`).
     /// assert!(DynamicSession::default().state().is_new());
@@ -132,7 +132,7 @@ impl SessionState {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::{DynamicSession, SessionData};
+    /// use sessionkit::{DynamicSession, SessionData};
     ///
     /// let s = DynamicSession::default();
     /// assert!(!s.state().is_accessed());
@@ -148,7 +148,7 @@ impl SessionState {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::{DynamicSession, SessionData};
+    /// use sessionkit::{DynamicSession, SessionData};
     ///
     /// let mut s = DynamicSession::default();
     /// let _ = s.get("user");
@@ -165,7 +165,7 @@ impl SessionState {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::{DynamicSession, SessionData};
+    /// use sessionkit::{DynamicSession, SessionData};
     ///
     /// assert!(DynamicSession::null().state().is_null());
     /// assert!(!DynamicSession::default().state().is_null());
@@ -180,7 +180,7 @@ impl SessionState {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::{DynamicSession, SessionData};
+    /// use sessionkit::{DynamicSession, SessionData};
     ///
     /// let mut s = DynamicSession::null();
     /// assert!(!s.state().refused_write());
@@ -196,7 +196,7 @@ impl SessionState {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::SessionState;
+    /// use sessionkit::interface::SessionState;
     ///
     /// let s = SessionState::loaded();
     /// s.mark_accessed();
@@ -212,7 +212,7 @@ impl SessionState {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::SessionState;
+    /// use sessionkit::interface::SessionState;
     ///
     /// let mut s = SessionState::loaded();
     /// assert!(s.mark_modified());

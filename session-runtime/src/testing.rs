@@ -3,9 +3,9 @@
 //! response saved.
 //!
 //! ```
-//! use session_runtime::testing::{SavedSession, SessionTester};
-//! use session_runtime::DynamicSession;
-//! use session_runtime::codec::SecretKey;
+//! use sessionkit::testing::{SavedSession, SessionTester};
+//! use sessionkit::DynamicSession;
+//! use sessionkit::codec::SecretKey;
 //!
 //! let tester = SessionTester::<DynamicSession>::new(SecretKey::from_text("test-key").unwrap()).unwrap();
 //!
@@ -34,7 +34,8 @@ use http::header::SET_COOKIE;
 
 use crate::codec::{DecodeError, SecretKey};
 use crate::config::SessionConfig;
-use crate::data::{OpenError, SessionData};
+use crate::data::SessionData;
+use crate::error::OpenError;
 use crate::error::{ConfigError, SaveError};
 use crate::interface::SessionInterface;
 use crate::secure_cookie::SecureCookieSessionInterface;
@@ -45,9 +46,9 @@ use crate::secure_cookie::SecureCookieSessionInterface;
 ///
 /// ```
 /// use http::HeaderMap;
-/// use session_runtime::DynamicSession;
-/// use session_runtime::codec::SecretKey;
-/// use session_runtime::testing::{SavedSession, SessionTester};
+/// use sessionkit::DynamicSession;
+/// use sessionkit::codec::SecretKey;
+/// use sessionkit::testing::{SavedSession, SessionTester};
 ///
 /// let tester = SessionTester::<DynamicSession>::new(SecretKey::from_text("test-key")?)?;
 /// // A response without a session cookie left the browser's cookie alone.
@@ -76,9 +77,11 @@ pub enum SavedSession<S> {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::SecretKey;
-/// use session_runtime::testing::{SavedSession, SessionTester};
-/// use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+/// use sessionkit::codec::SecretKey;
+/// use sessionkit::testing::{SavedSession, SessionTester};
+/// use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+/// use sessionkit::interface::SecureCookieSessionInterface;
+/// use sessionkit::lifecycle::SessionHandle;
 ///
 /// let key = SecretKey::from_text("test-key")?;
 /// // The app under test (here the framework-free runner; any framework works).
@@ -121,9 +124,9 @@ impl<S: SessionData> SessionTester<S> {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::DynamicSession;
-    /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::testing::SessionTester;
+    /// use sessionkit::DynamicSession;
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::testing::SessionTester;
     ///
     /// let tester = SessionTester::<DynamicSession>::new(SecretKey::from_text("test-key")?)?;
     /// assert!(tester.cookie(|_| {})?.starts_with("session="));
@@ -143,9 +146,10 @@ impl<S: SessionData> SessionTester<S> {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::testing::SessionTester;
-    /// use session_runtime::{ConfigError, DynamicSession, SessionConfig};
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::testing::SessionTester;
+    /// use sessionkit::error::ConfigError;
+    /// use sessionkit::{DynamicSession, SessionConfig};
     ///
     /// let config = SessionConfig::default()
     ///     .with_secret_key(SecretKey::from_text("test-key")?)
@@ -175,9 +179,10 @@ impl<S: SessionData> SessionTester<S> {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::testing::SessionTester;
-    /// use session_runtime::{DynamicSession, SessionInterface};
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::testing::SessionTester;
+    /// use sessionkit::DynamicSession;
+    /// use sessionkit::interface::SessionInterface;
     ///
     /// let tester = SessionTester::<DynamicSession>::new(SecretKey::from_text("test-key")?)?;
     /// assert_eq!(SessionInterface::<DynamicSession>::cookie_name(tester.interface()), "session");
@@ -195,9 +200,9 @@ impl<S: SessionData> SessionTester<S> {
     ///
     /// ```
     /// use std::time::{Duration, SystemTime};
-    /// use session_runtime::DynamicSession;
-    /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::testing::SessionTester;
+    /// use sessionkit::DynamicSession;
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::testing::SessionTester;
     ///
     /// let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     /// let tester = SessionTester::<DynamicSession>::new(SecretKey::from_text("test-key")?)?
@@ -231,9 +236,9 @@ impl<S: SessionData> SessionTester<S> {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::DynamicSession;
-    /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::testing::SessionTester;
+    /// use sessionkit::DynamicSession;
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::testing::SessionTester;
     ///
     /// let tester = SessionTester::<DynamicSession>::new(SecretKey::from_text("test-key")?)?;
     /// let cookie = tester.cookie(|s| {
@@ -264,9 +269,9 @@ impl<S: SessionData> SessionTester<S> {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::DynamicSession;
-    /// use session_runtime::codec::{DecodeError, SecretKey};
-    /// use session_runtime::testing::SessionTester;
+    /// use sessionkit::DynamicSession;
+    /// use sessionkit::codec::{DecodeError, SecretKey};
+    /// use sessionkit::testing::SessionTester;
     ///
     /// let tester = SessionTester::<DynamicSession>::new(SecretKey::from_text("test-key")?)?;
     /// let theirs = SessionTester::<DynamicSession>::new(SecretKey::from_text("other-key")?)?;
@@ -299,9 +304,9 @@ impl<S: SessionData> SessionTester<S> {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::DynamicSession;
-    /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::testing::{SavedSession, SessionTester};
+    /// use sessionkit::DynamicSession;
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::testing::{SavedSession, SessionTester};
     ///
     /// let tester = SessionTester::<DynamicSession>::new(SecretKey::from_text("test-key")?)?;
     /// let cookie = tester.cookie(|s| {
@@ -348,9 +353,11 @@ impl<S: SessionData> SessionTester<S> {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::SecretKey;
-    /// use session_runtime::testing::{SavedSession, SessionTester};
-    /// use session_runtime::{DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionHandle, SessionLifecycle};
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::testing::{SavedSession, SessionTester};
+    /// use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// use sessionkit::interface::SecureCookieSessionInterface;
+    /// use sessionkit::lifecycle::SessionHandle;
     ///
     /// let key = SecretKey::from_text("test-key")?;
     /// let config = SessionConfig::default().with_secret_key(key.clone());
@@ -382,7 +389,7 @@ impl<S: SessionData> SessionTester<S> {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::testing::AsHeaders;
+/// use sessionkit::testing::AsHeaders;
 ///
 /// let response = http::Response::builder().header("x-a", "1").body(())?;
 /// assert_eq!(response.headers_ref()["x-a"], "1");
@@ -395,7 +402,7 @@ pub trait AsHeaders<B> {
     ///
     /// ```
     /// use http::HeaderMap;
-    /// use session_runtime::testing::AsHeaders;
+    /// use sessionkit::testing::AsHeaders;
     ///
     /// let mut headers = HeaderMap::new();
     /// headers.insert("x-a", "1".parse()?);
@@ -439,23 +446,23 @@ mod tests {
     #[derive(Default)]
     struct Strict {
         n: u64,
-        state: crate::SessionState,
+        state: crate::interface::SessionState,
     }
 
     impl SessionData for Strict {
-        fn from_dict(mut dict: crate::codec::Dict) -> Result<Self, crate::SessionDataError> {
+        fn from_dict(mut dict: crate::codec::Dict) -> Result<Self, crate::error::SessionDataError> {
             let n = match dict.remove("n") {
                 None => 0,
-                Some(v) => {
-                    crate::codec::from_value(v).map_err(|source| crate::SessionDataError {
+                Some(v) => crate::codec::from_value(v).map_err(|source| {
+                    crate::error::SessionDataError {
                         key: "n".into(),
                         source,
-                    })?
-                }
+                    }
+                })?,
             };
             Ok(Strict {
                 n,
-                state: crate::SessionState::loaded(),
+                state: crate::interface::SessionState::loaded(),
             })
         }
         fn write_json(&self, out: &mut Vec<u8>, _: usize) -> Result<(), crate::codec::EncodeError> {
@@ -475,13 +482,13 @@ mod tests {
             &mut self,
             _: &str,
             _: crate::codec::Value,
-        ) -> Result<(), crate::SessionDataError> {
+        ) -> Result<(), crate::error::SessionDataError> {
             Ok(())
         }
-        fn state(&self) -> &crate::SessionState {
+        fn state(&self) -> &crate::interface::SessionState {
             &self.state
         }
-        fn state_mut(&mut self) -> &mut crate::SessionState {
+        fn state_mut(&mut self) -> &mut crate::interface::SessionState {
             &mut self.state
         }
     }

@@ -18,7 +18,16 @@ use serde_json::Value as Json;
 
 use super::in_ci;
 
-const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
+/// The repository's root (the facade package's directory), also when this
+/// module is compiled into the bench crate's tests (`benches/`).
+fn manifest() -> &'static Path {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if dir.join("tests/interop").is_dir() {
+        dir
+    } else {
+        dir.parent().unwrap_or(dir)
+    }
+}
 
 fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
@@ -27,10 +36,10 @@ fn target_dir() -> PathBuf {
             if p.is_absolute() {
                 p
             } else {
-                Path::new(MANIFEST).join(p)
+                manifest().join(p)
             }
         })
-        .unwrap_or_else(|| Path::new(MANIFEST).join("target"))
+        .unwrap_or_else(|| manifest().join("target"))
 }
 
 fn run(cmd: &mut Command) -> Result<(), String> {
@@ -50,7 +59,7 @@ fn run(cmd: &mut Command) -> Result<(), String> {
 }
 
 fn ensure_venv() -> Result<PathBuf, String> {
-    let requirements = Path::new(MANIFEST).join("tests/interop/requirements.txt");
+    let requirements = manifest().join("tests/interop/requirements.txt");
     let wanted = fs::read_to_string(&requirements)
         .map_err(|e| format!("{}: {e}", requirements.display()))?;
     let target = target_dir();
@@ -115,7 +124,7 @@ impl FlaskCodec {
     pub fn start(test: &str) -> Option<FlaskCodec> {
         let python = python(test)?;
         let mut child = Command::new(python)
-            .arg(Path::new(MANIFEST).join("tests/interop/flask_codec.py"))
+            .arg(manifest().join("tests/interop/flask_codec.py"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -161,7 +170,7 @@ impl FlaskApp {
     pub fn start(test: &str, secret: &str) -> Option<FlaskApp> {
         let python = python(test)?;
         let mut child = Command::new(python)
-            .arg(Path::new(MANIFEST).join("tests/interop/flask_app.py"))
+            .arg(manifest().join("tests/interop/flask_app.py"))
             .arg(secret)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

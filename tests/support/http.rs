@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use serde_json::Value as Json;
 use sessionkit::codec::{SecretKey, Value};
-use sessionkit::{DynamicSession, SameSite, SessionConfig, SessionData, SessionInterface};
+use sessionkit::config::SameSite;
+use sessionkit::interface::SessionInterface;
+use sessionkit::{DynamicSession, SessionConfig, SessionData};
 
 use super::typed;
 
@@ -73,7 +75,10 @@ pub fn config(v: &Json) -> SessionConfig {
 /// Flask (`none`) do not lock it (locking is an access, as reaching
 /// Flask's `session` is); the others lock it and run [`act`].
 #[allow(dead_code)]
-pub fn act_on(action: &str, handle: &sessionkit::SessionHandle<DynamicSession>) -> Option<u16> {
+pub fn act_on(
+    action: &str,
+    handle: &sessionkit::lifecycle::SessionHandle<DynamicSession>,
+) -> Option<u16> {
     match action {
         "none" => Some(200),
         "none (unknown URL)" => Some(404),

@@ -22,7 +22,7 @@ pub const CSRF_SALT: &str = "wtf-csrf-token";
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::{CsrfTokenCodec, DecodeError, SecretKey, new_raw_csrf_token};
+/// use sessionkit::codec::{CsrfTokenCodec, DecodeError, SecretKey, new_raw_csrf_token};
 ///
 /// let codec = CsrfTokenCodec::new(SecretKey::from_text("dev-key")?);
 /// let raw = new_raw_csrf_token()?;
@@ -42,7 +42,7 @@ impl CsrfTokenCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{CsrfTokenCodec, SecretKey};
+    /// use sessionkit::codec::{CsrfTokenCodec, SecretKey};
     ///
     /// let a = CsrfTokenCodec::new(SecretKey::from_text("key-a")?);
     /// let b = CsrfTokenCodec::new(SecretKey::from_text("key-b")?);
@@ -61,7 +61,7 @@ impl CsrfTokenCodec {
     /// The signed form of `raw`, at `timestamp`.
     ///
     /// ```
-    /// use session_runtime::codec::{CsrfTokenCodec, SecretKey};
+    /// use sessionkit::codec::{CsrfTokenCodec, SecretKey};
     /// let c = CsrfTokenCodec::new(SecretKey::from_text("dev-key").unwrap());
     /// assert_eq!(
     ///     c.sign("c3499c2729730a7f807efb8676a92dcb6f8a3f8f", 1_700_000_000),
@@ -85,7 +85,7 @@ impl CsrfTokenCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{CsrfTokenCodec, DecodeError, SecretKey};
+    /// use sessionkit::codec::{CsrfTokenCodec, DecodeError, SecretKey};
     ///
     /// let codec = CsrfTokenCodec::new(SecretKey::from_text("dev-key")?);
     /// // The signed token Flask-WTF made for this raw token and time.
@@ -117,7 +117,7 @@ impl CsrfTokenCodec {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::new_raw_csrf_token;
+/// use sessionkit::codec::new_raw_csrf_token;
 ///
 /// let a = new_raw_csrf_token()?;
 /// assert_eq!(a.len(), 40);
@@ -136,7 +136,7 @@ pub fn new_raw_csrf_token() -> Result<String, KeyError> {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::tokens_equal;
+/// use sessionkit::codec::tokens_equal;
 ///
 /// assert!(tokens_equal("abc", "abc"));
 /// assert!(!tokens_equal("abc", "abd"));

@@ -15,7 +15,7 @@ use super::pyint;
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::DateTime;
+/// use sessionkit::codec::DateTime;
 ///
 /// let dt = DateTime::from_unix(1_700_000_000).unwrap();
 /// assert_eq!(dt.http_date().unwrap(), "Tue, 14 Nov 2023 22:13:20 GMT");
@@ -46,7 +46,7 @@ impl DateTime {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::DateTime;
+    /// use sessionkit::codec::DateTime;
     ///
     /// let dt = DateTime::new(2024, 2, 29, 23, 59, 59, -3600).unwrap();
     /// assert_eq!((dt.year(), dt.month(), dt.day()), (2024, 2, 29));
@@ -92,7 +92,7 @@ impl DateTime {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::DateTime;
+    /// use sessionkit::codec::DateTime;
     ///
     /// let epoch = DateTime::from_unix(0).unwrap();
     /// assert_eq!((epoch.year(), epoch.month(), epoch.day()), (1970, 1, 1));
@@ -111,7 +111,7 @@ impl DateTime {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::DateTime;
+    /// use sessionkit::codec::DateTime;
     ///
     /// // 01:00 at +01:00 is midnight UTC.
     /// let dt = DateTime::new(1970, 1, 1, 1, 0, 0, 3600).unwrap();
@@ -136,7 +136,7 @@ impl DateTime {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::DateTime;
+    /// use sessionkit::codec::DateTime;
     ///
     /// let ist = DateTime::new(2024, 1, 2, 3, 4, 5, 19_800).unwrap();
     /// let utc = ist.to_utc().unwrap();
@@ -154,7 +154,7 @@ impl DateTime {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::DateTime;
+    /// use sessionkit::codec::DateTime;
     ///
     /// assert_eq!(DateTime::from_unix(1_700_000_000).unwrap().year(), 2023);
     /// ```
@@ -166,7 +166,7 @@ impl DateTime {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::DateTime;
+    /// use sessionkit::codec::DateTime;
     ///
     /// assert_eq!(DateTime::from_unix(1_700_000_000).unwrap().month(), 11);
     /// ```
@@ -178,7 +178,7 @@ impl DateTime {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::DateTime;
+    /// use sessionkit::codec::DateTime;
     ///
     /// assert_eq!(DateTime::from_unix(1_700_000_000).unwrap().day(), 14);
     /// ```
@@ -190,7 +190,7 @@ impl DateTime {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::DateTime;
+    /// use sessionkit::codec::DateTime;
     ///
     /// assert_eq!(DateTime::from_unix(1_700_000_000).unwrap().hour(), 22);
     /// ```
@@ -202,7 +202,7 @@ impl DateTime {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::DateTime;
+    /// use sessionkit::codec::DateTime;
     ///
     /// assert_eq!(DateTime::from_unix(1_700_000_000).unwrap().minute(), 13);
     /// ```
@@ -214,7 +214,7 @@ impl DateTime {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::DateTime;
+    /// use sessionkit::codec::DateTime;
     ///
     /// assert_eq!(DateTime::from_unix(1_700_000_000).unwrap().second(), 20);
     /// ```
@@ -226,7 +226,7 @@ impl DateTime {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::DateTime;
+    /// use sessionkit::codec::DateTime;
     ///
     /// assert_eq!(DateTime::new(2024, 1, 1, 0, 0, 0, -18_000).unwrap().offset_seconds(), -18_000);
     /// ```
@@ -240,7 +240,7 @@ impl DateTime {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::DateTime;
+    /// use sessionkit::codec::DateTime;
     ///
     /// let dt = DateTime::new(2024, 1, 2, 3, 4, 5, 0).unwrap();
     /// assert_eq!(dt.http_date().as_deref(), Some("Tue, 02 Jan 2024 03:04:05 GMT"));
@@ -256,7 +256,7 @@ impl DateTime {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::DateTime;
+    /// use sessionkit::codec::DateTime;
     ///
     /// let mut line = String::from("Expires=");
     /// assert!(DateTime::from_unix(0).unwrap().write_http_date(&mut line));
@@ -299,7 +299,7 @@ impl DateTime {
     /// Fractions are dropped (Flask drops them too); no offset means UTC.
     ///
     /// ```
-    /// use session_runtime::codec::DateTime;
+    /// use sessionkit::codec::DateTime;
     /// let d = DateTime::parse_iso("2024-01-02T03:04:05.123+05:30").unwrap();
     /// assert_eq!(d.to_string(), "2024-01-02T03:04:05+05:30");
     /// ```
@@ -373,7 +373,7 @@ impl DateTime {
     /// cookies, so they open a fresh session.
     ///
     /// ```
-    /// use session_runtime::codec::DateTime;
+    /// use sessionkit::codec::DateTime;
     /// let d = DateTime::parse_rfc2822("Tue, 02 Jan 2024 03:04:05 +0530").unwrap();
     /// assert_eq!((d.hour(), d.offset_seconds()), (3, 19_800));
     /// assert!(DateTime::parse_rfc2822("garbage").is_none());

@@ -36,7 +36,7 @@ const PURPOSE: &str = "sessionkit/encrypted-cookie/v1/";
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::{DecodeError, EncryptedCodec, SecretKey, SecretKeys};
+/// use sessionkit::codec::{DecodeError, EncryptedCodec, SecretKey, SecretKeys};
 ///
 /// let keys = SecretKeys::new(SecretKey::from_text("k")?);
 /// let codec = EncryptedCodec::new(&keys, "cookie-session");
@@ -102,7 +102,7 @@ impl EncryptedCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{DecodeError, EncryptedCodec, SecretKey, SecretKeys};
+    /// use sessionkit::codec::{DecodeError, EncryptedCodec, SecretKey, SecretKeys};
     ///
     /// let keys = SecretKeys::new(SecretKey::from_text("k")?);
     /// let sessions = EncryptedCodec::new(&keys, "cookie-session");
@@ -126,7 +126,7 @@ impl EncryptedCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{DecodeError, EncryptedCodec, SecretKey, SecretKeys};
+    /// use sessionkit::codec::{DecodeError, EncryptedCodec, SecretKey, SecretKeys};
     ///
     /// let keys = SecretKeys::new(SecretKey::from_text("k")?);
     /// let cookie = EncryptedCodec::new(&keys, "s").seal(&[b' '; 100], 1_000)?;
@@ -164,7 +164,7 @@ impl EncryptedCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{EncryptedCodec, SecretKey, SecretKeys};
+    /// use sessionkit::codec::{EncryptedCodec, SecretKey, SecretKeys};
     ///
     /// let codec = EncryptedCodec::new(&SecretKeys::new(SecretKey::from_text("k")?), "s");
     /// // A fresh random nonce each time: two seals of one session differ.
@@ -226,7 +226,7 @@ impl EncryptedCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{DecodeError, EncryptedCodec, SecretKey, SecretKeys};
+    /// use sessionkit::codec::{DecodeError, EncryptedCodec, SecretKey, SecretKeys};
     ///
     /// let codec = EncryptedCodec::new(&SecretKeys::new(SecretKey::from_text("k")?), "s");
     /// let cookie = codec.seal(b"{}", 1_000)?;
@@ -310,7 +310,7 @@ thread_local! {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::{EncryptError, EncryptedCodec, SecretKey, SecretKeys};
+/// use sessionkit::codec::{EncryptError, EncryptedCodec, SecretKey, SecretKeys};
 ///
 /// // Sealing fails only if the OS random source does.
 /// let codec = EncryptedCodec::new(&SecretKeys::new(SecretKey::from_text("k")?), "s");

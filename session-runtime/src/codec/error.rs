@@ -15,7 +15,7 @@ use super::datetime::DateTime;
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::{DecodeError, SecretKey, SessionCodec};
+/// use sessionkit::codec::{DecodeError, SecretKey, SessionCodec};
 ///
 /// let codec = SessionCodec::flask(SecretKey::from_text("k")?);
 /// let cookie = codec.sign_json(b"{}", 1_000);
@@ -96,7 +96,7 @@ impl DecodeError {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{DecodeError, PayloadError};
+    /// use sessionkit::codec::{DecodeError, PayloadError};
     ///
     /// assert!(DecodeError::SignatureMismatch.is_bad_signature());
     /// assert!(DecodeError::Expired { age: 2, max_age: 1, signed_at: 0 }.is_bad_signature());
@@ -116,7 +116,7 @@ impl DecodeError {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::{DecodeError, PayloadError, SecretKey, SessionCodec};
+/// use sessionkit::codec::{DecodeError, PayloadError, SecretKey, SessionCodec};
 ///
 /// let codec = SessionCodec::flask(SecretKey::from_text("k")?);
 /// // Signed with the right key, but the payload is not JSON.
@@ -158,7 +158,7 @@ pub enum PayloadError {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::{JsonErrorKind, PayloadError, SecretKey, SessionCodec};
+/// use sessionkit::codec::{JsonErrorKind, PayloadError, SecretKey, SessionCodec};
 ///
 /// let codec = SessionCodec::flask(SecretKey::from_text("k")?);
 /// let Err(PayloadError::Json(e)) = codec.parse_json(r#"{"a" 1}"#) else { panic!() };
@@ -182,7 +182,7 @@ impl JsonError {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{JsonErrorKind, PayloadError, SecretKey, SessionCodec};
+    /// use sessionkit::codec::{JsonErrorKind, PayloadError, SecretKey, SessionCodec};
     ///
     /// let codec = SessionCodec::flask(SecretKey::from_text("k")?);
     /// let Err(PayloadError::Json(e)) = codec.parse_json("[1] 2") else { panic!() };
@@ -198,7 +198,7 @@ impl JsonError {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{PayloadError, SecretKey, SessionCodec};
+    /// use sessionkit::codec::{PayloadError, SecretKey, SessionCodec};
     ///
     /// let codec = SessionCodec::flask(SecretKey::from_text("k")?);
     /// let Err(PayloadError::Json(e)) = codec.parse_json("[1, ]") else { panic!() };
@@ -223,7 +223,7 @@ impl std::error::Error for JsonError {}
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::{JsonErrorKind, PayloadError, SecretKey, SessionCodec};
+/// use sessionkit::codec::{JsonErrorKind, PayloadError, SecretKey, SessionCodec};
 ///
 /// let codec = SessionCodec::flask(SecretKey::from_text("k")?);
 /// let kind = |text: &str| match codec.parse_json(text) {
@@ -281,7 +281,7 @@ pub enum JsonErrorKind {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::{PayloadError, SecretKey, SessionCodec};
+/// use sessionkit::codec::{PayloadError, SecretKey, SessionCodec};
 ///
 /// let codec = SessionCodec::flask(SecretKey::from_text("k")?);
 /// // A `" u"` (UUID) tag whose text is not a UUID: Flask cannot read it either.
@@ -308,7 +308,7 @@ impl TagError {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{PayloadError, SecretKey, SessionCodec};
+    /// use sessionkit::codec::{PayloadError, SecretKey, SessionCodec};
     ///
     /// let codec = SessionCodec::flask(SecretKey::from_text("k")?);
     /// let Err(PayloadError::Tag(e)) = codec.parse_json(r#"{" b":"not base64!"}"#) else { panic!() };
@@ -333,7 +333,7 @@ impl std::error::Error for TagError {}
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::{EncodeError, Value, to_value};
+/// use sessionkit::codec::{EncodeError, Value, to_value};
 /// use std::collections::BTreeMap;
 ///
 /// // Integer keys become strings, as Python's `json` writes them...
@@ -390,7 +390,7 @@ impl serde::ser::Error for EncodeError {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::{KeyError, SecretKey};
+/// use sessionkit::codec::{KeyError, SecretKey};
 ///
 /// assert_eq!(SecretKey::from_text("").unwrap_err(), KeyError::Empty);
 /// assert!(matches!(SecretKey::from_hex("0g"), Err(KeyError::BadHex(_))));
@@ -416,7 +416,7 @@ pub enum KeyError {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::{Compression, CompressionParseError};
+/// use sessionkit::codec::{Compression, CompressionParseError};
 ///
 /// assert_eq!(
 ///     "above:4k".parse::<Compression>(),

@@ -20,7 +20,7 @@ use std::fmt;
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::PyString;
+/// use sessionkit::codec::PyString;
 ///
 /// let s = PyString::from("café");
 /// assert_eq!(s.as_str(), Some("café"));
@@ -64,7 +64,7 @@ impl PyString {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::PyString;
+    /// use sessionkit::codec::PyString;
     ///
     /// assert!(PyString::new().is_empty());
     /// assert_eq!(PyString::new(), PyString::default());
@@ -119,7 +119,7 @@ impl PyString {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::PyString;
+    /// use sessionkit::codec::PyString;
     ///
     /// // A surrogate pair becomes the one character it encodes (as Python's JSON reader does).
     /// let pair = PyString::from_code_points([0xD83D, 0xDE00]).unwrap();
@@ -142,7 +142,7 @@ impl PyString {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::PyString;
+    /// use sessionkit::codec::PyString;
     ///
     /// assert_eq!(PyString::from("ok").as_str(), Some("ok"));
     /// assert_eq!(PyString::from_code_points([0xDFFF]).unwrap().as_str(), None);
@@ -161,7 +161,7 @@ impl PyString {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::PyString;
+    /// use sessionkit::codec::PyString;
     ///
     /// assert_eq!(PyString::from("ok").into_string(), Ok("ok".to_owned()));
     /// let lone = PyString::from_code_points([0xD800]).unwrap();
@@ -180,7 +180,7 @@ impl PyString {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::PyString;
+    /// use sessionkit::codec::PyString;
     ///
     /// let s = PyString::from_code_points([0x61, 0xD800, 0x62]).unwrap();
     /// assert_eq!(s.to_string_lossy(), "a\u{FFFD}b");
@@ -200,7 +200,7 @@ impl PyString {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::PyString;
+    /// use sessionkit::codec::PyString;
     ///
     /// assert!(PyString::from("plain").is_utf8());
     /// assert!(!PyString::from_code_points([0xD800]).unwrap().is_utf8());
@@ -216,7 +216,7 @@ impl PyString {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::PyString;
+    /// use sessionkit::codec::PyString;
     ///
     /// assert_eq!(PyString::from("é").as_bytes(), "é".as_bytes());
     /// // A lone surrogate is the 3 bytes UTF-8 would use for its code point.
@@ -231,7 +231,7 @@ impl PyString {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::PyString;
+    /// use sessionkit::codec::PyString;
     ///
     /// assert_eq!(PyString::from("café").len(), 4); // code points, like Python
     /// assert_eq!(PyString::from("café").as_bytes().len(), 5);
@@ -245,7 +245,7 @@ impl PyString {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::PyString;
+    /// use sessionkit::codec::PyString;
     ///
     /// assert!(PyString::from("").is_empty());
     /// assert!(!PyString::from(" ").is_empty());
@@ -259,7 +259,7 @@ impl PyString {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::PyString;
+    /// use sessionkit::codec::PyString;
     ///
     /// let cps: Vec<u32> = PyString::from("aé😀").code_points().collect();
     /// assert_eq!(cps, [0x61, 0xE9, 0x1F600]);
@@ -291,7 +291,7 @@ impl PyString {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::{CodePoints, PyString};
+/// use sessionkit::codec::{CodePoints, PyString};
 ///
 /// let s = PyString::from("hi");
 /// let mut it: CodePoints<'_> = s.code_points();

@@ -28,7 +28,7 @@ use super::value::Value;
 ///
 /// ```
 /// use std::collections::HashMap;
-/// use session_runtime::codec::{DEFAULT_MAX_DEPTH, to_value, write_flask_json};
+/// use sessionkit::codec::{DEFAULT_MAX_DEPTH, to_value, write_flask_json};
 ///
 /// let mut cart = HashMap::new();
 /// cart.insert("b", (1, 2.5));

@@ -53,7 +53,7 @@ const TAG_PREFIX: &str = "\u{0}$sessionkit:";
 /// A markupsafe `Markup` string: HTML that Flask stores with the `" m"` tag.
 ///
 /// ```
-/// use session_runtime::codec::{Markup, Value, to_value};
+/// use sessionkit::codec::{Markup, Value, to_value};
 /// let v = to_value(&Markup("<b>hi</b>".into())).unwrap();
 /// assert_eq!(v.to_flask_json().unwrap(), r#"{" m":"<b>hi</b>"}"#);
 /// ```
@@ -70,7 +70,7 @@ pub struct Markup(pub String);
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::to_value;
+/// use sessionkit::codec::to_value;
 ///
 /// #[derive(serde::Serialize)]
 /// struct Prefs { theme: String, cart: Vec<(u64, u32)> }
@@ -91,7 +91,7 @@ pub fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value, EncodeError> 
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::{SecretKey, SessionCodec, from_value};
+/// use sessionkit::codec::{SecretKey, SessionCodec, from_value};
 ///
 /// let codec = SessionCodec::flask(SecretKey::from_text("k").unwrap());
 /// let v = codec.parse_json(r#"{"cart":[{" t":[7,2]}]}"#).unwrap();
@@ -113,7 +113,7 @@ pub fn from_value<T: de::DeserializeOwned>(value: Value) -> Result<T, DeError> {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::{MAX_DESERIALIZE_DEPTH, Value, from_value};
+/// use sessionkit::codec::{MAX_DESERIALIZE_DEPTH, Value, from_value};
 ///
 /// let nest = |levels| (1..levels).fold(Value::List(vec![]), |v, _| Value::List(vec![v]));
 /// assert!(from_value::<Value>(nest(MAX_DESERIALIZE_DEPTH)).is_ok());
@@ -712,7 +712,7 @@ impl ser::SerializeStructVariant for VariantBuilder<MapBuilder> {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::{DeError, Value, from_value};
+/// use sessionkit::codec::{DeError, Value, from_value};
 ///
 /// let err: DeError = from_value::<u8>(Value::from(300)).unwrap_err();
 /// assert!(!err.to_string().is_empty());

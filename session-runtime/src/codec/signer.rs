@@ -23,7 +23,7 @@ type HmacSha1 = Hmac<Sha1>;
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::SecretKey;
+/// use sessionkit::codec::SecretKey;
 ///
 /// let key = SecretKey::from_text("dev-key").unwrap();
 /// assert_eq!(format!("{key:?}"), "SecretKey(<7 bytes, redacted>)");
@@ -43,7 +43,7 @@ impl SecretKey {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{KeyError, SecretKey};
+    /// use sessionkit::codec::{KeyError, SecretKey};
     ///
     /// let key = SecretKey::new(vec![0x9f, 0x00, 0x10])?; // any bytes
     /// assert_eq!(key.to_hex(), "9f0010");
@@ -67,7 +67,7 @@ impl SecretKey {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::SecretKey;
+    /// use sessionkit::codec::SecretKey;
     ///
     /// // Flask's `app.secret_key = "clé"` signs with these UTF-8 bytes.
     /// assert_eq!(SecretKey::from_text("clé")?.to_hex(), "636cc3a9");
@@ -88,7 +88,7 @@ impl SecretKey {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{KeyError, SecretKey};
+    /// use sessionkit::codec::{KeyError, SecretKey};
     ///
     /// assert_eq!(SecretKey::from_hex("00FF")?.len(), 2);
     /// assert!(matches!(SecretKey::from_hex("abc"), Err(KeyError::BadHex(_))));
@@ -128,7 +128,7 @@ impl SecretKey {
     /// random source fails.
     ///
     /// ```
-    /// use session_runtime::codec::SecretKey;
+    /// use sessionkit::codec::SecretKey;
     /// let k = SecretKey::generate(32).unwrap();
     /// assert_eq!(k.len(), 32);
     /// assert_eq!(k.to_hex().len(), 64);
@@ -145,7 +145,7 @@ impl SecretKey {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::SecretKey;
+    /// use sessionkit::codec::SecretKey;
     ///
     /// let key = SecretKey::generate(16)?;
     /// assert_eq!(SecretKey::from_hex(&key.to_hex())?.to_hex(), key.to_hex());
@@ -160,7 +160,7 @@ impl SecretKey {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::SecretKey;
+    /// use sessionkit::codec::SecretKey;
     ///
     /// assert_eq!(SecretKey::from_text("ü")?.len(), 2); // bytes, not characters
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -174,7 +174,7 @@ impl SecretKey {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::SecretKey;
+    /// use sessionkit::codec::SecretKey;
     ///
     /// assert!(!SecretKey::from_text("k")?.is_empty());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -203,7 +203,7 @@ impl fmt::Debug for SecretKey {
 /// got wrong (GHSA-4grg-w6v8-c28g).
 ///
 /// ```
-/// use session_runtime::codec::{SecretKey, SecretKeys};
+/// use sessionkit::codec::{SecretKey, SecretKeys};
 ///
 /// let keys = SecretKeys::new(SecretKey::from_text("new").unwrap())
 ///     .with_fallback(SecretKey::from_text("old").unwrap());
@@ -221,7 +221,7 @@ impl SecretKeys {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{SecretKey, SecretKeys};
+    /// use sessionkit::codec::{SecretKey, SecretKeys};
     ///
     /// let keys = SecretKeys::new(SecretKey::from_text("k")?);
     /// assert!(keys.fallbacks().is_empty());
@@ -239,7 +239,7 @@ impl SecretKeys {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{SecretKey, SecretKeys};
+    /// use sessionkit::codec::{SecretKey, SecretKeys};
     ///
     /// let keys = SecretKeys::new(SecretKey::from_text("2026")?)
     ///     .with_fallback(SecretKey::from_text("2024")?)
@@ -259,7 +259,7 @@ impl SecretKeys {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{SecretKey, SecretKeys};
+    /// use sessionkit::codec::{SecretKey, SecretKeys};
     ///
     /// let keys = SecretKeys::new(SecretKey::from_text("new")?).with_fallback(SecretKey::from_text("old")?);
     /// assert_eq!(keys.current().to_hex(), SecretKey::from_text("new")?.to_hex());
@@ -274,7 +274,7 @@ impl SecretKeys {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{SecretKey, SecretKeys};
+    /// use sessionkit::codec::{SecretKey, SecretKeys};
     ///
     /// let keys: SecretKeys = SecretKey::from_text("only")?.into();
     /// assert_eq!(keys.fallbacks().len(), 0);
@@ -296,7 +296,7 @@ impl From<SecretKey> for SecretKeys {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::{KeyDerivation, SecretKey, SessionCodec};
+/// use sessionkit::codec::{KeyDerivation, SecretKey, SessionCodec};
 ///
 /// assert_eq!(KeyDerivation::default(), KeyDerivation::Hmac); // Flask's sessions
 /// // Flask-WTF's tokens use itsdangerous' default derivation and their own salt.
@@ -305,7 +305,7 @@ impl From<SecretKey> for SecretKeys {
 ///     .key_derivation(KeyDerivation::DjangoConcat)
 ///     .build();
 /// let raw = "c3499c2729730a7f807efb8676a92dcb6f8a3f8f";
-/// let csrf = session_runtime::codec::CsrfTokenCodec::new(SecretKey::from_text("k")?);
+/// let csrf = sessionkit::codec::CsrfTokenCodec::new(SecretKey::from_text("k")?);
 /// assert_eq!(wtf.sign_json(format!("\"{raw}\"").as_bytes(), 1_700_000_000), csrf.sign(raw, 1_700_000_000));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

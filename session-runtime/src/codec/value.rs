@@ -21,7 +21,7 @@ use super::pystr::PyString;
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::{Dict, Value};
+/// use sessionkit::codec::{Dict, Value};
 ///
 /// let mut d = Dict::new();
 /// d.insert("user", "ada");
@@ -67,7 +67,7 @@ impl Value {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{Dict, Value};
+    /// use sessionkit::codec::{Dict, Value};
     ///
     /// assert_eq!(Value::from("x").kind(), "str");
     /// assert_eq!(Value::Dict(Dict::new()).kind(), "dict");
@@ -95,7 +95,7 @@ impl Value {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{Dict, Value};
+    /// use sessionkit::codec::{Dict, Value};
     ///
     /// let mut d = Dict::new();
     /// d.insert("a", 1);
@@ -114,7 +114,7 @@ impl Value {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{PyString, Value};
+    /// use sessionkit::codec::{PyString, Value};
     ///
     /// assert_eq!(Value::from("ada").as_str(), Some("ada"));
     /// // A lone surrogate (valid in Python, not in Rust) has no `&str`.
@@ -134,7 +134,7 @@ impl Value {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::Value;
+    /// use sessionkit::codec::Value;
     ///
     /// assert_eq!(Value::from(42).as_i64(), Some(42));
     /// assert_eq!(Value::int_from_decimal("99999999999999999999").unwrap().as_i64(), None);
@@ -152,7 +152,7 @@ impl Value {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{Dict, Value};
+    /// use sessionkit::codec::{Dict, Value};
     ///
     /// assert!(!Value::Null.is_truthy());
     /// assert!(!Value::from(0).is_truthy());
@@ -179,7 +179,7 @@ impl Value {
     /// An integer from decimal text (`-?[0-9]+`), of any size.
     ///
     /// ```
-    /// use session_runtime::codec::Value;
+    /// use sessionkit::codec::Value;
     /// assert_eq!(Value::int_from_decimal("-007"), Some(Value::Int(-7)));
     /// let big = Value::int_from_decimal("18446744073709551616").unwrap();
     /// assert_eq!(big.to_string(), "18446744073709551616");
@@ -223,7 +223,7 @@ impl Value {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::Value;
+    /// use sessionkit::codec::Value;
     ///
     /// assert_eq!(Value::Float(1e16).to_flask_json()?, "1e+16");
     /// assert_eq!(Value::Float(-0.0).to_flask_json()?, "-0.0");
@@ -344,7 +344,7 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::Value;
+/// use sessionkit::codec::Value;
 ///
 /// let Some(Value::BigInt(big)) = Value::int_from_decimal("-18446744073709551616") else {
 ///     panic!("beyond i64");
@@ -362,7 +362,7 @@ impl BigInt {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::Value;
+    /// use sessionkit::codec::Value;
     ///
     /// let Some(Value::BigInt(big)) = Value::int_from_decimal("0009223372036854775808") else {
     ///     panic!("beyond i64");
@@ -378,7 +378,7 @@ impl BigInt {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::Value;
+    /// use sessionkit::codec::Value;
     ///
     /// let Some(Value::BigInt(big)) = Value::int_from_decimal("9223372036854775808") else {
     ///     panic!("beyond i64");
@@ -394,7 +394,7 @@ impl BigInt {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::Value;
+    /// use sessionkit::codec::Value;
     ///
     /// let text = "340282366920938463463374607431768211456"; // u128::MAX + 1
     /// let Some(Value::BigInt(big)) = Value::int_from_decimal(text) else { panic!() };
@@ -421,7 +421,7 @@ impl fmt::Display for BigInt {
 /// A UUID (Python's `uuid.UUID`), written by Flask as 32 lowercase hex digits.
 ///
 /// ```
-/// use session_runtime::codec::Uuid;
+/// use sessionkit::codec::Uuid;
 /// let u = Uuid::from_u128(0x12345678_1234_5678_1234_567812345678);
 /// assert_eq!(u.to_string(), "12345678-1234-5678-1234-567812345678");
 /// assert_eq!(u.simple(), "12345678123456781234567812345678");
@@ -436,7 +436,7 @@ impl Uuid {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::Uuid;
+    /// use sessionkit::codec::Uuid;
     ///
     /// assert_eq!(Uuid::from_u128(1).to_string(), "00000000-0000-0000-0000-000000000001");
     /// ```
@@ -449,7 +449,7 @@ impl Uuid {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::Uuid;
+    /// use sessionkit::codec::Uuid;
     ///
     /// let mut bytes = [0u8; 16];
     /// bytes[15] = 1;
@@ -464,7 +464,7 @@ impl Uuid {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::Uuid;
+    /// use sessionkit::codec::Uuid;
     ///
     /// assert_eq!(Uuid::from_u128(7).as_u128(), 7);
     /// ```
@@ -477,7 +477,7 @@ impl Uuid {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::Uuid;
+    /// use sessionkit::codec::Uuid;
     ///
     /// assert_eq!(Uuid::from_u128(1).as_bytes()[15], 1);
     /// ```
@@ -490,7 +490,7 @@ impl Uuid {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{Uuid, Value};
+    /// use sessionkit::codec::{Uuid, Value};
     ///
     /// let u = Uuid::from_u128(0xff);
     /// assert_eq!(u.simple(), "000000000000000000000000000000ff");
@@ -507,7 +507,7 @@ impl Uuid {
     /// also allows surrounding whitespace, a `+` sign and `_` between digits).
     ///
     /// ```
-    /// use session_runtime::codec::Uuid;
+    /// use sessionkit::codec::Uuid;
     /// let u = Uuid::parse_python("{12345678-1234-5678-1234-567812345678}").unwrap();
     /// assert_eq!(u.simple(), "12345678123456781234567812345678");
     /// assert!(Uuid::parse_python("nope").is_none());
@@ -553,7 +553,7 @@ const SMALL_DICT: usize = 8;
 /// Equality ignores the order, like Python's.
 ///
 /// ```
-/// use session_runtime::codec::Dict;
+/// use sessionkit::codec::Dict;
 /// let mut d: Dict = [("b", 1), ("a", 2)].into_iter().collect();
 /// d.insert("b", 3);
 /// assert_eq!(d.keys().map(|k| k.to_string()).collect::<Vec<_>>(), ["b", "a"]);
@@ -591,7 +591,7 @@ impl Dict {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::Dict;
+    /// use sessionkit::codec::Dict;
     ///
     /// assert!(Dict::new().is_empty());
     /// ```
@@ -604,7 +604,7 @@ impl Dict {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::Dict;
+    /// use sessionkit::codec::Dict;
     ///
     /// let mut d = Dict::with_capacity(4);
     /// d.insert("a", 1);
@@ -623,7 +623,7 @@ impl Dict {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::Dict;
+    /// use sessionkit::codec::Dict;
     ///
     /// let d: Dict = [("a", 1), ("b", 2), ("a", 3)].into_iter().collect();
     /// assert_eq!(d.len(), 2);
@@ -640,7 +640,7 @@ impl Dict {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::Dict;
+    /// use sessionkit::codec::Dict;
     ///
     /// let mut d = Dict::new();
     /// d.insert("a", 1);
@@ -663,7 +663,7 @@ impl Dict {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{Dict, Value};
+    /// use sessionkit::codec::{Dict, Value};
     ///
     /// let d: Dict = [("a", 1)].into_iter().collect();
     /// assert_eq!(d.get("a"), Some(&Value::Int(1)));
@@ -678,7 +678,7 @@ impl Dict {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{Dict, Value};
+    /// use sessionkit::codec::{Dict, Value};
     ///
     /// let mut d: Dict = [("n", 1)].into_iter().collect();
     /// if let Some(v) = d.get_mut("n") {
@@ -702,7 +702,7 @@ impl Dict {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{Dict, PyString, Value};
+    /// use sessionkit::codec::{Dict, PyString, Value};
     ///
     /// // A key with a lone surrogate, which a `&str` cannot name.
     /// let key = PyString::from_code_points([0x61, 0xdc80]).unwrap();
@@ -719,7 +719,7 @@ impl Dict {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::Dict;
+    /// use sessionkit::codec::Dict;
     ///
     /// let d: Dict = [("a", 1)].into_iter().collect();
     /// assert!(d.contains_key("a") && !d.contains_key("A"));
@@ -733,7 +733,7 @@ impl Dict {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{Dict, Value};
+    /// use sessionkit::codec::{Dict, Value};
     ///
     /// let mut d = Dict::new();
     /// d.insert("b", 1);
@@ -772,7 +772,7 @@ impl Dict {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::{Dict, Value};
+    /// use sessionkit::codec::{Dict, Value};
     ///
     /// let mut d: Dict = [("a", 1), ("b", 2), ("c", 3)].into_iter().collect();
     /// assert_eq!(d.remove("a"), Some(Value::Int(1)));
@@ -795,7 +795,7 @@ impl Dict {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::Dict;
+    /// use sessionkit::codec::Dict;
     ///
     /// let mut d: Dict = [("a", 1)].into_iter().collect();
     /// d.clear();
@@ -810,7 +810,7 @@ impl Dict {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::Dict;
+    /// use sessionkit::codec::Dict;
     ///
     /// let d: Dict = [("a", 1), ("b", 2)].into_iter().collect();
     /// let total: i64 = d.iter().filter_map(|(_, v)| v.as_i64()).sum();
@@ -828,7 +828,7 @@ impl Dict {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::Dict;
+    /// use sessionkit::codec::Dict;
     ///
     /// let d: Dict = [("z", 1), ("a", 2)].into_iter().collect();
     /// assert_eq!(d.keys().len(), 2);
@@ -847,7 +847,7 @@ impl Dict {
     /// # Examples
     ///
     /// ```
-    /// use session_runtime::codec::Dict;
+    /// use sessionkit::codec::Dict;
     ///
     /// // Code point order: uppercase before lowercase, `_` between them.
     /// let d: Dict = [("b", 1), ("_a", 2), ("B", 3)].into_iter().collect();
@@ -930,7 +930,7 @@ impl<K: Into<PyString>, V: Into<Value>> FromIterator<(K, V)> for Dict {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::{Dict, DictIter};
+/// use sessionkit::codec::{Dict, DictIter};
 ///
 /// let d: Dict = [("a", 1)].into_iter().collect();
 /// let mut it: DictIter<'_> = d.iter();
@@ -971,7 +971,7 @@ impl ExactSizeIterator for DictIter<'_> {}
 /// # Examples
 ///
 /// ```
-/// use session_runtime::codec::{Dict, Value};
+/// use sessionkit::codec::{Dict, Value};
 ///
 /// let d: Dict = [("a", 1), ("b", 2)].into_iter().collect();
 /// let pairs: Vec<(String, Value)> = d.into_iter().map(|(k, v)| (k.to_string(), v)).collect();

@@ -363,7 +363,7 @@ fn quote_header_value(value: &str, out: &mut String) {
 /// # Examples
 ///
 /// ```
-/// use session_runtime::format_set_cookie;
+/// use sessionkit::interface::format_set_cookie;
 ///
 /// let cookie = cookie::Cookie::build(("theme", "dark")).path("/").http_only(true).build();
 /// assert_eq!(format_set_cookie(&cookie), "theme=dark; HttpOnly; Path=/");

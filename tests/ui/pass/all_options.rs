@@ -1,7 +1,8 @@
 use std::time::Duration;
 
 use sessionkit::codec::Compression;
-use sessionkit::{Protection, SameSite, SessionData, session};
+use sessionkit::config::{Protection, SameSite};
+use sessionkit::{SessionData, session};
 
 #[session(
     cookie = "sid",

@@ -1,6 +1,6 @@
 // The CSRF layer's session type comes from the session layer: a layer for
 // another session type cannot be written.
-use sessionkit::axum::{CsrfLayer, SessionLayer};
+use sessionkit::tower::{CsrfLayer, SessionLayer};
 use sessionkit::codec::SecretKey;
 use sessionkit::csrf::{Csrf, CsrfConfig};
 use sessionkit::{DynamicSession, session};

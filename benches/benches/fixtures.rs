@@ -128,9 +128,11 @@ pub fn key() -> sessionkit::codec::SecretKey {
 
 /// An interface with `config`, the benches' key and a clock stopped at
 /// [`NOW`].
-pub fn interface(config: sessionkit::SessionConfig) -> sessionkit::SecureCookieSessionInterface {
+pub fn interface(
+    config: sessionkit::SessionConfig,
+) -> sessionkit::interface::SecureCookieSessionInterface {
     use std::time::{Duration, SystemTime};
-    sessionkit::SecureCookieSessionInterface::new(config.with_secret_key(key()))
+    sessionkit::interface::SecureCookieSessionInterface::new(config.with_secret_key(key()))
         .unwrap()
         .with_clock(|| SystemTime::UNIX_EPOCH + Duration::from_secs(NOW))
 }

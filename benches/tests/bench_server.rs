@@ -1,4 +1,4 @@
-//! The HTTP bench's server (`examples/bench_server.rs`), in process: its
+//! The HTTP bench's server (`benches/examples/bench_server.rs`), in process: its
 //! three routes answer as BENCHMARKS.md says, so the loopback comparison
 //! measures what it claims to.
 

@@ -9,6 +9,7 @@
 
 #[path = "../benches/fixtures.rs"]
 mod fixtures;
+#[path = "../../tests/support/mod.rs"]
 mod support;
 
 use fixtures::{Medium, Small, large, medium, small};
@@ -60,7 +61,7 @@ fn flask_baseline_runs_and_times_the_same_payloads() {
     else {
         return;
     };
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/flask_baseline.py");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/flask_baseline.py");
     let out = std::process::Command::new(python)
         .arg(script)
         .arg("--check")
@@ -93,7 +94,7 @@ fn window_scripts_parse_what_the_tools_print() {
     // `window.py` parses criterion, dhat and wrk; `server_cpu.py` parses
     // wrk and `perf stat`.
     for script in ["window.py", "server_cpu.py"] {
-        let path = format!("{}/benches/{script}", env!("CARGO_MANIFEST_DIR"));
+        let path = format!("{}/{script}", env!("CARGO_MANIFEST_DIR"));
         let out = std::process::Command::new(&python)
             .args([path.as_str(), "--self-test"])
             .output()

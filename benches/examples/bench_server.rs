@@ -17,9 +17,10 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderName, Request, header};
 use axum::routing::get;
-use sessionkit::axum::{Session, SessionLayer};
+use sessionkit::axum::Session;
 use sessionkit::codec::{Compression, SecretKey};
 use sessionkit::testing::SessionTester;
+use sessionkit::tower::SessionLayer;
 use sessionkit::{SessionData, session};
 use tower::ServiceExt;
 

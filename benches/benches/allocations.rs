@@ -14,12 +14,12 @@ use fixtures::{
     Medium, NOW, Small, axum_request, interface, key, medium, next, request_with, small,
 };
 use http::HeaderMap;
-use sessionkit::axum::{Session, SessionLayer};
+use sessionkit::axum::Session;
 use sessionkit::codec::{Compression, SessionCodec};
-use sessionkit::{
-    DynamicSession, Protection, SecureCookieSessionInterface, SessionConfig, SessionData,
-    SessionInterface,
-};
+use sessionkit::config::Protection;
+use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
+use sessionkit::tower::SessionLayer;
+use sessionkit::{DynamicSession, SessionConfig, SessionData};
 use tower::ServiceExt;
 
 #[global_allocator]

@@ -30,11 +30,11 @@ use fixtures::{
     NOW, SignedJarBaseline, Small, axum_request, interface, key, next, request_with, small,
 };
 use http::HeaderMap;
-use sessionkit::axum::{Session, SessionLayer};
+use sessionkit::axum::Session;
 use sessionkit::codec::{Compression, SessionCodec};
-use sessionkit::{
-    DynamicSession, SecureCookieSessionInterface, SessionConfig, SessionData, SessionInterface,
-};
+use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
+use sessionkit::tower::SessionLayer;
+use sessionkit::{DynamicSession, SessionConfig, SessionData};
 use tower::ServiceExt as _;
 
 /// The operations, as (name, what it is).

@@ -10,7 +10,8 @@ SECONDS_TO_RUN=${DURATION:-60}
 WORKERS=${WORKERS:-64}
 PORT=${PORT:-3917}
 SECRET=soak-secret-0123456789abcdef0123456789
-cargo build -q --release --example demo --example soak
+cargo build -q --release --example demo
+cargo build -q --release -p sessionkit-benches --example soak
 SECRET_KEY=$SECRET PORT=$PORT ./target/release/examples/demo >/tmp/sessionkit-soak-server.log 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT

@@ -21,12 +21,13 @@ use fixtures::{
     request_with, small,
 };
 use http::{HeaderMap, Request};
-use sessionkit::axum::{Session, SessionLayer};
+use sessionkit::axum::Session;
 use sessionkit::codec::{Compression, Dict, SessionCodec};
-use sessionkit::{
-    DynamicSession, Protection, SecureCookieSessionInterface, SessionConfig, SessionData,
-    SessionHandle, SessionInterface, SessionLifecycle,
-};
+use sessionkit::config::Protection;
+use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
+use sessionkit::lifecycle::SessionHandle;
+use sessionkit::tower::SessionLayer;
+use sessionkit::{DynamicSession, SessionConfig, SessionData, SessionLifecycle};
 use tower::ServiceExt as _;
 
 fn fixtures() -> [(&'static str, Dict); 3] {
@@ -50,6 +51,43 @@ fn codec(c: &mut Criterion) {
                 codec
                     .loads_session(black_box(&cookie), NOW, Some(2_678_400))
                     .unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+/// Flask's zlib step alone, the way `sign_json` takes it: the session's
+/// JSON signed with compression (`auto`, Flask's rule: zlib when it saves
+/// bytes) minus the same JSON signed without (`never`) is our deflate's
+/// cost; `zlib_reused_stream` is real zlib level 6 (flate2, the stream
+/// reset and reused, so no allocation) on the same bytes. Replaces the
+/// timing harness that used to live in the library's `deflate.rs`.
+fn deflate(c: &mut Criterion) {
+    use flate2::{Compress, FlushCompress};
+    let auto = SessionCodec::flask(key());
+    let never = SessionCodec::builder(key())
+        .compression(Compression::Never)
+        .build();
+    let mut g = c.benchmark_group("deflate");
+    for (name, dict) in fixtures() {
+        let mut json = Vec::new();
+        sessionkit::codec::write_session_json(&mut json, &dict, 64).unwrap();
+        g.bench_function(format!("sign_auto/{name}"), |b| {
+            b.iter(|| auto.sign_json(black_box(&json), NOW))
+        });
+        g.bench_function(format!("sign_never/{name}"), |b| {
+            b.iter(|| never.sign_json(black_box(&json), NOW))
+        });
+        g.bench_function(format!("zlib_reused_stream/{name}"), |b| {
+            let mut z = Compress::new(flate2::Compression::new(6), true);
+            let mut out = Vec::with_capacity(json.len() + 64);
+            b.iter(|| {
+                z.reset();
+                out.clear();
+                z.compress_vec(black_box(&json), &mut out, FlushCompress::Finish)
+                    .unwrap();
+                out.len()
             })
         });
     }
@@ -377,6 +415,6 @@ fn csrf(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
-    targets = codec, open_save, lifecycle, axum_layer, csrf
+    targets = codec, deflate, open_save, lifecycle, axum_layer, csrf
 }
 criterion_main!(benches);

@@ -1,4 +1,4 @@
-//! Load and soak client for the demo (see `scripts/soak.sh`): drives
+//! Load and soak client for the demo (see `benches/soak.sh`): drives
 //! `http://127.0.0.1:PORT` for a bounded time and request count with a mix
 //! of new, logged-in, tampered, expired and garbage cookies and refused
 //! posts, at high concurrency; reports status counts and fails on any 5xx.

@@ -1,0 +1,103 @@
+//! [`SessionFuture`]: the inner service's response with the session saved
+//! into it.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use http::Response;
+
+use crate::data::SessionData;
+use crate::interface::SessionInterface;
+use crate::lifecycle::{SessionHandle, SessionLifecycle};
+
+pin_project_lite::pin_project! {
+    /// The future [`SessionService`] returns: the inner service's response
+    /// with the session saved into it.
+    ///
+    /// A named type rather than a boxed future, so the layer adds no
+    /// allocation per request. A panic in the inner service is caught here:
+    /// the answer is a 500 and the session is still saved by the usual
+    /// rules, as Flask does for an unhandled exception.
+    ///
+    /// ```
+    /// use http::{Request, Response};
+    /// use sessionkit::tower::{SessionFuture, SessionService};
+    /// use sessionkit::DynamicSession;
+    /// use sessionkit::interface::SecureCookieSessionInterface;
+    /// use tower_service::Service;
+    ///
+    /// // A layered service's future names the inner one: nothing is boxed.
+    /// fn call<Svc>(
+    ///     service: &mut SessionService<Svc, DynamicSession>,
+    ///     request: Request<Vec<u8>>,
+    /// ) -> SessionFuture<Svc::Future, DynamicSession, SecureCookieSessionInterface, Vec<u8>>
+    /// where
+    ///     Svc: Service<Request<Vec<u8>>, Response = Response<Vec<u8>>> + Clone,
+    /// {
+    ///     service.call(request)
+    /// }
+    /// ```
+    pub struct SessionFuture<F, S, I, ResB> {
+        // `None` once the inner service answered, or when a before-request
+        // hook answered early.
+        #[pin]
+        pub(super) inner: Option<F>,
+        pub(super) early: Option<Response<ResB>>,
+        pub(super) session: SessionHandle<S>,
+        pub(super) lifecycle: SessionLifecycle<S, I>,
+    }
+}
+
+impl<F, S, I, ResB> fmt::Debug for SessionFuture<F, S, I, ResB> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionFuture")
+            .field("session", &self.session)
+            .field("answered_early", &self.early.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F, E, S, I, ResB> Future for SessionFuture<F, S, I, ResB>
+where
+    F: Future<Output = Result<Response<ResB>, E>>,
+    S: SessionData,
+    I: SessionInterface<S>,
+    ResB: From<Vec<u8>>,
+{
+    type Output = Result<Response<ResB>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let response = match this.inner.as_mut().as_pin_mut() {
+            None => this
+                .early
+                .take()
+                .expect("SessionFuture polled after it completed"),
+            Some(inner) => {
+                let polled =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx)));
+                let response = match polled {
+                    Ok(Poll::Pending) => return Poll::Pending,
+                    Ok(Poll::Ready(Ok(response))) => response,
+                    Ok(Poll::Ready(Err(e))) => {
+                        this.inner.set(None);
+                        return Poll::Ready(Err(e));
+                    }
+                    Err(_panic) => {
+                        tracing::error!(
+                            target: crate::error::LOG_TARGET,
+                            "the handler panicked; answering 500 and saving the session"
+                        );
+                        crate::lifecycle::default_save_error_response_text("Internal Server Error")
+                            .map(ResB::from)
+                    }
+                };
+                this.inner.set(None);
+                response
+            }
+        };
+        Poll::Ready(Ok(this.lifecycle.finish_response(this.session, response)))
+    }
+}
