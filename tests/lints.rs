@@ -102,3 +102,17 @@ fn the_fuzz_targets_compile() {
     ];
     assert_success("cargo check of the fuzz targets", &cargo(&args, &[]));
 }
+
+/// The runtime's files import downward only: `scripts/import_graph.py`
+/// reads every `use` and path outside test modules and fails on a cycle
+/// (such as the old `value` → `json_write` → `tag` → `value`).
+#[test]
+fn the_runtime_has_no_import_cycle() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = Command::new("python3")
+        .arg(root.join("scripts/import_graph.py"))
+        .output()
+        .expect("python3 runs scripts/import_graph.py");
+    assert_success("the import graph check", &output);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("0 cycle(s)"));
+}

@@ -377,7 +377,9 @@ impl CsrfConfig {
     /// assert!(config.assume_https);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn for_session(session: &crate::SessionConfig) -> Result<Self, crate::error::ConfigError> {
+    pub fn for_session(
+        session: &crate::config::SessionConfig,
+    ) -> Result<Self, crate::error::ConfigError> {
         let key = session
             .secret_key
             .clone()

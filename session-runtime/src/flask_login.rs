@@ -30,9 +30,9 @@ use hmac::{Hmac, KeyInit, Mac};
 use http::HeaderMap;
 use sha2::{Digest, Sha512};
 
-use crate::DynamicSession;
 use crate::codec::{DateTime, Value, lower_hex, tokens_equal};
 use crate::config::SameSite;
+use crate::data::DynamicSession;
 use crate::error::ConfigError;
 use crate::werkzeug::http::{
     is_token, push_cookie_value, request_cookie, werkzeug_domain, werkzeug_path,

@@ -3,7 +3,7 @@
 
 pub use serde;
 
-pub use crate::codec::json_fast::FieldInput;
+pub use crate::codec::json::read_fields::FieldInput;
 pub use crate::codec::{Compression, Dict, EncodeError, Value, parse_session_json};
 pub use crate::config::{Protection, SameSite, SessionConfig};
 pub use crate::data::{PERMANENT_KEY, SessionData};

@@ -427,7 +427,7 @@ impl AsHeaders<()> for HeaderMap {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::DynamicSession;
+    use crate::data::DynamicSession;
 
     #[test]
     fn debug_shows_the_interface_and_no_key() {

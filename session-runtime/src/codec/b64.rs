@@ -133,6 +133,16 @@ fn a2b_base64(input: impl Iterator<Item = u8>) -> Result<Vec<u8>, InvalidBase64>
     }
 }
 
+/// Lowercase hex of `bytes` (digests, keys, tokens).
+pub(crate) fn lower_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

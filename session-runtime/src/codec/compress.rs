@@ -7,14 +7,15 @@
 //! allocated per cookie.
 
 use std::cell::RefCell;
+use std::fmt;
 
-use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
+use flate2::{Compress, Compression as Level, Decompress, FlushCompress, FlushDecompress, Status};
 
 use super::deflate;
-use super::error::PayloadError;
+use super::error::{CompressionParseError, PayloadError};
 
 thread_local! {
-    static COMPRESSOR: RefCell<Compress> = RefCell::new(Compress::new(Compression::new(6), true));
+    static COMPRESSOR: RefCell<Compress> = RefCell::new(Compress::new(Level::new(6), true));
     /// The last input on this thread, whether it compressed, and its zlib
     /// bytes: a session re-saved unchanged (a permanent session refreshed
     /// on every request) is answered without compressing again.
@@ -148,6 +149,101 @@ fn inflate(
                         "incomplete or truncated stream".into(),
                     ));
                 }
+            }
+        }
+    }
+}
+
+/// Whether payloads may be compressed.
+///
+/// Flask reads a cookie whether its payload is compressed or not, so every
+/// choice interoperates with Flask; only [`Compression::Auto`] is also
+/// byte-identical to the cookies Flask writes. Its spelling in
+/// `#[session(compression = ...)]` and on the command line is what
+/// [`Display`](fmt::Display) writes and [`FromStr`](std::str::FromStr) reads:
+///
+/// ```
+/// use sessionkit::codec::Compression;
+///
+/// assert_eq!("auto".parse(), Ok(Compression::Auto));
+/// assert_eq!("never".parse(), Ok(Compression::Never));
+/// assert_eq!("above:512".parse(), Ok(Compression::Above(512)));
+/// assert_eq!(Compression::Above(512).to_string(), "above:512");
+/// assert!("above:".parse::<Compression>().is_err());
+///
+/// // Whether a payload of so many JSON bytes gets itsdangerous' attempt:
+/// assert!(Compression::Auto.attempts(90));
+/// assert!(!Compression::Above(512).attempts(90));
+/// assert!(Compression::Above(512).attempts(513));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Compression {
+    /// As itsdangerous: compress with zlib when that saves at least 2 bytes.
+    /// Byte-identical to Flask.
+    #[default]
+    Auto,
+    /// Never compress (faster; Flask still reads such cookies, but its own
+    /// cookies for the same session may differ in bytes).
+    Never,
+    /// Itsdangerous' rule for payloads of more than this many bytes of JSON;
+    /// shorter ones are never compressed. Small sessions then skip the zlib
+    /// attempt (which rarely pays for them: it must save 2 bytes) and cost
+    /// what they cost under [`Compression::Never`], while larger ones are
+    /// compressed, byte-identical to Flask, and stay well inside the cookie
+    /// size limit. `Above(0)` is [`Compression::Auto`].
+    Above(usize),
+}
+
+impl Compression {
+    /// Whether a payload of `json_len` bytes gets itsdangerous' compression
+    /// attempt (it is then compressed if that saves at least 2 bytes).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sessionkit::codec::Compression;
+    ///
+    /// assert!(Compression::Auto.attempts(1));
+    /// assert!(!Compression::Never.attempts(10_000));
+    /// // `above:N` attempts strictly more than N bytes.
+    /// assert!(!Compression::Above(256).attempts(256));
+    /// assert!(Compression::Above(256).attempts(257));
+    /// ```
+    pub fn attempts(self, json_len: usize) -> bool {
+        match self {
+            Compression::Auto => true,
+            Compression::Never => false,
+            Compression::Above(n) => json_len > n,
+        }
+    }
+}
+
+impl fmt::Display for Compression {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Compression::Auto => f.write_str("auto"),
+            Compression::Never => f.write_str("never"),
+            Compression::Above(n) => write!(f, "above:{n}"),
+        }
+    }
+}
+
+impl std::str::FromStr for Compression {
+    type Err = CompressionParseError;
+
+    /// `auto`, `never` or `above:N` (N bytes of JSON, decimal ASCII digits).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || CompressionParseError(s.to_owned());
+        match s {
+            "auto" => Ok(Compression::Auto),
+            "never" => Ok(Compression::Never),
+            _ => {
+                let n = s.strip_prefix("above:").ok_or_else(bad)?;
+                if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(bad());
+                }
+                n.parse().map(Compression::Above).map_err(|_| bad())
             }
         }
     }

@@ -9,10 +9,11 @@
 use sha1::{Digest, Sha1};
 use subtle::ConstantTimeEq;
 
+use super::SessionCodec;
 use super::error::{DecodeError, KeyError};
+use super::json::write as json_write;
 use super::signer::{KeyDerivation, SecretKey};
 use super::value::Value;
-use super::{SessionCodec, json_write};
 
 /// The salt of Flask-WTF's tokens.
 pub const CSRF_SALT: &str = "wtf-csrf-token";

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::datetime::DateTime;
+use super::py::datetime::DateTime;
 
 /// Why a cookie could not be opened.
 ///
@@ -426,6 +426,89 @@ pub enum KeyError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid compression {0:?}: expected \"auto\", \"never\" or \"above:N\" (N bytes of JSON)")]
 pub struct CompressionParseError(pub String);
+
+/// A value did not fit the type it was deserialized into.
+///
+/// # Examples
+///
+/// ```
+/// use sessionkit::codec::{DeError, Value, from_value};
+///
+/// let err: DeError = from_value::<u8>(Value::from(300)).unwrap_err();
+/// assert!(!err.to_string().is_empty());
+/// assert_eq!(from_value::<u16>(Value::from(300)), Ok(300));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeError(String);
+
+impl fmt::Display for DeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DeError {}
+
+impl serde::de::Error for DeError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        DeError(msg.to_string())
+    }
+
+    // serde's defaults quote the value (`invalid type: string "SSN-123",
+    // expected u64`); these messages name its kind only, so an error that
+    // reaches a log line carries no session data.
+    fn invalid_type(
+        unexpected: serde::de::Unexpected<'_>,
+        expected: &dyn serde::de::Expected,
+    ) -> Self {
+        DeError(format!(
+            "invalid type: {}, expected {expected}",
+            unexpected_kind(&unexpected)
+        ))
+    }
+
+    fn invalid_value(
+        unexpected: serde::de::Unexpected<'_>,
+        expected: &dyn serde::de::Expected,
+    ) -> Self {
+        DeError(format!(
+            "invalid value: a {}, expected {expected}",
+            unexpected_kind(&unexpected)
+        ))
+    }
+
+    fn unknown_variant(_variant: &str, expected: &'static [&'static str]) -> Self {
+        DeError(format!("unknown variant, expected one of {expected:?}"))
+    }
+
+    fn unknown_field(_field: &str, expected: &'static [&'static str]) -> Self {
+        DeError(format!("unknown field, expected one of {expected:?}"))
+    }
+}
+
+/// What kind of value `unexpected` is, without the value itself.
+fn unexpected_kind(unexpected: &serde::de::Unexpected<'_>) -> &'static str {
+    use serde::de::Unexpected as U;
+    match unexpected {
+        U::Bool(_) => "boolean",
+        U::Unsigned(_) | U::Signed(_) => "integer",
+        U::Float(_) => "floating point number",
+        U::Char(_) => "character",
+        U::Str(_) => "string",
+        U::Bytes(_) => "byte array",
+        U::Unit => "null",
+        U::Option => "optional value",
+        U::NewtypeStruct => "newtype struct",
+        U::Seq => "sequence",
+        U::Map => "map",
+        U::Enum => "enum",
+        U::UnitVariant => "unit variant",
+        U::NewtypeVariant => "newtype variant",
+        U::TupleVariant => "tuple variant",
+        U::StructVariant => "struct variant",
+        U::Other(_) => "value of another kind",
+    }
+}
 
 #[cfg(test)]
 mod tests {

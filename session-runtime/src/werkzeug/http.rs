@@ -10,9 +10,12 @@
 //! with octal escapes, and its parser does not split a `Cookie` header as
 //! Werkzeug's `_cookie_re` does (`cookies_are_split_as_werkzeug_splits_them`).
 //! HTTP dates come from the codec's [`DateTime`], which must already match
-//! Werkzeug's `http_date` byte for byte for the tagged-JSON ` d` tag, and
-//! are cached per second. Every function here runs in time linear in its
-//! input.
+//! Werkzeug's `http_date` byte for byte for the tagged-JSON ` d` tag, whose
+//! datetimes start at year 1; `httpdate` formats only 1970–9999 (it takes a
+//! `SystemTime`), and a remember-me cookie's `Expires` can lie before 1970
+//! (`expires_before_1970_rounds_down_as_werkzeug_does` in
+//! `tests/flask_login.rs`). `Expires` dates are cached per second. Every
+//! function here runs in time linear in its input.
 
 use std::borrow::Cow;
 use std::cell::RefCell;

@@ -154,7 +154,7 @@ fn unescape(run: &[u8]) -> Cow<'_, [u8]> {
 
 pub(crate) fn decode_bytes(bytes: &[u8], encoding: &str, invalid: Invalid, out: &mut String) {
     match encoding {
-        "iso-8859-1" => out.push_str(&super::http::latin1(bytes)),
+        "iso-8859-1" => out.push_str(&bytes.iter().map(|&b| char::from(b)).collect::<String>()),
         "ascii" | "us-ascii" => {
             for &b in bytes {
                 match (b.is_ascii(), invalid) {

@@ -1,11 +1,11 @@
 //! Flask's JSON tags: which one-key objects are tags, and how each tag's
 //! content is converted back (`JSONTag.to_python`), error for error.
 
-use super::b64;
-use super::datetime::DateTime;
-use super::error::{PayloadError, TagError};
-use super::pystr::PyString;
-use super::value::{Dict, Uuid, Value};
+use crate::codec::b64;
+use crate::codec::error::{PayloadError, TagError};
+use crate::codec::py::datetime::DateTime;
+use crate::codec::py::str::PyString;
+use crate::codec::value::{Dict, Uuid, Value};
 
 /// The tags Flask registers, in its order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,7 +139,7 @@ fn untag(tag: Tag, content: Value) -> Result<Value, TagError> {
             Value::BigInt(i) => Ok(Value::Markup(i.to_string().into())),
             Value::Float(f) => {
                 let mut s = String::new();
-                super::json_write::python_float_str(f, &mut s);
+                crate::codec::py::float::python_float_str(f, &mut s);
                 Ok(Value::Markup(s.into()))
             }
             Value::Uuid(u) => Ok(Value::Markup(u.to_string().into())),

@@ -5,7 +5,7 @@
 //!
 //! The direct path is an optimisation that must never change a result, so
 //! it only decides what it can decide exactly and otherwise *bails*: the
-//! value is read again by the tree path (`json_read` + `from_value`), which
+//! value is read again by the tree path (`json::read` + `from_value`), which
 //! is the reference. It bails on
 //!
 //! - anything tagged except a tuple (`{" t": [...]}`): bytes, Markup, UUIDs,
@@ -27,10 +27,10 @@ use std::fmt;
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer as _, Visitor};
 
-use super::json_read::{NumberToken, Parser};
-use super::pystr::PyString;
-use super::serde_impl::{KeyDeserializer, MAX_DESERIALIZE_DEPTH, forward_shapes};
-use super::value::{Dict, Value};
+use crate::codec::json::read::{NumberToken, Parser};
+use crate::codec::py::str::PyString;
+use crate::codec::value::de::{KeyDeserializer, MAX_DESERIALIZE_DEPTH, forward_shapes};
+use crate::codec::value::{Dict, Value};
 
 /// Objects with more keys than this are left to the tree path (the direct
 /// path checks for repeated keys on the stack).
@@ -539,7 +539,7 @@ mod tests {
     use serde::Deserialize;
 
     use super::*;
-    use crate::codec::json_read::parse_tagged;
+    use crate::codec::json::read::parse_tagged;
     use crate::codec::{Markup, from_value};
 
     /// The direct reader on `text`: `None` if it bails. A success must

@@ -3,11 +3,11 @@
 
 use std::cell::RefCell;
 
-use super::error::{JsonError, JsonErrorKind, PayloadError};
-use super::pyint::MAX_STR_DIGITS as MAX_INT_DIGITS;
-use super::pystr::{PyString, PyStringBuilder};
-use super::tag;
-use super::value::{Dict, DictIntoIter, Value};
+use crate::codec::error::{JsonError, JsonErrorKind, PayloadError};
+use crate::codec::json::tag;
+use crate::codec::py::int::MAX_STR_DIGITS as MAX_INT_DIGITS;
+use crate::codec::py::str::{PyString, PyStringBuilder};
+use crate::codec::value::{Dict, DictIntoIter, Value};
 
 /// Parses tagged JSON text into a [`Value`], untagging bottom-up.
 pub(crate) fn parse_tagged(text: &str, max_depth: usize) -> Result<Value, PayloadError> {
@@ -70,7 +70,7 @@ enum Frame {
 }
 
 /// Python's JSON scanner over one text (also driven value by value by the
-/// typed session reader, `json_fast`).
+/// typed session reader, `json::read_fields`).
 pub(crate) struct Parser<'a> {
     s: &'a [u8],
     text: &'a str,

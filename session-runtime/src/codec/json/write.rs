@@ -2,13 +2,12 @@
 //! keys sorted by code point, ASCII only with lowercase `\uXXXX` escapes,
 //! Python's float `repr`, `NaN`/`Infinity`, and Flask's tags.
 
-use std::fmt::Write as _;
-
-use super::b64;
-use super::error::EncodeError;
-use super::pystr::PyString;
-use super::tag::Tag;
-use super::value::{Dict, Value};
+use crate::codec::b64;
+use crate::codec::error::EncodeError;
+use crate::codec::json::tag::Tag;
+use crate::codec::py::float::json_float_str;
+use crate::codec::py::str::PyString;
+use crate::codec::value::{Dict, Value};
 
 /// Appends the tagged JSON of a dict to `out` (a session is tagged like any
 /// other dict).
@@ -176,129 +175,6 @@ pub(crate) fn write_float(out: &mut Vec<u8>, f: f64) {
     out.extend_from_slice(s.as_bytes());
 }
 
-/// `f` as Python's `json` writes it, as a value or as a dict key.
-pub(crate) fn json_float_str(f: f64, s: &mut String) {
-    if f.is_nan() {
-        s.push_str("NaN");
-    } else if f.is_infinite() {
-        s.push_str(if f > 0.0 { "Infinity" } else { "-Infinity" });
-    } else {
-        python_float_str(f, s);
-    }
-}
-
-/// The shortest digits that read back as `x` (finite, not negative), and
-/// the decimal exponent of the first one: `x ≈ d.ddd × 10^exp`.
-///
-/// Rust's shortest formatting, with Python's choice where two candidates are
-/// equally short and equally near: `x` exactly halfway between them. Python
-/// (David Gay's `dtoa`) then takes the one with an even last digit
-/// (`1276771017414697.25` is `1276771017414697.2`), Rust the upper one.
-fn shortest_digits(x: f64) -> (String, i32) {
-    let sci = format!("{x:e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let mut digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    let odd_last = digits.bytes().last().is_some_and(|d| d % 2 == 1);
-    if let (true, Ok(d)) = (odd_last, digits.parse::<u64>()) {
-        // `x` is `d × 10^q` rounded; the neighbours `d ± 1` are as near if
-        // `x` is exactly `(10d ∓ 5) × 10^(q-1)`.
-        let q = exp - (digits.len() as i32 - 1);
-        for (neighbour, midpoint) in [(d - 1, 10 * d - 5), (d + 1, 10 * d + 5)] {
-            if !is_exactly(x, midpoint, q - 1) {
-                continue;
-            }
-            let text = neighbour.to_string();
-            let reads_back = format!("{text}e{q}").parse::<f64>() == Ok(x);
-            if reads_back && text.len() == digits.len() && !text.ends_with('0') {
-                digits = text;
-            }
-            break;
-        }
-    }
-    (digits, exp)
-}
-
-/// Whether `x` (finite, not negative) is exactly `n × 10^k`.
-fn is_exactly(x: f64, n: u64, k: i32) -> bool {
-    if x == 0.0 || n == 0 {
-        return x == 0.0 && n == 0;
-    }
-    // x = m × 2^e with m odd.
-    let bits = x.to_bits();
-    let biased = ((bits >> 52) & 0x7ff) as i32;
-    let (mut m, mut e) = if biased == 0 {
-        (bits & ((1 << 52) - 1), -1074)
-    } else {
-        ((bits & ((1 << 52) - 1)) | (1 << 52), biased - 1075)
-    };
-    e += m.trailing_zeros() as i32;
-    m >>= m.trailing_zeros();
-    // n × 10^k = odd(n) × 5^k × 2^(k + v2(n)).
-    let v2 = n.trailing_zeros() as i32;
-    let odd = u128::from(n >> v2);
-    let odd = if k >= 0 {
-        let Some(t) = 5u128
-            .checked_pow(k.unsigned_abs())
-            .and_then(|p| odd.checked_mul(p))
-        else {
-            return false;
-        };
-        t
-    } else {
-        match 5u128.checked_pow(k.unsigned_abs()) {
-            Some(p) if odd % p == 0 => odd / p,
-            _ => return false,
-        }
-    };
-    odd == u128::from(m) && e == k + v2
-}
-
-/// Python's `repr(float)` for a finite value (`nan`/`inf` spelled as Python).
-pub(crate) fn python_float_str(f: f64, s: &mut String) {
-    if f.is_nan() {
-        s.push_str("nan");
-        return;
-    }
-    if f.is_infinite() {
-        s.push_str(if f > 0.0 { "inf" } else { "-inf" });
-        return;
-    }
-    let (digits, exp) = shortest_digits(f.abs());
-    if f.is_sign_negative() {
-        s.push('-');
-    }
-    if !(-4..16).contains(&exp) {
-        let (first, rest) = digits.split_at(1);
-        s.push_str(first);
-        if !rest.is_empty() {
-            s.push('.');
-            s.push_str(rest);
-        }
-        let sign = if exp < 0 { '-' } else { '+' };
-        let _ = write!(s, "e{sign}{:02}", exp.unsigned_abs());
-    } else if exp >= 0 {
-        let int_len = usize::try_from(exp).unwrap_or(0) + 1;
-        if digits.len() <= int_len {
-            s.push_str(&digits);
-            s.extend(std::iter::repeat_n('0', int_len - digits.len()));
-            s.push_str(".0");
-        } else {
-            let (int_part, frac) = digits.split_at(int_len);
-            s.push_str(int_part);
-            s.push('.');
-            s.push_str(frac);
-        }
-    } else {
-        s.push_str("0.");
-        s.extend(std::iter::repeat_n(
-            '0',
-            usize::try_from(-exp - 1).unwrap_or(0),
-        ));
-        s.push_str(&digits);
-    }
-}
-
 fn write_ascii_string(out: &mut Vec<u8>, s: &str) {
     write_py_string_bytes(out, s.as_bytes());
 }
@@ -460,9 +336,40 @@ pub(crate) fn escapes_to_utf8(json: &mut Vec<u8>) -> Result<(), EncodeError> {
     Ok(())
 }
 
+/// Flask's JSON for a [`Value`], defined here (beside the writer) so the
+/// value model does not import the writer.
+impl Value {
+    /// Flask's tagged JSON for this value: exactly the text Flask writes.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError`](EncodeError) if the value cannot be written
+    /// (a datetime whose UTC conversion leaves Python's year range, or nesting
+    /// deeper than the default limit).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sessionkit::codec::Value;
+    ///
+    /// assert_eq!(Value::Float(1e16).to_flask_json()?, "1e+16");
+    /// assert_eq!(Value::Float(-0.0).to_flask_json()?, "-0.0");
+    /// assert_eq!(Value::from("ü").to_flask_json()?, r#""\u00fc""#);
+    /// assert_eq!(Value::Bytes(b"hi".to_vec()).to_flask_json()?, r#"{" b":"aGk="}"#);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn to_flask_json(&self) -> Result<String, EncodeError> {
+        let mut out = Vec::new();
+        write_tagged(&mut out, self, crate::codec::DEFAULT_MAX_DEPTH)?;
+        // The writer emits ASCII only.
+        Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::py::float::python_float_str;
 
     /// The word-at-a-time scan stops exactly where a byte-by-byte one does:
     /// every byte value at every position of inputs up to 24 bytes long,
@@ -526,7 +433,7 @@ mod tests {
             let mut fits = Vec::new();
             for limit in 0..16 {
                 let written = write_tagged(&mut Vec::new(), &v, limit);
-                let read = super::super::json_read::parse_tagged(&text, limit);
+                let read = crate::codec::json::read::parse_tagged(&text, limit);
                 assert_eq!(
                     written.is_ok(),
                     read.is_ok(),

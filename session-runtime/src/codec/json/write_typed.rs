@@ -9,13 +9,13 @@
 
 use serde::ser::{self, Serialize};
 
-use super::error::EncodeError;
-use super::json_write::{write_float, write_i64, write_py_string, write_py_string_bytes};
-use super::pykey::{self, PyKey};
-use super::pystr::PyString;
-use super::serde_impl::{SPECIAL_NEWTYPES, newtype_to_value, to_value};
-use super::tag::Tag;
-use super::value::Value;
+use crate::codec::error::EncodeError;
+use crate::codec::json::tag::Tag;
+use crate::codec::json::write::{write_float, write_i64, write_py_string, write_py_string_bytes};
+use crate::codec::py::str::PyString;
+use crate::codec::value::Value;
+use crate::codec::value::key::{self, PyKey};
+use crate::codec::value::ser::{SPECIAL_NEWTYPES, newtype_to_value, to_value};
 
 /// Appends the Flask JSON of `value` to `out`.
 ///
@@ -83,7 +83,11 @@ impl<'a> Writer<'a> {
     fn value(self, v: &Value) -> Result<(), EncodeError> {
         // Special types are small: route them through the value writer.
         let mut tmp = Vec::new();
-        super::json_write::write_tagged(&mut tmp, v, self.max_depth.saturating_sub(self.depth))?;
+        crate::codec::json::write::write_tagged(
+            &mut tmp,
+            v,
+            self.max_depth.saturating_sub(self.depth),
+        )?;
         self.out.extend_from_slice(&tmp);
         Ok(())
     }
@@ -368,7 +372,7 @@ impl<'a> MapWriter<'a> {
                 return Err(EncodeError::TooDeep(self.w.max_depth));
             }
         }
-        if pykey::needs_python_order(self.entries.iter().map(|e| e.1))? {
+        if key::needs_python_order(self.entries.iter().map(|e| e.1))? {
             // Keys that were not strings: a dict of them (a repeated key
             // keeps its first place and takes its last value) in the order
             // Python sorts the original keys in.
@@ -384,7 +388,7 @@ impl<'a> MapWriter<'a> {
                     }
                 }
             }
-            pykey::sort_like_python(&mut unique, |e| e.1);
+            key::sort_like_python(&mut unique, |e| e.1);
             self.entries = unique;
         } else {
             // Later duplicates win, like a dict.
@@ -431,7 +435,7 @@ impl ser::SerializeMap for MapWriter<'_> {
     type Ok = ();
     type Error = EncodeError;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, k: &T) -> Result<(), EncodeError> {
-        self.key = Some(pykey::py_key(to_value(k)?)?);
+        self.key = Some(key::py_key(to_value(k)?)?);
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), EncodeError> {

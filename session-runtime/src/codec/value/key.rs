@@ -10,10 +10,10 @@
 
 use std::cmp::Ordering;
 
-use super::error::EncodeError;
-use super::json_write::json_float_str;
-use super::pystr::PyString;
-use super::value::Value;
+use crate::codec::error::EncodeError;
+use crate::codec::py::float::json_float_str;
+use crate::codec::py::str::PyString;
+use crate::codec::value::Value;
 
 /// A map key as Python holds it before JSON turns it into text.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -1,194 +1,8 @@
-//! The Flask-compatible cookie codec: itsdangerous' `URLSafeTimedSerializer`
-//! as Flask configures it, with Flask's tagged JSON.
-//!
-//! A cookie is `payload.timestamp.signature`:
-//!
-//! - `payload` is the unpadded URL-safe base64 of the session's tagged JSON,
-//!   or `.` followed by the base64 of its zlib compression when that is at
-//!   least 2 bytes shorter;
-//! - `timestamp` is the signing time in Unix seconds, minimal big-endian
-//!   bytes, base64;
-//! - `signature` is `HMAC-SHA1(derived key, payload "." timestamp)`, base64,
-//!   where the derived key is `HMAC-SHA1(secret, "cookie-session")`.
-//!
-//! [`SessionCodec`] writes exactly the bytes Flask writes and accepts exactly
-//! what Flask accepts, with typed errors for everything else and bounds on
-//! decompressed size and JSON nesting.
-//!
-//! # Examples
-//!
-//! ```
-//! use sessionkit::codec::{Dict, SecretKey, SessionCodec};
-//!
-//! let codec = SessionCodec::flask(SecretKey::from_text("dev-key")?);
-//! let mut session = Dict::new();
-//! session.insert("user", "ada");
-//! session.insert("n", 1);
-//!
-//! let cookie = codec.dumps_session(&session, 1_700_000_000)?;
-//! assert_eq!(cookie, "eyJuIjoxLCJ1c2VyIjoiYWRhIn0.ZVPxAA.mf0bc39ibTxY3NxcJRC7kyBNw14");
-//!
-//! let opened = codec.loads_session(&cookie, 1_700_000_100, Some(31 * 86_400))?;
-//! assert_eq!(opened.value, session);
-//! assert_eq!(opened.timestamp, 1_700_000_000);
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! [`SessionCodec`]: itsdangerous' `URLSafeTimedSerializer` as Flask
+//! configures it — the signed cookie `payload.timestamp.signature`.
 
-use std::fmt;
-
-mod b64;
-mod compress;
-mod csrf;
-mod datetime;
-mod deflate;
-mod encrypted;
-mod error;
-pub(crate) mod json_fast;
-mod json_read;
-mod json_write;
-mod pyint;
-mod pykey;
-mod pystr;
-mod ser;
-pub(crate) mod serde_impl;
-mod signer;
-mod tag;
-mod value;
-
-pub use csrf::{CSRF_SALT, CsrfTokenCodec, new_raw_csrf_token, tokens_equal};
-pub use datetime::DateTime;
-pub use encrypted::{EncryptError, EncryptedCodec};
-pub use error::{
-    CompressionParseError, DecodeError, EncodeError, JsonError, JsonErrorKind, KeyError,
-    PayloadError, TagError,
-};
-pub(crate) use json_fast::read_session;
-pub use pystr::{CodePoints, PyString};
-pub use ser::write_flask_json;
-pub use serde_impl::{DeError, MAX_DESERIALIZE_DEPTH, Markup, from_value, to_value};
-pub use signer::{KeyDerivation, SecretKey, SecretKeys};
-pub use value::{BigInt, Dict, DictIntoIter, DictIter, Uuid, Value};
-
-/// Lowercase hex of `bytes` (digests, keys, tokens).
-pub(crate) fn lower_hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
-
-use signer::Signer;
-
-/// The salt Flask's session cookies use.
-pub const FLASK_SESSION_SALT: &str = "cookie-session";
-
-/// Default limit on the decoded (decompressed) payload size: 64 KiB.
-pub const DEFAULT_MAX_PAYLOAD: usize = 64 * 1024;
-
-/// Default limit on JSON nesting (objects and arrays, tags included): 512,
-/// above the ~497 levels Flask itself can read.
-pub const DEFAULT_MAX_DEPTH: usize = 512;
-
-/// Flask's default `PERMANENT_SESSION_LIFETIME` (31 days), which is also the
-/// maximum age of every session cookie.
-pub const FLASK_DEFAULT_MAX_AGE: u64 = 31 * 24 * 60 * 60;
-
-/// Whether payloads may be compressed.
-///
-/// Flask reads a cookie whether its payload is compressed or not, so every
-/// choice interoperates with Flask; only [`Compression::Auto`] is also
-/// byte-identical to the cookies Flask writes. Its spelling in
-/// `#[session(compression = ...)]` and on the command line is what
-/// [`Display`](fmt::Display) writes and [`FromStr`](std::str::FromStr) reads:
-///
-/// ```
-/// use sessionkit::codec::Compression;
-///
-/// assert_eq!("auto".parse(), Ok(Compression::Auto));
-/// assert_eq!("never".parse(), Ok(Compression::Never));
-/// assert_eq!("above:512".parse(), Ok(Compression::Above(512)));
-/// assert_eq!(Compression::Above(512).to_string(), "above:512");
-/// assert!("above:".parse::<Compression>().is_err());
-///
-/// // Whether a payload of so many JSON bytes gets itsdangerous' attempt:
-/// assert!(Compression::Auto.attempts(90));
-/// assert!(!Compression::Above(512).attempts(90));
-/// assert!(Compression::Above(512).attempts(513));
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum Compression {
-    /// As itsdangerous: compress with zlib when that saves at least 2 bytes.
-    /// Byte-identical to Flask.
-    #[default]
-    Auto,
-    /// Never compress (faster; Flask still reads such cookies, but its own
-    /// cookies for the same session may differ in bytes).
-    Never,
-    /// Itsdangerous' rule for payloads of more than this many bytes of JSON;
-    /// shorter ones are never compressed. Small sessions then skip the zlib
-    /// attempt (which rarely pays for them: it must save 2 bytes) and cost
-    /// what they cost under [`Compression::Never`], while larger ones are
-    /// compressed, byte-identical to Flask, and stay well inside the cookie
-    /// size limit. `Above(0)` is [`Compression::Auto`].
-    Above(usize),
-}
-
-impl Compression {
-    /// Whether a payload of `json_len` bytes gets itsdangerous' compression
-    /// attempt (it is then compressed if that saves at least 2 bytes).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use sessionkit::codec::Compression;
-    ///
-    /// assert!(Compression::Auto.attempts(1));
-    /// assert!(!Compression::Never.attempts(10_000));
-    /// // `above:N` attempts strictly more than N bytes.
-    /// assert!(!Compression::Above(256).attempts(256));
-    /// assert!(Compression::Above(256).attempts(257));
-    /// ```
-    pub fn attempts(self, json_len: usize) -> bool {
-        match self {
-            Compression::Auto => true,
-            Compression::Never => false,
-            Compression::Above(n) => json_len > n,
-        }
-    }
-}
-
-impl fmt::Display for Compression {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Compression::Auto => f.write_str("auto"),
-            Compression::Never => f.write_str("never"),
-            Compression::Above(n) => write!(f, "above:{n}"),
-        }
-    }
-}
-
-impl std::str::FromStr for Compression {
-    type Err = CompressionParseError;
-
-    /// `auto`, `never` or `above:N` (N bytes of JSON, decimal ASCII digits).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || CompressionParseError(s.to_owned());
-        match s {
-            "auto" => Ok(Compression::Auto),
-            "never" => Ok(Compression::Never),
-            _ => {
-                let n = s.strip_prefix("above:").ok_or_else(bad)?;
-                if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(bad());
-                }
-                n.parse().map(Compression::Above).map_err(|_| bad())
-            }
-        }
-    }
-}
+use super::signer::Signer;
+use super::*;
 
 /// A decoded value with its signing time.
 ///
@@ -629,7 +443,7 @@ impl SessionCodec {
     /// ```
     pub fn dumps(&self, value: &Value, timestamp: u64) -> Result<String, EncodeError> {
         let mut json = Vec::with_capacity(128);
-        json_write::write_tagged(&mut json, value, self.max_depth)?;
+        json::write::write_tagged(&mut json, value, self.max_depth)?;
         self.finish_json(&mut json)?;
         Ok(self.sign_json(&json, timestamp))
     }
@@ -668,7 +482,7 @@ impl SessionCodec {
         if self.ensure_ascii {
             Ok(())
         } else {
-            json_write::escapes_to_utf8(json)
+            json::write::escapes_to_utf8(json)
         }
     }
 
@@ -778,7 +592,7 @@ impl SessionCodec {
             value: json,
             timestamp,
         } = self.unsign(cookie, now, max_age)?;
-        let value = parse_json_bytes(&json, self.max_depth)?;
+        let value = json::parse_json_bytes(&json, self.max_depth)?;
         Ok(Signed { value, timestamp })
     }
 
@@ -846,7 +660,7 @@ impl SessionCodec {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn parse_json(&self, text: &str) -> Result<Value, PayloadError> {
-        json_read::parse_tagged(text, self.max_depth)
+        json::read::parse_tagged(text, self.max_depth)
     }
 
     /// Reads a cookie's payload and timestamp **without checking the
@@ -885,7 +699,7 @@ impl SessionCodec {
         let json = decode_payload(payload, DEFAULT_MAX_PAYLOAD)?;
         let value = std::str::from_utf8(&json)
             .map_err(|_| PayloadError::Utf8)
-            .and_then(|t| json_read::parse_tagged(t, DEFAULT_MAX_DEPTH));
+            .and_then(|t| json::read::parse_tagged(t, DEFAULT_MAX_DEPTH));
         Ok(Unverified {
             json: String::from_utf8_lossy(&json).into_owned(),
             value,
@@ -916,93 +730,6 @@ pub(crate) fn check_age(signed_at: u64, now: u64, max_age: Option<u64>) -> Resul
         });
     }
     Ok(())
-}
-
-fn parse_json_bytes(json: &[u8], max_depth: usize) -> Result<Value, PayloadError> {
-    let text = std::str::from_utf8(json).map_err(|_| PayloadError::Utf8)?;
-    json_read::parse_tagged(text, max_depth)
-}
-
-/// Parses a decoded payload into a session dict, as Flask builds its session:
-/// a dict, or `null` for an empty session.
-///
-/// # Errors
-///
-/// [`DecodeError::Payload`] for invalid UTF-8 or JSON,
-/// [`DecodeError::NotAMapping`] for any other JSON value.
-///
-/// # Examples
-///
-/// ```
-/// use sessionkit::codec::{DEFAULT_MAX_DEPTH, DecodeError, parse_session_json};
-///
-/// let session = parse_session_json(br#"{"n":1}"#, DEFAULT_MAX_DEPTH)?;
-/// assert_eq!(session.len(), 1);
-/// assert!(parse_session_json(b"null", DEFAULT_MAX_DEPTH)?.is_empty());
-/// assert_eq!(
-///     parse_session_json(b"42", DEFAULT_MAX_DEPTH),
-///     Err(DecodeError::NotAMapping("int"))
-/// );
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn parse_session_json(json: &[u8], max_depth: usize) -> Result<Dict, DecodeError> {
-    match parse_json_bytes(json, max_depth)? {
-        Value::Dict(d) => Ok(d),
-        Value::Null => Ok(Dict::new()),
-        other => Err(DecodeError::NotAMapping(other.kind())),
-    }
-}
-
-/// Writes a session dict as Flask's tagged JSON. The session goes through
-/// the tagger like any dict, so a session whose only key is a tag key is
-/// escaped with `" di"`.
-///
-/// # Errors
-///
-/// [`EncodeError`] if a value cannot be written.
-///
-/// # Examples
-///
-/// ```
-/// use sessionkit::codec::{DEFAULT_MAX_DEPTH, Dict, write_session_json};
-///
-/// let mut session = Dict::new();
-/// session.insert("user", "Jürgen");
-/// session.insert("_fresh", true);
-/// let mut json = Vec::new();
-/// write_session_json(&mut json, &session, DEFAULT_MAX_DEPTH)?;
-/// // Flask's dialect: sorted keys, compact, `\u` escapes.
-/// assert_eq!(json, br#"{"_fresh":true,"user":"J\u00fcrgen"}"#);
-///
-/// // A session whose only key looks like a tag is escaped, as Flask does.
-/// let mut tricky = Dict::new();
-/// tricky.insert(" t", 1);
-/// json.clear();
-/// write_session_json(&mut json, &tricky, DEFAULT_MAX_DEPTH)?;
-/// assert_eq!(json, br#"{" di":{" t__":1}}"#);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn write_session_json(
-    out: &mut Vec<u8>,
-    session: &Dict,
-    max_depth: usize,
-) -> Result<(), EncodeError> {
-    json_write::write_dict(out, session, max_depth)
-}
-
-/// Writes `"key":` (Flask's escaping).
-pub(crate) fn write_json_key(out: &mut Vec<u8>, key: &[u8]) {
-    json_write::write_py_string_bytes(out, key);
-    out.push(b':');
-}
-
-/// Writes one value in Flask's dialect.
-pub(crate) fn write_json_value(
-    out: &mut Vec<u8>,
-    value: &Value,
-    max_depth: usize,
-) -> Result<(), EncodeError> {
-    json_write::write_tagged(out, value, max_depth)
 }
 
 /// [`decode_payload`], lending the result to `f`: a canonical payload (the

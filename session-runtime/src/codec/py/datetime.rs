@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::pyint;
+use crate::codec::py::int;
 
 /// A date and time with a UTC offset, in whole seconds, within Python's year
 /// range 1–9999: what Flask's `" d"` tag stores.
@@ -531,7 +531,7 @@ fn timezone(tz: &str) -> Option<i64> {
 /// 0 for a naive result (Werkzeug then assumes UTC).
 fn parsedate_tz(data: &str) -> Option<[i64; 7]> {
     let mut parts: Vec<String> = data
-        .split(pyint::is_space)
+        .split(int::is_space)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect();
@@ -592,7 +592,7 @@ fn parsedate_tz(data: &str) -> Option<[i64; 7]> {
             return None;
         }
     }
-    if !yy.chars().next().is_some_and(pyint::is_digit) {
+    if !yy.chars().next().is_some_and(int::is_digit) {
         std::mem::swap(&mut yy, &mut tz);
     }
     if tm.ends_with(',') {
@@ -610,16 +610,16 @@ fn parsedate_tz(data: &str) -> Option<[i64; 7]> {
         [h, m, s] => (*h, *m, *s),
         _ => return None,
     };
-    let mut year = pyint::int10(&yy)?;
-    let day = pyint::int10(&dd)?;
-    let hour = pyint::int10(thh)?;
-    let minute = pyint::int10(tmm)?;
-    let second = pyint::int10(tss)?;
+    let mut year = int::int10(&yy)?;
+    let day = int::int10(&dd)?;
+    let hour = int::int10(thh)?;
+    let minute = int::int10(tmm)?;
+    let second = int::int10(tss)?;
     if year < 100 {
         year += if year > 68 { 1900 } else { 2000 };
     }
     let tz = tz.to_uppercase();
-    let mut tzoffset = timezone(&tz).or_else(|| pyint::int10(&tz));
+    let mut tzoffset = timezone(&tz).or_else(|| int::int10(&tz));
     if tzoffset == Some(0) && tz.starts_with('-') {
         tzoffset = None;
     }

@@ -4,8 +4,12 @@ use std::fmt;
 
 use indexmap::IndexMap;
 
-use super::datetime::DateTime;
-use super::pystr::PyString;
+use super::py::datetime::DateTime;
+use super::py::str::PyString;
+
+pub(crate) mod de;
+pub(crate) mod key;
+pub(crate) mod ser;
 
 /// A value in a Flask session, as Flask's `TaggedJSONSerializer` sees it.
 ///
@@ -210,32 +214,6 @@ impl Value {
         }
         s.push_str(trimmed);
         Some(Value::BigInt(BigInt(s.into_boxed_str())))
-    }
-
-    /// Flask's tagged JSON for this value: exactly the text Flask writes.
-    ///
-    /// # Errors
-    ///
-    /// [`EncodeError`](super::EncodeError) if the value cannot be written
-    /// (a datetime whose UTC conversion leaves Python's year range, or nesting
-    /// deeper than the default limit).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use sessionkit::codec::Value;
-    ///
-    /// assert_eq!(Value::Float(1e16).to_flask_json()?, "1e+16");
-    /// assert_eq!(Value::Float(-0.0).to_flask_json()?, "-0.0");
-    /// assert_eq!(Value::from("ü").to_flask_json()?, r#""\u00fc""#);
-    /// assert_eq!(Value::Bytes(b"hi".to_vec()).to_flask_json()?, r#"{" b":"aGk="}"#);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn to_flask_json(&self) -> Result<String, super::EncodeError> {
-        let mut out = Vec::new();
-        super::json_write::write_tagged(&mut out, self, super::DEFAULT_MAX_DEPTH)?;
-        // The writer emits ASCII only.
-        Ok(String::from_utf8_lossy(&out).into_owned())
     }
 }
 
@@ -518,7 +496,7 @@ impl Uuid {
         if s.chars().count() != 32 {
             return None;
         }
-        super::pyint::int16(&s).map(Uuid)
+        super::py::int::int16(&s).map(Uuid)
     }
 }
 
@@ -569,7 +547,7 @@ enum Order {
     #[default]
     CodePoint,
     /// As the entries stand: a map whose original keys were not strings,
-    /// already in the order Python sorts those keys in (see `pykey`).
+    /// already in the order Python sorts those keys in (see `value::key`).
     Given,
 }
 
@@ -1026,6 +1004,16 @@ impl<'a> IntoIterator for &'a Dict {
         self.iter()
     }
 }
+
+/// A markupsafe `Markup` string: HTML that Flask stores with the `" m"` tag.
+///
+/// ```
+/// use sessionkit::codec::{Markup, Value, to_value};
+/// let v = to_value(&Markup("<b>hi</b>".into())).unwrap();
+/// assert_eq!(v.to_flask_json().unwrap(), r#"{" m":"<b>hi</b>"}"#);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Markup(pub String);
 
 #[cfg(test)]
 mod tests {
