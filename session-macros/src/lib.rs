@@ -30,9 +30,6 @@ pub fn session(args: TokenStream, input: TokenStream) -> TokenStream {
         }),
     };
     let out = out.unwrap_or_else(|f| fallback::fallback(parsed, raw, &f.error, &f.krate));
-    if std::env::var_os("SESSIONKIT_MACROS_DEBUG").is_some() {
-        eprintln!("{out}");
-    }
     out.into()
 }
 

@@ -52,6 +52,7 @@ pub use data::{DynamicSession, SessionData};
 pub use lifecycle::SessionLifecycle;
 
 #[cfg(test)]
+#[path = "../../tests/support/seed.rs"]
 mod test_seed;
 
 /// [`test_seed::seeded`] on proptest's defaults, for the unit tests.

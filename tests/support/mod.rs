@@ -8,9 +8,8 @@ pub mod strategies;
 pub mod typed;
 pub mod web;
 
-#[path = "../../session-runtime/src/test_seed.rs"]
-mod test_seed;
-pub use test_seed::seeded;
+mod seed;
+pub use seed::seeded;
 
 /// Whether this run is CI's (`CI` set to anything but empty, `false` or
 /// `0`), where a missing tool fails a test instead of skipping it.

@@ -249,7 +249,6 @@ impl<'a> ser::Serializer for Writer<'a> {
     }
 }
 
-#[doc(hidden)]
 pub(crate) struct SeqWriter<'a> {
     w: Writer<'a>,
     first: bool,
@@ -327,7 +326,6 @@ seq_impls!(
 );
 
 /// Buffers entries (key, serialised value) to sort them.
-#[doc(hidden)]
 pub(crate) struct MapWriter<'a> {
     w: Writer<'a>,
     variant: Option<&'static str>,

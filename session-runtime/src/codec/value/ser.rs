@@ -324,7 +324,6 @@ impl Serializer for ValueSerializer {
     }
 }
 
-#[doc(hidden)]
 #[derive(Debug)]
 pub(crate) struct SeqBuilder {
     items: Vec<Value>,
@@ -378,7 +377,6 @@ impl ser::SerializeTupleStruct for SeqBuilder {
     }
 }
 
-#[doc(hidden)]
 #[derive(Debug)]
 pub(crate) struct MapBuilder {
     dict: Dict,
@@ -449,7 +447,6 @@ impl ser::SerializeStruct for MapBuilder {
     }
 }
 
-#[doc(hidden)]
 #[derive(Debug)]
 pub(crate) struct VariantBuilder<B> {
     variant: &'static str,

@@ -1,13 +1,14 @@
 //! Proptest configurations with a seed fixed per test, so every run (CI's
 //! included) checks the same inputs and a failure reproduces;
 //! `SESSIONKIT_TEST_SEED=random` (or any number) explores other inputs.
-//! Shared by the unit tests and, through `#[path]`, the integration tests.
+//! Shared by the integration tests and, through `#[path]`, the runtime's
+//! unit tests.
 
 use proptest::test_runner::{Config, RngSeed};
 
 /// `config` with the seed for `test` (the FNV-1a hash of its name unless
 /// `SESSIONKIT_TEST_SEED` says otherwise).
-#[allow(unreachable_pub)] // `pub` for the integration tests, which include this file
+#[allow(unreachable_pub)] // `pub` for the integration tests
 pub fn seeded(test: &str, config: Config) -> Config {
     let rng_seed = match std::env::var("SESSIONKIT_TEST_SEED").ok().as_deref() {
         Some("random") => RngSeed::Random,
