@@ -20,8 +20,11 @@ use hkdf::Hkdf;
 use sha2::Sha256;
 use zeroize::{Zeroize, Zeroizing};
 
-use super::error::{DecodeError, PayloadError};
+use super::error::{DecodeError, EncodeError, EncryptError, PayloadError};
+use super::json::{parse_json_bytes, write_json_value};
 use super::signer::{SecretKey, SecretKeys};
+use super::value::{Dict, Value};
+use super::{DEFAULT_MAX_DEPTH, parse_session_json, write_session_json};
 use super::{DEFAULT_MAX_PAYLOAD, Signed};
 
 const VERSION: &str = "v1";
@@ -189,10 +192,10 @@ impl EncryptedCodec {
         let current = self
             .ciphers
             .first()
-            .ok_or_else(|| EncryptError("no key".into()))?;
+            .ok_or_else(|| EncryptError::new("no key"))?;
         crate::scratch::with_empty(&SEALED, |raw| {
             raw.resize(NONCE_LEN, 0);
-            getrandom::fill(raw).map_err(|e| EncryptError(e.to_string()))?;
+            getrandom::fill(raw).map_err(|e| EncryptError::new(e.to_string()))?;
             raw.extend_from_slice(&timestamp.to_be_bytes());
             raw.extend_from_slice(json);
             let nonce = XNonce::try_from(&raw[..NONCE_LEN]).expect("NONCE_LEN bytes");
@@ -204,7 +207,7 @@ impl EncryptedCodec {
                 Ok(tag) => raw.extend_from_slice(&tag),
                 Err(_) => {
                     raw.zeroize();
-                    return Err(EncryptError("encryption failed".into()));
+                    return Err(EncryptError::new("encryption failed"));
                 }
             }
             out.push_str(PREFIX);
@@ -305,22 +308,134 @@ thread_local! {
     static SEALED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Encryption failed (the OS random source is unavailable).
-///
-/// # Examples
-///
-/// ```
-/// use sessionkit::codec::{EncryptError, EncryptedCodec, SecretKey, SecretKeys};
-///
-/// // Sealing fails only if the OS random source does.
-/// let codec = EncryptedCodec::new(&SecretKeys::new(SecretKey::from_text("k")?), "s");
-/// let sealed: Result<String, EncryptError> = codec.seal(b"{}", 0);
-/// assert!(sealed.is_ok());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("cannot encrypt the session: {0}")]
-pub struct EncryptError(String);
+/// The same Flask-level vocabulary as [`SessionCodec`](super::SessionCodec):
+/// `dumps` / `dumps_session` write a cookie for a [`Value`] or a session
+/// [`Dict`] as Flask's tagged JSON, `loads` / `loads_session` open one; the
+/// JSON-level pair is [`seal`](Self::seal) / [`open`](Self::open) (the
+/// signed codec's is `sign_json` / `unsign`).
+impl EncryptedCodec {
+    /// Seals any value as Flask's tagged JSON ([`SessionCodec::dumps`]'s
+    /// twin).
+    ///
+    /// [`SessionCodec::dumps`]: super::SessionCodec::dumps
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError`] if the value cannot be written as Flask's JSON, or
+    /// [`EncodeError::Encrypt`] if the OS random source fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sessionkit::codec::{EncryptedCodec, SecretKey, SecretKeys, Value};
+    ///
+    /// let codec = EncryptedCodec::new(&SecretKeys::new(SecretKey::from_text("k")?), "s");
+    /// let value = Value::List(vec![Value::from(1), Value::from("two")]);
+    /// let cookie = codec.dumps(&value, 1_700_000_000)?;
+    /// assert_eq!(codec.loads(&cookie, 1_700_000_000, None)?.value, value);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn dumps(&self, value: &Value, timestamp: u64) -> Result<String, EncodeError> {
+        let mut json = Vec::with_capacity(128);
+        write_json_value(&mut json, value, DEFAULT_MAX_DEPTH)?;
+        Ok(self.seal(&json, timestamp)?)
+    }
+
+    /// Seals a session dict ([`SessionCodec::dumps_session`]'s twin).
+    ///
+    /// [`SessionCodec::dumps_session`]: super::SessionCodec::dumps_session
+    ///
+    /// # Errors
+    ///
+    /// As [`dumps`](Self::dumps).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sessionkit::codec::{Dict, EncryptedCodec, SecretKey, SecretKeys};
+    ///
+    /// let codec = EncryptedCodec::new(&SecretKeys::new(SecretKey::from_text("k")?), "s");
+    /// let mut session = Dict::new();
+    /// session.insert("user", "ada");
+    /// let cookie = codec.dumps_session(&session, 1_000)?;
+    /// assert_eq!(codec.loads_session(&cookie, 1_010, Some(60))?.value, session);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn dumps_session(&self, session: &Dict, timestamp: u64) -> Result<String, EncodeError> {
+        let mut json = Vec::with_capacity(128);
+        write_session_json(&mut json, session, DEFAULT_MAX_DEPTH)?;
+        Ok(self.seal(&json, timestamp)?)
+    }
+
+    /// Opens a cookie holding any value ([`SessionCodec::loads`]'s twin).
+    ///
+    /// [`SessionCodec::loads`]: super::SessionCodec::loads
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError`]: a cookie that does not open, is too old, or does not
+    /// hold Flask's tagged JSON.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sessionkit::codec::{DecodeError, EncryptedCodec, SecretKey, SecretKeys, Value};
+    ///
+    /// let codec = EncryptedCodec::new(&SecretKeys::new(SecretKey::from_text("k")?), "s");
+    /// let cookie = codec.dumps(&Value::from(7), 1_000)?;
+    /// assert_eq!(codec.loads(&cookie, 1_000, None)?.value, Value::from(7));
+    /// assert!(matches!(codec.loads(&cookie, 2_000, Some(60)), Err(DecodeError::Expired { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn loads(
+        &self,
+        cookie: impl AsRef<[u8]>,
+        now: u64,
+        max_age: Option<u64>,
+    ) -> Result<Signed<Value>, DecodeError> {
+        let Signed {
+            value: json,
+            timestamp,
+        } = self.open(cookie, now, max_age)?;
+        let value = parse_json_bytes(&json, DEFAULT_MAX_DEPTH)?;
+        Ok(Signed { value, timestamp })
+    }
+
+    /// Opens a session cookie ([`SessionCodec::loads_session`]'s twin).
+    ///
+    /// [`SessionCodec::loads_session`]: super::SessionCodec::loads_session
+    ///
+    /// # Errors
+    ///
+    /// As [`loads`](Self::loads), and [`DecodeError::NotAMapping`] when the
+    /// payload is not a dict.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sessionkit::codec::{DecodeError, EncryptedCodec, SecretKey, SecretKeys, Value};
+    ///
+    /// let codec = EncryptedCodec::new(&SecretKeys::new(SecretKey::from_text("k")?), "s");
+    /// let cookie = codec.dumps(&Value::from(7), 1_000)?;
+    /// assert_eq!(codec.loads_session(&cookie, 1_000, None), Err(DecodeError::NotAMapping("int")));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn loads_session(
+        &self,
+        cookie: impl AsRef<[u8]>,
+        now: u64,
+        max_age: Option<u64>,
+    ) -> Result<Signed<Dict>, DecodeError> {
+        let Signed {
+            value: json,
+            timestamp,
+        } = self.open(cookie, now, max_age)?;
+        Ok(Signed {
+            value: parse_session_json(&json, DEFAULT_MAX_DEPTH)?,
+            timestamp,
+        })
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -377,6 +377,10 @@ pub enum EncodeError {
     /// An error raised by a `Serialize` implementation.
     #[error("{0}")]
     Custom(String),
+    /// The encrypted codec could not seal the cookie (the OS random source
+    /// failed).
+    #[error(transparent)]
+    Encrypt(#[from] EncryptError),
 }
 
 impl serde::ser::Error for EncodeError {
@@ -507,6 +511,29 @@ fn unexpected_kind(unexpected: &serde::de::Unexpected<'_>) -> &'static str {
         U::TupleVariant => "tuple variant",
         U::StructVariant => "struct variant",
         U::Other(_) => "value of another kind",
+    }
+}
+
+/// Encryption failed (the OS random source is unavailable).
+///
+/// # Examples
+///
+/// ```
+/// use sessionkit::codec::{EncryptError, EncryptedCodec, SecretKey, SecretKeys};
+///
+/// // Sealing fails only if the OS random source does.
+/// let codec = EncryptedCodec::new(&SecretKeys::new(SecretKey::from_text("k")?), "s");
+/// let sealed: Result<String, EncryptError> = codec.seal(b"{}", 0);
+/// assert!(sealed.is_ok());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot encrypt the session: {0}")]
+pub struct EncryptError(String);
+
+impl EncryptError {
+    pub(crate) fn new(why: impl Into<String>) -> Self {
+        EncryptError(why.into())
     }
 }
 

@@ -69,10 +69,10 @@ pub(crate) mod value;
 pub(crate) use b64::lower_hex;
 pub use compress::Compression;
 pub use csrf::{CSRF_SALT, CsrfTokenCodec, new_raw_csrf_token, tokens_equal};
-pub use encrypted::{EncryptError, EncryptedCodec};
+pub use encrypted::EncryptedCodec;
 pub use error::{
-    CompressionParseError, DeError, DecodeError, EncodeError, JsonError, JsonErrorKind, KeyError,
-    PayloadError, TagError,
+    CompressionParseError, DeError, DecodeError, EncodeError, EncryptError, JsonError,
+    JsonErrorKind, KeyError, PayloadError, TagError,
 };
 pub(crate) use json::read_fields::read_session;
 pub use json::write_typed::write_flask_json;
