@@ -21,6 +21,11 @@ const RESERVED: &[(&str, &str)] = &[
 /// The hidden field the expansion adds to every session struct.
 pub(crate) const META_FIELD: &str = "__sessionkit";
 
+/// RFC 9110's token rule for the cookie name, the same as the runtime's
+/// `werkzeug::http::is_token` (which checks the name again when the
+/// interface is built). A copy, not an import: this crate only parses,
+/// validates and generates, and importing the runtime would compile its
+/// crypto and zlib into every build of the macro.
 fn is_token(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
