@@ -10,7 +10,7 @@ them.
 `flask_baseline.py`, and `wrk` on PATH for `--http`.)
 
 The procedure is BENCHMARKS.md's: `--rounds` times, one `cargo bench
---all-features --bench sessions` run over the rows below and one
+-p sessionkit-benches --bench sessions` run over the rows below and one
 `flask_baseline.py` run, alternating; each Rust row reports the lowest of
 its criterion medians (read from criterion's `estimates.json`, not the
 printed slope), each Flask row the best of its runs (each already the best

@@ -2,7 +2,7 @@
 //! per in-process axum request with and without the layer), with dhat's
 //! counting allocator. Prints a table; see BENCHMARKS.md.
 //!
-//! `cargo bench --bench allocations`
+//! `cargo bench -p sessionkit-benches --bench allocations`
 
 #![allow(missing_docs, unreachable_pub)]
 

@@ -2,12 +2,12 @@
 //! that does not depend on what else the machine is doing, for comparing
 //! two versions of the code on a machine whose timings move by ±40 %.
 //!
-//! `cargo bench --bench instructions` builds this program and runs it
+//! `cargo bench -p sessionkit-benches --bench instructions` builds this program and runs it
 //! without arguments: it then runs itself under
 //! `valgrind --tool=callgrind` once per operation with two iteration
 //! counts, and prints the difference divided by the difference in
 //! iterations (so start-up and warm-up cancel out). One argument keeps
-//! the operations whose name contains it (`cargo bench --bench
+//! the operations whose name contains it (`cargo bench -p sessionkit-benches --bench
 //! instructions -- typed`); with `OPERATION ITERATIONS` it only runs the
 //! operation, uncounted.
 //!

@@ -8,9 +8,9 @@
 //! at start-up), so it pays for those bytes and for nothing else.
 //!
 //! ```text
-//! PORT=3999 cargo run --release --example bench_server
-//! COMPRESSION=never PORT=3999 cargo run --release --example bench_server
-//! COMPRESSION=above:256 PORT=3999 cargo run --release --example bench_server
+//! PORT=3999 cargo run --release -p sessionkit-benches --example bench_server
+//! COMPRESSION=never PORT=3999 cargo run --release -p sessionkit-benches --example bench_server
+//! COMPRESSION=above:256 PORT=3999 cargo run --release -p sessionkit-benches --example bench_server
 //! ```
 
 use axum::Router;

@@ -4,7 +4,7 @@
 //! posts, at high concurrency; reports status counts and fails on any 5xx.
 //!
 //! ```text
-//! cargo run --release --example soak -- http://127.0.0.1:3000 SECRET 60 64 2000000
+//! cargo run --release -p sessionkit-benches --example soak -- http://127.0.0.1:3000 SECRET 60 64 2000000
 //! ```
 
 use std::sync::Arc;

@@ -35,7 +35,7 @@ use crate::config::SameSite;
 use crate::data::DynamicSession;
 use crate::error::ConfigError;
 use crate::werkzeug::http::{
-    is_token, push_cookie_value, request_cookie, werkzeug_domain, werkzeug_path,
+    CookieAttributes, is_token, push_cookie_value, request_cookie, werkzeug_domain, werkzeug_path,
 };
 
 /// The session key of the logged-in user's id.
@@ -649,29 +649,20 @@ impl RememberCookie {
         )
     }
 
-    /// Werkzeug's attribute order after `name=value`.
+    /// Werkzeug's attributes after `name=value` (a deletion sends neither
+    /// `Secure`, `HttpOnly` nor `SameSite`, as Werkzeug's `delete_cookie`).
     fn attributes(&self, mut out: String, expires: &str, delete: bool) -> String {
-        if let Some(d) = &self.domain {
-            out.push_str("; Domain=");
-            out.push_str(d);
+        CookieAttributes {
+            domain: self.domain.as_deref(),
+            expires: Some(expires),
+            max_age: delete.then_some(0),
+            secure: self.secure && !delete,
+            http_only: self.http_only && !delete,
+            path: Some(&werkzeug_path(&self.path)),
+            same_site: self.same_site.filter(|_| !delete),
+            partitioned: false,
         }
-        out.push_str("; Expires=");
-        out.push_str(expires);
-        if delete {
-            out.push_str("; Max-Age=0");
-        } else {
-            if self.secure {
-                out.push_str("; Secure");
-            }
-            if self.http_only {
-                out.push_str("; HttpOnly");
-            }
-        }
-        out.push_str("; Path=");
-        out.push_str(&werkzeug_path(&self.path));
-        if let (false, Some(ss)) = (delete, self.same_site) {
-            let _ = write!(out, "; SameSite={ss}");
-        }
+        .write(&mut out);
         out
     }
 

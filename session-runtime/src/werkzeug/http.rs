@@ -373,38 +373,71 @@ fn quote_header_value(value: &str, out: &mut String) {
 /// ```
 pub fn format_set_cookie(c: &Cookie<'_>) -> String {
     let mut s = format!("{}={}", c.name(), c.value());
-    if let Some(d) = c.domain() {
-        s.push_str("; Domain=");
-        s.push_str(d);
+    let expires = c
+        .expires_datetime()
+        .and_then(|t| DateTime::from_unix(t.unix_timestamp()))
+        .and_then(|d| d.http_date());
+    CookieAttributes {
+        domain: c.domain(),
+        expires: expires.as_deref(),
+        max_age: c.max_age().map(|age| age.whole_seconds()),
+        secure: c.secure() == Some(true),
+        http_only: c.http_only() == Some(true),
+        path: c.path(),
+        same_site: c.same_site(),
+        partitioned: c.partitioned() == Some(true),
     }
-    if let Some(t) = c.expires_datetime() {
-        let date = DateTime::from_unix(t.unix_timestamp()).and_then(|d| d.http_date());
-        if let Some(date) = date {
-            s.push_str("; Expires=");
-            s.push_str(&date);
+    .write(&mut s);
+    s
+}
+
+/// The attributes Werkzeug's `dump_cookie` writes after `name=value`, each
+/// only when set, in its order: `Domain`, `Expires`, `Max-Age`, `Secure`
+/// (also for `Partitioned`), `HttpOnly`, `Path`, `SameSite`,
+/// `Partitioned`. Values are written as given (the path already quoted).
+#[derive(Debug, Default)]
+pub(crate) struct CookieAttributes<'a> {
+    pub(crate) domain: Option<&'a str>,
+    pub(crate) expires: Option<&'a str>,
+    pub(crate) max_age: Option<i64>,
+    pub(crate) secure: bool,
+    pub(crate) http_only: bool,
+    pub(crate) path: Option<&'a str>,
+    pub(crate) same_site: Option<cookie::SameSite>,
+    pub(crate) partitioned: bool,
+}
+
+impl CookieAttributes<'_> {
+    /// Appends `; Name=value` for each attribute that is set.
+    pub(crate) fn write(&self, out: &mut String) {
+        if let Some(d) = self.domain {
+            out.push_str("; Domain=");
+            out.push_str(d);
+        }
+        if let Some(e) = self.expires {
+            out.push_str("; Expires=");
+            out.push_str(e);
+        }
+        if let Some(age) = self.max_age {
+            let _ = write!(out, "; Max-Age={age}");
+        }
+        if self.secure || self.partitioned {
+            out.push_str("; Secure");
+        }
+        if self.http_only {
+            out.push_str("; HttpOnly");
+        }
+        if let Some(p) = self.path {
+            out.push_str("; Path=");
+            out.push_str(p);
+        }
+        if let Some(ss) = self.same_site {
+            let _ = write!(out, "; SameSite={ss}");
+        }
+        if self.partitioned {
+            out.push_str("; Partitioned");
         }
     }
-    if let Some(age) = c.max_age() {
-        s.push_str(&format!("; Max-Age={}", age.whole_seconds()));
-    }
-    let partitioned = c.partitioned() == Some(true);
-    if c.secure() == Some(true) || partitioned {
-        s.push_str("; Secure");
-    }
-    if c.http_only() == Some(true) {
-        s.push_str("; HttpOnly");
-    }
-    if let Some(p) = c.path() {
-        s.push_str("; Path=");
-        s.push_str(p);
-    }
-    if let Some(ss) = c.same_site() {
-        s.push_str(&format!("; SameSite={ss}"));
-    }
-    if partitioned {
-        s.push_str("; Partitioned");
-    }
-    s
 }
 
 /// Werkzeug's `dump_cookie` value: as it is when it only has
