@@ -12,7 +12,8 @@
 use sessionkit::codec::SecretKey;
 use sessionkit::interface::SecureCookieSessionInterface;
 use sessionkit::lifecycle::SessionHandle;
-use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+use sessionkit::lifecycle::SessionLifecycle;
+use sessionkit::{DynamicSession, SessionConfig};
 
 fn handler(req: http::Request<()>) -> http::Response<Vec<u8>> {
     let session = SessionHandle::<DynamicSession>::from_request(&req)

@@ -55,7 +55,7 @@
 //!   tagged JSON, Flask's exact zlib output), usable on its own;
 //! - [`interface`] (Flask's `SessionInterface` and
 //!   `SecureCookieSessionInterface`), [`DynamicSession`] and
-//!   [`SessionLifecycle`] ([`lifecycle`]): Flask's session system (open
+//!   [`SessionLifecycle`](lifecycle::SessionLifecycle): Flask's session system (open
 //!   before the handler, save after, by Flask's rules) over plain `http`
 //!   types, with any framework; [`config`] and [`error`];
 //! - [`tower`]: the session and CSRF layers; [`axum`]: the extractors
@@ -78,7 +78,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub use session_runtime::{codec, config, error, interface, lifecycle};
+pub use session_runtime::{codec, config, error, interface, lifecycle, store};
 
 /// CSRF protection compatible with Flask-WTF, plus Fetch-Metadata/Origin checks.
 pub use session_runtime::csrf;
@@ -218,7 +218,7 @@ pub use session_runtime::__private;
 /// ```
 #[doc(inline)]
 pub use session_macros::session;
-pub use session_runtime::{DynamicSession, SessionConfig, SessionData, SessionLifecycle};
+pub use session_runtime::{DynamicSession, SessionConfig, SessionData};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -11,7 +11,8 @@ use sessionkit::codec::{SecretKey, SessionCodec, Value};
 use sessionkit::config::ISSUED_AT_KEY;
 use sessionkit::interface::SecureCookieSessionInterface;
 use sessionkit::lifecycle::SessionHandle;
-use sessionkit::{DynamicSession, SessionConfig, SessionData, SessionLifecycle, session};
+use sessionkit::lifecycle::SessionLifecycle;
+use sessionkit::{DynamicSession, SessionConfig, SessionData, session};
 
 const KEY: &str = "absolute-lifetime-key-0123456789abcdef";
 const START: u64 = 1_700_000_000;

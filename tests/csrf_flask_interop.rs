@@ -13,7 +13,8 @@ use sessionkit::codec::SecretKey;
 use sessionkit::csrf::{Csrf, CsrfConfig, CsrfError, CsrfMode};
 use sessionkit::interface::SecureCookieSessionInterface;
 use sessionkit::lifecycle::SessionHandle;
-use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+use sessionkit::lifecycle::SessionLifecycle;
+use sessionkit::{DynamicSession, SessionConfig};
 use support::flask::run_live;
 
 /// Hosts and URLs from the pieces where URL parsers differ: case, default

@@ -14,9 +14,10 @@ use sessionkit::codec::{EncryptedCodec, SecretKey, SecretKeys, SessionCodec};
 use sessionkit::csrf::{Csrf, CsrfConfig};
 use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
 use sessionkit::lifecycle::SessionHandle;
+use sessionkit::lifecycle::SessionLifecycle;
 use sessionkit::testing::{SavedSession, SessionTester};
 use sessionkit::tower::SessionLayer;
-use sessionkit::{DynamicSession, SessionConfig, SessionData, SessionLifecycle, session};
+use sessionkit::{DynamicSession, SessionConfig, SessionData, session};
 use support::web::serve;
 
 const SECRET: &str = "hardening-secret-0123456789abcdef-XYZ";

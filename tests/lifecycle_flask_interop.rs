@@ -17,7 +17,8 @@ use serde_json::{Value as Json, json};
 use sessionkit::codec::{Dict, SecretKey, SessionCodec, Value};
 use sessionkit::interface::{PendingCookie, SecureCookieSessionInterface, SessionInterface};
 use sessionkit::lifecycle::SessionHandle;
-use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+use sessionkit::lifecycle::SessionLifecycle;
+use sessionkit::{DynamicSession, SessionConfig};
 use support::flask::run_live;
 use support::http::{act_on, config};
 

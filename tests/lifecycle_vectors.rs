@@ -7,10 +7,11 @@ mod support;
 
 use std::time::{Duration, SystemTime};
 
+use sessionkit::DynamicSession;
 use sessionkit::codec::Value;
 use sessionkit::interface::SecureCookieSessionInterface;
 use sessionkit::lifecycle::SessionHandle;
-use sessionkit::{DynamicSession, SessionLifecycle};
+use sessionkit::lifecycle::SessionLifecycle;
 use support::http::{act_on, config};
 use support::typed;
 use support::typed::vectors;

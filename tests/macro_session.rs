@@ -332,8 +332,8 @@ fn accessors_mark_exactly_what_the_save_rules_need() {
 
 #[test]
 fn null_typed_session_refuses_writes_loudly() {
-    use sessionkit::SessionLifecycle;
     use sessionkit::lifecycle::SessionHandle;
+    use sessionkit::lifecycle::SessionLifecycle;
     let app = SessionLifecycle::<Plain>::new(
         SecureCookieSessionInterface::new(Plain::default_config()).unwrap(),
     );

@@ -8,7 +8,8 @@ use sessionkit::config::{OversizePolicy, Protection, SameSite};
 use sessionkit::error::SaveError;
 use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
 use sessionkit::lifecycle::SessionHandle;
-use sessionkit::{DynamicSession, SessionConfig, SessionData, SessionLifecycle};
+use sessionkit::lifecycle::SessionLifecycle;
+use sessionkit::{DynamicSession, SessionConfig, SessionData};
 
 const NOW: u64 = 1_700_000_000;
 const KEY: &str = "a-test-key-that-is-long-enough-32b";

@@ -26,8 +26,9 @@ use sessionkit::codec::{Compression, Dict, SessionCodec};
 use sessionkit::config::Protection;
 use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
 use sessionkit::lifecycle::SessionHandle;
+use sessionkit::lifecycle::SessionLifecycle;
 use sessionkit::tower::SessionLayer;
-use sessionkit::{DynamicSession, SessionConfig, SessionData, SessionLifecycle};
+use sessionkit::{DynamicSession, SessionConfig, SessionData};
 use tower::ServiceExt as _;
 
 fn fixtures() -> [(&'static str, Dict); 3] {

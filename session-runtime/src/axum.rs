@@ -16,7 +16,7 @@ use http::StatusCode;
 
 use crate::data::SessionData;
 use crate::error::SaveError;
-use crate::lifecycle::{SessionGuard, SessionHandle};
+use crate::lifecycle::{SessionGuard, SessionHandle, SessionUnavailable};
 #[doc(no_inline)]
 pub use crate::tower::{CsrfLayer, SessionLayer};
 
@@ -87,16 +87,63 @@ impl<S: SessionData> Session<S> {
     }
 }
 
+/// With a server-side store, extracting the session loads it (one store
+/// round trip); a handler that does not extract it costs none.
 impl<St: Send + Sync, S: SessionData> FromRequestParts<St> for Session<S> {
-    type Rejection = MissingSessionLayer;
+    type Rejection = SessionRejection;
 
     async fn from_request_parts(
         parts: &mut http::request::Parts,
         _state: &St,
     ) -> Result<Self, Self::Rejection> {
         let handle = SessionHandle::from_parts(parts).ok_or_else(MissingSessionLayer::of::<S>)?;
+        handle.load().await?;
         handle.mark_obtained();
         Ok(Session(handle))
+    }
+}
+
+/// Why [`Session<T>`] could not be extracted.
+///
+/// # Examples
+///
+/// ```
+/// use axum::response::IntoResponse as _;
+/// use sessionkit::axum::SessionRejection;
+/// use sessionkit::error::StoreError;
+/// use sessionkit::lifecycle::SessionUnavailable;
+///
+/// let down = SessionRejection::from(SessionUnavailable::new(StoreError::Unavailable("refused".into())));
+/// assert_eq!(down.into_response().status(), 503);
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SessionRejection {
+    /// No layer provides this session type (a wiring mistake): 500.
+    MissingLayer(MissingSessionLayer),
+    /// The session store is unreachable: 503 (the interface's
+    /// [`unavailable_response`](crate::interface::SessionInterface::unavailable_response)).
+    Unavailable(SessionUnavailable),
+}
+
+impl From<MissingSessionLayer> for SessionRejection {
+    fn from(e: MissingSessionLayer) -> Self {
+        SessionRejection::MissingLayer(e)
+    }
+}
+
+impl From<SessionUnavailable> for SessionRejection {
+    fn from(e: SessionUnavailable) -> Self {
+        SessionRejection::Unavailable(e)
+    }
+}
+
+impl IntoResponse for SessionRejection {
+    fn into_response(self) -> AxumResponse {
+        match self {
+            SessionRejection::MissingLayer(e) => e.into_response(),
+            SessionRejection::Unavailable(e) => e.response().map(axum_core::body::Body::from),
+        }
     }
 }
 

@@ -60,6 +60,60 @@ pub enum SaveError {
         "the session cookie would expire after the year 9999; use a shorter permanent_session_lifetime"
     )]
     ExpiresOutOfRange,
+    /// The session store could not be reached or did not answer in time:
+    /// the change is not saved (answered with 503 by default).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A server-side session was locked before it was loaded (a hook or
+    /// handler reached it without the `Session<T>` extractor or
+    /// [`SessionHandle::load`](crate::lifecycle::SessionHandle::load)), so
+    /// what it holds is not the stored session; it is not saved.
+    #[error(
+        "a server-side session was used before it was loaded: extract Session<T> \
+         (or await SessionHandle::load) before locking it"
+    )]
+    NotLoaded,
+    /// A server-side interface saves asynchronously, and a synchronous
+    /// step was used (`run_sync`, `finish_response`, `process_response`).
+    #[error(
+        "a server-side session store saves asynchronously: use SessionLifecycle::run \
+         or finish_response_async (the tower layer does)"
+    )]
+    NeedsAsync,
+}
+
+/// A server-side session store failed.
+///
+/// # Examples
+///
+/// ```
+/// use sessionkit::error::StoreError;
+/// use std::time::Duration;
+///
+/// let e = StoreError::Timeout(Duration::from_millis(500));
+/// assert!(e.is_unavailable());
+/// assert_eq!(e.to_string(), "the session store did not answer within 500ms");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The store cannot be reached (connection refused, reset, not yet
+    /// connected).
+    #[error("the session store is unreachable: {0}")]
+    Unavailable(String),
+    /// The store did not answer within the configured time.
+    #[error("the session store did not answer within {0:?}")]
+    Timeout(std::time::Duration),
+    /// The store answered with an error.
+    #[error("the session store refused the operation: {0}")]
+    Refused(String),
+}
+
+impl StoreError {
+    /// Whether the store is down or slow (a 503), rather than refusing.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_) | StoreError::Timeout(_))
+    }
 }
 
 /// A session configuration cannot be used.
@@ -108,6 +162,9 @@ pub enum ConfigError {
         "the permanent session lifetime of {0} seconds ends after the year 9999: use a shorter one"
     )]
     Lifetime(u64),
+    /// A session store cannot be set up (a URL its client cannot read).
+    #[error("the session store cannot be set up: {0}")]
+    Store(String),
 }
 
 /// Why a verified cookie payload did not open into a session.

@@ -1,11 +1,16 @@
 //! [`SessionInterface`]: how sessions are opened from requests and saved into
 //! responses (Flask's `flask.sessions.SessionInterface`).
 
+use std::any::Any;
+use std::future::Future;
+use std::pin::Pin;
 use std::time::{Duration, SystemTime};
+
+use http::{HeaderValue, StatusCode};
 
 use crate::config::{SameSite, SessionConfig};
 use crate::data::SessionData;
-use crate::error::SaveError;
+use crate::error::{SaveError, StoreError};
 use crate::werkzeug::http::LAST_HTTP_DATE;
 
 pub use crate::secure_cookie::{Clock, SecureCookieSessionInterface};
@@ -414,6 +419,166 @@ pub trait SessionInterface<S: SessionData>: Send + Sync + 'static {
     /// );
     /// ```
     fn save_session(&self, session: &S, headers: &mut http::HeaderMap) -> Result<(), SaveError>;
+
+    /// Whether sessions live in a server-side store, so they are loaded
+    /// ([`SessionInterface::load_session`]) and saved
+    /// ([`SessionInterface::begin_save`]) asynchronously. `false`, the
+    /// default, for sessions held in the cookie.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig};
+    /// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
+    /// let i = SecureCookieSessionInterface::new(SessionConfig::default())?;
+    /// assert!(!SessionInterface::<DynamicSession>::is_server_side(&i));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn is_server_side(&self) -> bool {
+        false
+    }
+
+    /// Loads the session a request's cookie names: for a server-side
+    /// interface, from its store (the extractor and the CSRF layer await it
+    /// before the session is first locked). Returns the session and what the
+    /// interface keeps beside it for the save ([`Loaded`]). The default
+    /// opens it at once with [`SessionInterface::open_from_cookie`].
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the store cannot be reached; the request is
+    /// then answered with [`SessionInterface::unavailable_response`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig, SessionData};
+    /// # use sessionkit::interface::{PendingCookie, SecureCookieSessionInterface, SessionInterface};
+    /// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+    /// let i = SecureCookieSessionInterface::new(
+    ///     SessionConfig::default().with_secret_key(SecretKey::from_text("k")?),
+    /// )?;
+    /// let (s, _): (DynamicSession, _) = i.load_session(PendingCookie(Some("bad".into()))).await?;
+    /// assert!(s.state().is_new());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn load_session(
+        &self,
+        cookie: PendingCookie,
+    ) -> BoxFuture<Result<(S, Option<Loaded>), StoreError>> {
+        let session = self.open_from_cookie(cookie);
+        Box::pin(std::future::ready(Ok((session, None))))
+    }
+
+    /// Starts saving a server-side session: called with the session locked,
+    /// it reads what it needs and returns the store work, which runs after
+    /// the lock is released and returns the headers to add. `loaded` is what
+    /// [`SessionInterface::load_session`] returned beside the session
+    /// (`None` for a session that was never loaded); `regenerate` asks for a
+    /// new session id ([`SessionHandle::regenerate`](crate::lifecycle::SessionHandle::regenerate)).
+    /// `None`, the default, means the interface saves synchronously with
+    /// [`SessionInterface::save_session`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig};
+    /// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
+    /// let i = SecureCookieSessionInterface::new(SessionConfig::default())?;
+    /// assert!(i.begin_save(&DynamicSession::default(), None, false).is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn begin_save(
+        &self,
+        _session: &S,
+        _loaded: Option<Loaded>,
+        _regenerate: bool,
+    ) -> Option<BoxFuture<Result<SavedHeaders, SaveError>>> {
+        None
+    }
+
+    /// The answer to a request that needs its session while the store is
+    /// unreachable: 503 with a short text by default. Override it to
+    /// customise the page.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use sessionkit::{DynamicSession, SessionConfig};
+    /// # use sessionkit::interface::{SecureCookieSessionInterface, SessionInterface};
+    /// use sessionkit::error::StoreError;
+    ///
+    /// let i = SecureCookieSessionInterface::new(SessionConfig::default())?;
+    /// let r = SessionInterface::<DynamicSession>::unavailable_response(
+    ///     &i,
+    ///     &StoreError::Unavailable("connection refused".into()),
+    /// );
+    /// assert_eq!(r.status(), 503);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn unavailable_response(&self, error: &StoreError) -> http::Response<Vec<u8>> {
+        default_unavailable_response(error)
+    }
+}
+
+/// The default answer when the session store is unavailable: 503, a short
+/// text (the store's error is logged, not shown).
+pub(crate) fn default_unavailable_response(_error: &StoreError) -> http::Response<Vec<u8>> {
+    let mut r = http::Response::new(
+        b"Sessions are unavailable right now; please try again in a moment.".to_vec(),
+    );
+    *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+/// A boxed, sendable future: the asynchronous steps of server-side
+/// interfaces.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// What an interface keeps beside a loaded session for its save (a
+/// server-side interface: the session id and the record as it was loaded).
+/// Opaque to the lifecycle, which hands it back to
+/// [`SessionInterface::begin_save`].
+pub type Loaded = Box<dyn Any + Send>;
+
+/// The headers an asynchronous save adds to the response.
+///
+/// # Examples
+///
+/// ```
+/// use sessionkit::interface::SavedHeaders;
+///
+/// let mut headers = http::HeaderMap::new();
+/// SavedHeaders { vary_cookie: true, set_cookie: None }.apply(&mut headers);
+/// assert_eq!(headers["vary"], "Cookie");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SavedHeaders {
+    /// Add `Cookie` to `Vary` (Werkzeug's rule for an existing `Vary`).
+    pub vary_cookie: bool,
+    /// A `Set-Cookie` header to append.
+    pub set_cookie: Option<HeaderValue>,
+}
+
+impl SavedHeaders {
+    /// Adds these headers to `headers`.
+    pub fn apply(self, headers: &mut http::HeaderMap) {
+        if self.vary_cookie {
+            crate::werkzeug::http::add_vary_cookie(headers);
+        }
+        if let Some(v) = self.set_cookie {
+            headers.append(http::header::SET_COOKIE, v);
+        }
+    }
 }
 
 /// The raw session cookie value of a request, captured for lazy opening.

@@ -41,6 +41,7 @@ pub mod lifecycle;
 mod scratch;
 mod secure_cookie;
 mod state;
+pub mod store;
 pub mod testing;
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]

@@ -18,7 +18,8 @@
 //! [`SessionLifecycle::on_save_error`]): a session is never lost silently.
 //!
 //! ```
-//! use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+//! use sessionkit::{DynamicSession, SessionConfig};
+//! use sessionkit::lifecycle::SessionLifecycle;
 //! use sessionkit::interface::SecureCookieSessionInterface;
 //! use sessionkit::lifecycle::SessionHandle;
 //! use sessionkit::codec::SecretKey;
@@ -41,8 +42,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use http::{Request, Response, StatusCode};
 
 use crate::data::SessionData;
-use crate::error::SaveError;
-use crate::interface::{PendingCookie, SessionInterface};
+use crate::error::{SaveError, StoreError};
+use crate::interface::{Loaded, PendingCookie, SessionInterface};
 
 /// A response produced by the session layer itself (an early answer from a
 /// hook, or a save error).
@@ -72,15 +73,87 @@ struct HandleState<S> {
     /// A handler obtained the session (an extractor) without necessarily
     /// locking it: Flask counts that as an access (`Vary: Cookie`).
     obtained: bool,
+    /// What a server-side interface keeps beside the loaded session.
+    loaded: Option<Loaded>,
+    /// A new session id was asked for ([`SessionHandle::regenerate`]).
+    regenerate: bool,
+    /// A server-side session was locked before it was loaded: what it
+    /// holds is not the stored session, so it is not saved.
+    not_loaded: bool,
 }
 
 impl<S: SessionData> HandleState<S> {
+    fn new(session: S, pending: Option<(PendingCookie, Opener<S>)>) -> Self {
+        HandleState {
+            session,
+            pending,
+            obtained: false,
+            loaded: None,
+            regenerate: false,
+            not_loaded: false,
+        }
+    }
+
     fn open(&mut self) {
         if let Some((cookie, open)) = self.pending.take() {
-            self.session = open.open_from_cookie(cookie);
+            if open.is_server_side() {
+                tracing::error!(
+                    target: crate::error::LOG_TARGET,
+                    "a server-side session was locked before it was loaded; extract Session<T> \
+                     (or await SessionHandle::load) first: this request's session is not saved"
+                );
+                self.not_loaded = true;
+            } else {
+                self.session = open.open_from_cookie(cookie);
+            }
         }
     }
 }
+
+/// The session store could not be reached when the session was loaded:
+/// the request is answered with [`SessionUnavailable::response`] (503 by
+/// default, see [`SessionInterface::unavailable_response`]).
+///
+/// # Examples
+///
+/// ```
+/// use sessionkit::error::StoreError;
+/// use sessionkit::lifecycle::SessionUnavailable;
+///
+/// let e = SessionUnavailable::new(StoreError::Unavailable("refused".into()));
+/// assert_eq!(e.response().status(), 503);
+/// ```
+#[derive(Debug, Clone)]
+pub struct SessionUnavailable {
+    error: StoreError,
+    response: EarlyResponse,
+}
+
+impl SessionUnavailable {
+    /// `error`, answered with the default 503 page.
+    pub fn new(error: StoreError) -> Self {
+        let response = crate::interface::default_unavailable_response(&error);
+        SessionUnavailable { error, response }
+    }
+
+    /// What the store said.
+    pub fn error(&self) -> &StoreError {
+        &self.error
+    }
+
+    /// The answer to send.
+    pub fn response(&self) -> EarlyResponse {
+        self.response.clone()
+    }
+}
+
+impl std::fmt::Display for SessionUnavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl std::error::Error for SessionUnavailable {}
 
 /// The request's session, shared between hooks and the handler. Cloning is
 /// cheap (it is an `Arc`); the lifecycle puts it into the request's
@@ -167,20 +240,96 @@ impl<S: SessionData> SessionHandle<S> {
     /// assert!(handle.lock().is_empty());
     /// ```
     pub fn new(session: S) -> Self {
-        SessionHandle(Arc::new(Mutex::new(HandleState {
-            session,
-            pending: None,
-            obtained: false,
-        })))
+        SessionHandle(Arc::new(Mutex::new(HandleState::new(session, None))))
     }
 
     /// A session opened on first use by `open`.
     fn lazy(cookie: PendingCookie, open: Opener<S>) -> Self {
-        SessionHandle(Arc::new(Mutex::new(HandleState {
-            session: S::default(),
-            pending: Some((cookie, open)),
-            obtained: false,
-        })))
+        SessionHandle(Arc::new(Mutex::new(HandleState::new(
+            S::default(),
+            Some((cookie, open)),
+        ))))
+    }
+
+    /// Loads a server-side session from its store, if it is not loaded yet
+    /// (the `Session<T>` extractor and the CSRF layer call this before the
+    /// session is first locked; a cookie session needs nothing here). Cheap
+    /// when there is nothing to load.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionUnavailable`] when the store cannot be reached: the session
+    /// stays unloaded, and is not saved.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sessionkit::DynamicSession;
+    /// use sessionkit::lifecycle::SessionHandle;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+    /// let handle = SessionHandle::new(DynamicSession::default());
+    /// handle.load().await?; // nothing to load
+    /// handle.lock().insert("n", 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn load(&self) -> Result<(), SessionUnavailable> {
+        let pending = {
+            let mut state = self.state();
+            match &state.pending {
+                Some((_, open)) if open.is_server_side() => state.pending.take(),
+                _ => None,
+            }
+        };
+        let Some((cookie, open)) = pending else {
+            return Ok(());
+        };
+        match open.load_session(cookie.clone()).await {
+            Ok((session, loaded)) => {
+                let mut state = self.state();
+                state.session = session;
+                state.loaded = loaded;
+                Ok(())
+            }
+            Err(error) => {
+                tracing::warn!(
+                    target: crate::error::LOG_TARGET,
+                    %error,
+                    "the session store is unavailable; answering without the session"
+                );
+                let response = open.unavailable_response(&error);
+                self.state().pending = Some((cookie, open));
+                Err(SessionUnavailable { error, response })
+            }
+        }
+    }
+
+    /// Asks for a new session id at the save (Flask-Session's
+    /// `regenerate`): the data is kept under a fresh id and the old one is
+    /// deleted from the store. Call it at login, so an id known before the
+    /// login (fixation) is worthless after it. Cookie sessions carry no id:
+    /// for them this does nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sessionkit::DynamicSession;
+    /// use sessionkit::lifecycle::SessionHandle;
+    ///
+    /// let handle = SessionHandle::new(DynamicSession::default());
+    /// handle.lock().insert("_user_id", "42");
+    /// handle.regenerate();
+    /// assert!(handle.regenerate_requested());
+    /// ```
+    pub fn regenerate(&self) {
+        self.state().regenerate = true;
+    }
+
+    /// Whether [`SessionHandle::regenerate`] was called in this request.
+    pub fn regenerate_requested(&self) -> bool {
+        self.state().regenerate
     }
 
     fn state(&self) -> MutexGuard<'_, HandleState<S>> {
@@ -233,7 +382,8 @@ impl<S: SessionData> SessionHandle<S> {
     ///
     /// ```
     /// # use sessionkit::codec::SecretKey;
-    /// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// # use sessionkit::{DynamicSession, SessionConfig};
+    /// # use sessionkit::lifecycle::SessionLifecycle;
     /// # use sessionkit::interface::SecureCookieSessionInterface;
     /// # use sessionkit::lifecycle::SessionHandle;
     /// # let interface = || SecureCookieSessionInterface::new(
@@ -258,7 +408,8 @@ impl<S: SessionData> SessionHandle<S> {
     ///
     /// ```
     /// # use sessionkit::codec::SecretKey;
-    /// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// # use sessionkit::{DynamicSession, SessionConfig};
+    /// # use sessionkit::lifecycle::SessionLifecycle;
     /// # use sessionkit::interface::SecureCookieSessionInterface;
     /// # use sessionkit::lifecycle::SessionHandle;
     /// # let interface = || SecureCookieSessionInterface::new(
@@ -285,7 +436,8 @@ impl<S: SessionData> SessionHandle<S> {
     ///
     /// ```
     /// # use sessionkit::codec::SecretKey;
-    /// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// # use sessionkit::{DynamicSession, SessionConfig};
+    /// # use sessionkit::lifecycle::SessionLifecycle;
     /// # use sessionkit::interface::SecureCookieSessionInterface;
     /// # use sessionkit::lifecycle::SessionHandle;
     /// # let interface = || SecureCookieSessionInterface::new(
@@ -311,7 +463,8 @@ impl<S: SessionData> SessionHandle<S> {
     ///
     /// ```
     /// # use sessionkit::codec::SecretKey;
-    /// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// # use sessionkit::{DynamicSession, SessionConfig};
+    /// # use sessionkit::lifecycle::SessionLifecycle;
     /// # use sessionkit::interface::SecureCookieSessionInterface;
     /// # use sessionkit::lifecycle::SessionHandle;
     /// # let interface = || SecureCookieSessionInterface::new(
@@ -336,7 +489,8 @@ impl<S: SessionData> SessionHandle<S> {
 ///
 /// ```
 /// # use sessionkit::codec::SecretKey;
-/// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+/// # use sessionkit::{DynamicSession, SessionConfig};
+/// # use sessionkit::lifecycle::SessionLifecycle;
 /// # use sessionkit::interface::SecureCookieSessionInterface;
 /// # use sessionkit::lifecycle::SessionHandle;
 /// # let interface = || SecureCookieSessionInterface::new(
@@ -396,7 +550,8 @@ where
 ///
 /// ```
 /// # use sessionkit::codec::SecretKey;
-/// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+/// # use sessionkit::{DynamicSession, SessionConfig};
+/// # use sessionkit::lifecycle::SessionLifecycle;
 /// # use sessionkit::interface::SecureCookieSessionInterface;
 /// # use sessionkit::lifecycle::SessionHandle;
 /// # let interface = || SecureCookieSessionInterface::new(
@@ -441,7 +596,8 @@ type SaveErrorHandler = Arc<dyn Fn(&SaveError) -> EarlyResponse + Send + Sync>;
 ///
 /// ```
 /// # use sessionkit::codec::SecretKey;
-/// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+/// # use sessionkit::{DynamicSession, SessionConfig};
+/// # use sessionkit::lifecycle::SessionLifecycle;
 /// # use sessionkit::interface::SecureCookieSessionInterface;
 /// # use sessionkit::lifecycle::SessionHandle;
 /// # let interface = || SecureCookieSessionInterface::new(
@@ -487,7 +643,8 @@ impl<S, I: fmt::Debug> fmt::Debug for SessionLifecycle<S, I> {
     }
 }
 
-/// The default answer to a save error: 500 with the reason as text.
+/// The default answer to a save error: the reason as text, with 503 when
+/// the session store is down or slow ([`StoreError::is_unavailable`](crate::error::StoreError::is_unavailable)), else 500.
 ///
 /// # Examples
 ///
@@ -500,7 +657,11 @@ impl<S, I: fmt::Debug> fmt::Debug for SessionLifecycle<S, I> {
 /// assert_eq!(response.body(), SaveError::NullSessionWrite.to_string().as_bytes());
 /// ```
 pub fn default_save_error_response(e: &SaveError) -> EarlyResponse {
-    default_save_error_response_text(&e.to_string())
+    let mut r = default_save_error_response_text(&e.to_string());
+    if matches!(e, SaveError::Store(s) if s.is_unavailable()) {
+        *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    }
+    r
 }
 
 /// A 500 with `text`.
@@ -521,7 +682,8 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     ///
     /// ```
     /// # use sessionkit::codec::SecretKey;
-    /// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// # use sessionkit::{DynamicSession, SessionConfig};
+    /// # use sessionkit::lifecycle::SessionLifecycle;
     /// # use sessionkit::interface::SecureCookieSessionInterface;
     /// # use sessionkit::lifecycle::SessionHandle;
     /// # let interface = || SecureCookieSessionInterface::new(
@@ -548,7 +710,8 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     ///
     /// ```
     /// # use sessionkit::codec::SecretKey;
-    /// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// # use sessionkit::{DynamicSession, SessionConfig};
+    /// # use sessionkit::lifecycle::SessionLifecycle;
     /// # use sessionkit::interface::SecureCookieSessionInterface;
     /// # use sessionkit::lifecycle::SessionHandle;
     /// # let interface = || SecureCookieSessionInterface::new(
@@ -570,7 +733,8 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     ///
     /// ```
     /// # use sessionkit::codec::SecretKey;
-    /// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// # use sessionkit::{DynamicSession, SessionConfig};
+    /// # use sessionkit::lifecycle::SessionLifecycle;
     /// # use sessionkit::interface::SecureCookieSessionInterface;
     /// # use sessionkit::lifecycle::SessionHandle;
     /// # let interface = || SecureCookieSessionInterface::new(
@@ -600,7 +764,8 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     ///
     /// ```
     /// # use sessionkit::codec::SecretKey;
-    /// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// # use sessionkit::{DynamicSession, SessionConfig};
+    /// # use sessionkit::lifecycle::SessionLifecycle;
     /// # use sessionkit::interface::SecureCookieSessionInterface;
     /// # use sessionkit::lifecycle::SessionHandle;
     /// # let interface = || SecureCookieSessionInterface::new(
@@ -627,7 +792,8 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     /// # Examples
     ///
     /// ```
-    /// use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// use sessionkit::{DynamicSession, SessionConfig};
+    /// use sessionkit::lifecycle::SessionLifecycle;
     /// use sessionkit::interface::SecureCookieSessionInterface;
     /// use sessionkit::lifecycle::SessionHandle;
     ///
@@ -651,6 +817,51 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
         self
     }
 
+    /// [`SessionLifecycle::finish_response`] for every interface, the
+    /// server-side ones included (see
+    /// [`SessionLifecycle::process_response_async`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig};
+    /// # use sessionkit::lifecycle::SessionLifecycle;
+    /// # use sessionkit::interface::SecureCookieSessionInterface;
+    /// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+    /// let app = SessionLifecycle::<DynamicSession>::new(SecureCookieSessionInterface::new(
+    ///     SessionConfig::default().with_secret_key(SecretKey::from_text("k")?),
+    /// )?);
+    /// let (mut parts, ()) = http::Request::new(()).into_parts();
+    /// let (session, _) = app.preprocess_request(&mut parts);
+    /// session.lock().insert("n", 1);
+    /// let response = app.finish_response_async(&session, http::Response::new(Vec::new())).await;
+    /// assert!(response.headers().contains_key("set-cookie"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn finish_response_async<R: From<Vec<u8>>>(
+        &self,
+        session: &SessionHandle<S>,
+        response: Response<R>,
+    ) -> Response<R> {
+        let (mut parts, body) = response.into_parts();
+        match self.process_response_async(session, &mut parts).await {
+            Ok(()) => Response::from_parts(parts, body),
+            Err(e) => self.save_error_response(&e),
+        }
+    }
+
+    pub(crate) fn save_error_response<R: From<Vec<u8>>>(&self, e: &SaveError) -> Response<R> {
+        tracing::error!(
+            target: crate::error::LOG_TARGET,
+            error = %e,
+            "the session could not be saved"
+        );
+        (self.on_save_error)(e).map(R::from)
+    }
+
     /// The end of a request: runs [`SessionLifecycle::process_response`] on
     /// `response` and, if saving fails, answers with the save-error response
     /// instead. Adapters call this after the handler.
@@ -659,7 +870,8 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     ///
     /// ```
     /// # use sessionkit::codec::SecretKey;
-    /// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// # use sessionkit::{DynamicSession, SessionConfig};
+    /// # use sessionkit::lifecycle::SessionLifecycle;
     /// # use sessionkit::interface::SecureCookieSessionInterface;
     /// # use sessionkit::lifecycle::SessionHandle;
     /// # let interface = || SecureCookieSessionInterface::new(
@@ -683,14 +895,7 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
         let (mut parts, body) = response.into_parts();
         match self.process_response(session, &mut parts) {
             Ok(()) => Response::from_parts(parts, body),
-            Err(e) => {
-                tracing::error!(
-                    target: crate::error::LOG_TARGET,
-                    error = %e,
-                    "the session could not be saved"
-                );
-                (self.on_save_error)(&e).map(R::from)
-            }
+            Err(e) => self.save_error_response(&e),
         }
     }
 
@@ -701,7 +906,8 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     ///
     /// ```
     /// # use sessionkit::codec::SecretKey;
-    /// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// # use sessionkit::{DynamicSession, SessionConfig};
+    /// # use sessionkit::lifecycle::SessionLifecycle;
     /// # use sessionkit::interface::SecureCookieSessionInterface;
     /// # use sessionkit::lifecycle::SessionHandle;
     /// # let interface = || SecureCookieSessionInterface::new(
@@ -730,7 +936,7 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
             Some(r) => r.map(R::from),
             None => handler(Request::from_parts(parts, body)).await,
         };
-        self.finish_response(&session, response)
+        self.finish_response_async(&session, response).await
     }
 
     /// [`SessionLifecycle::run`] for a synchronous handler.
@@ -739,7 +945,8 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     ///
     /// ```
     /// # use sessionkit::codec::SecretKey;
-    /// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// # use sessionkit::{DynamicSession, SessionConfig};
+    /// # use sessionkit::lifecycle::SessionLifecycle;
     /// # use sessionkit::interface::SecureCookieSessionInterface;
     /// # use sessionkit::lifecycle::SessionHandle;
     /// # let interface = || SecureCookieSessionInterface::new(
@@ -785,7 +992,8 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     ///
     /// ```
     /// # use sessionkit::codec::SecretKey;
-    /// # use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// # use sessionkit::{DynamicSession, SessionConfig};
+    /// # use sessionkit::lifecycle::SessionLifecycle;
     /// # use sessionkit::interface::SecureCookieSessionInterface;
     /// # use sessionkit::lifecycle::SessionHandle;
     /// # let interface = || SecureCookieSessionInterface::new(
@@ -839,6 +1047,99 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
         for hook in self.after.iter().rev() {
             hook.after_request(response, session);
         }
+        if self.interface.is_server_side() {
+            return Err(SaveError::NeedsAsync);
+        }
+        self.save_now(session, response)
+    }
+
+    /// [`SessionLifecycle::process_response`] for every interface, the
+    /// server-side ones included: their save awaits the store (with the
+    /// session's lock released).
+    ///
+    /// # Errors
+    ///
+    /// As [`SessionLifecycle::process_response`], and [`SaveError::Store`]
+    /// when the store fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use sessionkit::codec::SecretKey;
+    /// # use sessionkit::{DynamicSession, SessionConfig};
+    /// # use sessionkit::lifecycle::SessionLifecycle;
+    /// # use sessionkit::interface::SecureCookieSessionInterface;
+    /// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+    /// let app = SessionLifecycle::<DynamicSession>::new(SecureCookieSessionInterface::new(
+    ///     SessionConfig::default().with_secret_key(SecretKey::from_text("k")?),
+    /// )?);
+    /// let (mut parts, ()) = http::Request::new(()).into_parts();
+    /// let (session, _) = app.preprocess_request(&mut parts);
+    /// session.lock().insert("n", 1);
+    /// let (mut response, ()) = http::Response::new(()).into_parts();
+    /// app.process_response_async(&session, &mut response).await?;
+    /// assert!(response.headers.contains_key("set-cookie"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn process_response_async(
+        &self,
+        session: &SessionHandle<S>,
+        response: &mut http::response::Parts,
+    ) -> Result<(), SaveError> {
+        for hook in self.after.iter().rev() {
+            hook.after_request(response, session);
+        }
+        if !self.interface.is_server_side() {
+            return self.save_now(session, response);
+        }
+        let work = {
+            let mut state = session.state();
+            let obtained = std::mem::take(&mut state.obtained);
+            if state.pending.is_some() {
+                // Never loaded: the handler did not use the session, so
+                // there is nothing to save (and no store round trip).
+                if obtained {
+                    crate::werkzeug::http::add_vary_cookie(&mut response.headers);
+                }
+                return Ok(());
+            }
+            if state.not_loaded {
+                return Err(SaveError::NotLoaded);
+            }
+            if obtained {
+                state.session.state().mark_accessed();
+            }
+            if self.interface.config().absolute_lifetime.is_some()
+                && self.interface.should_set_cookie(&state.session)
+            {
+                stamp_issue_time(&mut state.session, self.interface.now());
+            }
+            let loaded = state.loaded.take();
+            let regenerate = state.regenerate;
+            match self
+                .interface
+                .begin_save(&state.session, loaded, regenerate)
+            {
+                Some(work) => work,
+                None => {
+                    return self
+                        .interface
+                        .save_session(&state.session, &mut response.headers);
+                }
+            }
+        };
+        work.await?.apply(&mut response.headers);
+        Ok(())
+    }
+
+    /// The synchronous save (cookie interfaces).
+    fn save_now(
+        &self,
+        session: &SessionHandle<S>,
+        response: &mut http::response::Parts,
+    ) -> Result<(), SaveError> {
         let mut state = session.state();
         if std::mem::take(&mut state.obtained) {
             state.open();

@@ -79,7 +79,8 @@ pub enum SavedSession<S> {
 /// ```
 /// use sessionkit::codec::SecretKey;
 /// use sessionkit::testing::{SavedSession, SessionTester};
-/// use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+/// use sessionkit::{DynamicSession, SessionConfig};
+/// use sessionkit::lifecycle::SessionLifecycle;
 /// use sessionkit::interface::SecureCookieSessionInterface;
 /// use sessionkit::lifecycle::SessionHandle;
 ///
@@ -355,7 +356,8 @@ impl<S: SessionData> SessionTester<S> {
     /// ```
     /// use sessionkit::codec::SecretKey;
     /// use sessionkit::testing::{SavedSession, SessionTester};
-    /// use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// use sessionkit::{DynamicSession, SessionConfig};
+    /// use sessionkit::lifecycle::SessionLifecycle;
     /// use sessionkit::interface::SecureCookieSessionInterface;
     /// use sessionkit::lifecycle::SessionHandle;
     ///

@@ -537,6 +537,33 @@ impl EncryptError {
     }
 }
 
+/// Why a stored value is not a session this codec can read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MsgpackError {
+    /// The bytes end inside a value.
+    #[error("the stored value ends early")]
+    Truncated,
+    /// Bytes after the top-level value.
+    #[error("bytes after the stored value")]
+    Trailing,
+    /// A MessagePack type sessions never hold (an unknown extension, a
+    /// reserved marker), or a map key that is not a string.
+    #[error("the stored value holds {0}, which no session holds")]
+    Unsupported(&'static str),
+    /// A string that is not UTF-8.
+    #[error("a stored string is not UTF-8")]
+    Utf8,
+    /// Nesting deeper than the limit.
+    #[error("the stored value is nested deeper than {0} levels")]
+    TooDeep(usize),
+    /// The top-level value is not a map (a pickle from Flask-Session ≤ 0.6
+    /// lands here: its first byte is `0x80`, which reads as a map only by
+    /// accident, and fails further on).
+    #[error("the stored value is not a session dict")]
+    NotAMap,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,7 +50,9 @@
 //! - `value/`: the value model ([`Value`], [`Dict`]) and serde into it
 //!   (`ser.rs`, [`to_value`]) and out of it (`de.rs`, [`from_value`]);
 //! - `py/`: Python's own rules, beside each other — `int`, `str`
-//!   ([`PyString`]), `float` (`repr`), `datetime` ([`DateTime`]).
+//!   ([`PyString`]), `float` (`repr`), `datetime` ([`DateTime`]);
+//! - [`msgpack`]: Flask-Session's stored form of a session (msgspec's
+//!   MessagePack), for the server-side stores.
 //!
 //! Floors import downward only: `py` ← `value` ← `json` ← the codecs.
 
@@ -61,18 +63,20 @@ mod deflate;
 mod encrypted;
 mod error;
 pub(crate) mod json;
+pub mod msgpack;
 pub(crate) mod py;
 mod signed;
-mod signer;
+pub(crate) mod signer;
 pub(crate) mod value;
 
+pub(crate) use b64::encode_url as b64_encode_url;
 pub(crate) use b64::lower_hex;
 pub use compress::Compression;
 pub use csrf::{CSRF_SALT, CsrfTokenCodec, new_raw_csrf_token, tokens_equal};
 pub use encrypted::EncryptedCodec;
 pub use error::{
     CompressionParseError, DeError, DecodeError, EncodeError, EncryptError, JsonError,
-    JsonErrorKind, KeyError, PayloadError, TagError,
+    JsonErrorKind, KeyError, MsgpackError, PayloadError, TagError,
 };
 pub(crate) use json::read_fields::read_session;
 pub use json::write_typed::write_flask_json;

@@ -146,6 +146,10 @@ where
                         .map(ResB::from),
                 );
             };
+            // A server-side session is loaded from its store first.
+            if let Err(unavailable) = session.load().await {
+                return Ok(unavailable.response().map(ResB::from));
+            }
             if let Err(e) = csrf.protect(&parts, &bytes, &session) {
                 return refuse(e, &parts);
             }

@@ -9,7 +9,8 @@ use std::task::{Context, Poll};
 use http::Response;
 
 use crate::data::SessionData;
-use crate::interface::SessionInterface;
+use crate::error::SaveError;
+use crate::interface::{BoxFuture, SessionInterface};
 use crate::lifecycle::{SessionHandle, SessionLifecycle};
 
 pin_project_lite::pin_project! {
@@ -47,8 +48,14 @@ pin_project_lite::pin_project! {
         pub(super) early: Option<Response<ResB>>,
         pub(super) session: SessionHandle<S>,
         pub(super) lifecycle: SessionLifecycle<S, I>,
+        // A server-side session's save, awaiting its store: the response's
+        // head travels through it, the body waits here.
+        pub(super) saving: Option<(Saving, Option<ResB>)>,
     }
 }
+
+/// The save of a server-side session: the response head and the outcome.
+pub(super) type Saving = BoxFuture<(http::response::Parts, Result<(), SaveError>)>;
 
 impl<F, S, I, ResB> fmt::Debug for SessionFuture<F, S, I, ResB> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -70,6 +77,17 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
+        if let Some((saving, body)) = this.saving.as_mut() {
+            let (parts, saved) = std::task::ready!(saving.as_mut().poll(cx));
+            let body = body
+                .take()
+                .expect("SessionFuture polled after it completed");
+            *this.saving = None;
+            return Poll::Ready(Ok(match saved {
+                Ok(()) => Response::from_parts(parts, body),
+                Err(e) => this.lifecycle.save_error_response(&e),
+            }));
+        }
         let response = match this.inner.as_mut().as_pin_mut() {
             None => this
                 .early
@@ -98,6 +116,24 @@ where
                 response
             }
         };
-        Poll::Ready(Ok(this.lifecycle.finish_response(this.session, response)))
+        if !this.lifecycle.interface().is_server_side() {
+            return Poll::Ready(Ok(this.lifecycle.finish_response(this.session, response)));
+        }
+        // A server-side session: its save awaits the store.
+        let (mut parts, body) = response.into_parts();
+        let lifecycle = this.lifecycle.clone();
+        let session = this.session.clone();
+        let mut saving: Saving = Box::pin(async move {
+            let saved = lifecycle.process_response_async(&session, &mut parts).await;
+            (parts, saved)
+        });
+        match saving.as_mut().poll(cx) {
+            Poll::Ready((parts, Ok(()))) => Poll::Ready(Ok(Response::from_parts(parts, body))),
+            Poll::Ready((_, Err(e))) => Poll::Ready(Ok(this.lifecycle.save_error_response(&e))),
+            Poll::Pending => {
+                *this.saving = Some((saving, Some(body)));
+                Poll::Pending
+            }
+        }
     }
 }

@@ -12,6 +12,7 @@ use crate::error::{ConfigError, SaveError};
 use crate::interface::SessionInterface;
 use crate::lifecycle::{AfterRequest, BeforeRequest, EarlyResponse, SessionLifecycle};
 use crate::secure_cookie::SecureCookieSessionInterface;
+use crate::store::{ServerSideSessionInterface, SessionStore};
 
 /// A tower [`Layer`] running the session lifecycle around the inner service.
 ///
@@ -155,6 +156,30 @@ impl<S: SessionData> SessionLayer<S, SecureCookieSessionInterface> {
     }
 }
 
+impl<S: SessionData, St: SessionStore> SessionLayer<S, ServerSideSessionInterface<St>> {
+    /// Server-side sessions in `store`, Flask-Session's layout and defaults
+    /// ([`StoreConfig::default`](crate::store::StoreConfig)), with the
+    /// session type's configuration for the cookie and the lifetime.
+    ///
+    /// # Errors
+    ///
+    /// As [`ServerSideSessionInterface::with_options`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sessionkit::store::MemoryStore;
+    /// use sessionkit::tower::SessionLayer;
+    /// use sessionkit::{DynamicSession, SessionConfig};
+    ///
+    /// let layer = SessionLayer::<DynamicSession, _>::with_store(SessionConfig::default(), MemoryStore::new())?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_store(config: SessionConfig, store: St) -> Result<Self, ConfigError> {
+        Ok(Self::new(ServerSideSessionInterface::new(config, store)?))
+    }
+}
+
 impl<S: SessionData, I: SessionInterface<S>> SessionLayer<S, I> {
     /// A layer over any session interface.
     ///
@@ -188,7 +213,8 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLayer<S, I> {
     /// use axum::{Router, routing::get};
     /// use sessionkit::tower::SessionLayer;
     /// use sessionkit::codec::SecretKey;
-    /// use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// use sessionkit::{DynamicSession, SessionConfig};
+    /// use sessionkit::lifecycle::SessionLifecycle;
     /// use sessionkit::interface::SecureCookieSessionInterface;
     ///
     /// let config = SessionConfig::default().with_secret_key(SecretKey::from_text("dev-key")?);
@@ -356,7 +382,8 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     /// ```
     /// use axum::{Router, routing::get};
     /// use sessionkit::codec::SecretKey;
-    /// use sessionkit::{DynamicSession, SessionConfig, SessionLifecycle};
+    /// use sessionkit::{DynamicSession, SessionConfig};
+    /// use sessionkit::lifecycle::SessionLifecycle;
     /// use sessionkit::interface::SecureCookieSessionInterface;
     ///
     /// let config = SessionConfig::default().with_secret_key(SecretKey::from_text("dev-key")?);

@@ -77,6 +77,7 @@ where
                 early: Some(response.map(ResB::from)),
                 session,
                 lifecycle,
+                saving: None,
             };
         }
         // Call the instance that was polled ready; keep a fresh clone.
@@ -87,6 +88,7 @@ where
             early: None,
             session,
             lifecycle,
+            saving: None,
         }
     }
 }

@@ -1,0 +1,408 @@
+//! Server-side sessions through the axum layer on the in-memory store: the
+//! Flask-Session save rules, lazy loading, the merge that loses no update,
+//! regenerate, revoke and a store that is down. The same rules on Redis:
+//! `tests/store_redis.rs`.
+
+#![allow(missing_docs, unreachable_pub)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::routing::{get, post};
+use http::{Request, Response, StatusCode};
+use sessionkit::axum::Session;
+use sessionkit::codec::msgpack;
+use sessionkit::error::StoreError;
+use sessionkit::lifecycle::SessionLifecycle;
+use sessionkit::store::{
+    CasOutcome, Expected, IndexEntry, MemoryStore, ServerSideSessionInterface, SessionStore,
+    StoreWrite,
+};
+use sessionkit::tower::SessionLayer;
+use sessionkit::{DynamicSession, SessionConfig};
+use tower::ServiceExt as _;
+
+/// A store that counts loads and writes, can be switched off, and can turn
+/// every compare-and-set into a plain overwrite (what every other session
+/// library does) to show the lost update.
+#[derive(Clone, Default)]
+struct Probe {
+    inner: MemoryStore,
+    loads: Arc<AtomicUsize>,
+    writes: Arc<AtomicUsize>,
+    down: Arc<std::sync::atomic::AtomicBool>,
+    naive: bool,
+}
+
+impl Probe {
+    fn check(&self) -> Result<(), StoreError> {
+        if self.down.load(Ordering::SeqCst) {
+            Err(StoreError::Unavailable("connection refused".into()))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl SessionStore for Probe {
+    async fn load(
+        &self,
+        key: &str,
+        refresh: Option<Duration>,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        self.check()?;
+        self.loads.fetch_add(1, Ordering::SeqCst);
+        self.inner.load(key, refresh).await
+    }
+
+    async fn compare_and_set(&self, mut write: StoreWrite<'_>) -> Result<CasOutcome, StoreError> {
+        self.check()?;
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        if self.naive && write.expected != Expected::Absent {
+            write.expected = Expected::Any;
+        }
+        self.inner.compare_and_set(write).await
+    }
+
+    async fn delete(&self, key: &str, index: Option<IndexEntry<'_>>) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.delete(key, index).await
+    }
+
+    async fn delete_indexed(&self, index_key: &str, key_prefix: &str) -> Result<usize, StoreError> {
+        self.check()?;
+        self.inner.delete_indexed(index_key, key_prefix).await
+    }
+}
+
+type Interface = Arc<ServerSideSessionInterface<Probe>>;
+
+async fn set(
+    session: Session<DynamicSession>,
+    axum::extract::Path((k, v)): axum::extract::Path<(String, String)>,
+) -> String {
+    session.lock().insert(k.as_str(), v.as_str());
+    "ok".into()
+}
+
+async fn get_key(
+    session: Session<DynamicSession>,
+    axum::extract::Path(k): axum::extract::Path<String>,
+) -> String {
+    session
+        .lock()
+        .get(&k)
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn app(store: Probe) -> (Router, Interface) {
+    app_with(store, SessionConfig::default())
+}
+
+fn app_with(store: Probe, config: SessionConfig) -> (Router, Interface) {
+    let interface = ServerSideSessionInterface::new(config, store).unwrap();
+    let lifecycle = SessionLifecycle::<DynamicSession, _>::new(interface);
+    let layer = SessionLayer::from_lifecycle(lifecycle.clone());
+    let interface = Arc::new(lifecycle.interface().clone());
+    let router = Router::new()
+        .route("/set/{k}/{v}", post(set))
+        .route("/get/{k}", get(get_key))
+        .route(
+            "/clear",
+            post(|s: Session<DynamicSession>| async move {
+                s.lock().clear();
+            }),
+        )
+        .route(
+            "/login/{user}",
+            post(
+                |s: Session<DynamicSession>,
+                 axum::extract::Path(user): axum::extract::Path<String>| async move {
+                    s.lock().insert("_user_id", user.as_str());
+                    s.handle().regenerate();
+                },
+            ),
+        )
+        .route("/plain", get(|| async { "no session" }))
+        .layer(layer);
+    (router, interface)
+}
+
+async fn send(app: &Router, method: &str, path: &str, cookie: Option<&str>) -> Response<Body> {
+    let mut r = Request::builder().method(method).uri(path);
+    if let Some(c) = cookie {
+        r = r.header("cookie", c);
+    }
+    app.clone()
+        .oneshot(r.body(Body::empty()).unwrap())
+        .await
+        .unwrap()
+}
+
+fn cookie_of(r: &Response<Body>) -> Option<String> {
+    r.headers()
+        .get("set-cookie")
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+}
+
+async fn text(r: Response<Body>) -> String {
+    String::from_utf8(
+        axum::body::to_bytes(r.into_body(), 1 << 16)
+            .await
+            .unwrap()
+            .to_vec(),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_cookie_holds_the_id_and_the_store_holds_the_session() {
+    let store = Probe::default();
+    let (app, _) = app(store.clone());
+    let r = send(&app, "POST", "/set/user/ada", None).await;
+    assert_eq!(r.status(), 200);
+    let cookie = cookie_of(&r).expect("a cookie");
+    let sid = cookie.strip_prefix("session=").unwrap();
+    assert_eq!(sid.len(), 43, "{sid}");
+    assert!(
+        sid.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    );
+    let line = r.headers()["set-cookie"].to_str().unwrap();
+    // Permanent by default (SESSION_PERMANENT): an Expires date.
+    assert!(
+        line.contains("; Expires=") && line.ends_with("; HttpOnly; Path=/; SameSite=Lax"),
+        "{line}"
+    );
+    // The record: msgspec's msgpack of the dict, `_permanent` first.
+    let stored = store
+        .inner
+        .load(&format!("session:{sid}"), None)
+        .await
+        .unwrap()
+        .unwrap();
+    let dict = msgpack::decode_session(&stored, 64).unwrap();
+    let keys: Vec<_> = dict.iter().map(|(k, _)| k.to_string_lossy()).collect();
+    assert_eq!(keys, ["_permanent", "user"]);
+    // The next request reads it back.
+    let r = send(&app, "GET", "/get/user", Some(&cookie)).await;
+    assert_eq!(text(r).await, "ada");
+}
+
+#[tokio::test]
+async fn a_route_that_does_not_touch_the_session_costs_no_round_trip() {
+    let store = Probe::default();
+    let (app, _) = app(store.clone());
+    let cookie = cookie_of(&send(&app, "POST", "/set/a/1", None).await).unwrap();
+    let loads = store.loads.load(Ordering::SeqCst);
+    let writes = store.writes.load(Ordering::SeqCst);
+    let r = send(&app, "GET", "/plain", Some(&cookie)).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().get("set-cookie").is_none());
+    assert_eq!(store.loads.load(Ordering::SeqCst), loads);
+    assert_eq!(store.writes.load(Ordering::SeqCst), writes);
+    // A read is one load (which refreshes the expiry) and no write.
+    send(&app, "GET", "/get/a", Some(&cookie)).await;
+    assert_eq!(store.loads.load(Ordering::SeqCst), loads + 1);
+    assert_eq!(store.writes.load(Ordering::SeqCst), writes);
+}
+
+#[tokio::test]
+async fn empty_sessions_are_not_stored_and_emptied_ones_are_deleted() {
+    let store = Probe::default();
+    let (app, _) = app(store.clone());
+    // Reading a new session stores nothing (it holds only `_permanent`).
+    let r = send(&app, "GET", "/get/x", None).await;
+    assert!(r.headers().get("set-cookie").is_none());
+    assert_eq!(r.headers()["vary"], "Cookie");
+    assert!(store.inner.is_empty());
+    let cookie = cookie_of(&send(&app, "POST", "/set/a/1", None).await).unwrap();
+    assert_eq!(store.inner.len(), 1);
+    let r = send(&app, "POST", "/clear", Some(&cookie)).await;
+    assert_eq!(
+        r.headers()["set-cookie"],
+        "session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/"
+    );
+    assert!(
+        store
+            .inner
+            .load(&format!("session:{}", &cookie[8..]), None)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_id_gets_a_new_one() {
+    let store = Probe::default();
+    let (app, _) = app(store.clone());
+    let chosen = "session=attacker-chosen-id";
+    let r = send(&app, "POST", "/set/a/1", Some(chosen)).await;
+    let cookie = cookie_of(&r).unwrap();
+    assert_ne!(cookie, chosen);
+    assert!(
+        store
+            .inner
+            .load("session:attacker-chosen-id", None)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+/// N requests of one browser load the session, all wait until every one
+/// has loaded it, then each sets its own key.
+async fn concurrent_keys(store: Probe, n: usize) -> usize {
+    let barrier = Arc::new(tokio::sync::Barrier::new(n));
+    let interface = ServerSideSessionInterface::new(SessionConfig::default(), store).unwrap();
+    let lifecycle = SessionLifecycle::<DynamicSession, _>::new(interface);
+    let app = Router::new()
+        .route(
+            "/set/{k}",
+            post({
+                let barrier = barrier.clone();
+                move |s: Session<DynamicSession>,
+                      axum::extract::Path(k): axum::extract::Path<String>| {
+                    let barrier = barrier.clone();
+                    async move {
+                        barrier.wait().await;
+                        s.lock().insert(k.as_str(), true);
+                    }
+                }
+            }),
+        )
+        .route(
+            "/count",
+            get(|s: Session<DynamicSession>| async move {
+                (s.lock().len() - 1).to_string() // not counting `_permanent`
+            }),
+        )
+        .route(
+            "/seed",
+            post(|s: Session<DynamicSession>| async move {
+                s.lock().insert("seed", 1);
+            }),
+        )
+        .layer(SessionLayer::from_lifecycle(lifecycle));
+    let cookie = cookie_of(&send(&app, "POST", "/seed", None).await).unwrap();
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let app = app.clone();
+            let cookie = cookie.clone();
+            tokio::spawn(async move {
+                let r = send(&app, "POST", &format!("/set/k{i}"), Some(&cookie)).await;
+                assert_eq!(r.status(), 200);
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    text(send(&app, "GET", "/count", Some(&cookie)).await)
+        .await
+        .parse::<usize>()
+        .unwrap()
+        - 1
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_requests_lose_no_update() {
+    let n = 16;
+    assert_eq!(concurrent_keys(Probe::default(), n).await, n);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_plain_overwrite_loses_updates() {
+    // The same requests on a store that overwrites (no compare-and-set):
+    // every request saves the session it loaded plus its own key, so all
+    // but one key are lost. This is what the test above would see if the
+    // compare-and-set did nothing.
+    let n = 16;
+    let kept = concurrent_keys(
+        Probe {
+            naive: true,
+            ..Probe::default()
+        },
+        n,
+    )
+    .await;
+    assert!(kept < n, "kept {kept} of {n}");
+}
+
+#[tokio::test]
+async fn regenerate_moves_the_session_to_a_new_id() {
+    let store = Probe::default();
+    let (app, _) = app(store.clone());
+    let first = cookie_of(&send(&app, "POST", "/set/cart/3", None).await).unwrap();
+    let r = send(&app, "POST", "/login/42", Some(&first)).await;
+    let second = cookie_of(&r).unwrap();
+    assert_ne!(first, second);
+    // The old id is gone, the data moved.
+    assert!(
+        store
+            .inner
+            .load(&format!("session:{}", &first[8..]), None)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        text(send(&app, "GET", "/get/cart", Some(&second)).await).await,
+        "3"
+    );
+    assert_eq!(
+        text(send(&app, "GET", "/get/cart", Some(&first)).await).await,
+        ""
+    );
+}
+
+#[tokio::test]
+async fn revoking_a_user_logs_out_every_session() {
+    let store = Probe::default();
+    let (app, interface) = app(store.clone());
+    let mut cookies = Vec::new();
+    for _ in 0..3 {
+        let c = cookie_of(&send(&app, "POST", "/set/x/1", None).await).unwrap();
+        cookies.push(cookie_of(&send(&app, "POST", "/login/42", Some(&c)).await).unwrap());
+    }
+    let other = cookie_of(&send(&app, "POST", "/login/7", None).await).unwrap();
+    assert_eq!(interface.revoke_user("42").await.unwrap(), 3);
+    for c in &cookies {
+        assert_eq!(
+            text(send(&app, "GET", "/get/_user_id", Some(c)).await).await,
+            ""
+        );
+    }
+    assert_eq!(
+        text(send(&app, "GET", "/get/_user_id", Some(&other)).await).await,
+        "7"
+    );
+}
+
+#[tokio::test]
+async fn a_store_that_is_down_answers_503_and_other_routes_work() {
+    let store = Probe::default();
+    let (app, _) = app(store.clone());
+    let cookie = cookie_of(&send(&app, "POST", "/set/a/1", None).await).unwrap();
+    store.down.store(true, Ordering::SeqCst);
+    let r = send(&app, "GET", "/get/a", Some(&cookie)).await;
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.headers().get("set-cookie").is_none());
+    assert_eq!(
+        send(&app, "GET", "/plain", Some(&cookie)).await.status(),
+        200
+    );
+    // A save that fails is reported (503), not dropped silently.
+    let r = send(&app, "POST", "/set/b/2", None).await;
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    store.down.store(false, Ordering::SeqCst);
+    assert_eq!(
+        text(send(&app, "GET", "/get/a", Some(&cookie)).await).await,
+        "1"
+    );
+}
