@@ -198,6 +198,50 @@ impl Drop for FlaskApp {
     }
 }
 
+/// A running `tests/interop/flask_session_app.py` (Flask-Session 0.8 on
+/// Redis at `redis_port`), on a loopback port (killed on drop).
+pub struct FlaskSessionApp {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+}
+
+impl FlaskSessionApp {
+    /// Starts the app with `secret`, storing sessions in the Redis on
+    /// `redis_port`, with or without Flask-Session's signer.
+    pub fn start(test: &str, secret: &str, redis_port: u16, signer: bool) -> Option<Self> {
+        let python = python(test)?;
+        let mut child = Command::new(python)
+            .arg(manifest().join("tests/interop/flask_session_app.py"))
+            .arg(secret)
+            .arg(redis_port.to_string())
+            .arg(if signer { "1" } else { "0" })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the Flask-Session app");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("read the Flask-Session app's port");
+        let port: u16 = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("the Flask-Session app did not start: {line:?}"));
+        Some(FlaskSessionApp {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        })
+    }
+}
+
+impl Drop for FlaskSessionApp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// The proptest configuration of a live test: `cases` cases (or
 /// `PROPTEST_CASES`) from a seed fixed per test ([`super::seeded`]).
 pub fn live_config(test: &str, cases: u32) -> Config {

@@ -3,6 +3,8 @@
 
 pub mod flask;
 pub mod http;
+#[cfg(feature = "redis")]
+pub mod redis;
 pub mod respell;
 pub mod strategies;
 pub mod typed;

@@ -68,7 +68,7 @@ impl Default for StoreConfig {
             permanent: true,
             sid_length: 32,
             user_key: Some(crate::flask_login::USER_ID_KEY.to_owned()),
-            max_merge_attempts: 8,
+            max_merge_attempts: 64,
             max_record_size: 1 << 20,
         }
     }
@@ -330,15 +330,6 @@ impl<St: SessionStore> ServerSideSessionInterface<St> {
         }
     }
 
-    /// The cookie value for `sid`.
-    fn cookie_value(&self, sid: &str) -> String {
-        let mut out = sid.to_owned();
-        if let Some(signer) = &self.signer {
-            signer.append_signature(&mut out, 0);
-        }
-        out
-    }
-
     /// A new session, permanent as configured.
     fn fresh<S: SessionData>(&self) -> S {
         let mut session = if self.options.permanent {
@@ -352,9 +343,9 @@ impl<St: SessionStore> ServerSideSessionInterface<St> {
         session
     }
 
-    /// `Set-Cookie` for `sid` (Flask-Session's `set_cookie` call: no
-    /// `Partitioned`).
-    fn set_cookie<S: SessionData>(&self, session: &S, sid: &str) -> Result<HeaderValue, SaveError> {
+    /// The attributes of the session cookie after its value (Flask-Session's
+    /// `set_cookie` call: no `Partitioned`), with the expiry of now.
+    fn cookie_attributes<S: SessionData>(&self, session: &S) -> Result<String, SaveError> {
         let expires = self
             .expiration_time(session)
             .map(|t| {
@@ -365,8 +356,7 @@ impl<St: SessionStore> ServerSideSessionInterface<St> {
                 })
             })
             .transpose()?;
-        let mut line = format!("{}=", self.cookie_name());
-        push_cookie_value(&mut line, &self.cookie_value(sid));
+        let mut tail = String::new();
         CookieAttributes {
             domain: self.cookie_domain.as_deref(),
             expires: expires.as_deref(),
@@ -376,8 +366,8 @@ impl<St: SessionStore> ServerSideSessionInterface<St> {
             same_site: self.cookie_same_site(),
             ..CookieAttributes::default()
         }
-        .write(&mut line);
-        HeaderValue::from_str(&line).map_err(|_| SaveError::Encode(bad_header()))
+        .write(&mut tail);
+        Ok(tail)
     }
 
     /// Werkzeug's `delete_cookie(name, domain=…, path=…)`, as Flask-Session
@@ -779,13 +769,9 @@ impl CookieRenderer {
         interface: &ServerSideSessionInterface<St>,
         session: &S,
     ) -> Result<Self, SaveError> {
-        let full = interface.set_cookie(session, "")?;
-        let full = full.to_str().unwrap_or_default();
-        let head = format!("{}=", interface.cookie_name());
-        let tail = full.get(head.len()..).unwrap_or_default().to_owned();
         Ok(CookieRenderer {
-            head,
-            tail,
+            head: format!("{}=", interface.cookie_name()),
+            tail: interface.cookie_attributes(session)?,
             signer: interface.signer.clone(),
         })
     }
