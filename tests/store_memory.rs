@@ -22,7 +22,7 @@ use sessionkit::store::{
     StoreWrite,
 };
 use sessionkit::tower::SessionLayer;
-use sessionkit::{DynamicSession, SessionConfig};
+use sessionkit::{DynamicSession, SessionConfig, SessionData as _};
 use tower::ServiceExt as _;
 
 /// A store that counts loads and writes, can be switched off, and can turn
@@ -404,5 +404,105 @@ async fn a_store_that_is_down_answers_503_and_other_routes_work() {
     assert_eq!(
         text(send(&app, "GET", "/get/a", Some(&cookie)).await).await,
         "1"
+    );
+}
+
+#[sessionkit::session]
+pub struct Cart {
+    #[session(rename = "_user_id")]
+    user: Option<String>,
+    items: Vec<(u64, u32)>,
+    visits: u64,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn typed_sessions_merge_field_by_field() {
+    // Two requests of one browser: one adds to the cart, one counts a
+    // visit; each saves only its field's change onto the other's.
+    let store = Probe::default();
+    let interface = ServerSideSessionInterface::new(Cart::default_config(), store.clone()).unwrap();
+    let barrier = Arc::new(tokio::sync::Barrier::new(2));
+    let app = Router::new()
+        .route(
+            "/add",
+            post({
+                let barrier = barrier.clone();
+                move |s: Session<Cart>| async move {
+                    barrier.wait().await;
+                    s.lock().items_mut().push((7, 1));
+                }
+            }),
+        )
+        .route(
+            "/visit",
+            post({
+                let barrier = barrier.clone();
+                move |s: Session<Cart>| async move {
+                    barrier.wait().await;
+                    *s.lock().visits_mut() += 1;
+                }
+            }),
+        )
+        .route(
+            "/login",
+            post(|s: Session<Cart>| async move {
+                s.lock().set_user(Some("ada".into()));
+            }),
+        )
+        .route(
+            "/show",
+            get(|s: Session<Cart>| async move {
+                let s = s.lock();
+                format!("{:?} {:?} {}", s.user(), s.items(), s.visits())
+            }),
+        )
+        .layer(SessionLayer::from_lifecycle(
+            SessionLifecycle::<Cart, _>::new(interface),
+        ));
+    let cookie = cookie_of(&send(&app, "POST", "/login", None).await).unwrap();
+    let (a, b) = tokio::join!(
+        send(&app, "POST", "/add", Some(&cookie)),
+        send(&app, "POST", "/visit", Some(&cookie))
+    );
+    assert_eq!((a.status(), b.status()), (StatusCode::OK, StatusCode::OK));
+    let shown = text(send(&app, "GET", "/show", Some(&cookie)).await).await;
+    assert_eq!(shown, "Some(\"ada\") [(7, 1)] 1");
+    // Both requests loaded, both wrote: at least one merged.
+    assert!(store.writes.load(Ordering::SeqCst) >= 3);
+}
+
+#[tokio::test]
+async fn a_pickled_record_is_never_unpickled() {
+    // What Flask-Session <= 0.6 stored: `pickle.dumps({"_permanent": True,
+    // "user": "ada"}, protocol=4)`.
+    let hex =
+        "80049520000000000000007d94288c0a5f7065726d616e656e7494888c0475736572948c0361646194752e";
+    let pickle: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    let store = Probe::default();
+    store
+        .inner
+        .compare_and_set(StoreWrite {
+            key: "session:old",
+            expected: Expected::Absent,
+            value: &pickle,
+            ttl: Duration::from_secs(60),
+            index: None,
+        })
+        .await
+        .unwrap();
+    let (app, _) = app(store.clone());
+    // It opens as a fresh session (logged), and is left as it was.
+    assert_eq!(
+        text(send(&app, "GET", "/get/user", Some("session=old")).await).await,
+        ""
+    );
+    let r = send(&app, "POST", "/set/user/bob", Some("session=old")).await;
+    assert_ne!(cookie_of(&r).unwrap(), "session=old");
+    assert_eq!(
+        store.inner.load("session:old", None).await.unwrap(),
+        Some(pickle)
     );
 }
