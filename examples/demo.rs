@@ -5,12 +5,22 @@
 //! cargo run --example demo                      # http://127.0.0.1:3000
 //! PORT=8080 SECRET_KEY='your flask secret' cargo run --example demo
 //! RUST_LOG=warn cargo run --example demo        # quieter log
+//! SESSION_STORE=memory cargo run --example demo # server-side sessions
+//! SESSION_STORE=redis://127.0.0.1:6379/0 cargo run --features redis --example demo
 //! ```
+//!
+//! `SESSION_STORE` selects where sessions live: `cookie` (the default:
+//! Flask's signed cookie, nothing to start), `memory` (server-side, in this
+//! process) or a `redis://host:port/db` URL (server-side in Redis, in
+//! Flask-Session's layout: a Flask app with Flask-Session on that Redis and
+//! the same `SECRET_KEY` shares the login). With a store the cookie holds
+//! only the session id.
 //!
 //! Routes: `GET /` (who is logged in, a visit counter, flashed messages, the
 //! login and logout forms), `POST /login` (form field `username`),
-//! `POST /logout`, `GET /api/session` (the session as JSON, read-only) and
-//! `GET /health` (does not touch the session).
+//! `POST /logout`, `POST /logout-everywhere` (deletes every session of the
+//! user; with a server-side store), `GET /api/session` (the session as JSON,
+//! read-only) and `GET /health` (does not touch the session).
 //!
 //! A login stores Flask-Login's `_id` for the client, and `GET /` runs
 //! Flask-Login's default session protection (a cookie sent by another
@@ -40,6 +50,9 @@ use sessionkit::codec::SecretKey;
 use sessionkit::csrf::Csrf;
 use sessionkit::error::ConfigError;
 use sessionkit::flask_login::{self, ProtectionOutcome, SessionProtection};
+use sessionkit::interface::{BoxFuture, SessionInterface};
+use sessionkit::lifecycle::SessionLifecycle;
+use sessionkit::store::{MemoryStore, ServerSideSessionInterface, SessionStore};
 use sessionkit::tower::SessionLayer;
 use sessionkit::{SessionConfig, SessionData, session};
 
@@ -75,13 +88,90 @@ pub fn config(key: SecretKey) -> SessionConfig {
     DemoSession::default_config().with_secret_key(key)
 }
 
-/// The demo app.
+/// Where the demo keeps sessions (`SESSION_STORE`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// In the cookie, as Flask does (`cookie`, the default).
+    Cookie,
+    /// In this process's memory (`memory`).
+    Memory,
+    /// In Redis, in Flask-Session's layout (`redis://…`).
+    Redis(String),
+}
+
+impl Backend {
+    /// Reads `SESSION_STORE`'s value (unset or empty: `cookie`).
+    ///
+    /// # Errors
+    ///
+    /// A message naming the accepted values.
+    pub fn parse(value: Option<&str>) -> Result<Backend, String> {
+        match value.map(str::trim) {
+            None | Some("" | "cookie") => Ok(Backend::Cookie),
+            Some("memory") => Ok(Backend::Memory),
+            Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => {
+                Ok(Backend::Redis(url.to_owned()))
+            }
+            Some(other) => Err(format!(
+                "SESSION_STORE={other:?}: use `cookie`, `memory` or a redis://host:port/db URL"
+            )),
+        }
+    }
+}
+
+/// Deletes every session of a user ("log out everywhere"), when sessions
+/// live in a store.
+type Revoke = std::sync::Arc<dyn Fn(String) -> BoxFuture<Result<usize, String>> + Send + Sync>;
+
+/// The demo app, with sessions in the cookie.
 ///
 /// # Errors
 ///
 /// [`ConfigError`] for an invalid configuration.
 pub fn app(config: SessionConfig) -> Result<Router, ConfigError> {
-    let session = SessionLayer::<DemoSession>::with_config(config)?;
+    app_with(config, &Backend::Cookie)
+}
+
+/// The demo app, with sessions where `backend` says.
+///
+/// # Errors
+///
+/// [`ConfigError`] for an invalid configuration (or a Redis backend in a
+/// build without the `redis` feature).
+pub fn app_with(config: SessionConfig, backend: &Backend) -> Result<Router, ConfigError> {
+    match backend {
+        Backend::Cookie => routes(SessionLayer::<DemoSession>::with_config(config)?, None),
+        Backend::Memory => store_app(config, MemoryStore::new()),
+        #[cfg(feature = "redis")]
+        Backend::Redis(url) => {
+            let store = sessionkit::store::RedisStore::new(sessionkit::store::RedisConfig::new(
+                url.as_str(),
+            ))?;
+            store_app(config, store)
+        }
+        #[cfg(not(feature = "redis"))]
+        Backend::Redis(_) => Err(ConfigError::Store(
+            "this build has no Redis store: run with `--features redis`".into(),
+        )),
+    }
+}
+
+/// The app over a server-side store.
+fn store_app<St: SessionStore>(config: SessionConfig, store: St) -> Result<Router, ConfigError> {
+    let interface = ServerSideSessionInterface::new(config, store)?;
+    let revoker = interface.clone();
+    let revoke: Revoke = std::sync::Arc::new(move |user: String| {
+        let revoker = revoker.clone();
+        Box::pin(async move { revoker.revoke_user(&user).await.map_err(|e| e.to_string()) })
+    });
+    let layer = SessionLayer::from_lifecycle(SessionLifecycle::<DemoSession, _>::new(interface));
+    routes(layer, Some(revoke))
+}
+
+fn routes<I: SessionInterface<DemoSession>>(
+    session: SessionLayer<DemoSession, I>,
+    revoke: Option<Revoke>,
+) -> Result<Router, ConfigError> {
     // Flask-WTF's defaults, with the session's key; HTTPS if its cookie is
     // Secure.
     let csrf = session.csrf_layer()?;
@@ -89,10 +179,12 @@ pub fn app(config: SessionConfig) -> Result<Router, ConfigError> {
         .route("/", get(home))
         .route("/login", post(login))
         .route("/logout", post(logout))
+        .route("/logout-everywhere", post(logout_everywhere))
         .route("/api/session", get(api_session))
         // Checked only on matched routes (like Flask-WTF); unsafe methods only.
         .route_layer(csrf)
         .route("/health", get(|| async { "ok" }))
+        .layer(Extension(revoke))
         .layer(session))
 }
 
@@ -154,7 +246,8 @@ async fn home(
     let who = match &user {
         Some(u) => format!(
             "<p>Logged in as <strong id=\"user\">{}</strong>.</p>\
-             <form method=\"post\" action=\"/logout\">{hidden}<button type=\"submit\">Log out</button></form>",
+             <form method=\"post\" action=\"/logout\">{hidden}<button type=\"submit\">Log out</button></form>\
+             <form method=\"post\" action=\"/logout-everywhere\">{hidden}<button type=\"submit\">Log out everywhere</button></form>",
             escape(u)
         ),
         None => format!(
@@ -212,6 +305,10 @@ async fn login(
         let _ = csrf.rotate(&mut *s);
         s.flashes_mut()
             .push(("message".into(), format!("Logged in as {name}.")));
+        drop(s);
+        // A new session id at login (with a server-side store; a cookie
+        // session has none): an id known before the login is worthless.
+        session.handle().regenerate();
     }
     Redirect::to("/")
 }
@@ -219,6 +316,34 @@ async fn login(
 async fn logout(session: Session<DemoSession>) -> Redirect {
     session.lock().clear();
     Redirect::to("/")
+}
+
+/// Deletes every session of the logged-in user (with a server-side store),
+/// this one included.
+async fn logout_everywhere(
+    session: Session<DemoSession>,
+    Extension(revoke): Extension<Option<Revoke>>,
+) -> Response {
+    let user = session.lock().user().clone();
+    match (user, revoke) {
+        (Some(user), Some(revoke)) => match revoke(user).await {
+            Ok(_) => {
+                session.lock().clear();
+                Redirect::to("/").into_response()
+            }
+            Err(e) => (StatusCode::SERVICE_UNAVAILABLE, e).into_response(),
+        },
+        (Some(_), None) => {
+            session.lock().flashes_mut().push((
+                "error".into(),
+                "Logging out everywhere needs a server-side store (SESSION_STORE=memory or redis://…); \
+                 cookie sessions cannot be revoked before they expire."
+                    .into(),
+            ));
+            Redirect::to("/").into_response()
+        }
+        (None, _) => Redirect::to("/").into_response(),
+    }
 }
 
 async fn api_session(session: Session<DemoSession>) -> Response {
@@ -282,8 +407,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "sessionkit demo listening on http://{}",
         listener.local_addr()?
     );
+    let backend = Backend::parse(std::env::var("SESSION_STORE").ok().as_deref())?;
+    println!("sessions: {backend:?}");
     // The client address goes into Flask-Login's session identifier.
-    let app = app(config(key))?.into_make_service_with_connect_info::<SocketAddr>();
+    let app = app_with(config(key), &backend)?.into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -334,3 +334,89 @@ async fn another_client_with_the_cookie_gets_a_stale_login() {
     let r = phone.get(format!("{base}/")).send().await.unwrap();
     assert_eq!(fresh_after(&r), (false, Some("ada".into())));
 }
+
+async fn store_demo(backend: &demo::Backend) -> String {
+    serve(demo::app_with(demo::config(key()), backend).unwrap()).await
+}
+
+/// With a server-side store: the cookie holds the session id, the login
+/// gets a new one, and "Log out everywhere" ends the user's other sessions.
+async fn log_out_everywhere(base: &str) {
+    let laptop = browser();
+    let phone = browser();
+    let other_user = browser();
+    for (b, name) in [(&laptop, "ada"), (&phone, "ada"), (&other_user, "bob")] {
+        let r = submit(b, base, "/login", &[("username", name)]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+        // The sid (43 characters), not the session.
+        let value = cookie
+            .split(';')
+            .next()
+            .unwrap()
+            .strip_prefix("session=")
+            .unwrap();
+        assert_eq!(value.len(), 43, "{cookie}");
+        assert_eq!(api(b, base).await["user"], name);
+    }
+    let r = submit(&phone, base, "/logout-everywhere", &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(api(&laptop, base).await["user"], serde_json::Value::Null);
+    assert_eq!(api(&phone, base).await["user"], serde_json::Value::Null);
+    assert_eq!(api(&other_user, base).await["user"], "bob");
+    // The button is CSRF-protected like the other forms.
+    let r = bob_posts_without_token(&other_user, base).await;
+    assert_eq!(r, StatusCode::BAD_REQUEST);
+}
+
+async fn bob_posts_without_token(b: &reqwest::Client, base: &str) -> StatusCode {
+    b.post(format!("{base}/logout-everywhere"))
+        .form(&[("x", "1")])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn log_out_everywhere_with_the_memory_store() {
+    log_out_everywhere(&store_demo(&demo::Backend::Memory).await).await;
+}
+
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn log_out_everywhere_with_redis() {
+    let Some(server) = support::redis::RedisServer::start("log_out_everywhere_with_redis") else {
+        return;
+    };
+    log_out_everywhere(&store_demo(&demo::Backend::Redis(server.url())).await).await;
+}
+
+#[test]
+fn session_store_values() {
+    assert_eq!(demo::Backend::parse(None), Ok(demo::Backend::Cookie));
+    assert_eq!(
+        demo::Backend::parse(Some("cookie")),
+        Ok(demo::Backend::Cookie)
+    );
+    assert_eq!(
+        demo::Backend::parse(Some("memory")),
+        Ok(demo::Backend::Memory)
+    );
+    assert_eq!(
+        demo::Backend::parse(Some("redis://127.0.0.1:6379/0")),
+        Ok(demo::Backend::Redis("redis://127.0.0.1:6379/0".into()))
+    );
+    assert!(demo::Backend::parse(Some("postgres://x")).is_err());
+}
+
+#[tokio::test]
+async fn log_out_everywhere_with_cookies_explains_itself() {
+    let base = demo_server().await;
+    let b = browser();
+    submit(&b, &base, "/login", &[("username", "ada")]).await;
+    submit(&b, &base, "/logout-everywhere", &[]).await;
+    let page = get_text(&b, format!("{base}/")).await;
+    assert!(page.contains("needs a server-side store"), "{page}");
+    assert!(page.contains("Logged in as"), "{page}");
+}

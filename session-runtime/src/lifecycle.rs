@@ -75,8 +75,6 @@ struct HandleState<S> {
     obtained: bool,
     /// What a server-side interface keeps beside the loaded session.
     loaded: Option<Loaded>,
-    /// A new session id was asked for ([`SessionHandle::regenerate`]).
-    regenerate: bool,
     /// A server-side session was locked before it was loaded: what it
     /// holds is not the stored session, so it is not saved.
     not_loaded: bool,
@@ -89,7 +87,6 @@ impl<S: SessionData> HandleState<S> {
             pending,
             obtained: false,
             loaded: None,
-            regenerate: false,
             not_loaded: false,
         }
     }
@@ -178,7 +175,23 @@ impl std::error::Error for SessionUnavailable {}
 /// assert_eq!(hook_view.lock().get_as::<u8>("n").unwrap()?, 1);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub struct SessionHandle<S>(Arc<Mutex<HandleState<S>>>);
+pub struct SessionHandle<S>(Arc<HandleShared<S>>);
+
+/// The handle's state, and the regenerate flag outside its lock (so
+/// [`SessionHandle::regenerate`] can be called while the session is locked).
+struct HandleShared<S> {
+    state: Mutex<HandleState<S>>,
+    regenerate: std::sync::atomic::AtomicBool,
+}
+
+impl<S> HandleShared<S> {
+    fn new(state: HandleState<S>) -> Arc<Self> {
+        Arc::new(HandleShared {
+            state: Mutex::new(state),
+            regenerate: std::sync::atomic::AtomicBool::new(false),
+        })
+    }
+}
 
 impl<S> Clone for SessionHandle<S> {
     fn clone(&self) -> Self {
@@ -240,15 +253,15 @@ impl<S: SessionData> SessionHandle<S> {
     /// assert!(handle.lock().is_empty());
     /// ```
     pub fn new(session: S) -> Self {
-        SessionHandle(Arc::new(Mutex::new(HandleState::new(session, None))))
+        SessionHandle(HandleShared::new(HandleState::new(session, None)))
     }
 
     /// A session opened on first use by `open`.
     fn lazy(cookie: PendingCookie, open: Opener<S>) -> Self {
-        SessionHandle(Arc::new(Mutex::new(HandleState::new(
+        SessionHandle(HandleShared::new(HandleState::new(
             S::default(),
             Some((cookie, open)),
-        ))))
+        )))
     }
 
     /// Loads a server-side session from its store, if it is not loaded yet
@@ -319,21 +332,26 @@ impl<S: SessionData> SessionHandle<S> {
     /// use sessionkit::lifecycle::SessionHandle;
     ///
     /// let handle = SessionHandle::new(DynamicSession::default());
-    /// handle.lock().insert("_user_id", "42");
-    /// handle.regenerate();
+    /// let mut s = handle.lock();
+    /// s.insert("_user_id", "42");
+    /// handle.regenerate(); // also while the session is locked
+    /// drop(s);
     /// assert!(handle.regenerate_requested());
     /// ```
     pub fn regenerate(&self) {
-        self.state().regenerate = true;
+        self.0
+            .regenerate
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Whether [`SessionHandle::regenerate`] was called in this request.
     pub fn regenerate_requested(&self) -> bool {
-        self.state().regenerate
+        self.0.regenerate.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn state(&self) -> MutexGuard<'_, HandleState<S>> {
         self.0
+            .state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -1117,7 +1135,7 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
                 stamp_issue_time(&mut state.session, self.interface.now());
             }
             let loaded = state.loaded.take();
-            let regenerate = state.regenerate;
+            let regenerate = session.regenerate_requested();
             match self
                 .interface
                 .begin_save(&state.session, loaded, regenerate)
