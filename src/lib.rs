@@ -58,6 +58,8 @@
 //!   [`SessionLifecycle`](lifecycle::SessionLifecycle): Flask's session system (open
 //!   before the handler, save after, by Flask's rules) over plain `http`
 //!   types, with any framework; [`config`] and [`error`];
+//! - [`store`]: server-side sessions in Flask-Session's layout (memory,
+//!   Redis with the `redis` feature), with no lost updates;
 //! - [`tower`]: the session and CSRF layers; [`axum`]: the extractors
 //!   (cargo feature `axum`, on by default); [`csrf`]: Flask-WTF-compatible
 //!   CSRF protection;

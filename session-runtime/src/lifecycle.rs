@@ -503,6 +503,10 @@ impl<S: SessionData> SessionHandle<S> {
 
 /// A before-request hook: may answer early instead of the handler.
 ///
+/// With a server-side store the hooks run before the session is loaded
+/// (loading is asynchronous and lazy): a hook must not lock such a session
+/// (that session would then not be saved, with [`SaveError::NotLoaded`]).
+///
 /// # Examples
 ///
 /// ```
