@@ -1,0 +1,190 @@
+//! Server-side sessions, one in-process axum request each, on the memory
+//! store and on a real Redis this bench starts itself (`redis-server` from
+//! `PATH`, a free loopback port): a read (one `GETEX`), a change (`GETEX` +
+//! the compare-and-set script) and the same change as a plain overwrite
+//! (what the other libraries do: the price of losing no update). Requests
+//! rotate over 1 024 sessions, so compare-and-sets do not contend.
+//!
+//! `cargo bench -p sessionkit-benches --features redis --bench store`
+
+#![allow(missing_docs, unreachable_pub)]
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::routing::{get, post};
+use criterion::{Criterion, criterion_group, criterion_main};
+use http::Request;
+use sessionkit::axum::Session;
+use sessionkit::error::StoreError;
+use sessionkit::lifecycle::SessionLifecycle;
+use sessionkit::store::{
+    CasOutcome, Expected, IndexEntry, MemoryStore, RedisConfig, RedisStore,
+    ServerSideSessionInterface, SessionStore, StoreWrite,
+};
+use sessionkit::tower::SessionLayer;
+use sessionkit::{DynamicSession, SessionConfig};
+use tower::ServiceExt as _;
+
+/// A plain overwrite instead of the compare-and-set.
+#[derive(Clone)]
+struct Overwrite<St>(St);
+
+impl<St: SessionStore> SessionStore for Overwrite<St> {
+    async fn load(
+        &self,
+        key: &str,
+        refresh: Option<Duration>,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        self.0.load(key, refresh).await
+    }
+    async fn compare_and_set(&self, mut write: StoreWrite<'_>) -> Result<CasOutcome, StoreError> {
+        if write.expected != Expected::Absent {
+            write.expected = Expected::Any;
+        }
+        self.0.compare_and_set(write).await
+    }
+    async fn delete(&self, key: &str, index: Option<IndexEntry<'_>>) -> Result<(), StoreError> {
+        self.0.delete(key, index).await
+    }
+    async fn delete_indexed(&self, index_key: &str, key_prefix: &str) -> Result<usize, StoreError> {
+        self.0.delete_indexed(index_key, key_prefix).await
+    }
+}
+
+fn app<St: SessionStore>(store: St) -> Router {
+    let interface = ServerSideSessionInterface::new(SessionConfig::default(), store).unwrap();
+    Router::new()
+        .route(
+            "/read",
+            get(|s: Session<DynamicSession>| async move {
+                s.lock()
+                    .get_as::<u64>("user_id")
+                    .and_then(Result::ok)
+                    .unwrap_or(0)
+                    .to_string()
+            }),
+        )
+        .route(
+            "/change",
+            post(|s: Session<DynamicSession>| async move {
+                let mut s = s.lock();
+                let n = s.get_as::<u64>("user_id").and_then(Result::ok).unwrap_or(0);
+                s.insert("user_id", n + 1);
+            }),
+        )
+        .route(
+            "/seed",
+            post(|s: Session<DynamicSession>| async move {
+                let mut s = s.lock();
+                s.insert("csrf_token", "3f2a9c0d1b8e7f6a5d4c3b2a1f0e9d8c7b6a5f4e");
+                s.insert("user_id", 42);
+            }),
+        )
+        .layer(SessionLayer::from_lifecycle(SessionLifecycle::<
+            DynamicSession,
+            _,
+        >::new(interface)))
+}
+
+/// 1 024 sessions of the small fixture's shape.
+async fn cookies(app: &Router) -> Vec<String> {
+    let mut out = Vec::new();
+    for _ in 0..1024 {
+        let r = app
+            .clone()
+            .oneshot(Request::post("/seed").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let c = r.headers()["set-cookie"].to_str().unwrap();
+        out.push(c.split(';').next().unwrap().to_owned());
+    }
+    out
+}
+
+fn bench_app(c: &mut Criterion, rt: &tokio::runtime::Runtime, name: &str, app: Router) {
+    let cookies = rt.block_on(cookies(&app));
+    let next = AtomicUsize::new(0);
+    let mut g = c.benchmark_group("store");
+    for (op, method) in [("read", "GET"), ("change", "POST")] {
+        g.bench_function(format!("{name}/{op}"), |b| {
+            b.iter(|| {
+                let cookie = &cookies[next.fetch_add(1, Ordering::Relaxed) % cookies.len()];
+                let request = Request::builder()
+                    .method(method)
+                    .uri(format!("/{op}"))
+                    .header("cookie", cookie)
+                    .body(Body::empty())
+                    .unwrap();
+                let r = rt.block_on(app.clone().oneshot(request)).unwrap();
+                assert_eq!(r.status(), 200);
+            })
+        });
+    }
+    g.finish();
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn redis_server() -> Option<(Server, String)> {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    let child = Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(Stdio::null())
+        .spawn()
+        .ok()?;
+    let server = Server(child);
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some((server, format!("redis://127.0.0.1:{port}/0")));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+fn store(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    bench_app(c, &rt, "memory", app(MemoryStore::new()));
+    let Some((_server, url)) = redis_server() else {
+        eprintln!("store: no redis-server on PATH; the Redis rows are skipped");
+        return;
+    };
+    let redis = rt.block_on(async { RedisStore::new(RedisConfig::new(url.as_str())).unwrap() });
+    bench_app(c, &rt, "redis", app(redis.clone()));
+    bench_app(c, &rt, "redis_overwrite", app(Overwrite(redis)));
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
+    targets = store
+}
+criterion_main!(benches);
