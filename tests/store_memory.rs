@@ -506,3 +506,35 @@ async fn a_pickled_record_is_never_unpickled() {
         Some(pickle)
     );
 }
+
+#[tokio::test]
+async fn the_unavailable_answer_is_customisable() {
+    let store = Probe::default();
+    let interface = ServerSideSessionInterface::new(SessionConfig::default(), store.clone())
+        .unwrap()
+        .with_unavailable_response(|_| {
+            let mut r = http::Response::new(b"back soon".to_vec());
+            *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            r.headers_mut()
+                .insert("retry-after", http::HeaderValue::from_static("5"));
+            r
+        });
+    let app = Router::new()
+        .route("/set/{k}/{v}", post(set))
+        .route("/get/{k}", get(get_key))
+        .layer(SessionLayer::from_lifecycle(SessionLifecycle::<
+            DynamicSession,
+            _,
+        >::new(interface)));
+    let cookie = cookie_of(&send(&app, "POST", "/set/a/1", None).await).unwrap();
+    store.down.store(true, Ordering::SeqCst);
+    // Loading, and saving, both answer with the custom page.
+    for r in [
+        send(&app, "GET", "/get/a", Some(&cookie)).await,
+        send(&app, "POST", "/set/b/1", None).await,
+    ] {
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(r.headers()["retry-after"], "5");
+        assert_eq!(text(r).await, "back soon");
+    }
+}

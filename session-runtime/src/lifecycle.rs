@@ -809,7 +809,9 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     }
 
     /// Sets the response used when saving fails (default: 500 with the
-    /// reason).
+    /// reason). A server-side store that is down or slow is answered by the
+    /// interface's [`unavailable_response`](SessionInterface::unavailable_response)
+    /// instead (503 by default), the same answer as when loading failed.
     ///
     /// # Examples
     ///
@@ -881,7 +883,14 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
             error = %e,
             "the session could not be saved"
         );
-        (self.on_save_error)(e).map(R::from)
+        match e {
+            // The store is down or slow: the same answer as when the
+            // session could not be loaded.
+            SaveError::Store(store) if store.is_unavailable() => {
+                self.interface.unavailable_response(store).map(R::from)
+            }
+            _ => (self.on_save_error)(e).map(R::from),
+        }
     }
 
     /// The end of a request: runs [`SessionLifecycle::process_response`] on

@@ -155,7 +155,11 @@ pub struct ServerSideSessionInterface<St> {
     signer: Option<Signer>,
     cookie_domain: Option<String>,
     cookie_path: String,
+    unavailable: Option<UnavailableResponse>,
 }
+
+/// Builds the answer to a request whose session store is unreachable.
+type UnavailableResponse = Arc<dyn Fn(&StoreError) -> http::Response<Vec<u8>> + Send + Sync>;
 
 /// Clones share the store.
 impl<St> Clone for ServerSideSessionInterface<St> {
@@ -167,6 +171,7 @@ impl<St> Clone for ServerSideSessionInterface<St> {
             signer: self.signer.clone(),
             cookie_domain: self.cookie_domain.clone(),
             cookie_path: self.cookie_path.clone(),
+            unavailable: self.unavailable.clone(),
         }
     }
 }
@@ -262,7 +267,42 @@ impl<St: SessionStore> ServerSideSessionInterface<St> {
             signer,
             cookie_domain,
             cookie_path,
+            unavailable: None,
         })
+    }
+
+    /// Answers requests that need their session while the store is
+    /// unreachable with `f` (by default: 503 and a short text).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sessionkit::SessionConfig;
+    /// use sessionkit::error::StoreError;
+    /// use sessionkit::interface::SessionInterface;
+    /// use sessionkit::store::{MemoryStore, ServerSideSessionInterface};
+    ///
+    /// let interface = ServerSideSessionInterface::new(SessionConfig::default(), MemoryStore::new())?
+    ///     .with_unavailable_response(|_| {
+    ///         let mut r = http::Response::new(b"<h1>Back in a minute</h1>".to_vec());
+    ///         *r.status_mut() = http::StatusCode::SERVICE_UNAVAILABLE;
+    ///         r.headers_mut().insert("retry-after", http::HeaderValue::from_static("5"));
+    ///         r
+    ///     });
+    /// let r = SessionInterface::<sessionkit::DynamicSession>::unavailable_response(
+    ///     &interface,
+    ///     &StoreError::Unavailable("down".into()),
+    /// );
+    /// assert_eq!(r.headers()["retry-after"], "5");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_unavailable_response(
+        mut self,
+        f: impl Fn(&StoreError) -> http::Response<Vec<u8>> + Send + Sync + 'static,
+    ) -> Self {
+        self.unavailable = Some(Arc::new(f));
+        self
     }
 
     /// The store.
@@ -574,6 +614,13 @@ impl<S: SessionData, St: SessionStore> SessionInterface<S> for ServerSideSession
 
     fn is_server_side(&self) -> bool {
         true
+    }
+
+    fn unavailable_response(&self, error: &StoreError) -> http::Response<Vec<u8>> {
+        match &self.unavailable {
+            Some(f) => f(error),
+            None => crate::interface::default_unavailable_response(error),
+        }
     }
 
     fn load_session(
