@@ -23,7 +23,7 @@ use sessionkit::error::StoreError;
 use sessionkit::lifecycle::SessionLifecycle;
 use sessionkit::store::{
     CasOutcome, Expected, IndexEntry, RedisConfig, RedisStore, ServerSideSessionInterface,
-    SessionStore, StoreConfig, StoreWrite,
+    SessionStore, StoreConfig, StoreFormat, StoreWrite,
 };
 use sessionkit::tower::SessionLayer;
 use sessionkit::{DynamicSession, SessionConfig};
@@ -314,6 +314,82 @@ async fn flask_session_interop() {
 #[tokio::test]
 async fn flask_session_interop_signed() {
     interop(true).await;
+}
+
+#[tokio::test]
+async fn flask_session_interop_json_format() {
+    let test = "flask_session_interop_json_format";
+    let Some(server) = RedisServer::start(test) else {
+        return;
+    };
+    let Some(flask_app) =
+        FlaskSessionApp::start_with_format(test, SECRET, server.port, false, "json")
+    else {
+        return;
+    };
+    let (rust, _) = app(
+        store(&server),
+        StoreConfig::default().with_format(StoreFormat::Json),
+    );
+    let mut raw = server.client().await;
+    // Flask writes; the record is JSON; our reading and writing it again
+    // gives the same bytes; Rust reads the values as Python would.
+    let (_, cookie) = flask(&flask_app.base, "POST", "/write", None).await;
+    let cookie = cookie.unwrap();
+    let record: Vec<u8> = raw
+        .get(format!("session:{}", sid_of(&cookie, false)))
+        .await
+        .unwrap();
+    assert_eq!(record[0], b'{');
+    let dict = msgpack::decode_session_json(&record, 64).unwrap();
+    let mut again = Vec::new();
+    msgpack::encode_session_json(&mut again, &dict, 64).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&again),
+        String::from_utf8_lossy(&record)
+    );
+    for (key, want) in [
+        ("user", "Str(\"ada\")"),
+        ("bytes", "Str(\"AP8=\")"),
+        ("when", "Str(\"2026-01-02T03:04:05Z\")"),
+        ("t", "List([Int(1), Str(\"x\")])"),
+    ] {
+        assert_eq!(
+            text(send(&rust, "GET", &format!("/get/{key}"), Some(&cookie)).await).await,
+            want,
+            "{key}"
+        );
+    }
+    // Rust writes JSON that Flask reads.
+    let rust_cookie = cookie_of(&send(&rust, "POST", "/rich", None).await).unwrap();
+    let record: Vec<u8> = raw
+        .get(format!("session:{}", sid_of(&rust_cookie, false)))
+        .await
+        .unwrap();
+    assert_eq!(record[0], b'{');
+    let seen: serde_json::Value = serde_json::from_str(
+        &flask(&flask_app.base, "GET", "/read", Some(&rust_cookie))
+            .await
+            .0,
+    )
+    .unwrap();
+    assert_eq!(seen["user"], serde_json::json!({"str": "'ada'"}));
+    assert_eq!(seen["bytes"], serde_json::json!({"str": "'AP8='"}));
+    assert_eq!(
+        seen["when"],
+        serde_json::json!({"str": "'2026-01-02T03:04:05Z'"})
+    );
+    assert_eq!(
+        seen["t"],
+        serde_json::json!({"list": [{"int": "1"}, {"str": "'x'"}]})
+    );
+    // A msgpack app reads the JSON records too (Flask-Session's alternate
+    // decoder), and so does ours.
+    let (msgpack_app, _) = app(store(&server), StoreConfig::default());
+    assert_eq!(
+        text(send(&msgpack_app, "GET", "/get/user", Some(&rust_cookie)).await).await,
+        "Str(\"ada\")"
+    );
 }
 
 /// The client commands a request sent: `INFO commandstats` counts the

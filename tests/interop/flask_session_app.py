@@ -1,7 +1,7 @@
 """A real Flask 3.1.3 + Flask-Session 0.8.0 app on Redis, for the live
 server-side interop tests (`tests/store_redis.rs`).
 
-Usage: python flask_session_app.py SECRET_KEY REDIS_PORT USE_SIGNER(0|1)
+Usage: python flask_session_app.py SECRET_KEY REDIS_PORT USE_SIGNER(0|1) [msgpack|json]
 Serves on 127.0.0.1 on a free port chosen by the OS, prints that port on the
 first line of stdout, and serves until killed.
 """
@@ -22,6 +22,7 @@ app.config.update(
     SESSION_TYPE="redis",
     SESSION_REDIS=redis.Redis(host="127.0.0.1", port=int(sys.argv[2])),
     SESSION_USE_SIGNER=sys.argv[3] == "1",
+    SESSION_SERIALIZATION_FORMAT=sys.argv[4] if len(sys.argv) > 4 else "msgpack",
 )
 Session(app)
 

@@ -210,12 +210,24 @@ impl FlaskSessionApp {
     /// Starts the app with `secret`, storing sessions in the Redis on
     /// `redis_port`, with or without Flask-Session's signer.
     pub fn start(test: &str, secret: &str, redis_port: u16, signer: bool) -> Option<Self> {
+        Self::start_with_format(test, secret, redis_port, signer, "msgpack")
+    }
+
+    /// [`FlaskSessionApp::start`] with `SESSION_SERIALIZATION_FORMAT`.
+    pub fn start_with_format(
+        test: &str,
+        secret: &str,
+        redis_port: u16,
+        signer: bool,
+        format: &str,
+    ) -> Option<Self> {
         let python = python(test)?;
         let mut child = Command::new(python)
             .arg(manifest().join("tests/interop/flask_session_app.py"))
             .arg(secret)
             .arg(redis_port.to_string())
             .arg(if signer { "1" } else { "0" })
+            .arg(format)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

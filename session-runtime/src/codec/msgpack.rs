@@ -1,7 +1,9 @@
 //! Flask-Session 0.8's stored form of a session: `msgspec.msgpack`'s
 //! encoding of `dict(session)` (its default `SESSION_SERIALIZATION_FORMAT`),
 //! read and written byte for byte as msgspec 0.23 does, on the `rmp`
-//! crate's MessagePack primitives.
+//! crate's MessagePack primitives; and its `"json"` format
+//! ([`encode_session_json`], [`decode_session_json`]: `msgspec.json`, read
+//! with `serde_json`).
 //!
 //! What msgspec writes, and so what is written here (checked against the
 //! real package by `tests/store_flask_interop.rs`):
@@ -325,6 +327,168 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Appends `msgspec.json`'s encoding of `session` to `out` (Flask-Session's
+/// `SESSION_SERIALIZATION_FORMAT = "json"`): compact, in insertion order,
+/// UTF-8 text with only `"`, `\\` and control characters escaped, bytes as
+/// padded base64, datetimes as UTC ISO 8601 with `Z`, tuples as arrays,
+/// NaN and infinities as `null`, floats as msgspec writes them (Python's
+/// shortest digits; fixed notation from 10⁻⁵ up to 10¹⁶, exponents without
+/// `+` or leading zeros).
+///
+/// # Errors
+///
+/// As [`encode_session`] (but integers of any size are written, as msgspec
+/// writes them in JSON).
+pub fn encode_session_json(
+    out: &mut Vec<u8>,
+    session: &Dict,
+    max_depth: usize,
+) -> Result<(), EncodeError> {
+    let mut s = String::new();
+    json_map(&mut s, session, max_depth)?;
+    out.extend_from_slice(s.as_bytes());
+    Ok(())
+}
+
+fn json_map(out: &mut String, d: &Dict, depth: usize) -> Result<(), EncodeError> {
+    let depth = depth.checked_sub(1).ok_or(EncodeError::TooDeep(0))?;
+    out.push('{');
+    for (i, (k, v)) in d.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        json_str(out, str_of(k)?);
+        out.push(':');
+        json_value(out, v, depth)?;
+    }
+    out.push('}');
+    Ok(())
+}
+
+fn json_str(out: &mut String, s: &str) {
+    use std::fmt::Write as _;
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if c < ' ' => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// `msgspec.json`'s float: Python's shortest digits, fixed notation for
+/// decimal exponents −5 to 15, else `<digits>e<exponent>`.
+fn json_float(out: &mut String, f: f64) {
+    if !f.is_finite() {
+        out.push_str("null");
+        return;
+    }
+    let mut repr = String::new();
+    super::py::float::python_float_str(f, &mut repr);
+    let Some((mantissa, exp)) = repr.split_once('e') else {
+        out.push_str(&repr);
+        return;
+    };
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => ("-", m),
+        None => ("", mantissa),
+    };
+    out.push_str(sign);
+    if exp == -5 {
+        out.push_str("0.0000");
+        out.push_str(&mantissa.replace('.', ""));
+    } else {
+        out.push_str(mantissa);
+        out.push('e');
+        out.push_str(&exp.to_string());
+    }
+}
+
+fn json_value(out: &mut String, v: &Value, depth: usize) -> Result<(), EncodeError> {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::BigInt(b) => out.push_str(b.as_decimal()),
+        Value::Float(f) => json_float(out, *f),
+        Value::Str(s) => json_str(out, str_of(s)?),
+        Value::Bytes(b) => {
+            out.push('"');
+            out.push_str(&super::b64::encode_std(b));
+            out.push('"');
+        }
+        Value::List(items) | Value::Tuple(items) => {
+            let depth = depth.checked_sub(1).ok_or(EncodeError::TooDeep(0))?;
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                json_value(out, item, depth)?;
+            }
+            out.push(']');
+        }
+        Value::Dict(d) => json_map(out, d, depth)?,
+        Value::Uuid(u) => json_str(out, &u.to_string()),
+        Value::DateTime(dt) => {
+            let utc = dt.to_utc().ok_or(EncodeError::DateTimeOutOfRange(*dt))?;
+            out.push_str(&format!(
+                "\"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z\"",
+                utc.year(),
+                utc.month(),
+                utc.day(),
+                utc.hour(),
+                utc.minute(),
+                utc.second()
+            ));
+        }
+        Value::Markup(_) => {
+            return Err(EncodeError::Custom(
+                "JSON cannot hold a Markup string (msgspec refuses it)".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Reads a session stored in Flask-Session's `"json"` format: a JSON
+/// object (read with `serde_json`, in its key order; datetimes and bytes
+/// come back as the strings msgspec wrote, as they do in Python).
+///
+/// # Errors
+///
+/// [`MsgpackError::NotAMap`] when the text is not one JSON object,
+/// [`MsgpackError::TooDeep`] past `max_depth`.
+pub fn decode_session_json(bytes: &[u8], max_depth: usize) -> Result<Dict, MsgpackError> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|_| MsgpackError::NotAMap)?;
+    match value {
+        Value::Dict(d) if depth_of(&Value::Dict(d.clone())) <= max_depth => Ok(d),
+        Value::Dict(_) => Err(MsgpackError::TooDeep(max_depth)),
+        _ => Err(MsgpackError::NotAMap),
+    }
+}
+
+fn depth_of(v: &Value) -> usize {
+    match v {
+        Value::List(items) | Value::Tuple(items) => {
+            1 + items.iter().map(depth_of).max().unwrap_or(0)
+        }
+        Value::Dict(d) => 1 + d.iter().map(|(_, v)| depth_of(v)).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -406,6 +570,77 @@ mod tests {
             d.insert("k", v.clone());
             assert!(encode_session(&mut out, &d, 64).is_err(), "{v:?}");
         }
+    }
+
+    #[test]
+    fn json_is_written_as_msgspec_writes_it() {
+        // Each expected text is `msgspec.json.Encoder().encode(v)` with
+        // msgspec 0.23.
+        let json = |v: Value| {
+            let mut d = Dict::new();
+            d.insert("k", v);
+            let mut out = Vec::new();
+            encode_session_json(&mut out, &d, 64).unwrap();
+            String::from_utf8(out).unwrap()[5..]
+                .trim_end_matches('}')
+                .to_owned()
+        };
+        for (v, want) in [
+            (Value::Float(1.5), "1.5"),
+            (Value::Float(1e16), "1e16"),
+            (Value::Float(1e22), "1e22"),
+            (Value::Float(1e-7), "1e-7"),
+            (Value::Float(1e-5), "0.00001"),
+            (Value::Float(1.23e-5), "0.0000123"),
+            (Value::Float(-1.5e-5), "-0.000015"),
+            (Value::Float(1e15), "1000000000000000.0"),
+            (Value::Float(1.2345678901234568e16), "1.2345678901234568e16"),
+            (Value::Float(-1.5e-10), "-1.5e-10"),
+            (Value::Float(5e-324), "5e-324"),
+            (Value::Float(f64::NAN), "null"),
+            (Value::Float(-0.0), "-0.0"),
+            (
+                Value::int_from_decimal("18446744073709551616").unwrap(),
+                "18446744073709551616",
+            ),
+            (
+                Value::from("\u{e9}\u{2028}\u{7f}\u{1}\"\\/"),
+                "\"\u{e9}\u{2028}\u{7f}\\u0001\\\"\\\\/\"",
+            ),
+            (
+                Value::from("\n\t\r\u{8}\u{c}\u{1f}"),
+                "\"\\n\\t\\r\\b\\f\\u001f\"",
+            ),
+            (Value::Bytes(vec![0, 255]), "\"AP8=\""),
+            (
+                Value::Tuple(vec![Value::Int(1), Value::from("x")]),
+                "[1,\"x\"]",
+            ),
+            (
+                Value::DateTime(DateTime::new(2026, 1, 2, 5, 4, 5, 7200).unwrap()),
+                "\"2026-01-02T03:04:05Z\"",
+            ),
+            (
+                Value::Uuid(crate::codec::Uuid::from_u128(1)),
+                "\"00000000-0000-0000-0000-000000000001\"",
+            ),
+            (Value::Null, "null"),
+        ] {
+            assert_eq!(json(v.clone()), want, "{v:?}");
+        }
+        let mut d = Dict::new();
+        d.insert("a", Value::Null);
+        d.insert("b", true);
+        let mut out = Vec::new();
+        encode_session_json(&mut out, &d, 64).unwrap();
+        assert_eq!(out, b"{\"a\":null,\"b\":true}");
+        let back = decode_session_json(&out, 64).unwrap();
+        assert_eq!(back, d);
+        assert!(decode_session_json(b"[1]", 64).is_err());
+        assert_eq!(
+            decode_session_json(b"{\"a\":[[[1]]]}", 2),
+            Err(MsgpackError::TooDeep(2))
+        );
     }
 
     #[test]

@@ -58,6 +58,55 @@ pub struct StoreConfig {
     /// The largest stored record read (a larger one opens a fresh
     /// session): stored values are bounded like cookies.
     pub max_record_size: usize,
+    /// `SESSION_SERIALIZATION_FORMAT`: how records are written. Both
+    /// formats are read, as Flask-Session reads them.
+    pub format: StoreFormat,
+}
+
+/// Flask-Session's `SESSION_SERIALIZATION_FORMAT`.
+///
+/// # Examples
+///
+/// ```
+/// use sessionkit::store::{StoreConfig, StoreFormat};
+///
+/// assert_eq!(StoreConfig::default().format, StoreFormat::Msgpack);
+/// let json = StoreConfig::default().with_format(StoreFormat::Json);
+/// assert_eq!(json.format, StoreFormat::Json);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoreFormat {
+    /// `msgspec.msgpack` (Flask-Session's default).
+    #[default]
+    Msgpack,
+    /// `msgspec.json`.
+    Json,
+}
+
+impl StoreFormat {
+    fn encode(
+        self,
+        out: &mut Vec<u8>,
+        d: &Dict,
+        depth: usize,
+    ) -> Result<(), crate::codec::EncodeError> {
+        match self {
+            StoreFormat::Msgpack => msgpack::encode_session(out, d, depth),
+            StoreFormat::Json => msgpack::encode_session_json(out, d, depth),
+        }
+    }
+
+    /// This format, then the other (Flask-Session's decoder and its
+    /// alternate).
+    fn decode(self, bytes: &[u8], depth: usize) -> Result<Dict, crate::codec::MsgpackError> {
+        type Decode = fn(&[u8], usize) -> Result<Dict, crate::codec::MsgpackError>;
+        let (first, second): (Decode, Decode) = match self {
+            StoreFormat::Msgpack => (msgpack::decode_session, msgpack::decode_session_json),
+            StoreFormat::Json => (msgpack::decode_session_json, msgpack::decode_session),
+        };
+        first(bytes, depth).or_else(|e| second(bytes, depth).map_err(|_| e))
+    }
 }
 
 impl Default for StoreConfig {
@@ -70,6 +119,7 @@ impl Default for StoreConfig {
             user_key: Some(crate::flask_login::USER_ID_KEY.to_owned()),
             max_merge_attempts: 64,
             max_record_size: 1 << 20,
+            format: StoreFormat::Msgpack,
         }
     }
 }
@@ -100,6 +150,13 @@ impl StoreConfig {
     #[must_use]
     pub fn with_user_key(mut self, key: Option<&str>) -> Self {
         self.user_key = key.map(str::to_owned);
+        self
+    }
+
+    /// Sets [`StoreConfig::format`].
+    #[must_use]
+    pub fn with_format(mut self, format: StoreFormat) -> Self {
+        self.format = format;
         self
     }
 
@@ -468,6 +525,7 @@ struct Upsert<St> {
     ttl: std::time::Duration,
     max_depth: usize,
     max_attempts: usize,
+    format: StoreFormat,
 }
 
 impl<St: SessionStore> Upsert<St> {
@@ -481,7 +539,7 @@ impl<St: SessionStore> Upsert<St> {
 
     fn encode(&self, d: &Dict) -> Result<Vec<u8>, SaveError> {
         let mut out = Vec::with_capacity(128);
-        msgpack::encode_session(&mut out, d, self.max_depth)?;
+        self.format.encode(&mut out, d, self.max_depth)?;
         Ok(out)
     }
 
@@ -571,7 +629,10 @@ impl<St: SessionStore> Upsert<St> {
                 }
                 CasOutcome::Conflict(Some(theirs)) => theirs,
             };
-            let their_dict = msgpack::decode_session(&theirs, self.max_depth).unwrap_or_default();
+            let their_dict = self
+                .format
+                .decode(&theirs, self.max_depth)
+                .unwrap_or_default();
             let (merged, MergeReport { contested }) =
                 merge::three_way(&loaded.base_dict, mine, &their_dict);
             tracing::debug!(
@@ -638,12 +699,13 @@ impl<S: SessionData, St: SessionStore> SessionInterface<S> for ServerSideSession
             .refresh_each_request
             .then_some(self.config.permanent_session_lifetime);
         let (max, depth) = (self.options.max_record_size, self.config.max_depth);
+        let format = self.options.format;
         Box::pin(async move {
             let Some(base) = store.load(&key, refresh).await? else {
                 return Ok((fresh, None));
             };
             let opened = (base.len() <= max)
-                .then(|| msgpack::decode_session(&base, depth))
+                .then(|| format.decode(&base, depth))
                 .ok_or_else(|| "the record is larger than max_record_size".to_owned())
                 .and_then(|r| r.map_err(|e| e.to_string()))
                 .and_then(|dict| {
@@ -717,6 +779,7 @@ impl<St: SessionStore> ServerSideSessionInterface<St> {
             ttl: self.config.permanent_session_lifetime,
             max_depth: self.config.max_depth,
             max_attempts: self.options.max_merge_attempts,
+            format: self.options.format,
         };
         if merge::is_empty(&mine) {
             if !modified {

@@ -64,7 +64,7 @@ mod redis;
 use std::future::Future;
 use std::time::Duration;
 
-pub use interface::{ServerSideSessionInterface, StoreConfig};
+pub use interface::{ServerSideSessionInterface, StoreConfig, StoreFormat};
 pub use memory::MemoryStore;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
