@@ -19,46 +19,18 @@ use http::{Request, Response, StatusCode};
 use redis::AsyncCommands as _;
 use sessionkit::axum::Session;
 use sessionkit::codec::{DateTime, Value, msgpack};
-use sessionkit::error::StoreError;
 use sessionkit::lifecycle::SessionLifecycle;
 use sessionkit::store::{
-    CasOutcome, Expected, IndexEntry, RedisConfig, RedisStore, ServerSideSessionInterface,
-    SessionStore, StoreConfig, StoreFormat, StoreWrite,
+    RedisConfig, RedisStore, ServerSideSessionInterface, SessionStore, StoreConfig, StoreFormat,
 };
 use sessionkit::tower::SessionLayer;
 use sessionkit::{DynamicSession, SessionConfig};
 use support::flask::FlaskSessionApp;
 use support::redis::RedisServer;
+use support::store::Overwrite;
 use tower::ServiceExt as _;
 
 const SECRET: &str = "the-shared-secret-key-of-both-apps";
-
-/// Every compare-and-set turned into a plain overwrite: what Flask-Session
-/// and the other libraries do.
-#[derive(Clone)]
-struct Naive(RedisStore);
-
-impl SessionStore for Naive {
-    async fn load(
-        &self,
-        key: &str,
-        refresh: Option<Duration>,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
-        self.0.load(key, refresh).await
-    }
-    async fn compare_and_set(&self, mut write: StoreWrite<'_>) -> Result<CasOutcome, StoreError> {
-        if write.expected != Expected::Absent {
-            write.expected = Expected::Any;
-        }
-        self.0.compare_and_set(write).await
-    }
-    async fn delete(&self, key: &str, index: Option<IndexEntry<'_>>) -> Result<(), StoreError> {
-        self.0.delete(key, index).await
-    }
-    async fn delete_indexed(&self, index_key: &str, key_prefix: &str) -> Result<usize, StoreError> {
-        self.0.delete_indexed(index_key, key_prefix).await
-    }
-}
 
 fn config() -> SessionConfig {
     SessionConfig::default()
@@ -488,7 +460,7 @@ async fn concurrent_requests_lose_no_update_on_redis() {
     let n = 24;
     assert_eq!(concurrent_keys(store(&server), n).await, n);
     // The same requests with a plain overwrite lose keys: the test can fail.
-    let kept = concurrent_keys(Naive(store(&server)), n).await;
+    let kept = concurrent_keys(Overwrite(store(&server)), n).await;
     assert!(kept < n, "the overwrite kept {kept} of {n}");
 }
 

@@ -20,41 +20,18 @@ use axum::routing::{get, post};
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::Request;
 use sessionkit::axum::Session;
-use sessionkit::error::StoreError;
 use sessionkit::lifecycle::SessionLifecycle;
 use sessionkit::store::{
-    CasOutcome, Expected, IndexEntry, MemoryStore, RedisConfig, RedisStore,
-    ServerSideSessionInterface, SessionStore, StoreWrite,
+    MemoryStore, RedisConfig, RedisStore, ServerSideSessionInterface, SessionStore,
 };
 use sessionkit::tower::SessionLayer;
 use sessionkit::{DynamicSession, SessionConfig};
 use tower::ServiceExt as _;
 
-/// A plain overwrite instead of the compare-and-set.
-#[derive(Clone)]
-struct Overwrite<St>(St);
+#[path = "../../tests/support/store.rs"]
+mod overwrite;
 
-impl<St: SessionStore> SessionStore for Overwrite<St> {
-    async fn load(
-        &self,
-        key: &str,
-        refresh: Option<Duration>,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
-        self.0.load(key, refresh).await
-    }
-    async fn compare_and_set(&self, mut write: StoreWrite<'_>) -> Result<CasOutcome, StoreError> {
-        if write.expected != Expected::Absent {
-            write.expected = Expected::Any;
-        }
-        self.0.compare_and_set(write).await
-    }
-    async fn delete(&self, key: &str, index: Option<IndexEntry<'_>>) -> Result<(), StoreError> {
-        self.0.delete(key, index).await
-    }
-    async fn delete_indexed(&self, index_key: &str, key_prefix: &str) -> Result<usize, StoreError> {
-        self.0.delete_indexed(index_key, key_prefix).await
-    }
-}
+use overwrite::Overwrite;
 
 fn app<St: SessionStore>(store: St) -> Router {
     let interface = ServerSideSessionInterface::new(SessionConfig::default(), store).unwrap();
