@@ -538,3 +538,60 @@ async fn the_unavailable_answer_is_customisable() {
         assert_eq!(text(r).await, "back soon");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_revoked_mid_request_is_not_resurrected() {
+    // A request loads the session, then the user is logged out everywhere
+    // while it runs; its save must not bring the session back.
+    let store = Probe::default();
+    let interface =
+        ServerSideSessionInterface::new(SessionConfig::default(), store.clone()).unwrap();
+    let revoker = interface.clone();
+    let loaded = Arc::new(tokio::sync::Barrier::new(2));
+    let revoked = Arc::new(tokio::sync::Barrier::new(2));
+    let app = Router::new()
+        .route(
+            "/slow",
+            post({
+                let (loaded, revoked) = (loaded.clone(), revoked.clone());
+                move |s: Session<DynamicSession>| async move {
+                    loaded.wait().await;
+                    revoked.wait().await;
+                    s.lock().insert("late", 1);
+                }
+            }),
+        )
+        .route(
+            "/login",
+            post(|s: Session<DynamicSession>| async move {
+                s.lock().insert("_user_id", "42");
+            }),
+        )
+        .layer(SessionLayer::from_lifecycle(SessionLifecycle::<
+            DynamicSession,
+            _,
+        >::new(interface)));
+    let cookie = cookie_of(&send(&app, "POST", "/login", None).await).unwrap();
+    let slow = tokio::spawn({
+        let (app, cookie) = (app.clone(), cookie.clone());
+        async move { send(&app, "POST", "/slow", Some(&cookie)).await }
+    });
+    loaded.wait().await;
+    assert_eq!(revoker.revoke_user("42").await.unwrap(), 1);
+    revoked.wait().await;
+    let r = slow.await.unwrap();
+    assert_eq!(r.status(), 200);
+    // The cookie is deleted, and the record stays gone.
+    assert_eq!(
+        r.headers()["set-cookie"],
+        "session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/"
+    );
+    assert!(
+        store
+            .inner
+            .load(&format!("session:{}", &cookie[8..]), None)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
