@@ -1,0 +1,136 @@
+//! The HTTP server of the server-side session load test
+//! (`benches/store_load.py`): one small session read (`GET /read`) or
+//! changed (`POST /change`) per request, on Redis, with the session
+//! library `BACKEND` names:
+//!
+//! - `sessionkit`: `ServerSideSessionInterface` on `RedisStore`
+//!   (compare-and-set save);
+//! - `sessionkit-overwrite`: the same with a plain overwrite, to price the
+//!   compare-and-set;
+//! - `tower-sessions`: tower-sessions 0.14 with tower-sessions-redis-store
+//!   0.16 (the newest pair that builds together; tower-sessions 0.15 has
+//!   no Redis store on crates.io).
+//!
+//! `POST /seed` creates a session (`csrf_token`, `user_id`).
+//!
+//! ```text
+//! BACKEND=sessionkit REDIS_URL=redis://127.0.0.1:6390/0 PORT=3998 \
+//!   cargo run --release -p sessionkit-benches --features redis --example store_server
+//! ```
+
+#![allow(missing_docs, unreachable_pub)]
+
+#[path = "../../tests/support/store.rs"]
+mod overwrite;
+
+use axum::Router;
+use axum::routing::{get, post};
+use sessionkit::axum::Session;
+use sessionkit::lifecycle::SessionLifecycle;
+use sessionkit::store::{RedisConfig, RedisStore, ServerSideSessionInterface, SessionStore};
+use sessionkit::tower::SessionLayer;
+use sessionkit::{DynamicSession, SessionConfig};
+
+const TOKEN: &str = "3f2a9c0d1b8e7f6a5d4c3b2a1f0e9d8c7b6a5f4e";
+
+fn sessionkit_app<St: SessionStore>(store: St) -> Router {
+    let interface = ServerSideSessionInterface::new(SessionConfig::default(), store).unwrap();
+    Router::new()
+        .route(
+            "/read",
+            get(|s: Session<DynamicSession>| async move {
+                s.lock()
+                    .get_as::<u64>("user_id")
+                    .and_then(Result::ok)
+                    .unwrap_or(0)
+                    .to_string()
+            }),
+        )
+        .route(
+            "/change",
+            post(|s: Session<DynamicSession>| async move {
+                let mut s = s.lock();
+                let n = s.get_as::<u64>("user_id").and_then(Result::ok).unwrap_or(0);
+                s.insert("user_id", n + 1);
+                "ok"
+            }),
+        )
+        .route(
+            "/seed",
+            post(|s: Session<DynamicSession>| async move {
+                let mut s = s.lock();
+                s.insert("csrf_token", TOKEN);
+                s.insert("user_id", 42);
+                "ok"
+            }),
+        )
+        .layer(SessionLayer::from_lifecycle(SessionLifecycle::<
+            DynamicSession,
+            _,
+        >::new(interface)))
+}
+
+async fn tower_sessions_app(url: &str) -> Router {
+    use tower_sessions_014::{Expiry, Session as TowerSession, SessionManagerLayer};
+    use tower_sessions_redis_store::RedisStore as TowerRedisStore;
+    use tower_sessions_redis_store::fred::prelude::*;
+
+    let config = Config::from_url(url).unwrap();
+    let pool = Pool::new(config, None, None, None, 4).unwrap();
+    pool.init().await.unwrap();
+    let layer = SessionManagerLayer::new(TowerRedisStore::new(pool))
+        .with_secure(false)
+        .with_expiry(Expiry::OnInactivity(
+            tower_sessions_014::cookie::time::Duration::days(31),
+        ));
+    Router::new()
+        .route(
+            "/read",
+            get(|s: TowerSession| async move {
+                s.get::<u64>("user_id")
+                    .await
+                    .unwrap()
+                    .unwrap_or(0)
+                    .to_string()
+            }),
+        )
+        .route(
+            "/change",
+            post(|s: TowerSession| async move {
+                let n: u64 = s.get("user_id").await.unwrap().unwrap_or(0);
+                s.insert("user_id", n + 1).await.unwrap();
+                "ok"
+            }),
+        )
+        .route(
+            "/seed",
+            post(|s: TowerSession| async move {
+                s.insert("csrf_token", TOKEN).await.unwrap();
+                s.insert("user_id", 42u64).await.unwrap();
+                "ok"
+            }),
+        )
+        .layer(layer)
+}
+
+#[tokio::main]
+async fn main() {
+    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into());
+    let backend = std::env::var("BACKEND").unwrap_or_else(|_| "sessionkit".into());
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(3998);
+    let store = || RedisStore::new(RedisConfig::new(url.as_str())).unwrap();
+    let app = match backend.as_str() {
+        "sessionkit" => sessionkit_app(store()),
+        "sessionkit-overwrite" => sessionkit_app(overwrite::Overwrite(store())),
+        "tower-sessions" => tower_sessions_app(&url).await,
+        other => panic!("BACKEND={other:?}: sessionkit, sessionkit-overwrite or tower-sessions"),
+    };
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    println!("{backend} on {}", listener.local_addr().unwrap());
+    axum::serve(listener, app).await.unwrap();
+}

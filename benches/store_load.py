@@ -1,0 +1,152 @@
+"""Server-side sessions under HTTP load, in one command: sessionkit on Redis
+(compare-and-set, and a plain overwrite), tower-sessions 0.14 with
+tower-sessions-redis-store 0.16, and Flask + Flask-Session 0.8 under
+gunicorn (one sync worker), all on one Redis this script starts.
+
+    target/interop-venv/bin/python benches/store_load.py [--seconds 10] [--rounds 2]
+
+Needs `redis-server`, `wrk` and `taskset` on PATH, and gunicorn in the
+Python that runs it (`pip install gunicorn`). Each server is pinned to CPU 0
+and wrk to CPU 1; wrk drives 32 connections over 1 024 sessions (rotated per
+request, so compare-and-sets do not contend). Reported per route: requests
+per second, the p99 latency, and the server's CPU time per request (from
+/proc).
+"""
+
+import argparse
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def seed(port, n=1024):
+    cookies = []
+    for _ in range(n):
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/seed", method="POST", data=b"")
+        with urllib.request.urlopen(req) as r:
+            cookie = r.headers["Set-Cookie"].split(";")[0]
+            cookies.append(cookie)
+    return cookies
+
+
+LUA = """
+local cookies = {}
+local i = 0
+init = function(args)
+  for line in io.lines(args[1]) do cookies[#cookies + 1] = line end
+  i = math.random(#cookies)
+end
+request = function()
+  i = i + 1
+  return wrk.format("%s", "%s", {["Cookie"] = cookies[(i %% #cookies) + 1]})
+end
+"""
+
+
+def load(port, pid, method, path, cookie_file, seconds):
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(LUA % (method, path))
+        script = f.name
+    before = cpu_seconds(pid)
+    out = subprocess.run(
+        ["taskset", "-c", "1", "wrk", "-t1", "-c32", f"-d{seconds}s", "--latency", "-s", script,
+         f"http://127.0.0.1:{port}{path}", "--", cookie_file],
+        capture_output=True, text=True, check=True).stdout
+    cpu = cpu_seconds(pid) - before
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    p99_ms = float(p99.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    assert not errors, f"{path}: {errors.group(0)}"
+    return rps, p99_ms, cpu / requests * 1e6
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=2)
+    args = ap.parse_args()
+    subprocess.run(["cargo", "build", "-q", "--release", "-p", "sessionkit-benches", "--features", "redis",
+                    "--example", "store_server"], cwd=ROOT, check=True)
+    redis_port = free_port()
+    redis = subprocess.Popen(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
+                              "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    wait_port(redis_port)
+    url = f"redis://127.0.0.1:{redis_port}/0"
+    servers = {
+        "sessionkit": lambda p: ["taskset", "-c", "0", f"{ROOT}/target/release/examples/store_server"],
+        "sessionkit-overwrite": lambda p: ["taskset", "-c", "0", f"{ROOT}/target/release/examples/store_server"],
+        "tower-sessions": lambda p: ["taskset", "-c", "0", f"{ROOT}/target/release/examples/store_server"],
+        "flask-session": lambda p: ["taskset", "-c", "0", sys.executable, "-m", "gunicorn", "-w", "1", "-b",
+                                    f"127.0.0.1:{p}", "--chdir", f"{ROOT}/benches", "--log-level", "warning",
+                                    f"flask_session_bench:make_app('{redis_port}')"],
+    }
+    results = {}
+    try:
+        for rnd in range(args.rounds):
+            for name, cmd in servers.items():
+                port = free_port()
+                env = dict(os.environ, BACKEND=name, REDIS_URL=url, PORT=str(port))
+                proc = subprocess.Popen(cmd(port), env=env, stdout=subprocess.DEVNULL, cwd=ROOT)
+                try:
+                    wait_port(port)
+                    pid = proc.pid
+                    if name == "flask-session":
+                        # The gunicorn worker, not the arbiter, serves.
+                        time.sleep(1)
+                        kids = open(f"/proc/{pid}/task/{pid}/children").read().split()
+                        pid = int(kids[0]) if kids else pid
+                    cookies = seed(port)
+                    with tempfile.NamedTemporaryFile("w", delete=False) as f:
+                        f.write("\n".join(cookies) + "\n")
+                        cookie_file = f.name
+                    for method, path in [("GET", "/read"), ("POST", "/change")]:
+                        r = load(port, pid, method, path, cookie_file, args.seconds)
+                        results.setdefault((name, path), []).append(r)
+                        print(f"round {rnd + 1} {name:22} {path:8} {r[0]:9.0f} req/s  p99 {r[1]:7.2f} ms  "
+                              f"{r[2]:6.1f} us CPU/request", flush=True)
+                finally:
+                    proc.terminate()
+                    proc.wait()
+    finally:
+        redis.terminate()
+        redis.wait()
+    print("\nbest of the rounds (highest req/s; its p99 and CPU):")
+    for (name, path), rs in results.items():
+        rps, p99, cpu = max(rs)
+        print(f"| {name} | {path} | {rps:.0f} | {p99:.2f} ms | {cpu:.1f} µs |")
+
+
+if __name__ == "__main__":
+    main()
