@@ -205,8 +205,18 @@ async fn a_route_that_does_not_touch_the_session_costs_no_round_trip() {
     assert!(r.headers().get("set-cookie").is_none());
     assert_eq!(store.loads.load(Ordering::SeqCst), loads);
     assert_eq!(store.writes.load(Ordering::SeqCst), writes);
-    // A read is one load (which refreshes the expiry) and no write.
-    send(&app, "GET", "/get/a", Some(&cookie)).await;
+    // A read is one load (which refreshes the expiry) and no write; the
+    // permanent session's cookie is refreshed too (Flask's rule), with the
+    // same id.
+    let r = send(&app, "GET", "/get/a", Some(&cookie)).await;
+    assert_eq!(cookie_of(&r).as_deref(), Some(cookie.as_str()));
+    assert!(
+        r.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("; Expires=")
+    );
+    assert_eq!(r.headers()["vary"], "Cookie");
     assert_eq!(store.loads.load(Ordering::SeqCst), loads + 1);
     assert_eq!(store.writes.load(Ordering::SeqCst), writes);
 }

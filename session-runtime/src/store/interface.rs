@@ -765,8 +765,21 @@ impl<St: SessionStore> ServerSideSessionInterface<St> {
         let loaded = loaded
             .and_then(|l| l.downcast::<StoreLoaded>().ok())
             .map(|l| *l);
-        let mine = dict_of(session, self.config.max_depth)?;
         let modified = state.is_modified();
+        if !modified && !regenerate {
+            // Unchanged: nothing to write (a loaded record's expiry was
+            // refreshed by its load, `GETEX`). A permanent session's cookie
+            // is refreshed too (Flask's rule); an empty one gets none.
+            if let Some(loaded) = loaded.filter(|l| !merge::is_empty(&l.base_dict))
+                && self.config.refresh_each_request
+                && SessionInterface::<S>::should_set_cookie(self, session)
+            {
+                headers.vary_cookie = true;
+                headers.set_cookie = Some(CookieRenderer::new(self, session)?.line(&loaded.sid)?);
+            }
+            return Ok(Box::pin(ready(Ok(headers))));
+        }
+        let mine = dict_of(session, self.config.max_depth)?;
         let upsert = Upsert {
             store: Arc::clone(&self.store),
             key_prefix: self.options.key_prefix.clone(),
@@ -803,9 +816,6 @@ impl<St: SessionStore> ServerSideSessionInterface<St> {
                 Ok(headers)
             }));
         }
-        if !modified && !regenerate && !self.config.refresh_each_request {
-            return Ok(Box::pin(ready(Ok(headers))));
-        }
         let set_cookie = regenerate || SessionInterface::<S>::should_set_cookie(self, session);
         // The cookie depends only on the sid once the save starts: render
         // the rest now (the expiry is now + lifetime).
@@ -816,13 +826,6 @@ impl<St: SessionStore> ServerSideSessionInterface<St> {
             move || new_sid_of(sid_length)
         };
         match loaded {
-            // Unchanged and already refreshed by the load (`GETEX`): no write.
-            Some(loaded) if !modified && !regenerate => {
-                if set_cookie {
-                    headers.set_cookie = Some(render.line(&loaded.sid)?);
-                }
-                Ok(Box::pin(ready(Ok(headers))))
-            }
             Some(loaded) if regenerate => Ok(Box::pin(async move {
                 let sid = upsert.create(&mine, new_sid).await?;
                 let user = upsert.user(&loaded.base_dict);
