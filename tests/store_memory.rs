@@ -605,3 +605,74 @@ async fn a_session_revoked_mid_request_is_not_resurrected() {
             .is_none()
     );
 }
+
+/// The best of three runs of `f`, per byte of `len`.
+fn nanos_per_byte(len: usize, mut f: impl FnMut()) -> f64 {
+    let best = (0..3)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            f();
+            start.elapsed()
+        })
+        .min()
+        .unwrap();
+    best.as_nanos() as f64 / len as f64
+}
+
+/// A stored record is untrusted input: reading one costs time linear in
+/// its size, for many distinct keys, for one key repeated (the last wins,
+/// as in Python) and in both formats. A quadratic reader's time per byte
+/// grows 16x from the smallest size to the largest.
+#[test]
+fn reading_a_stored_record_is_linear_in_its_size() {
+    type Decode =
+        fn(&[u8], usize) -> Result<sessionkit::codec::Dict, sessionkit::codec::MsgpackError>;
+    let msgpack_record = |n: usize, repeat: bool| {
+        let mut d = Vec::new();
+        d.push(0xdf); // map 32
+        d.extend_from_slice(&(n as u32).to_be_bytes());
+        for i in 0..n {
+            let key = if repeat {
+                "k".to_owned()
+            } else {
+                format!("k{i}")
+            };
+            d.push(0xa0 | key.len() as u8);
+            d.extend_from_slice(key.as_bytes());
+            d.push(0x2a);
+        }
+        d
+    };
+    let json_record = |n: usize, repeat: bool| {
+        let entries: Vec<String> = (0..n)
+            .map(|i| {
+                if repeat {
+                    "\"k\":42".to_owned()
+                } else {
+                    format!("\"k{i}\":42")
+                }
+            })
+            .collect();
+        format!("{{{}}}", entries.join(",")).into_bytes()
+    };
+    let cases: [(&str, &dyn Fn(usize, bool) -> Vec<u8>, Decode); 2] = [
+        ("msgpack", &msgpack_record, msgpack::decode_session),
+        ("json", &json_record, msgpack::decode_session_json),
+    ];
+    for (name, make, decode) in cases {
+        for repeat in [false, true] {
+            let mut figures = Vec::new();
+            for n in [10_000, 20_000, 40_000, 80_000, 160_000] {
+                let record = make(n, repeat);
+                let per_byte = nanos_per_byte(record.len(), || {
+                    let d = decode(&record, 64).unwrap();
+                    assert_eq!(d.len(), if repeat { 1 } else { n });
+                });
+                figures.push((n, per_byte));
+            }
+            eprintln!("{name}, repeated keys {repeat}: (keys, ns/byte) {figures:?}");
+            let (first, last) = (figures[0].1, figures[figures.len() - 1].1);
+            assert!(last < first * 4.0, "{name} {repeat}: {figures:?}");
+        }
+    }
+}

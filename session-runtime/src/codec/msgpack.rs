@@ -472,9 +472,11 @@ fn json_value(out: &mut String, v: &Value, depth: usize) -> Result<(), EncodeErr
 /// [`MsgpackError::TooDeep`] past `max_depth`.
 pub fn decode_session_json(bytes: &[u8], max_depth: usize) -> Result<Dict, MsgpackError> {
     let value: Value = serde_json::from_slice(bytes).map_err(|_| MsgpackError::NotAMap)?;
+    if depth_of(&value) > max_depth {
+        return Err(MsgpackError::TooDeep(max_depth));
+    }
     match value {
-        Value::Dict(d) if depth_of(&Value::Dict(d.clone())) <= max_depth => Ok(d),
-        Value::Dict(_) => Err(MsgpackError::TooDeep(max_depth)),
+        Value::Dict(d) => Ok(d),
         _ => Err(MsgpackError::NotAMap),
     }
 }
