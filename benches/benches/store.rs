@@ -16,57 +16,19 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::routing::{get, post};
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::Request;
-use sessionkit::axum::Session;
-use sessionkit::lifecycle::SessionLifecycle;
-use sessionkit::store::{
-    MemoryStore, RedisConfig, RedisStore, ServerSideSessionInterface, SessionStore,
-};
-use sessionkit::tower::SessionLayer;
-use sessionkit::{DynamicSession, SessionConfig};
+use sessionkit::store::{MemoryStore, RedisConfig, RedisStore};
 use tower::ServiceExt as _;
 
 #[path = "../../tests/support/store.rs"]
 mod overwrite;
+#[path = "../store_app.rs"]
+mod store_app;
+
+use store_app::sessionkit_app as app;
 
 use overwrite::Overwrite;
-
-fn app<St: SessionStore>(store: St) -> Router {
-    let interface = ServerSideSessionInterface::new(SessionConfig::default(), store).unwrap();
-    Router::new()
-        .route(
-            "/read",
-            get(|s: Session<DynamicSession>| async move {
-                s.lock()
-                    .get_as::<u64>("user_id")
-                    .and_then(Result::ok)
-                    .unwrap_or(0)
-                    .to_string()
-            }),
-        )
-        .route(
-            "/change",
-            post(|s: Session<DynamicSession>| async move {
-                let mut s = s.lock();
-                let n = s.get_as::<u64>("user_id").and_then(Result::ok).unwrap_or(0);
-                s.insert("user_id", n + 1);
-            }),
-        )
-        .route(
-            "/seed",
-            post(|s: Session<DynamicSession>| async move {
-                let mut s = s.lock();
-                s.insert("csrf_token", "3f2a9c0d1b8e7f6a5d4c3b2a1f0e9d8c7b6a5f4e");
-                s.insert("user_id", 42);
-            }),
-        )
-        .layer(SessionLayer::from_lifecycle(SessionLifecycle::<
-            DynamicSession,
-            _,
-        >::new(interface)))
-}
 
 /// 1 024 sessions of the small fixture's shape.
 async fn cookies(app: &Router) -> Vec<String> {
