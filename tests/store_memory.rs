@@ -5,14 +5,15 @@
 
 #![allow(missing_docs, unreachable_pub)]
 
+mod support;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
 use axum::routing::{get, post};
-use http::{Request, Response, StatusCode};
+use http::StatusCode;
 use sessionkit::axum::Session;
 use sessionkit::codec::msgpack;
 use sessionkit::error::StoreError;
@@ -23,7 +24,7 @@ use sessionkit::store::{
 };
 use sessionkit::tower::SessionLayer;
 use sessionkit::{DynamicSession, SessionConfig, SessionData as _};
-use tower::ServiceExt as _;
+use support::router::{cookie_of, send, text};
 
 /// A store that counts loads and writes, can be switched off, and can turn
 /// every compare-and-set into a plain overwrite (what every other session
@@ -130,33 +131,6 @@ fn app_with(store: Probe, config: SessionConfig) -> (Router, Interface) {
         .route("/plain", get(|| async { "no session" }))
         .layer(layer);
     (router, interface)
-}
-
-async fn send(app: &Router, method: &str, path: &str, cookie: Option<&str>) -> Response<Body> {
-    let mut r = Request::builder().method(method).uri(path);
-    if let Some(c) = cookie {
-        r = r.header("cookie", c);
-    }
-    app.clone()
-        .oneshot(r.body(Body::empty()).unwrap())
-        .await
-        .unwrap()
-}
-
-fn cookie_of(r: &Response<Body>) -> Option<String> {
-    r.headers()
-        .get("set-cookie")
-        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
-}
-
-async fn text(r: Response<Body>) -> String {
-    String::from_utf8(
-        axum::body::to_bytes(r.into_body(), 1 << 16)
-            .await
-            .unwrap()
-            .to_vec(),
-    )
-    .unwrap()
 }
 
 #[tokio::test]
@@ -655,7 +629,8 @@ fn reading_a_stored_record_is_linear_in_its_size() {
             .collect();
         format!("{{{}}}", entries.join(",")).into_bytes()
     };
-    let cases: [(&str, &dyn Fn(usize, bool) -> Vec<u8>, Decode); 2] = [
+    type Make<'a> = &'a dyn Fn(usize, bool) -> Vec<u8>;
+    let cases: [(&str, Make<'_>, Decode); 2] = [
         ("msgpack", &msgpack_record, msgpack::decode_session),
         ("json", &json_record, msgpack::decode_session_json),
     ];

@@ -13,9 +13,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::Body;
 use axum::routing::{get, post};
-use http::{Request, Response, StatusCode};
+use http::StatusCode;
 use redis::AsyncCommands as _;
 use sessionkit::axum::Session;
 use sessionkit::codec::{DateTime, Value, msgpack};
@@ -27,8 +26,8 @@ use sessionkit::tower::SessionLayer;
 use sessionkit::{DynamicSession, SessionConfig};
 use support::flask::FlaskSessionApp;
 use support::redis::RedisServer;
+use support::router::{cookie_of, send, text};
 use support::store::Overwrite;
-use tower::ServiceExt as _;
 
 const SECRET: &str = "the-shared-secret-key-of-both-apps";
 
@@ -85,33 +84,6 @@ fn app<St: SessionStore>(
         .route("/plain", get(|| async { "no session" }))
         .layer(SessionLayer::from_lifecycle(lifecycle));
     (router, shared)
-}
-
-async fn send(app: &Router, method: &str, path: &str, cookie: Option<&str>) -> Response<Body> {
-    let mut r = Request::builder().method(method).uri(path);
-    if let Some(c) = cookie {
-        r = r.header("cookie", c);
-    }
-    app.clone()
-        .oneshot(r.body(Body::empty()).unwrap())
-        .await
-        .unwrap()
-}
-
-fn cookie_of(r: &Response<Body>) -> Option<String> {
-    r.headers()
-        .get("set-cookie")
-        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
-}
-
-async fn text(r: Response<Body>) -> String {
-    String::from_utf8(
-        axum::body::to_bytes(r.into_body(), 1 << 16)
-            .await
-            .unwrap()
-            .to_vec(),
-    )
-    .unwrap()
 }
 
 fn sid_of(cookie: &str, signed: bool) -> String {

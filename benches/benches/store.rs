@@ -23,7 +23,7 @@ use tower::ServiceExt as _;
 
 #[path = "../../tests/support/store.rs"]
 mod overwrite;
-#[path = "../store_app.rs"]
+#[path = "store_app.rs"]
 mod store_app;
 
 use store_app::sessionkit_app as app;

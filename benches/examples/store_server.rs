@@ -22,7 +22,7 @@
 
 #[path = "../../tests/support/store.rs"]
 mod overwrite;
-#[path = "../store_app.rs"]
+#[path = "../benches/store_app.rs"]
 mod store_app;
 
 use store_app::{TOKEN, sessionkit_app};

@@ -6,6 +6,7 @@ pub mod http;
 #[cfg(feature = "redis")]
 pub mod redis;
 pub mod respell;
+pub mod router;
 pub mod store;
 pub mod strategies;
 pub mod typed;

@@ -10,8 +10,10 @@ use sessionkit::store::{ServerSideSessionInterface, SessionStore};
 use sessionkit::tower::SessionLayer;
 use sessionkit::{DynamicSession, SessionConfig};
 
+/// The small fixture's CSRF token.
 pub const TOKEN: &str = "3f2a9c0d1b8e7f6a5d4c3b2a1f0e9d8c7b6a5f4e";
 
+/// The app over `store`.
 pub fn sessionkit_app<St: SessionStore>(store: St) -> Router {
     let interface = ServerSideSessionInterface::new(SessionConfig::default(), store).unwrap();
     Router::new()
