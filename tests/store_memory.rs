@@ -17,7 +17,7 @@ use http::StatusCode;
 use sessionkit::axum::Session;
 use sessionkit::codec::msgpack;
 use sessionkit::error::StoreError;
-use sessionkit::lifecycle::SessionLifecycle;
+use sessionkit::lifecycle::{SessionHandle, SessionLifecycle};
 use sessionkit::store::{
     CasOutcome, Expected, IndexEntry, MemoryStore, ServerSideSessionInterface, SessionStore,
     StoreWrite,
@@ -388,6 +388,106 @@ async fn a_store_that_is_down_answers_503_and_other_routes_work() {
     assert_eq!(
         text(send(&app, "GET", "/get/a", Some(&cookie)).await).await,
         "1"
+    );
+}
+
+/// The app of [`app`], with a before-request hook that counts requests in
+/// the session and refuses user 13, and an after-request hook that stamps
+/// the response status into the session.
+fn app_with_hooks(store: Probe) -> Router {
+    let interface = ServerSideSessionInterface::new(SessionConfig::default(), store).unwrap();
+    let lifecycle = SessionLifecycle::<DynamicSession, _>::new(interface)
+        .before_request(
+            |_: &http::request::Parts, session: &SessionHandle<DynamicSession>| {
+                let mut s = session.lock();
+                if s.get("_user_id").and_then(|v| v.as_str()) == Some("13") {
+                    return Some(
+                        http::Response::builder()
+                            .status(403)
+                            .body(b"blocked".to_vec())
+                            .unwrap(),
+                    );
+                }
+                let hits = s
+                    .get("hits")
+                    .and_then(|v| v.as_str())
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(0);
+                if s.contains_key("a") {
+                    s.insert("hits", (hits + 1).to_string().as_str());
+                }
+                None
+            },
+        )
+        .after_request(
+            |response: &mut http::response::Parts, session: &SessionHandle<DynamicSession>| {
+                let mut s = session.lock();
+                if s.contains_key("a") {
+                    s.insert("status", response.status.as_str());
+                }
+            },
+        );
+    Router::new()
+        .route("/set/{k}/{v}", post(set))
+        .route("/get/{k}", get(get_key))
+        .route("/plain", get(|| async { "no session" }))
+        .layer(SessionLayer::from_lifecycle(lifecycle))
+}
+
+#[tokio::test]
+async fn request_hooks_read_and_change_the_stored_session() {
+    let store = Probe::default();
+    let app = app_with_hooks(store.clone());
+    // Without a cookie there is nothing to load, hooks or not.
+    assert_eq!(send(&app, "GET", "/plain", None).await.status(), 200);
+    assert_eq!(store.loads.load(Ordering::SeqCst), 0);
+    let r = send(&app, "GET", "/plain", None).await;
+    assert!(r.headers().get("set-cookie").is_none(), "{:?}", r.headers());
+
+    let cookie = cookie_of(&send(&app, "POST", "/set/a/1", None).await).unwrap();
+    // The before hook saw the stored session ("a" present) and counted.
+    assert_eq!(
+        text(send(&app, "GET", "/get/hits", Some(&cookie)).await).await,
+        "1"
+    );
+    assert_eq!(
+        text(send(&app, "GET", "/get/hits", Some(&cookie)).await).await,
+        "2"
+    );
+    // The after hook's change was saved too.
+    assert_eq!(
+        text(send(&app, "GET", "/get/status", Some(&cookie)).await).await,
+        "200"
+    );
+
+    // A hook that answers early: the handler does not run, the session is
+    // still saved (the count went on).
+    send(&app, "POST", "/set/_user_id/13", Some(&cookie)).await;
+    let r = send(&app, "POST", "/set/a/2", Some(&cookie)).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let sid = cookie.split_once('=').unwrap().1;
+    let record = store
+        .inner
+        .load(&format!("session:{sid}"), None)
+        .await
+        .unwrap()
+        .expect("the session is stored");
+    let stored = DynamicSession::from_dict(msgpack::decode_session(&record, 64).unwrap()).unwrap();
+    assert_eq!(stored.get("a").and_then(|v| v.as_str()), Some("1"));
+    assert_eq!(stored.get("status").and_then(|v| v.as_str()), Some("403"));
+
+    // The store goes down: a request with a session cookie cannot run its
+    // hooks (they read the session) and answers 503; without a cookie all
+    // is well.
+    store.down.store(true, Ordering::SeqCst);
+    let r = send(&app, "GET", "/plain", Some(&cookie)).await;
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.headers().get("set-cookie").is_none());
+    assert_eq!(send(&app, "GET", "/plain", None).await.status(), 200);
+    store.down.store(false, Ordering::SeqCst);
+    assert_eq!(
+        send(&app, "GET", "/plain", Some(&cookie)).await.status(),
+        StatusCode::FORBIDDEN
     );
 }
 

@@ -64,10 +64,11 @@ pub enum SaveError {
     /// the change is not saved (answered with 503 by default).
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// A server-side session was locked before it was loaded (a hook or
-    /// handler reached it without the `Session<T>` extractor or
-    /// [`SessionHandle::load`](crate::lifecycle::SessionHandle::load)), so
-    /// what it holds is not the stored session; it is not saved.
+    /// A server-side session was locked before it was loaded (code reached
+    /// it without the `Session<T>` extractor,
+    /// [`SessionHandle::load`](crate::lifecycle::SessionHandle::load) or an
+    /// asynchronous lifecycle step that loads it), so what it holds is not
+    /// the stored session; it is not saved.
     #[error(
         "a server-side session was used before it was loaded: extract Session<T> \
          (or await SessionHandle::load) before locking it"

@@ -7,7 +7,10 @@
 //! 1. **preprocess**: open the session (a null session when the interface
 //!    has none), put its [`SessionHandle`] into the request's extensions,
 //!    then run the before-request hooks in registration order; the first one
-//!    that answers short-circuits the handler (a CSRF check, say);
+//!    that answers short-circuits the handler (a CSRF check, say). A
+//!    server-side session is loaded from its store before the hooks run
+//!    (only when there are hooks: otherwise it loads when a handler first
+//!    extracts it);
 //! 2. the handler runs (unless a hook answered);
 //! 3. **process**: the after-request hooks run in *reverse* registration
 //!    order, then the session is saved (never for a null session; a write a
@@ -503,9 +506,10 @@ impl<S: SessionData> SessionHandle<S> {
 
 /// A before-request hook: may answer early instead of the handler.
 ///
-/// With a server-side store the hooks run before the session is loaded
-/// (loading is asynchronous and lazy): a hook must not lock such a session
-/// (that session would then not be saved, with [`SaveError::NotLoaded`]).
+/// With a server-side store, the tower layer and
+/// [`SessionLifecycle::run`] load the session before the hooks run, so a
+/// hook reads and changes the stored session; a request whose session
+/// cannot be loaded is answered with the store's 503 and no hook runs.
 ///
 /// # Examples
 ///
@@ -962,7 +966,7 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
         Fut: Future<Output = Response<R>>,
     {
         let (mut parts, body) = request.into_parts();
-        let (session, early) = self.preprocess_request(&mut parts);
+        let (session, early) = self.preprocess_request_async(&mut parts).await;
         let response = match early {
             Some(r) => r.map(R::from),
             None => handler(Request::from_parts(parts, body)).await,
@@ -1019,6 +1023,12 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
     /// runs the before-request hooks (Flask's `preprocess_request`); returns
     /// the handle and an early answer if a hook gave one.
     ///
+    /// A server-side session cannot be loaded here (its store is
+    /// asynchronous): with such an interface, use
+    /// [`SessionLifecycle::preprocess_request_async`], which loads it before
+    /// the hooks run (a hook that locks an unloaded session leaves it
+    /// unsaved, with [`SaveError::NotLoaded`]).
+    ///
     /// # Examples
     ///
     /// ```
@@ -1045,6 +1055,77 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
         &self,
         request: &mut http::request::Parts,
     ) -> (SessionHandle<S>, Option<EarlyResponse>) {
+        let handle = self.open_request(request);
+        let early = self.run_before_hooks(request, &handle);
+        (handle, early)
+    }
+
+    /// [`SessionLifecycle::preprocess_request`] for every interface: when
+    /// before-request hooks are registered and the session lives in a
+    /// store, the session is loaded first, so the hooks read and change the
+    /// stored session. A store that cannot be reached then answers the
+    /// request ([`SessionInterface::unavailable_response`], 503 by default)
+    /// and no hook runs. Without hooks nothing is loaded here: opening stays
+    /// lazy.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sessionkit::DynamicSession;
+    /// use sessionkit::lifecycle::{EarlyResponse, SessionHandle, SessionLifecycle};
+    /// use sessionkit::store::{MemoryStore, ServerSideSessionInterface};
+    /// # use sessionkit::SessionConfig;
+    /// # use sessionkit::codec::SecretKey;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+    /// let interface = ServerSideSessionInterface::new(
+    ///     SessionConfig::default().with_secret_key(SecretKey::from_text("k")?),
+    ///     MemoryStore::default(),
+    /// )?;
+    /// // A hook that counts requests in the stored session.
+    /// let count = |_: &http::request::Parts, session: &SessionHandle<DynamicSession>| {
+    ///     let mut s = session.lock();
+    ///     let n = s.get_as::<u64>("hits").and_then(Result::ok).unwrap_or(0);
+    ///     s.insert("hits", n + 1);
+    ///     None::<EarlyResponse>
+    /// };
+    /// let app = SessionLifecycle::<DynamicSession, _>::new(interface).before_request(count);
+    /// let mut cookie = String::new();
+    /// for expected in 1..=2u64 {
+    ///     let mut request = http::Request::builder();
+    ///     if !cookie.is_empty() {
+    ///         request = request.header("cookie", cookie.as_str());
+    ///     }
+    ///     let (mut parts, ()) = request.body(())?.into_parts();
+    ///     let (session, early) = app.preprocess_request_async(&mut parts).await;
+    ///     assert!(early.is_none());
+    ///     assert_eq!(session.lock().get_as::<u64>("hits").unwrap()?, expected);
+    ///     let response = app.finish_response_async(&session, http::Response::new(Vec::<u8>::new())).await;
+    ///     if let Some(set) = response.headers().get("set-cookie") {
+    ///         cookie = set.to_str()?.split(';').next().unwrap().to_owned();
+    ///     }
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn preprocess_request_async(
+        &self,
+        request: &mut http::request::Parts,
+    ) -> (SessionHandle<S>, Option<EarlyResponse>) {
+        let handle = self.open_request(request);
+        if self.loads_before_hooks(&handle)
+            && let Err(unavailable) = handle.load().await
+        {
+            return (handle, Some(unavailable.response()));
+        }
+        let early = self.run_before_hooks(request, &handle);
+        (handle, early)
+    }
+
+    /// Opens the session (lazily) and stores its handle in the request's
+    /// extensions: the first half of [`SessionLifecycle::preprocess_request`].
+    pub(crate) fn open_request(&self, request: &mut http::request::Parts) -> SessionHandle<S> {
         let handle = match self.interface.lazy_cookie(request) {
             Some(cookie) => {
                 let opener: Opener<S> = self.interface.clone();
@@ -1057,11 +1138,26 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
             ),
         };
         request.extensions.insert(handle.clone());
-        let early = self
-            .before
+        handle
+    }
+
+    /// Whether `handle` must be loaded from its store before the
+    /// before-request hooks run (there are hooks, and a stored session to
+    /// load).
+    pub(crate) fn loads_before_hooks(&self, handle: &SessionHandle<S>) -> bool {
+        !self.before.is_empty() && self.interface.is_server_side() && !handle.is_opened()
+    }
+
+    /// The before-request hooks, in registration order; the first answer
+    /// wins.
+    pub(crate) fn run_before_hooks(
+        &self,
+        request: &http::request::Parts,
+        handle: &SessionHandle<S>,
+    ) -> Option<EarlyResponse> {
+        self.before
             .iter()
-            .find_map(|h| h.before_request(request, &handle));
-        (handle, early)
+            .find_map(|h| h.before_request(request, handle))
     }
 
     /// Runs the after-request hooks (reverse order), then saves the session
@@ -1086,7 +1182,9 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
 
     /// [`SessionLifecycle::process_response`] for every interface, the
     /// server-side ones included: their save awaits the store (with the
-    /// session's lock released).
+    /// session's lock released). When after-request hooks are registered, a
+    /// server-side session the handler did not load is loaded before they
+    /// run.
     ///
     /// # Errors
     ///
@@ -1119,6 +1217,14 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
         session: &SessionHandle<S>,
         response: &mut http::response::Parts,
     ) -> Result<(), SaveError> {
+        if !self.after.is_empty() && self.interface.is_server_side() {
+            // The hooks may read or change the session: load it first (a
+            // no-op when the handler already did).
+            session
+                .load()
+                .await
+                .map_err(|e| SaveError::Store(e.error().clone()))?;
+        }
         for hook in self.after.iter().rev() {
             hook.after_request(response, session);
         }

@@ -11,14 +11,15 @@ use http::Response;
 use crate::data::SessionData;
 use crate::error::SaveError;
 use crate::interface::{BoxFuture, SessionInterface};
-use crate::lifecycle::{SessionHandle, SessionLifecycle};
+use crate::lifecycle::{EarlyResponse, SessionHandle, SessionLifecycle, SessionUnavailable};
 
 pin_project_lite::pin_project! {
     /// The future [`SessionService`] returns: the inner service's response
     /// with the session saved into it.
     ///
     /// A named type rather than a boxed future, so the layer adds no
-    /// allocation per request. A panic in the inner service is caught here:
+    /// allocation per request (a server-side session that before-request
+    /// hooks need is loaded first, through one boxed future). A panic in the inner service is caught here:
     /// the answer is a 500 and the session is still saved by the usual
     /// rules, as Flask does for an unhandled exception.
     ///
@@ -35,7 +36,7 @@ pin_project_lite::pin_project! {
     ///     request: Request<Vec<u8>>,
     /// ) -> SessionFuture<Svc::Future, DynamicSession, SecureCookieSessionInterface, Vec<u8>>
     /// where
-    ///     Svc: Service<Request<Vec<u8>>, Response = Response<Vec<u8>>> + Clone,
+    ///     Svc: Service<Request<Vec<u8>>, Response = Response<Vec<u8>>> + Clone + Send + 'static,
     /// {
     ///     service.call(request)
     /// }
@@ -48,10 +49,29 @@ pin_project_lite::pin_project! {
         pub(super) early: Option<Response<ResB>>,
         pub(super) session: SessionHandle<S>,
         pub(super) lifecycle: SessionLifecycle<S, I>,
+        // A server-side session loading before the before-request hooks,
+        // and what runs once it is loaded: the hooks, then the inner
+        // service.
+        pub(super) loading: Option<(Loading, Option<Start<F, S>>)>,
         // A server-side session's save, awaiting its store: the response's
         // head travels through it, the body waits here.
         pub(super) saving: Option<(Saving, Option<ResB>)>,
     }
+}
+
+/// The load of a server-side session that before-request hooks will see.
+pub(super) type Loading = BoxFuture<Result<(), SessionUnavailable>>;
+
+/// Runs the before-request hooks on the loaded session, then calls the
+/// inner service (or returns a hook's early answer).
+pub(super) type Start<F, S> = Box<dyn FnOnce(&SessionHandle<S>) -> Started<F> + Send>;
+
+/// What [`Start`] did.
+pub(super) enum Started<F> {
+    /// The hooks let the request through: the inner service's future.
+    Called(F),
+    /// A hook answered.
+    Answered(EarlyResponse),
 }
 
 /// The save of a server-side session: the response head and the outcome.
@@ -87,6 +107,20 @@ where
                 Ok(()) => Response::from_parts(parts, body),
                 Err(e) => this.lifecycle.save_error_response(&e),
             }));
+        }
+        if let Some((loading, start)) = this.loading.as_mut() {
+            let loaded = std::task::ready!(loading.as_mut().poll(cx));
+            let start = start
+                .take()
+                .expect("SessionFuture polled after it completed");
+            *this.loading = None;
+            match loaded {
+                Ok(()) => match start(this.session) {
+                    Started::Called(inner) => this.inner.set(Some(inner)),
+                    Started::Answered(early) => *this.early = Some(early.map(ResB::from)),
+                },
+                Err(unavailable) => *this.early = Some(unavailable.response().map(ResB::from)),
+            }
         }
         let response = match this.inner.as_mut().as_pin_mut() {
             None => this

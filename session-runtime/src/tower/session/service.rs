@@ -8,6 +8,7 @@ use http::{Request, Response};
 use tower_service::Service;
 
 use super::SessionFuture;
+use super::future::{Start, Started};
 use crate::data::SessionData;
 use crate::interface::SessionInterface;
 use crate::lifecycle::SessionLifecycle;
@@ -54,9 +55,10 @@ impl<Svc: fmt::Debug, S, I: fmt::Debug> fmt::Debug for SessionService<Svc, S, I>
 
 impl<Svc, S, I, ReqB, ResB> Service<Request<ReqB>> for SessionService<Svc, S, I>
 where
-    Svc: Service<Request<ReqB>, Response = Response<ResB>> + Clone,
+    Svc: Service<Request<ReqB>, Response = Response<ResB>> + Clone + Send + 'static,
     S: SessionData,
     I: SessionInterface<S>,
+    ReqB: Send + 'static,
     ResB: From<Vec<u8>>,
 {
     type Response = Response<ResB>;
@@ -69,25 +71,47 @@ where
 
     fn call(&mut self, request: Request<ReqB>) -> Self::Future {
         let (mut parts, body) = request.into_parts();
-        let (session, early) = self.lifecycle.preprocess_request(&mut parts);
+        let session = self.lifecycle.open_request(&mut parts);
         let lifecycle = self.lifecycle.clone();
-        if let Some(response) = early {
+        // Call the instance that was polled ready; keep a fresh clone.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        if lifecycle.loads_before_hooks(&session) {
+            // The hooks need the stored session: load it, then run them and
+            // the inner service (boxed: only this path pays for it).
+            let handle = session.clone();
+            let hooks = lifecycle.clone();
+            let loading = Box::pin(async move { handle.load().await });
+            let start: Start<Svc::Future, S> =
+                Box::new(move |handle| match hooks.run_before_hooks(&parts, handle) {
+                    Some(early) => Started::Answered(early),
+                    None => Started::Called(inner.call(Request::from_parts(parts, body))),
+                });
+            return SessionFuture {
+                inner: None,
+                early: None,
+                session,
+                lifecycle,
+                loading: Some((loading, Some(start))),
+                saving: None,
+            };
+        }
+        if let Some(response) = lifecycle.run_before_hooks(&parts, &session) {
             return SessionFuture {
                 inner: None,
                 early: Some(response.map(ResB::from)),
                 session,
                 lifecycle,
+                loading: None,
                 saving: None,
             };
         }
-        // Call the instance that was polled ready; keep a fresh clone.
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
         SessionFuture {
             inner: Some(inner.call(Request::from_parts(parts, body))),
             early: None,
             session,
             lifecycle,
+            loading: None,
             saving: None,
         }
     }
