@@ -4,6 +4,11 @@ tower-sessions-redis-store 0.16, and Flask + Flask-Session 0.8 under
 gunicorn (one sync worker), all on one Redis this script starts.
 
     target/interop-venv/bin/python benches/store_load.py [--seconds 10] [--rounds 2]
+    target/interop-venv/bin/python benches/store_load.py --cluster   # single node vs cluster
+
+With `--cluster` it also starts a local Redis Cluster (3 masters + 3
+replicas, `redis-cli --cluster create`) and compares sessionkit on it with
+sessionkit on the single node, in the same window.
 
 Needs `redis-server`, `wrk` and `taskset` on PATH, and gunicorn in the
 Python that runs it (`pip install gunicorn`). Each server is pinned to CPU 0
@@ -47,6 +52,34 @@ def cpu_seconds(pid):
     fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
     return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def start_cluster(tmp):
+    """A 3 + 3 Redis Cluster on free ports; returns (processes, URL)."""
+    procs, ports = [], []
+    while len(ports) < 6:
+        p = free_port()
+        if p < 55000 and p not in ports:
+            ports.append(p)
+    for p in ports:
+        d = os.path.join(tmp, str(p))
+        os.makedirs(d)
+        procs.append(subprocess.Popen(
+            ["redis-server", "--port", str(p), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
+             "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "1000", "--save", "",
+             "--appendonly", "no", "--dir", d], stdout=subprocess.DEVNULL))
+    for p in ports:
+        wait_port(p)
+    subprocess.run(["redis-cli", "--cluster", "create", *[f"127.0.0.1:{p}" for p in ports],
+                    "--cluster-replicas", "1", "--cluster-yes"], check=True, stdout=subprocess.DEVNULL)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        infos = [subprocess.run(["redis-cli", "-p", str(p), "CLUSTER", "INFO"], capture_output=True,
+                                text=True).stdout for p in ports]
+        if all("cluster_state:ok" in i for i in infos):
+            break
+        time.sleep(0.1)
+    return procs, "redis-cluster://" + ",".join(f"127.0.0.1:{p}" for p in ports)
 
 
 def seed(port, n=1024):
@@ -96,6 +129,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--cluster", action="store_true",
+                    help="sessionkit on a local Redis Cluster against sessionkit on one node")
     args = ap.parse_args()
     subprocess.run(["cargo", "build", "-q", "--release", "-p", "sessionkit-benches", "--features", "redis",
                     "--example", "store_server"], cwd=ROOT, check=True)
@@ -104,6 +139,9 @@ def main():
                               "--appendonly", "no"], stdout=subprocess.DEVNULL)
     wait_port(redis_port)
     url = f"redis://127.0.0.1:{redis_port}/0"
+    cluster, cluster_url = [], ""
+    if args.cluster:
+        cluster, cluster_url = start_cluster(tempfile.mkdtemp())
     servers = {
         "sessionkit": lambda p: ["taskset", "-c", "0", f"{ROOT}/target/release/examples/store_server"],
         "sessionkit-overwrite": lambda p: ["taskset", "-c", "0", f"{ROOT}/target/release/examples/store_server"],
@@ -112,12 +150,15 @@ def main():
                                     f"127.0.0.1:{p}", "--chdir", f"{ROOT}/benches", "--log-level", "warning",
                                     f"flask_session_bench:make_app('{redis_port}')"],
     }
+    if args.cluster:
+        servers = {name: servers["sessionkit"] for name in ["sessionkit", "sessionkit-cluster"]}
     results = {}
     try:
         for rnd in range(args.rounds):
             for name, cmd in servers.items():
                 port = free_port()
-                env = dict(os.environ, BACKEND=name, REDIS_URL=url, PORT=str(port))
+                env = dict(os.environ, BACKEND=name, REDIS_URL=url, REDIS_CLUSTER_URL=cluster_url,
+                           PORT=str(port))
                 proc = subprocess.Popen(cmd(port), env=env, stdout=subprocess.DEVNULL, cwd=ROOT)
                 try:
                     wait_port(port)
@@ -140,8 +181,9 @@ def main():
                     proc.terminate()
                     proc.wait()
     finally:
-        redis.terminate()
-        redis.wait()
+        for proc in [redis, *cluster]:
+            proc.terminate()
+            proc.wait()
     print("\nbest of the rounds (highest req/s; its p99 and CPU):")
     for (name, path), rs in results.items():
         rps, p99, cpu = max(rs)

@@ -7,14 +7,16 @@
 //! RUST_LOG=warn cargo run --example demo        # quieter log
 //! SESSION_STORE=memory cargo run --example demo # server-side sessions
 //! SESSION_STORE=redis://127.0.0.1:6379/0 cargo run --features redis --example demo
+//! SESSION_STORE=redis-cluster://127.0.0.1:7000,127.0.0.1:7001 cargo run --features redis --example demo
 //! ```
 //!
 //! `SESSION_STORE` selects where sessions live: `cookie` (the default:
 //! Flask's signed cookie, nothing to start), `memory` (server-side, in this
-//! process) or a `redis://host:port/db` URL (server-side in Redis, in
+//! process), a `redis://host:port/db` URL (server-side in Redis, in
 //! Flask-Session's layout: a Flask app with Flask-Session on that Redis and
-//! the same `SECRET_KEY` shares the login). With a store the cookie holds
-//! only the session id.
+//! the same `SECRET_KEY` shares the login) or a
+//! `redis-cluster://host:port,host:port,…` URL (a Redis Cluster, same keys).
+//! With a store the cookie holds only the session id.
 //!
 //! Routes: `GET /` (who is logged in, a visit counter, flashed messages, the
 //! login and logout forms), `POST /login` (form field `username`),
@@ -97,6 +99,8 @@ pub enum Backend {
     Memory,
     /// In Redis, in Flask-Session's layout (`redis://…`).
     Redis(String),
+    /// In a Redis Cluster, same keys (`redis-cluster://h1:p1,h2:p2,…`).
+    RedisCluster(String),
 }
 
 impl Backend {
@@ -112,8 +116,12 @@ impl Backend {
             Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => {
                 Ok(Backend::Redis(url.to_owned()))
             }
+            Some(url) if url.starts_with("redis-cluster://") => {
+                Ok(Backend::RedisCluster(url.to_owned()))
+            }
             Some(other) => Err(format!(
-                "SESSION_STORE={other:?}: use `cookie`, `memory` or a redis://host:port/db URL"
+                "SESSION_STORE={other:?}: use `cookie`, `memory`, a redis://host:port/db URL or \
+                 a redis-cluster://host:port,host:port URL"
             )),
         }
     }
@@ -149,8 +157,15 @@ pub fn app_with(config: SessionConfig, backend: &Backend) -> Result<Router, Conf
             ))?;
             store_app(config, store)
         }
+        #[cfg(feature = "redis")]
+        Backend::RedisCluster(url) => {
+            let store = sessionkit::store::RedisClusterStore::new(
+                sessionkit::store::RedisClusterConfig::from_url(url)?,
+            )?;
+            store_app(config, store)
+        }
         #[cfg(not(feature = "redis"))]
-        Backend::Redis(_) => Err(ConfigError::Store(
+        Backend::Redis(_) | Backend::RedisCluster(_) => Err(ConfigError::Store(
             "this build has no Redis store: run with `--features redis`".into(),
         )),
     }

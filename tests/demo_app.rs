@@ -392,6 +392,17 @@ async fn log_out_everywhere_with_redis() {
     log_out_everywhere(&store_demo(&demo::Backend::Redis(server.url())).await).await;
 }
 
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn log_out_everywhere_on_a_redis_cluster() {
+    let Some(cluster) =
+        support::redis_cluster::RedisCluster::start("log_out_everywhere_on_a_redis_cluster")
+    else {
+        return;
+    };
+    log_out_everywhere(&store_demo(&demo::Backend::RedisCluster(cluster.url())).await).await;
+}
+
 #[test]
 fn session_store_values() {
     assert_eq!(demo::Backend::parse(None), Ok(demo::Backend::Cookie));
@@ -406,6 +417,12 @@ fn session_store_values() {
     assert_eq!(
         demo::Backend::parse(Some("redis://127.0.0.1:6379/0")),
         Ok(demo::Backend::Redis("redis://127.0.0.1:6379/0".into()))
+    );
+    assert_eq!(
+        demo::Backend::parse(Some("redis-cluster://127.0.0.1:7000,127.0.0.1:7001")),
+        Ok(demo::Backend::RedisCluster(
+            "redis-cluster://127.0.0.1:7000,127.0.0.1:7001".into()
+        ))
     );
     assert!(demo::Backend::parse(Some("postgres://x")).is_err());
 }

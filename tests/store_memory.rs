@@ -25,6 +25,7 @@ use sessionkit::store::{
 use sessionkit::tower::SessionLayer;
 use sessionkit::{DynamicSession, SessionConfig, SessionData as _};
 use support::router::{cookie_of, send, text};
+use support::store_suite;
 
 /// A store that counts loads and writes, can be switched off, and can turn
 /// every compare-and-set into a plain overwrite (what every other session
@@ -105,32 +106,8 @@ fn app(store: Probe) -> (Router, Interface) {
 }
 
 fn app_with(store: Probe, config: SessionConfig) -> (Router, Interface) {
-    let interface = ServerSideSessionInterface::new(config, store).unwrap();
-    let lifecycle = SessionLifecycle::<DynamicSession, _>::new(interface);
-    let layer = SessionLayer::from_lifecycle(lifecycle.clone());
-    let interface = Arc::new(lifecycle.interface().clone());
-    let router = Router::new()
-        .route("/set/{k}/{v}", post(set))
-        .route("/get/{k}", get(get_key))
-        .route(
-            "/clear",
-            post(|s: Session<DynamicSession>| async move {
-                s.lock().clear();
-            }),
-        )
-        .route(
-            "/login/{user}",
-            post(
-                |s: Session<DynamicSession>,
-                 axum::extract::Path(user): axum::extract::Path<String>| async move {
-                    s.lock().insert("_user_id", user.as_str());
-                    s.handle().regenerate();
-                },
-            ),
-        )
-        .route("/plain", get(|| async { "no session" }))
-        .layer(layer);
-    (router, interface)
+    let (router, interface) = store_suite::app_with(store, config);
+    (router, Arc::new(interface))
 }
 
 #[tokio::test]
@@ -239,65 +216,10 @@ async fn an_unknown_id_gets_a_new_one() {
     );
 }
 
-/// N requests of one browser load the session, all wait until every one
-/// has loaded it, then each sets its own key.
-async fn concurrent_keys(store: Probe, n: usize) -> usize {
-    let barrier = Arc::new(tokio::sync::Barrier::new(n));
-    let interface = ServerSideSessionInterface::new(SessionConfig::default(), store).unwrap();
-    let lifecycle = SessionLifecycle::<DynamicSession, _>::new(interface);
-    let app = Router::new()
-        .route(
-            "/set/{k}",
-            post({
-                let barrier = barrier.clone();
-                move |s: Session<DynamicSession>,
-                      axum::extract::Path(k): axum::extract::Path<String>| {
-                    let barrier = barrier.clone();
-                    async move {
-                        barrier.wait().await;
-                        s.lock().insert(k.as_str(), true);
-                    }
-                }
-            }),
-        )
-        .route(
-            "/count",
-            get(|s: Session<DynamicSession>| async move {
-                (s.lock().len() - 1).to_string() // not counting `_permanent`
-            }),
-        )
-        .route(
-            "/seed",
-            post(|s: Session<DynamicSession>| async move {
-                s.lock().insert("seed", 1);
-            }),
-        )
-        .layer(SessionLayer::from_lifecycle(lifecycle));
-    let cookie = cookie_of(&send(&app, "POST", "/seed", None).await).unwrap();
-    let tasks: Vec<_> = (0..n)
-        .map(|i| {
-            let app = app.clone();
-            let cookie = cookie.clone();
-            tokio::spawn(async move {
-                let r = send(&app, "POST", &format!("/set/k{i}"), Some(&cookie)).await;
-                assert_eq!(r.status(), 200);
-            })
-        })
-        .collect();
-    for t in tasks {
-        t.await.unwrap();
-    }
-    text(send(&app, "GET", "/count", Some(&cookie)).await)
-        .await
-        .parse::<usize>()
-        .unwrap()
-        - 1
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_requests_lose_no_update() {
     let n = 16;
-    assert_eq!(concurrent_keys(Probe::default(), n).await, n);
+    assert_eq!(store_suite::concurrent_keys(Probe::default(), n).await, n);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -307,7 +229,7 @@ async fn a_plain_overwrite_loses_updates() {
     // but one key are lost. This is what the test above would see if the
     // compare-and-set did nothing.
     let n = 16;
-    let kept = concurrent_keys(
+    let kept = store_suite::concurrent_keys(
         Probe {
             naive: true,
             ..Probe::default()
@@ -625,59 +547,13 @@ async fn the_unavailable_answer_is_customisable() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_revoked_mid_request_is_not_resurrected() {
-    // A request loads the session, then the user is logged out everywhere
-    // while it runs; its save must not bring the session back.
-    let store = Probe::default();
-    let interface =
-        ServerSideSessionInterface::new(SessionConfig::default(), store.clone()).unwrap();
-    let revoker = interface.clone();
-    let loaded = Arc::new(tokio::sync::Barrier::new(2));
-    let revoked = Arc::new(tokio::sync::Barrier::new(2));
-    let app = Router::new()
-        .route(
-            "/slow",
-            post({
-                let (loaded, revoked) = (loaded.clone(), revoked.clone());
-                move |s: Session<DynamicSession>| async move {
-                    loaded.wait().await;
-                    revoked.wait().await;
-                    s.lock().insert("late", 1);
-                }
-            }),
-        )
-        .route(
-            "/login",
-            post(|s: Session<DynamicSession>| async move {
-                s.lock().insert("_user_id", "42");
-            }),
-        )
-        .layer(SessionLayer::from_lifecycle(SessionLifecycle::<
-            DynamicSession,
-            _,
-        >::new(interface)));
-    let cookie = cookie_of(&send(&app, "POST", "/login", None).await).unwrap();
-    let slow = tokio::spawn({
-        let (app, cookie) = (app.clone(), cookie.clone());
-        async move { send(&app, "POST", "/slow", Some(&cookie)).await }
-    });
-    loaded.wait().await;
-    assert_eq!(revoker.revoke_user("42").await.unwrap(), 1);
-    revoked.wait().await;
-    let r = slow.await.unwrap();
-    assert_eq!(r.status(), 200);
-    // The cookie is deleted, and the record stays gone.
-    assert_eq!(
-        r.headers()["set-cookie"],
-        "session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/"
-    );
-    assert!(
-        store
-            .inner
-            .load(&format!("session:{}", &cookie[8..]), None)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    store_suite::revoked_mid_request_stays_revoked(Probe::default(), "42").await;
+}
+
+#[tokio::test]
+async fn the_store_suite_passes_on_memory() {
+    store_suite::save_rules(Probe::default()).await;
+    store_suite::regenerate_and_revoke(Probe::default(), "42").await;
 }
 
 /// The best of three runs of `f`, per byte of `len`.

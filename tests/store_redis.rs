@@ -28,6 +28,7 @@ use support::flask::FlaskSessionApp;
 use support::redis::RedisServer;
 use support::router::{cookie_of, send, text};
 use support::store::Overwrite;
+use support::store_suite;
 
 const SECRET: &str = "the-shared-secret-key-of-both-apps";
 
@@ -374,66 +375,26 @@ async fn one_command_to_read_two_to_change_none_to_ignore() {
     assert_eq!(delta(t), [0, 1, 0, 0, 0, 1], "a new session: one EVALSHA");
 }
 
-async fn concurrent_keys<St: SessionStore>(store: St, n: usize) -> usize {
-    let barrier = Arc::new(tokio::sync::Barrier::new(n));
-    let interface = ServerSideSessionInterface::new(config(), store).unwrap();
-    let lifecycle = SessionLifecycle::<DynamicSession, _>::new(interface);
-    let app = Router::new()
-        .route(
-            "/set/{k}",
-            post({
-                let barrier = barrier.clone();
-                move |s: Session<DynamicSession>,
-                      axum::extract::Path(k): axum::extract::Path<String>| {
-                    let barrier = barrier.clone();
-                    async move {
-                        barrier.wait().await;
-                        s.lock().insert(k.as_str(), true);
-                    }
-                }
-            }),
-        )
-        .route(
-            "/count",
-            get(|s: Session<DynamicSession>| async move { (s.lock().len() - 2).to_string() }),
-        )
-        .route(
-            "/seed",
-            post(|s: Session<DynamicSession>| async move {
-                s.lock().insert("seed", 1);
-            }),
-        )
-        .layer(SessionLayer::from_lifecycle(lifecycle));
-    let cookie = cookie_of(&send(&app, "POST", "/seed", None).await).unwrap();
-    let tasks: Vec<_> = (0..n)
-        .map(|i| {
-            let (app, cookie) = (app.clone(), cookie.clone());
-            tokio::spawn(async move {
-                let r = send(&app, "POST", &format!("/set/k{i}"), Some(&cookie)).await;
-                let status = r.status();
-                assert_eq!(status, 200, "{}", text(r).await);
-            })
-        })
-        .collect();
-    for t in tasks {
-        t.await.unwrap();
-    }
-    text(send(&app, "GET", "/count", Some(&cookie)).await)
-        .await
-        .parse()
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_requests_lose_no_update_on_redis() {
     let Some(server) = RedisServer::start("concurrent_requests_lose_no_update_on_redis") else {
         return;
     };
     let n = 24;
-    assert_eq!(concurrent_keys(store(&server), n).await, n);
+    assert_eq!(store_suite::concurrent_keys(store(&server), n).await, n);
     // The same requests with a plain overwrite lose keys: the test can fail.
-    let kept = concurrent_keys(Overwrite(store(&server)), n).await;
+    let kept = store_suite::concurrent_keys(Overwrite(store(&server)), n).await;
     assert!(kept < n, "the overwrite kept {kept} of {n}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_store_suite_passes_on_redis() {
+    let Some(server) = RedisServer::start("the_store_suite_passes_on_redis") else {
+        return;
+    };
+    store_suite::save_rules(store(&server)).await;
+    store_suite::regenerate_and_revoke(store(&server), "42").await;
+    store_suite::revoked_mid_request_stays_revoked(store(&server), "43").await;
 }
 
 #[tokio::test]

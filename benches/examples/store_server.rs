@@ -7,6 +7,8 @@
 //!   (compare-and-set save);
 //! - `sessionkit-overwrite`: the same with a plain overwrite, to price the
 //!   compare-and-set;
+//! - `sessionkit-cluster`: `RedisClusterStore` on the Redis Cluster that
+//!   `REDIS_CLUSTER_URL` (`redis-cluster://h1:p1,…`) names;
 //! - `tower-sessions`: tower-sessions 0.14 with tower-sessions-redis-store
 //!   0.16 (the newest pair that builds together; tower-sessions 0.15 has
 //!   no Redis store on crates.io).
@@ -29,7 +31,7 @@ use store_app::{TOKEN, sessionkit_app};
 
 use axum::Router;
 use axum::routing::{get, post};
-use sessionkit::store::{RedisConfig, RedisStore};
+use sessionkit::store::{RedisClusterConfig, RedisClusterStore, RedisConfig, RedisStore};
 
 async fn tower_sessions_app(url: &str) -> Router {
     use tower_sessions_014::{Expiry, Session as TowerSession, SessionManagerLayer};
@@ -86,8 +88,15 @@ async fn main() {
     let app = match backend.as_str() {
         "sessionkit" => sessionkit_app(store()),
         "sessionkit-overwrite" => sessionkit_app(overwrite::Overwrite(store())),
+        "sessionkit-cluster" => {
+            let nodes = std::env::var("REDIS_CLUSTER_URL").expect("REDIS_CLUSTER_URL");
+            let config = RedisClusterConfig::from_url(&nodes).unwrap();
+            sessionkit_app(RedisClusterStore::new(config).unwrap())
+        }
         "tower-sessions" => tower_sessions_app(&url).await,
-        other => panic!("BACKEND={other:?}: sessionkit, sessionkit-overwrite or tower-sessions"),
+        other => panic!(
+            "BACKEND={other:?}: sessionkit, sessionkit-overwrite, sessionkit-cluster or tower-sessions"
+        ),
     };
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await

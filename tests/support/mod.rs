@@ -5,9 +5,12 @@ pub mod flask;
 pub mod http;
 #[cfg(feature = "redis")]
 pub mod redis;
+#[cfg(feature = "redis")]
+pub mod redis_cluster;
 pub mod respell;
 pub mod router;
 pub mod store;
+pub mod store_suite;
 pub mod strategies;
 pub mod typed;
 pub mod web;

@@ -22,18 +22,7 @@ impl RedisServer {
     /// Starts a server on a free port, or `None` (SKIPPED) without
     /// `redis-server` outside CI.
     pub fn start(test: &str) -> Option<RedisServer> {
-        if Command::new("redis-server")
-            .arg("--version")
-            .output()
-            .is_err()
-        {
-            let why = "`redis-server` is not on PATH (apt-get install redis-server)";
-            assert!(!in_ci(), "{test}: {why}, and CI requires it");
-            eprintln!(
-                "\n==================== SKIPPED ====================\n\
-                 {test}: {why}\n\
-                 =================================================\n"
-            );
+        if missing(test, &["redis-server"]) {
             return None;
         }
         let port = TcpListener::bind("127.0.0.1:0")
@@ -119,6 +108,25 @@ impl RedisServer {
             .and_then(|n| n.parse().ok())
             .unwrap_or(0)
     }
+}
+
+/// Whether one of `binaries` is missing from `PATH`: then prints a loud
+/// SKIPPED notice for `test` (outside CI) or fails (in CI).
+pub fn missing(test: &str, binaries: &[&str]) -> bool {
+    let Some(binary) = binaries
+        .iter()
+        .find(|b| Command::new(b).arg("--version").output().is_err())
+    else {
+        return false;
+    };
+    let why = format!("`{binary}` is not on PATH (apt-get install redis-server)");
+    assert!(!in_ci(), "{test}: {why}, and CI requires it");
+    eprintln!(
+        "\n==================== SKIPPED ====================\n\
+         {test}: {why}\n\
+         =================================================\n"
+    );
+    true
 }
 
 impl Drop for RedisServer {

@@ -6,7 +6,9 @@
 //!   `ServerSideSessionInterface`: the same `#[session]` structs, `Session<T>`
 //!   extractor, lifecycle and CSRF layer work on it unchanged.
 //! - [`MemoryStore`] (one process, tests) and, with the cargo feature
-//!   `redis`, `RedisStore` hold the records.
+//!   `redis`, `RedisStore` (one Redis node) and `RedisClusterStore` (a Redis
+//!   Cluster; its module doc says how every operation stays in one hash
+//!   slot) hold the records.
 //!
 //! # The layout (Flask-Session 0.8)
 //!
@@ -48,7 +50,8 @@
 //!
 //! When a session holds [`StoreConfig::user_key`] (Flask-Login's `_user_id`
 //! by default), its sid is kept in a per-user index (`session:` + `user:` +
-//! the user id), updated by the same atomic write as the session;
+//! the user id), updated by the same atomic write as the session (on a
+//! Redis Cluster: just before it, see `RedisClusterStore`);
 //! [`ServerSideSessionInterface::revoke_user`] deletes every session of that
 //! user ("log out everywhere"). Sids of sessions that expired are pruned
 //! from the index as it is written.
@@ -60,6 +63,8 @@ mod memory;
 mod merge;
 #[cfg(feature = "redis")]
 mod redis;
+#[cfg(feature = "redis")]
+mod redis_cluster;
 
 use std::future::Future;
 use std::time::Duration;
@@ -69,6 +74,9 @@ pub use memory::MemoryStore;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis::{RedisConfig, RedisStore};
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use redis_cluster::{RedisClusterConfig, RedisClusterStore};
 
 use crate::error::StoreError;
 

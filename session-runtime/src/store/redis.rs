@@ -23,7 +23,7 @@ use crate::error::{ConfigError, StoreError};
 /// ARGV[7]: `a` add, `r` remove) the index to add the sid to and the one to
 /// remove it from. ARGV: mode (`absent`, `value`, `any`), expected bytes,
 /// new bytes, time to live in ms, sid, key prefix, flags.
-const CAS: &str = r"
+pub(super) const CAS: &str = r"
 local cur = redis.call('GET', KEYS[1])
 local mode = ARGV[1]
 if mode == 'absent' then
@@ -167,11 +167,19 @@ impl RedisStore {
     where
         F: std::future::Future<Output = redis::RedisResult<T>>,
     {
-        match tokio::time::timeout(self.timeout, op(self.connection.clone())).await {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(store_error(&e)),
-            Err(_) => Err(StoreError::Timeout(self.timeout)),
-        }
+        within(self.timeout, op(self.connection.clone())).await
+    }
+}
+
+/// `op`'s outcome as a store's, or [`StoreError::Timeout`] after `timeout`.
+pub(super) async fn within<T>(
+    timeout: Duration,
+    op: impl std::future::Future<Output = redis::RedisResult<T>>,
+) -> Result<T, StoreError> {
+    match tokio::time::timeout(timeout, op).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(store_error(&e)),
+        Err(_) => Err(StoreError::Timeout(timeout)),
     }
 }
 
@@ -183,8 +191,64 @@ fn store_error(e: &redis::RedisError) -> StoreError {
     }
 }
 
-fn millis(d: Duration) -> u64 {
+pub(super) fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+/// `GET key`, or `GETEX key PX ttl` when the read refreshes the time to
+/// live.
+pub(super) fn load_command(key: &str, refresh: Option<Duration>) -> redis::Cmd {
+    match refresh {
+        Some(ttl) => {
+            let mut c = redis::cmd("GETEX");
+            c.arg(key).arg("PX").arg(millis(ttl));
+            c
+        }
+        None => {
+            let mut c = redis::cmd("GET");
+            c.arg(key);
+            c
+        }
+    }
+}
+
+/// The arguments of the [`CAS`] script after its keys, with `sid` and
+/// `flags` for the index part.
+pub(super) fn cas_args(
+    invocation: &mut redis::ScriptInvocation<'_>,
+    write: &StoreWrite<'_>,
+    sid: &str,
+    flags: &str,
+) {
+    let (mode, expected): (&str, &[u8]) = match write.expected {
+        Expected::Absent => ("absent", b""),
+        Expected::Value(v) => ("value", v),
+        Expected::Any => ("any", b""),
+    };
+    let prefix = write.key.strip_suffix(sid).unwrap_or("");
+    invocation
+        .arg(mode)
+        .arg(expected)
+        .arg(write.value)
+        .arg(millis(write.ttl))
+        .arg(sid)
+        .arg(prefix)
+        .arg(flags);
+}
+
+/// Reads the [`CAS`] script's reply.
+pub(super) fn cas_outcome(reply: Value) -> Result<CasOutcome, StoreError> {
+    match reply {
+        Value::Array(items) => match items.as_slice() {
+            [Value::Int(1)] => Ok(CasOutcome::Written),
+            [Value::Int(0)] => Ok(CasOutcome::Conflict(None)),
+            [Value::Int(0), Value::BulkString(current)] => {
+                Ok(CasOutcome::Conflict(Some(current.clone())))
+            }
+            _ => Err(StoreError::Refused("unexpected reply to the save".into())),
+        },
+        _ => Err(StoreError::Refused("unexpected reply to the save".into())),
+    }
 }
 
 impl SessionStore for RedisStore {
@@ -193,28 +257,12 @@ impl SessionStore for RedisStore {
         key: &str,
         refresh: Option<Duration>,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        let cmd = match refresh {
-            Some(ttl) => {
-                let mut c = redis::cmd("GETEX");
-                c.arg(key).arg("PX").arg(millis(ttl));
-                c
-            }
-            None => {
-                let mut c = redis::cmd("GET");
-                c.arg(key);
-                c
-            }
-        };
+        let cmd = load_command(key, refresh);
         self.run(|mut con| async move { cmd.query_async(&mut con).await })
             .await
     }
 
     async fn compare_and_set(&self, write: StoreWrite<'_>) -> Result<CasOutcome, StoreError> {
-        let (mode, expected): (&str, &[u8]) = match write.expected {
-            Expected::Absent => ("absent", b""),
-            Expected::Value(v) => ("value", v),
-            Expected::Any => ("any", b""),
-        };
         let mut invocation = self.cas.key(write.key);
         let mut flags = String::new();
         let mut sid = "";
@@ -229,29 +277,11 @@ impl SessionStore for RedisStore {
                 flags.push('r');
             }
         }
-        let prefix = write.key.strip_suffix(sid).unwrap_or("");
-        invocation
-            .arg(mode)
-            .arg(expected)
-            .arg(write.value)
-            .arg(millis(write.ttl))
-            .arg(sid)
-            .arg(prefix)
-            .arg(flags);
+        cas_args(&mut invocation, &write, sid, &flags);
         let reply: Value = self
             .run(|mut con| async move { invocation.invoke_async(&mut con).await })
             .await?;
-        match reply {
-            Value::Array(items) => match items.as_slice() {
-                [Value::Int(1)] => Ok(CasOutcome::Written),
-                [Value::Int(0)] => Ok(CasOutcome::Conflict(None)),
-                [Value::Int(0), Value::BulkString(current)] => {
-                    Ok(CasOutcome::Conflict(Some(current.clone())))
-                }
-                _ => Err(StoreError::Refused("unexpected reply to the save".into())),
-            },
-            _ => Err(StoreError::Refused("unexpected reply to the save".into())),
-        }
+        cas_outcome(reply)
     }
 
     async fn delete(&self, key: &str, index: Option<IndexEntry<'_>>) -> Result<(), StoreError> {

@@ -1,0 +1,253 @@
+//! The server-side store suite: the rules every [`SessionStore`] keeps,
+//! through the axum layer — Flask-Session's save rules, no lost update,
+//! regenerate, revoke, no resurrection. Each store's test file runs it on
+//! its store (`store_memory`, `store_redis`, `store_redis_cluster`) and adds
+//! what only that store can show (faults, commands per request).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+use sessionkit::axum::Session;
+use sessionkit::codec::msgpack;
+use sessionkit::lifecycle::SessionLifecycle;
+use sessionkit::store::{ServerSideSessionInterface, SessionStore};
+use sessionkit::tower::SessionLayer;
+use sessionkit::{DynamicSession, SessionConfig};
+
+use super::router::{cookie_of, send, text};
+
+/// The cookie deleted: what an emptied or vanished session answers.
+pub const DELETED: &str = "session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/";
+
+/// A small app on `store`: set, get, clear, login (with regenerate), and a
+/// route without session.
+pub fn app<St: SessionStore>(store: St) -> (Router, ServerSideSessionInterface<St>) {
+    app_with(store, SessionConfig::default())
+}
+
+/// [`app`] with `config`.
+pub fn app_with<St: SessionStore>(
+    store: St,
+    config: SessionConfig,
+) -> (Router, ServerSideSessionInterface<St>) {
+    let interface = ServerSideSessionInterface::new(config, store).unwrap();
+    let lifecycle = SessionLifecycle::<DynamicSession, _>::new(interface.clone());
+    let router = Router::new()
+        .route(
+            "/set/{k}/{v}",
+            post(
+                |s: Session<DynamicSession>,
+                 axum::extract::Path((k, v)): axum::extract::Path<(String, String)>| async move {
+                    s.lock().insert(k.as_str(), v.as_str());
+                },
+            ),
+        )
+        .route(
+            "/get/{k}",
+            get(
+                |s: Session<DynamicSession>, axum::extract::Path(k): axum::extract::Path<String>| async move {
+                    s.lock()
+                        .get(&k)
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default()
+                },
+            ),
+        )
+        .route(
+            "/clear",
+            post(|s: Session<DynamicSession>| async move {
+                s.lock().clear();
+            }),
+        )
+        .route(
+            "/login/{user}",
+            post(
+                |s: Session<DynamicSession>,
+                 axum::extract::Path(user): axum::extract::Path<String>| async move {
+                    s.lock().insert("_user_id", user.as_str());
+                    s.handle().regenerate();
+                },
+            ),
+        )
+        .route("/plain", get(|| async { "no session" }))
+        .layer(SessionLayer::from_lifecycle(lifecycle));
+    (router, interface)
+}
+
+/// The record stored under `session:<sid of cookie>`.
+pub async fn record<St: SessionStore>(store: &St, cookie: &str) -> Option<Vec<u8>> {
+    let sid = cookie.strip_prefix("session=").expect("a session cookie");
+    store.load(&format!("session:{sid}"), None).await.unwrap()
+}
+
+/// Flask-Session's save rules: the cookie holds a 43-character sid, the
+/// store holds the msgpack dict under `session:<sid>`; a session holding
+/// nothing is not stored, an emptied one is deleted with its cookie, and an
+/// unknown sid gets a new one.
+pub async fn save_rules<St: SessionStore + Clone>(store: St) {
+    let (app, _) = app(store.clone());
+    let r = send(&app, "POST", "/set/user/ada", None).await;
+    assert_eq!(r.status(), 200);
+    let cookie = cookie_of(&r).expect("a cookie");
+    assert_eq!(cookie.len(), "session=".len() + 43, "{cookie}");
+    let stored = record(&store, &cookie).await.expect("stored");
+    let dict = msgpack::decode_session(&stored, 64).unwrap();
+    let keys: Vec<_> = dict.iter().map(|(k, _)| k.to_string_lossy()).collect();
+    assert_eq!(keys, ["_permanent", "user"]);
+    assert_eq!(
+        text(send(&app, "GET", "/get/user", Some(&cookie)).await).await,
+        "ada"
+    );
+
+    let r = send(&app, "GET", "/get/x", None).await;
+    assert!(r.headers().get("set-cookie").is_none(), "nothing stored");
+
+    let r = send(&app, "POST", "/clear", Some(&cookie)).await;
+    assert_eq!(r.headers()["set-cookie"], DELETED);
+    assert!(record(&store, &cookie).await.is_none());
+
+    let chosen = "session=attacker-chosen-id";
+    let r = send(&app, "POST", "/set/a/1", Some(chosen)).await;
+    assert_ne!(cookie_of(&r).unwrap(), chosen);
+    assert!(record(&store, chosen).await.is_none());
+}
+
+/// N requests of one browser load the session, all wait until every one
+/// has loaded it, then each sets its own key; answers how many keys
+/// survived.
+pub async fn concurrent_keys<St: SessionStore>(store: St, n: usize) -> usize {
+    let barrier = Arc::new(tokio::sync::Barrier::new(n));
+    let interface = ServerSideSessionInterface::new(SessionConfig::default(), store).unwrap();
+    let lifecycle = SessionLifecycle::<DynamicSession, _>::new(interface);
+    let app = Router::new()
+        .route(
+            "/set/{k}",
+            post({
+                let barrier = barrier.clone();
+                move |s: Session<DynamicSession>,
+                      axum::extract::Path(k): axum::extract::Path<String>| {
+                    let barrier = barrier.clone();
+                    async move {
+                        barrier.wait().await;
+                        s.lock().insert(k.as_str(), true);
+                    }
+                }
+            }),
+        )
+        .route(
+            "/count",
+            // Not counting `_permanent` and `seed`.
+            get(|s: Session<DynamicSession>| async move { (s.lock().len() - 2).to_string() }),
+        )
+        .route(
+            "/seed",
+            post(|s: Session<DynamicSession>| async move {
+                s.lock().insert("seed", 1);
+            }),
+        )
+        .layer(SessionLayer::from_lifecycle(lifecycle));
+    let cookie = cookie_of(&send(&app, "POST", "/seed", None).await).unwrap();
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let (app, cookie) = (app.clone(), cookie.clone());
+            tokio::spawn(async move {
+                let r = send(&app, "POST", &format!("/set/k{i}"), Some(&cookie)).await;
+                let status = r.status();
+                assert_eq!(status, 200, "{}", text(r).await);
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    text(send(&app, "GET", "/count", Some(&cookie)).await)
+        .await
+        .parse()
+        .unwrap()
+}
+
+/// Login regenerates the sid (the old record is deleted, the data moves);
+/// revoking a user logs out every session of that user, however many and
+/// wherever they are stored. `user` keeps runs on one store apart.
+pub async fn regenerate_and_revoke<St: SessionStore + Clone>(store: St, user: &str) {
+    let (app, interface) = app(store.clone());
+    let first = cookie_of(&send(&app, "POST", "/set/cart/3", None).await).unwrap();
+    let second =
+        cookie_of(&send(&app, "POST", &format!("/login/{user}"), Some(&first)).await).unwrap();
+    assert_ne!(first, second);
+    assert!(
+        record(&store, &first).await.is_none(),
+        "the old id is deleted"
+    );
+    assert_eq!(
+        text(send(&app, "GET", "/get/cart", Some(&second)).await).await,
+        "3"
+    );
+    let mut sessions = vec![second];
+    for _ in 0..6 {
+        let c = cookie_of(&send(&app, "POST", &format!("/login/{user}"), None).await).unwrap();
+        sessions.push(c);
+    }
+    let other = cookie_of(&send(&app, "POST", "/login/someone-else", None).await).unwrap();
+    assert_eq!(interface.revoke_user(user).await.unwrap(), sessions.len());
+    for c in &sessions {
+        assert!(record(&store, c).await.is_none());
+        assert_eq!(
+            text(send(&app, "GET", "/get/_user_id", Some(c)).await).await,
+            ""
+        );
+    }
+    assert_eq!(
+        text(send(&app, "GET", "/get/_user_id", Some(&other)).await).await,
+        "someone-else",
+        "another user's session stays"
+    );
+    assert_eq!(interface.revoke_user(user).await.unwrap(), 0);
+}
+
+/// A request loads the session, the user is logged out everywhere while it
+/// runs, and its save must not bring the session back. `user` keeps runs
+/// on one store apart.
+pub async fn revoked_mid_request_stays_revoked<St: SessionStore + Clone>(store: St, user: &str) {
+    let interface =
+        ServerSideSessionInterface::new(SessionConfig::default(), store.clone()).unwrap();
+    let revoker = interface.clone();
+    let loaded = Arc::new(tokio::sync::Barrier::new(2));
+    let revoked = Arc::new(tokio::sync::Barrier::new(2));
+    let user_id = user.to_owned();
+    let app = Router::new()
+        .route(
+            "/slow",
+            post({
+                let (loaded, revoked) = (loaded.clone(), revoked.clone());
+                move |s: Session<DynamicSession>| async move {
+                    loaded.wait().await;
+                    revoked.wait().await;
+                    s.lock().insert("late", 1);
+                }
+            }),
+        )
+        .route(
+            "/login",
+            post(move |s: Session<DynamicSession>| async move {
+                s.lock().insert("_user_id", user_id.as_str());
+            }),
+        )
+        .layer(SessionLayer::from_lifecycle(SessionLifecycle::<
+            DynamicSession,
+            _,
+        >::new(interface)));
+    let cookie = cookie_of(&send(&app, "POST", "/login", None).await).unwrap();
+    let slow = tokio::spawn({
+        let (app, cookie) = (app.clone(), cookie.clone());
+        async move { send(&app, "POST", "/slow", Some(&cookie)).await }
+    });
+    loaded.wait().await;
+    assert_eq!(revoker.revoke_user(user).await.unwrap(), 1);
+    revoked.wait().await;
+    let r = slow.await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["set-cookie"], DELETED);
+    assert!(record(&store, &cookie).await.is_none());
+}
