@@ -8,6 +8,8 @@
 //! SESSION_STORE=memory cargo run --example demo # server-side sessions
 //! SESSION_STORE=redis://127.0.0.1:6379/0 cargo run --features redis --example demo
 //! SESSION_STORE=redis-cluster://127.0.0.1:7000,127.0.0.1:7001 cargo run --features redis --example demo
+//! SESSION_STORE=postgres://postgres@127.0.0.1/app cargo run --features postgres --example demo
+//! SESSION_STORE=sqlite://sessions.db cargo run --features sqlite --example demo
 //! ```
 //!
 //! `SESSION_STORE` selects where sessions live: `cookie` (the default:
@@ -15,8 +17,11 @@
 //! process), a `redis://host:port/db` URL (server-side in Redis, in
 //! Flask-Session's layout: a Flask app with Flask-Session on that Redis and
 //! the same `SECRET_KEY` shares the login) or a
-//! `redis-cluster://host:port,host:port,…` URL (a Redis Cluster, same keys).
-//! With a store the cookie holds only the session id.
+//! `redis-cluster://host:port,host:port,…` URL (a Redis Cluster, same keys),
+//! a `postgres://…` URL (PostgreSQL, Flask-Session's SQLAlchemy table
+//! `sessions`, shared with a Flask app) or `sqlite://path` (a file, created
+//! if missing: sessions that survive a restart with no server). With a
+//! store the cookie holds only the session id.
 //!
 //! Routes: `GET /` (who is logged in, a visit counter, flashed messages, the
 //! login and logout forms), `POST /login` (form field `username`),
@@ -101,6 +106,10 @@ pub enum Backend {
     Redis(String),
     /// In a Redis Cluster, same keys (`redis-cluster://h1:p1,h2:p2,…`).
     RedisCluster(String),
+    /// In PostgreSQL, Flask-Session's SQLAlchemy table (`postgres://…`).
+    Postgres(String),
+    /// In an SQLite file (`sqlite://path`).
+    Sqlite(String),
 }
 
 impl Backend {
@@ -119,9 +128,13 @@ impl Backend {
             Some(url) if url.starts_with("redis-cluster://") => {
                 Ok(Backend::RedisCluster(url.to_owned()))
             }
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(Backend::Postgres(url.to_owned()))
+            }
+            Some(url) if url.starts_with("sqlite://") => Ok(Backend::Sqlite(url.to_owned())),
             Some(other) => Err(format!(
-                "SESSION_STORE={other:?}: use `cookie`, `memory`, a redis://host:port/db URL or \
-                 a redis-cluster://host:port,host:port URL"
+                "SESSION_STORE={other:?}: use `cookie`, `memory`, redis://host:port/db, \
+                 redis-cluster://host:port,host:port, postgres://… or sqlite://path"
             )),
         }
     }
@@ -164,11 +177,51 @@ pub fn app_with(config: SessionConfig, backend: &Backend) -> Result<Router, Conf
             )?;
             store_app(config, store)
         }
+        #[cfg(feature = "postgres")]
+        Backend::Postgres(url) => store_app(config, postgres_store(url)?),
+        #[cfg(not(feature = "postgres"))]
+        Backend::Postgres(_) => Err(ConfigError::Store(
+            "this build has no PostgreSQL store: run with `--features postgres`".into(),
+        )),
+        #[cfg(feature = "sqlite")]
+        Backend::Sqlite(url) => store_app(config, sqlite_store(url)?),
+        #[cfg(not(feature = "sqlite"))]
+        Backend::Sqlite(_) => Err(ConfigError::Store(
+            "this build has no SQLite store: run with `--features sqlite`".into(),
+        )),
         #[cfg(not(feature = "redis"))]
         Backend::Redis(_) | Backend::RedisCluster(_) => Err(ConfigError::Store(
             "this build has no Redis store: run with `--features redis`".into(),
         )),
     }
+}
+
+#[cfg(feature = "postgres")]
+fn postgres_store(url: &str) -> Result<sessionkit::store::PostgresStore, ConfigError> {
+    let config = sessionkit::store::SqlConfig::new(url).flask_session_layout();
+    sessionkit::store::PostgresStore::new(config)
+}
+
+#[cfg(feature = "sqlite")]
+fn sqlite_store(url: &str) -> Result<sessionkit::store::SqliteStore, ConfigError> {
+    sessionkit::store::SqliteStore::new(sessionkit::store::SqlConfig::new(url))
+}
+
+/// Creates the SQL backends' tables if they are missing (run once before
+/// serving; nothing to do for the other backends).
+///
+/// # Errors
+///
+/// The database's refusal, or an invalid URL.
+pub async fn migrate(backend: &Backend) -> Result<(), Box<dyn std::error::Error>> {
+    match backend {
+        #[cfg(feature = "postgres")]
+        Backend::Postgres(url) => postgres_store(url)?.migrate().await?,
+        #[cfg(feature = "sqlite")]
+        Backend::Sqlite(url) => sqlite_store(url)?.migrate().await?,
+        _ => {}
+    }
+    Ok(())
 }
 
 /// The app over a server-side store.
@@ -424,6 +477,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let backend = Backend::parse(std::env::var("SESSION_STORE").ok().as_deref())?;
     println!("sessions: {backend:?}");
+    migrate(&backend).await?;
     // The client address goes into Flask-Login's session identifier.
     let app = app_with(config(key), &backend)?.into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)

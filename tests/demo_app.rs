@@ -392,6 +392,29 @@ async fn log_out_everywhere_with_redis() {
     log_out_everywhere(&store_demo(&demo::Backend::Redis(server.url())).await).await;
 }
 
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn log_out_everywhere_with_postgres() {
+    let Some(db) = support::postgres::TestDatabase::create("log_out_everywhere_with_postgres")
+    else {
+        return;
+    };
+    let backend = demo::Backend::Postgres(db.url());
+    demo::migrate(&backend).await.unwrap();
+    log_out_everywhere(&store_demo(&backend).await).await;
+}
+
+#[cfg(feature = "sqlite")]
+#[tokio::test]
+async fn log_out_everywhere_with_sqlite() {
+    let dir = std::env::temp_dir().join(format!("sessionkit-demo-sqlite-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let backend = demo::Backend::Sqlite(format!("sqlite://{}", dir.join("s.db").display()));
+    demo::migrate(&backend).await.unwrap();
+    log_out_everywhere(&store_demo(&backend).await).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[cfg(feature = "redis")]
 #[tokio::test]
 async fn log_out_everywhere_on_a_redis_cluster() {
@@ -424,7 +447,15 @@ fn session_store_values() {
             "redis-cluster://127.0.0.1:7000,127.0.0.1:7001".into()
         ))
     );
-    assert!(demo::Backend::parse(Some("postgres://x")).is_err());
+    assert_eq!(
+        demo::Backend::parse(Some("postgres://x")),
+        Ok(demo::Backend::Postgres("postgres://x".into()))
+    );
+    assert_eq!(
+        demo::Backend::parse(Some("sqlite://s.db")),
+        Ok(demo::Backend::Sqlite("sqlite://s.db".into()))
+    );
+    assert!(demo::Backend::parse(Some("mysql://x")).is_err());
 }
 
 #[tokio::test]

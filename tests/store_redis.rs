@@ -24,7 +24,7 @@ use sessionkit::store::{
 };
 use sessionkit::tower::SessionLayer;
 use sessionkit::{DynamicSession, SessionConfig};
-use support::flask::FlaskSessionApp;
+use support::flask::{FlaskSessionApp, flask_request};
 use support::redis::RedisServer;
 use support::router::{cookie_of, send, text};
 use support::store::Overwrite;
@@ -96,30 +96,6 @@ fn sid_of(cookie: &str, signed: bool) -> String {
     }
 }
 
-async fn flask(
-    base: &str,
-    method: &str,
-    path: &str,
-    cookie: Option<&str>,
-) -> (String, Option<String>) {
-    let client = reqwest::Client::new();
-    let mut r = client.request(method.parse().unwrap(), format!("{base}{path}"));
-    if let Some(c) = cookie {
-        r = r.header("cookie", c);
-    }
-    let response = r.send().await.unwrap();
-    assert!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
-    let cookie = response
-        .headers()
-        .get("set-cookie")
-        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned());
-    (response.text().await.unwrap(), cookie)
-}
-
 async fn interop(signer: bool) {
     let test = if signer {
         "flask_session_interop_signed"
@@ -136,7 +112,7 @@ async fn interop(signer: bool) {
     let mut raw = server.client().await;
 
     // 1. Flask writes every kind of value; Rust reads them.
-    let (_, cookie) = flask(&flask_app.base, "POST", "/write", None).await;
+    let (_, cookie) = flask_request(&flask_app.base, "POST", "/write", None).await;
     let cookie = cookie.expect("Flask-Session sets a cookie");
     let sid = sid_of(&cookie, signer);
     assert_eq!(sid.len(), 43);
@@ -172,7 +148,7 @@ async fn interop(signer: bool) {
     );
 
     // 2. Rust changes one key; Flask still sees all of its own, unchanged.
-    let before = flask(&flask_app.base, "GET", "/read", Some(&cookie))
+    let before = flask_request(&flask_app.base, "GET", "/read", Some(&cookie))
         .await
         .0;
     let r = send(&rust, "POST", "/set/from_rust/yes", Some(&cookie)).await;
@@ -181,7 +157,7 @@ async fn interop(signer: bool) {
         assert_eq!(set, cookie, "the same sid");
     }
     let after: serde_json::Value = serde_json::from_str(
-        &flask(&flask_app.base, "GET", "/read", Some(&cookie))
+        &flask_request(&flask_app.base, "GET", "/read", Some(&cookie))
             .await
             .0,
     )
@@ -194,7 +170,7 @@ async fn interop(signer: bool) {
     let r = send(&rust, "POST", "/rich", None).await;
     let rust_cookie = cookie_of(&r).unwrap();
     let seen: serde_json::Value = serde_json::from_str(
-        &flask(&flask_app.base, "GET", "/read", Some(&rust_cookie))
+        &flask_request(&flask_app.base, "GET", "/read", Some(&rust_cookie))
             .await
             .0,
     )
@@ -217,7 +193,7 @@ async fn interop(signer: bool) {
     assert_eq!(seen["neg"], serde_json::json!({"int": "-70000"}));
     // The same values written by Flask-Session give the same bytes: Flask
     // re-saves the Rust session unchanged when it sets one more key...
-    flask(&flask_app.base, "POST", "/set/k/v", Some(&rust_cookie)).await;
+    flask_request(&flask_app.base, "POST", "/set/k/v", Some(&rust_cookie)).await;
     let flask_record: Vec<u8> = raw
         .get(format!("session:{}", sid_of(&rust_cookie, signer)))
         .await
@@ -242,7 +218,7 @@ async fn interop(signer: bool) {
     let r = send(&rust, "POST", "/set/a/1", Some(forged)).await;
     assert_ne!(cookie_of(&r).unwrap(), forged);
     // 5. Flask empties the session: the record and the cookie go.
-    flask(&flask_app.base, "POST", "/clear", Some(&cookie)).await;
+    flask_request(&flask_app.base, "POST", "/clear", Some(&cookie)).await;
     let gone: Option<Vec<u8>> = raw.get(format!("session:{sid}")).await.unwrap();
     assert!(gone.is_none());
     assert_eq!(
@@ -279,7 +255,7 @@ async fn flask_session_interop_json_format() {
     let mut raw = server.client().await;
     // Flask writes; the record is JSON; our reading and writing it again
     // gives the same bytes; Rust reads the values as Python would.
-    let (_, cookie) = flask(&flask_app.base, "POST", "/write", None).await;
+    let (_, cookie) = flask_request(&flask_app.base, "POST", "/write", None).await;
     let cookie = cookie.unwrap();
     let record: Vec<u8> = raw
         .get(format!("session:{}", sid_of(&cookie, false)))
@@ -313,7 +289,7 @@ async fn flask_session_interop_json_format() {
         .unwrap();
     assert_eq!(record[0], b'{');
     let seen: serde_json::Value = serde_json::from_str(
-        &flask(&flask_app.base, "GET", "/read", Some(&rust_cookie))
+        &flask_request(&flask_app.base, "GET", "/read", Some(&rust_cookie))
             .await
             .0,
     )
@@ -447,38 +423,12 @@ async fn redis_dying_gives_503_and_service_resumes_when_it_returns() {
     let (app, _) = app(store(&server), StoreConfig::default());
     let cookie = cookie_of(&send(&app, "POST", "/set/a/1", None).await).unwrap();
     server.kill();
-    let started = Instant::now();
-    let r = send(&app, "GET", "/get/a", Some(&cookie)).await;
-    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
-    assert_eq!(
-        send(&app, "POST", "/set/b/2", None).await.status(),
-        StatusCode::SERVICE_UNAVAILABLE
-    );
-    assert_eq!(
-        send(&app, "GET", "/plain", Some(&cookie)).await.status(),
-        200
-    );
+    store_suite::answers_503_while_down(&app, &cookie, Duration::from_secs(2)).await;
     server.restart();
     // The data is gone with the process (no persistence), but the service
     // is back: a request gets a fresh session, not a 503.
-    let back = Instant::now();
-    let recovered = loop {
-        let r = send(&app, "POST", "/set/c/3", None).await;
-        if r.status() == 200 {
-            break back.elapsed();
-        }
-        assert!(
-            back.elapsed() < Duration::from_secs(5),
-            "still {} after 5 s",
-            r.status()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let (_, recovered) =
+        store_suite::until_ok(&app, "POST", "/set/c/3", None, Duration::from_secs(5)).await;
     eprintln!("recovered {recovered:?} after redis-server answered PING");
     assert!(recovered < Duration::from_secs(1), "{recovered:?}");
 }

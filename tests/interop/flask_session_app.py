@@ -1,7 +1,12 @@
-"""A real Flask 3.1.3 + Flask-Session 0.8.0 app on Redis, for the live
-server-side interop tests (`tests/store_redis.rs`).
+"""A real Flask 3.1.3 + Flask-Session 0.8.0 app on Redis or on
+Flask-SQLAlchemy, for the live server-side interop tests
+(`tests/store_redis.rs`, `tests/store_sql.rs`).
 
-Usage: python flask_session_app.py SECRET_KEY REDIS_PORT USE_SIGNER(0|1) [msgpack|json]
+Usage: python flask_session_app.py SECRET_KEY STORE USE_SIGNER(0|1) [msgpack|json]
+
+STORE is a Redis port (`SESSION_TYPE = "redis"`) or an SQLAlchemy URL such
+as `postgresql+psycopg://postgres@127.0.0.1/db` (`SESSION_TYPE =
+"sqlalchemy"`, the default table `sessions`).
 Serves on 127.0.0.1 on a free port chosen by the OS, prints that port on the
 first line of stdout, and serves until killed.
 """
@@ -19,11 +24,17 @@ warnings.simplefilter("ignore", DeprecationWarning)  # SESSION_USE_SIGNER
 app = Flask(__name__)
 app.secret_key = sys.argv[1]
 app.config.update(
-    SESSION_TYPE="redis",
-    SESSION_REDIS=redis.Redis(host="127.0.0.1", port=int(sys.argv[2])),
     SESSION_USE_SIGNER=sys.argv[3] == "1",
     SESSION_SERIALIZATION_FORMAT=sys.argv[4] if len(sys.argv) > 4 else "msgpack",
 )
+if sys.argv[2].isdigit():
+    app.config.update(SESSION_TYPE="redis",
+                      SESSION_REDIS=redis.Redis(host="127.0.0.1", port=int(sys.argv[2])))
+else:
+    from flask_sqlalchemy import SQLAlchemy
+
+    app.config.update(SQLALCHEMY_DATABASE_URI=sys.argv[2])
+    app.config.update(SESSION_TYPE="sqlalchemy", SESSION_SQLALCHEMY=SQLAlchemy(app))
 Session(app)
 
 

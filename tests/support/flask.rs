@@ -213,6 +213,12 @@ impl FlaskSessionApp {
         Self::start_with_format(test, secret, redis_port, signer, "msgpack")
     }
 
+    /// The app on Flask-SQLAlchemy (`SESSION_TYPE = "sqlalchemy"`) at the
+    /// SQLAlchemy URL `database`.
+    pub fn start_sqlalchemy(test: &str, secret: &str, database: &str) -> Option<Self> {
+        Self::spawn(test, secret, database, false, "msgpack")
+    }
+
     /// [`FlaskSessionApp::start`] with `SESSION_SERIALIZATION_FORMAT`.
     pub fn start_with_format(
         test: &str,
@@ -221,11 +227,15 @@ impl FlaskSessionApp {
         signer: bool,
         format: &str,
     ) -> Option<Self> {
+        Self::spawn(test, secret, &redis_port.to_string(), signer, format)
+    }
+
+    fn spawn(test: &str, secret: &str, store: &str, signer: bool, format: &str) -> Option<Self> {
         let python = python(test)?;
         let mut child = Command::new(python)
             .arg(manifest().join("tests/interop/flask_session_app.py"))
             .arg(secret)
-            .arg(redis_port.to_string())
+            .arg(store)
             .arg(if signer { "1" } else { "0" })
             .arg(format)
             .stdout(Stdio::piped())
@@ -252,6 +262,32 @@ impl Drop for FlaskSessionApp {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `method base+path` with `cookie` against a live Flask app: the body and
+/// the `name=value` of its `Set-Cookie`, if any (the answer must be a 2xx).
+pub async fn flask_request(
+    base: &str,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+) -> (String, Option<String>) {
+    let client = reqwest::Client::new();
+    let mut r = client.request(method.parse().unwrap(), format!("{base}{path}"));
+    if let Some(c) = cookie {
+        r = r.header("cookie", c);
+    }
+    let response = r.send().await.unwrap();
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned());
+    (response.text().await.unwrap(), cookie)
 }
 
 /// The proptest configuration of a live test: `cases` cases (or

@@ -5,9 +5,11 @@
 //! what only that store can show (faults, commands per request).
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::routing::{get, post};
+use http::StatusCode;
 use sessionkit::axum::Session;
 use sessionkit::codec::msgpack;
 use sessionkit::lifecycle::SessionLifecycle;
@@ -250,4 +252,44 @@ pub async fn revoked_mid_request_stays_revoked<St: SessionStore + Clone>(store: 
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["set-cookie"], DELETED);
     assert!(record(&store, &cookie).await.is_none());
+}
+
+/// With the store down: reading the session behind `cookie` (`/get/a`)
+/// and saving a new one answer 503, the first within `bound`; a route
+/// without session still answers 200.
+pub async fn answers_503_while_down(app: &Router, cookie: &str, bound: Duration) {
+    let started = Instant::now();
+    let r = send(app, "GET", "/get/a", Some(cookie)).await;
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(started.elapsed() < bound, "{:?}", started.elapsed());
+    assert!(r.headers().get("set-cookie").is_none());
+    assert_eq!(
+        send(app, "POST", "/set/b/2", None).await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(send(app, "GET", "/plain", Some(cookie)).await.status(), 200);
+}
+
+/// Sends `method path` (with `cookie`) until it answers 200, for at most
+/// `limit`; answers that response and how long it took.
+pub async fn until_ok(
+    app: &Router,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+    limit: Duration,
+) -> (http::Response<axum::body::Body>, Duration) {
+    let start = Instant::now();
+    loop {
+        let r = send(app, method, path, cookie).await;
+        if r.status() == 200 {
+            return (r, start.elapsed());
+        }
+        assert!(
+            start.elapsed() < limit,
+            "still {} after {limit:?}",
+            r.status()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

@@ -7,8 +7,10 @@
 //!   extractor, lifecycle and CSRF layer work on it unchanged.
 //! - [`MemoryStore`] (one process, tests) and, with the cargo feature
 //!   `redis`, `RedisStore` (one Redis node) and `RedisClusterStore` (a Redis
-//!   Cluster; its module doc says how every operation stays in one hash
-//!   slot) hold the records.
+//!   Cluster; its documentation says how every operation stays in one
+//!   hash slot) hold the records, and with the features `postgres` / `sqlite`,
+//!   `PostgresStore` and `SqliteStore` (Flask-Session's SQLAlchemy table;
+//!   `SqlConfig` says how compare-and-set works on it).
 //!
 //! # The layout (Flask-Session 0.8)
 //!
@@ -61,22 +63,37 @@
 mod interface;
 mod memory;
 mod merge;
+#[cfg(feature = "postgres")]
+mod postgres;
 #[cfg(feature = "redis")]
 mod redis;
 #[cfg(feature = "redis")]
 mod redis_cluster;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+mod sql;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 
 use std::future::Future;
 use std::time::Duration;
 
 pub use interface::{ServerSideSessionInterface, StoreConfig, StoreFormat};
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use postgres::PostgresStore;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis::{RedisConfig, RedisStore};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis_cluster::{RedisClusterConfig, RedisClusterStore};
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "postgres", feature = "sqlite"))))]
+pub use sql::{SqlConfig, SqlLayout};
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+pub use sqlite::SqliteStore;
 
 use crate::error::StoreError;
 

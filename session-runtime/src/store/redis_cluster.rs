@@ -3,65 +3,8 @@
 //! redirections, refreshes the slot map after a failover or a resharding,
 //! and retries; no hand-written RESP).
 //!
-//! # Keys and slots
-//!
-//! The keys are Flask-Session's, unchanged: `session:<sid>` for a session
-//! and `session:user:<user id>` for a user's index. They carry no hash tag,
-//! so sessions spread over every master, and a Flask app with Flask-Session
-//! on a cluster client reads the same keys.
-//!
-//! Redis Cluster refuses a script or a transaction whose keys live in more
-//! than one slot, and a session and its user's index live in different
-//! slots (they could share one only if the sid named the user, which a
-//! session has no user when it is created). So every script or command here
-//! touches **one key**, and the order of the single-key steps makes the
-//! result correct:
-//!
-//! - **The compare-and-set of a session** is the same Lua script as on a
-//!   single node ([`RedisStore`](super::RedisStore)), on the session key
-//!   alone: compare the stored bytes, `SET … PX`. It is atomic in the
-//!   session's slot, so two concurrent saves never both win, and a session
-//!   deleted by a logout or a revoke is never written back (the merge sees
-//!   it gone).
-//! - **Joining a user's index** (`SADD` + `PEXPIRE`, one script on the index
-//!   key) happens *before* the compare-and-set. A session is therefore never
-//!   stored under a user without being listed in that user's index: "log
-//!   out everywhere" cannot miss it. If the compare-and-set then fails or
-//!   loses, the index lists a sid that does not exist, which is harmless
-//!   (deleting it is a no-op) and is pruned later.
-//! - **Leaving an index** (the user changed, or the session was deleted)
-//!   happens *after* the write or the delete, for the same reason: a failure
-//!   in between leaves a stale entry, never a missing one.
-//! - **Revoking a user** reads the index (`SMEMBERS`), deletes those
-//!   sessions (one `DEL` that redis-rs splits by slot), then removes exactly
-//!   those members (`SREM`), not the whole index: a session that joined the
-//!   index meanwhile (a login racing the revoke) stays listed, so the next
-//!   revoke finds it. A login that races a revoke may survive it — it
-//!   happened after the revoke read the index — which is the same outcome
-//!   as if it had come a moment later.
-//! - **Pruning** the index of sessions that expired runs when a session is
-//!   created under a user (a login): up to four random members are checked
-//!   with `EXISTS`, one key each, and the missing ones removed.
-//!
-//! # Cost
-//!
-//! A read is one command (`GET`, or `GETEX` refreshing the time to live). A
-//! save is one script; a save of a session with a user is two (the index,
-//! then the compare-and-set), plus the pruning at a login. A single node
-//! does it all in one script.
-//!
-//! # Replicas
-//!
-//! Every command goes to the master that owns the key's slot. Reading from
-//! replicas is not offered: a replica a few milliseconds behind would serve
-//! a session that was just revoked, or a login that did not reach it yet.
-//! The compare-and-set itself would stay correct (it runs on the master, and
-//! a conflict answers with the master's bytes), but a read-only request
-//! would not. Replicas serve as failover targets: when a master dies, the
-//! cluster promotes its replica, and redis-rs finds it after refreshing the
-//! slot map. Writes acknowledged by the old master but not yet replicated
-//! are lost at a failover — Redis replication is asynchronous, and this
-//! store does not wait for replicas (`WAIT`) on every save.
+//! How every operation stays in one hash slot, and why that is correct,
+//! is documented on [`RedisClusterStore`].
 
 use std::fmt;
 use std::time::Duration;
@@ -175,8 +118,67 @@ impl RedisClusterConfig {
 
 /// Session records in a Redis Cluster: the guarantees of
 /// [`RedisStore`](super::RedisStore) (compare-and-set, the user index,
-/// bounded timeouts) with every operation inside one hash slot — the
-/// [module documentation](self) says how and why that is correct.
+/// bounded timeouts) with every operation inside one hash slot.
+///
+/// # Keys and slots
+///
+/// The keys are Flask-Session's, unchanged: `session:<sid>` for a session
+/// and `session:user:<user id>` for a user's index. They carry no hash tag,
+/// so sessions spread over every master, and a Flask app with Flask-Session
+/// on a cluster client reads the same keys.
+///
+/// Redis Cluster refuses a script or a transaction whose keys live in more
+/// than one slot, and a session and its user's index live in different
+/// slots (they could share one only if the sid named the user, which a
+/// session has no user when it is created). So every script or command here
+/// touches **one key**, and the order of the single-key steps makes the
+/// result correct:
+///
+/// - **The compare-and-set of a session** is the same Lua script as on a
+///   single node ([`RedisStore`](super::RedisStore)), on the session key
+///   alone: compare the stored bytes, `SET … PX`. It is atomic in the
+///   session's slot, so two concurrent saves never both win, and a session
+///   deleted by a logout or a revoke is never written back (the merge sees
+///   it gone).
+/// - **Joining a user's index** (`SADD` + `PEXPIRE`, one script on the index
+///   key) happens *before* the compare-and-set. A session is therefore never
+///   stored under a user without being listed in that user's index: "log
+///   out everywhere" cannot miss it. If the compare-and-set then fails or
+///   loses, the index lists a sid that does not exist, which is harmless
+///   (deleting it is a no-op) and is pruned later.
+/// - **Leaving an index** (the user changed, or the session was deleted)
+///   happens *after* the write or the delete, for the same reason: a failure
+///   in between leaves a stale entry, never a missing one.
+/// - **Revoking a user** reads the index (`SMEMBERS`), deletes those
+///   sessions (one `DEL` that redis-rs splits by slot), then removes exactly
+///   those members (`SREM`), not the whole index: a session that joined the
+///   index meanwhile (a login racing the revoke) stays listed, so the next
+///   revoke finds it. A login that races a revoke may survive it — it
+///   happened after the revoke read the index — which is the same outcome
+///   as if it had come a moment later.
+/// - **Pruning** the index of sessions that expired runs when a session is
+///   created under a user (a login): up to four random members are checked
+///   with `EXISTS`, one key each, and the missing ones removed.
+///
+/// # Cost
+///
+/// A read is one command (`GET`, or `GETEX` refreshing the time to live). A
+/// save is one script; a save of a session with a user is two (the index,
+/// then the compare-and-set), plus the pruning at a login. A single node
+/// does it all in one script.
+///
+/// # Replicas
+///
+/// Every command goes to the master that owns the key's slot. Reading from
+/// replicas is not offered: a replica a few milliseconds behind would serve
+/// a session that was just revoked, or a login that did not reach it yet.
+/// The compare-and-set itself would stay correct (it runs on the master, and
+/// a conflict answers with the master's bytes), but a read-only request
+/// would not. Replicas serve as failover targets: when a master dies, the
+/// cluster promotes its replica, and redis-rs finds it after refreshing the
+/// slot map. Writes acknowledged by the old master but not yet replicated
+/// are lost at a failover — Redis replication is asynchronous, and this
+/// store does not wait for replicas (`WAIT`) on every save.
 ///
 /// Connects lazily: building it never waits for the cluster, so an app
 /// starts while it is down. Cloning shares the connection.
