@@ -413,66 +413,10 @@ async fn request_hooks_read_and_change_the_stored_session() {
     );
 }
 
-#[sessionkit::session]
-pub struct Cart {
-    #[session(rename = "_user_id")]
-    user: Option<String>,
-    items: Vec<(u64, u32)>,
-    visits: u64,
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn typed_sessions_merge_field_by_field() {
-    // Two requests of one browser: one adds to the cart, one counts a
-    // visit; each saves only its field's change onto the other's.
     let store = Probe::default();
-    let interface = ServerSideSessionInterface::new(Cart::default_config(), store.clone()).unwrap();
-    let barrier = Arc::new(tokio::sync::Barrier::new(2));
-    let app = Router::new()
-        .route(
-            "/add",
-            post({
-                let barrier = barrier.clone();
-                move |s: Session<Cart>| async move {
-                    barrier.wait().await;
-                    s.lock().items_mut().push((7, 1));
-                }
-            }),
-        )
-        .route(
-            "/visit",
-            post({
-                let barrier = barrier.clone();
-                move |s: Session<Cart>| async move {
-                    barrier.wait().await;
-                    *s.lock().visits_mut() += 1;
-                }
-            }),
-        )
-        .route(
-            "/login",
-            post(|s: Session<Cart>| async move {
-                s.lock().set_user(Some("ada".into()));
-            }),
-        )
-        .route(
-            "/show",
-            get(|s: Session<Cart>| async move {
-                let s = s.lock();
-                format!("{:?} {:?} {}", s.user(), s.items(), s.visits())
-            }),
-        )
-        .layer(SessionLayer::from_lifecycle(
-            SessionLifecycle::<Cart, _>::new(interface),
-        ));
-    let cookie = cookie_of(&send(&app, "POST", "/login", None).await).unwrap();
-    let (a, b) = tokio::join!(
-        send(&app, "POST", "/add", Some(&cookie)),
-        send(&app, "POST", "/visit", Some(&cookie))
-    );
-    assert_eq!((a.status(), b.status()), (StatusCode::OK, StatusCode::OK));
-    let shown = text(send(&app, "GET", "/show", Some(&cookie)).await).await;
-    assert_eq!(shown, "Some(\"ada\") [(7, 1)] 1");
+    store_suite::typed_merge(store.clone()).await;
     // Both requests loaded, both wrote: at least one merged.
     assert!(store.writes.load(Ordering::SeqCst) >= 3);
 }
@@ -554,6 +498,7 @@ async fn a_session_revoked_mid_request_is_not_resurrected() {
 async fn the_store_suite_passes_on_memory() {
     store_suite::save_rules(Probe::default()).await;
     store_suite::regenerate_and_revoke(Probe::default(), "42").await;
+    store_suite::sessions_expire(Probe::default()).await;
 }
 
 /// The best of three runs of `f`, per byte of `len`.

@@ -371,6 +371,8 @@ async fn the_store_suite_passes_on_redis() {
     store_suite::save_rules(store(&server)).await;
     store_suite::regenerate_and_revoke(store(&server), "42").await;
     store_suite::revoked_mid_request_stays_revoked(store(&server), "43").await;
+    store_suite::typed_merge(store(&server)).await;
+    store_suite::sessions_expire(store(&server)).await;
 }
 
 #[tokio::test]

@@ -48,6 +48,8 @@ async fn the_store_suite_passes_on_a_cluster() {
     assert!(kept < n, "the overwrite kept {kept} of {n}");
     store_suite::regenerate_and_revoke(store.clone(), "42").await;
     store_suite::revoked_mid_request_stays_revoked(store.clone(), "43").await;
+    store_suite::typed_merge(store.clone()).await;
+    store_suite::sessions_expire(store.clone()).await;
 
     // The sessions of one user live on several masters, and the index on
     // yet another slot: revoke reached them all (the suite checked), with

@@ -34,7 +34,9 @@ async fn suite<St: sessionkit::store::SessionStore + Clone>(store: St) {
     let kept = store_suite::concurrent_keys(Overwrite(store.clone()), n).await;
     assert!(kept < n, "the overwrite kept {kept} of {n}");
     store_suite::regenerate_and_revoke(store.clone(), "42").await;
-    store_suite::revoked_mid_request_stays_revoked(store, "43").await;
+    store_suite::revoked_mid_request_stays_revoked(store.clone(), "43").await;
+    store_suite::typed_merge(store.clone()).await;
+    store_suite::sessions_expire(store).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -214,4 +216,79 @@ async fn postgres_down_gives_503_and_service_resumes() {
     eprintln!("recovered {recovered:?} after postgres accepted connections");
     assert!(recovered < Duration::from_secs(1), "{recovered:?}");
     drop(db);
+}
+
+/// Statements the server ran (with `log_statement=all`), in its log after
+/// byte `from`.
+fn statements_since(server: &PostgresServer, from: usize) -> Vec<String> {
+    server.log()[from..]
+        .lines()
+        .filter(|l| l.contains("LOG:  execute") || l.contains("LOG:  statement:"))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn one_statement_to_read_one_to_change_none_to_ignore() {
+    let test = "one_statement_to_read_one_to_change_none_to_ignore";
+    let Some(server) = PostgresServer::start_with(test, "-c log_statement=all") else {
+        return;
+    };
+    let Some(db) = TestDatabase::create_on(test, server.port) else {
+        return;
+    };
+    let (app, _) = store_suite::app(postgres(&db, |c| c).await);
+    let cookie = cookie_of(&send(&app, "POST", "/set/a/1", None).await).unwrap();
+    let count = |path: &'static str, method: &'static str| {
+        let (app, cookie) = (app.clone(), cookie.clone());
+        let server = &server;
+        async move {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let mark = server.log().len();
+            assert_eq!(send(&app, method, path, Some(&cookie)).await.status(), 200);
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            statements_since(server, mark)
+        }
+    };
+    let none = count("/plain", "GET").await;
+    assert!(none.is_empty(), "{none:#?}");
+    let read = count("/get/a", "GET").await;
+    assert_eq!(read.len(), 1, "a read: {read:#?}");
+    let change = count("/set/a/2", "POST").await;
+    assert_eq!(
+        change.len(),
+        2,
+        "a change: the read, the compare-and-set: {change:#?}"
+    );
+    assert!(
+        change[1].contains("UPDATE") && change[1].contains("data = $5"),
+        "{change:#?}"
+    );
+    drop(db);
+}
+
+#[tokio::test]
+async fn a_hung_database_answers_503_within_the_timeout() {
+    let test = "a_hung_database_answers_503_within_the_timeout";
+    let Some(db) = TestDatabase::create(test) else {
+        return;
+    };
+    let store =
+        PostgresStore::new(SqlConfig::new(db.url()).with_timeout(Duration::from_millis(400)))
+            .unwrap();
+    store.migrate().await.unwrap();
+    let (app, _) = store_suite::app(store.clone());
+    let cookie = cookie_of(&send(&app, "POST", "/set/a/1", None).await).unwrap();
+    // Another client holds the table locked: every statement waits.
+    let mut locker = store.pool().begin().await.unwrap();
+    sqlx::query("LOCK TABLE sessionkit_sessions IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *locker)
+        .await
+        .unwrap();
+    store_suite::answers_503_while_down(&app, &cookie, Duration::from_secs(1)).await;
+    locker.rollback().await.unwrap();
+    assert_eq!(
+        text(send(&app, "GET", "/get/a", Some(&cookie)).await).await,
+        "1"
+    );
 }

@@ -137,12 +137,19 @@ pub struct PostgresServer {
     pub port: u16,
     bin: PathBuf,
     dir: PathBuf,
+    settings: String,
 }
 
 impl PostgresServer {
     /// `initdb` + `pg_ctl start`, or `None` (SKIPPED) without the server's
     /// binaries, outside CI.
     pub fn start(test: &str) -> Option<PostgresServer> {
+        Self::start_with(test, "")
+    }
+
+    /// [`PostgresServer::start`] with extra server settings
+    /// (`-c name=value …`).
+    pub fn start_with(test: &str, settings: &str) -> Option<PostgresServer> {
         let Some(bin) = bin_dir() else {
             skipped(
                 test,
@@ -162,7 +169,12 @@ impl PostgresServer {
             .status()
             .expect("chown");
         assert!(status.success(), "chown postgres {dir:?}");
-        let server = PostgresServer { port, bin, dir };
+        let server = PostgresServer {
+            port,
+            bin,
+            dir,
+            settings: settings.to_owned(),
+        };
         let out = server
             .as_postgres("initdb")
             .args(["-A", "trust", "-U", "postgres", "-D"])
@@ -194,9 +206,10 @@ impl PostgresServer {
             .arg(self.dir.join("data"))
             .arg("-o")
             .arg(format!(
-                "-p {} -c listen_addresses=127.0.0.1 -k {}",
+                "-p {} -c listen_addresses=127.0.0.1 -k {} {}",
                 self.port,
-                self.dir.display()
+                self.dir.display(),
+                self.settings
             ))
             .args(["-l"])
             .arg(self.dir.join("log"))
@@ -213,6 +226,11 @@ impl PostgresServer {
             assert!(Instant::now() < deadline, "postgres did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
     }
 
     /// Stops the server at once, as a crash would (`pg_ctl stop -m

@@ -15,7 +15,7 @@ use sessionkit::codec::msgpack;
 use sessionkit::lifecycle::SessionLifecycle;
 use sessionkit::store::{ServerSideSessionInterface, SessionStore};
 use sessionkit::tower::SessionLayer;
-use sessionkit::{DynamicSession, SessionConfig};
+use sessionkit::{DynamicSession, SessionConfig, SessionData as _};
 
 use super::router::{cookie_of, send, text};
 
@@ -292,4 +292,87 @@ pub async fn until_ok(
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// The typed session of [`typed_merge`].
+#[sessionkit::session]
+pub struct Cart {
+    #[session(rename = "_user_id")]
+    user: Option<String>,
+    items: Vec<(u64, u32)>,
+    visits: u64,
+}
+
+/// Two requests of one browser on a `#[session]` struct: one adds to the
+/// cart, one counts a visit; each saves only its field's change onto the
+/// other's.
+pub async fn typed_merge<St: SessionStore>(store: St) {
+    let interface = ServerSideSessionInterface::new(Cart::default_config(), store).unwrap();
+    let barrier = Arc::new(tokio::sync::Barrier::new(2));
+    let app = Router::new()
+        .route(
+            "/add",
+            post({
+                let barrier = barrier.clone();
+                move |s: Session<Cart>| async move {
+                    barrier.wait().await;
+                    s.lock().items_mut().push((7, 1));
+                }
+            }),
+        )
+        .route(
+            "/visit",
+            post({
+                let barrier = barrier.clone();
+                move |s: Session<Cart>| async move {
+                    barrier.wait().await;
+                    *s.lock().visits_mut() += 1;
+                }
+            }),
+        )
+        .route(
+            "/login",
+            post(|s: Session<Cart>| async move {
+                s.lock().set_user(Some("ada".into()));
+            }),
+        )
+        .route(
+            "/show",
+            get(|s: Session<Cart>| async move {
+                let s = s.lock();
+                format!("{:?} {:?} {}", s.user(), s.items(), s.visits())
+            }),
+        )
+        .layer(SessionLayer::from_lifecycle(
+            SessionLifecycle::<Cart, _>::new(interface),
+        ));
+    let cookie = cookie_of(&send(&app, "POST", "/login", None).await).unwrap();
+    let (a, b) = tokio::join!(
+        send(&app, "POST", "/add", Some(&cookie)),
+        send(&app, "POST", "/visit", Some(&cookie))
+    );
+    assert_eq!((a.status(), b.status()), (StatusCode::OK, StatusCode::OK));
+    let shown = text(send(&app, "GET", "/show", Some(&cookie)).await).await;
+    assert_eq!(shown, "Some(\"ada\") [(7, 1)] 1");
+}
+
+/// A session whose permanent lifetime (1 s) runs out is gone, from the
+/// store and for the app.
+pub async fn sessions_expire<St: SessionStore + Clone>(store: St) {
+    let config = SessionConfig::default().with_lifetime(Duration::from_secs(1));
+    let (app, _) = app_with(store.clone(), config);
+    let cookie = cookie_of(&send(&app, "POST", "/set/a/1", None).await).unwrap();
+    assert_eq!(
+        text(send(&app, "GET", "/get/a", Some(&cookie)).await).await,
+        "1"
+    );
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    assert!(
+        record(&store, &cookie).await.is_none(),
+        "expired, still stored"
+    );
+    assert_eq!(
+        text(send(&app, "GET", "/get/a", Some(&cookie)).await).await,
+        ""
+    );
 }
