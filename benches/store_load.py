@@ -5,6 +5,11 @@ gunicorn (one sync worker), all on one Redis this script starts.
 
     target/interop-venv/bin/python benches/store_load.py [--seconds 10] [--rounds 2]
     target/interop-venv/bin/python benches/store_load.py --cluster   # single node vs cluster
+    target/interop-venv/bin/python benches/store_load.py --postgres  # PostgreSQL stores
+
+With `--postgres` it compares sessionkit's `PostgresStore` with
+tower-sessions 0.14 + tower-sessions-sqlx-store 0.15 on a database it
+creates (and drops) on the PostgreSQL at 127.0.0.1:5432.
 
 With `--cluster` it also starts a local Redis Cluster (3 masters + 3
 replicas, `redis-cli --cluster create`) and compares sessionkit on it with
@@ -129,11 +134,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--postgres", action="store_true",
+                    help="sessionkit's PostgresStore against tower-sessions' sqlx store")
     ap.add_argument("--cluster", action="store_true",
                     help="sessionkit on a local Redis Cluster against sessionkit on one node")
     args = ap.parse_args()
     subprocess.run(["cargo", "build", "-q", "--release", "-p", "sessionkit-benches", "--features", "redis",
-                    "--example", "store_server"], cwd=ROOT, check=True)
+                    "--features", "postgres", "--example", "store_server"], cwd=ROOT, check=True)
     redis_port = free_port()
     redis = subprocess.Popen(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
                               "--appendonly", "no"], stdout=subprocess.DEVNULL)
@@ -150,15 +157,21 @@ def main():
                                     f"127.0.0.1:{p}", "--chdir", f"{ROOT}/benches", "--log-level", "warning",
                                     f"flask_session_bench:make_app('{redis_port}')"],
     }
+    database = f"sessionkit_bench_{os.getpid()}"
+    database_url = f"postgres://postgres@127.0.0.1:5432/{database}"
     if args.cluster:
         servers = {name: servers["sessionkit"] for name in ["sessionkit", "sessionkit-cluster"]}
+    if args.postgres:
+        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-c", f"CREATE DATABASE {database}"],
+                       check=True, stdout=subprocess.DEVNULL)
+        servers = {name: servers["sessionkit"] for name in ["sessionkit-postgres", "tower-sessions-postgres"]}
     results = {}
     try:
         for rnd in range(args.rounds):
             for name, cmd in servers.items():
                 port = free_port()
                 env = dict(os.environ, BACKEND=name, REDIS_URL=url, REDIS_CLUSTER_URL=cluster_url,
-                           PORT=str(port))
+                           DATABASE_URL=database_url, PORT=str(port))
                 proc = subprocess.Popen(cmd(port), env=env, stdout=subprocess.DEVNULL, cwd=ROOT)
                 try:
                     wait_port(port)
@@ -184,6 +197,9 @@ def main():
         for proc in [redis, *cluster]:
             proc.terminate()
             proc.wait()
+        if args.postgres:
+            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-c",
+                            f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"], stdout=subprocess.DEVNULL)
     print("\nbest of the rounds (highest req/s; its p99 and CPU):")
     for (name, path), rs in results.items():
         rps, p99, cpu = max(rs)

@@ -58,8 +58,9 @@
 //!   [`SessionLifecycle`](lifecycle::SessionLifecycle): Flask's session system (open
 //!   before the handler, save after, by Flask's rules) over plain `http`
 //!   types, with any framework; [`config`] and [`error`];
-//! - [`store`]: server-side sessions in Flask-Session's layout (memory,
-//!   Redis with the `redis` feature), with no lost updates;
+//! - [`store`]: server-side sessions in Flask-Session's layout (memory;
+//!   Redis and Redis Cluster with the `redis` feature; PostgreSQL and
+//!   SQLite with `postgres` / `sqlite`), with no lost updates;
 //! - [`tower`]: the session and CSRF layers; [`axum`]: the extractors
 //!   (cargo feature `axum`, on by default); [`csrf`]: Flask-WTF-compatible
 //!   CSRF protection;

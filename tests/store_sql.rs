@@ -292,3 +292,41 @@ async fn a_hung_database_answers_503_within_the_timeout() {
         "1"
     );
 }
+
+#[tokio::test]
+async fn a_read_renews_the_expiry_only_when_due() {
+    let test = "a_read_renews_the_expiry_only_when_due";
+    let Some(db) = TestDatabase::create(test) else {
+        return;
+    };
+    let (app, _) = store_suite::app(postgres(&db, SqlConfig::flask_session_layout).await);
+    let cookie = cookie_of(&send(&app, "POST", "/set/a/1", None).await).unwrap();
+    let row = |what: &str| {
+        db.query(&format!("SELECT {what} FROM sessions"))
+            .trim()
+            .to_owned()
+    };
+    // Just written: a read leaves the row alone (same row version).
+    let version = row("xmin");
+    assert_eq!(
+        text(send(&app, "GET", "/get/a", Some(&cookie)).await).await,
+        "1"
+    );
+    assert_eq!(
+        row("xmin"),
+        version,
+        "a read that was not due wrote the row"
+    );
+    // Due (an hour left of 31 days): the read renews it to the full lifetime.
+    db.query("UPDATE sessions SET expiry = (now() AT TIME ZONE 'UTC') + interval '1 hour'");
+    assert_eq!(
+        text(send(&app, "GET", "/get/a", Some(&cookie)).await).await,
+        "1"
+    );
+    let left = row("extract(epoch FROM expiry - (now() AT TIME ZONE 'UTC'))::bigint");
+    let left: i64 = left.parse().unwrap();
+    assert!(
+        (31 * 86_400 - 60..=31 * 86_400).contains(&left),
+        "{left} s left"
+    );
+}

@@ -9,6 +9,9 @@
 //!   compare-and-set;
 //! - `sessionkit-cluster`: `RedisClusterStore` on the Redis Cluster that
 //!   `REDIS_CLUSTER_URL` (`redis-cluster://h1:p1,…`) names;
+//! - `sessionkit-postgres` / `tower-sessions-postgres`: `PostgresStore`
+//!   against tower-sessions 0.14 with tower-sessions-sqlx-store 0.15, on the
+//!   database `DATABASE_URL` names (each creates its own table);
 //! - `tower-sessions`: tower-sessions 0.14 with tower-sessions-redis-store
 //!   0.16 (the newest pair that builds together; tower-sessions 0.15 has
 //!   no Redis store on crates.io).
@@ -17,7 +20,7 @@
 //!
 //! ```text
 //! BACKEND=sessionkit REDIS_URL=redis://127.0.0.1:6390/0 PORT=3998 \
-//!   cargo run --release -p sessionkit-benches --features redis --example store_server
+//!   cargo run --release -p sessionkit-benches --features redis,postgres --example store_server
 //! ```
 
 #![allow(missing_docs, unreachable_pub)]
@@ -31,17 +34,41 @@ use store_app::{TOKEN, sessionkit_app};
 
 use axum::Router;
 use axum::routing::{get, post};
-use sessionkit::store::{RedisClusterConfig, RedisClusterStore, RedisConfig, RedisStore};
+use sessionkit::store::{
+    PostgresStore, RedisClusterConfig, RedisClusterStore, RedisConfig, RedisStore, SqlConfig,
+};
 
 async fn tower_sessions_app(url: &str) -> Router {
-    use tower_sessions_014::{Expiry, Session as TowerSession, SessionManagerLayer};
     use tower_sessions_redis_store::RedisStore as TowerRedisStore;
     use tower_sessions_redis_store::fred::prelude::*;
 
     let config = Config::from_url(url).unwrap();
     let pool = Pool::new(config, None, None, None, 4).unwrap();
     pool.init().await.unwrap();
-    let layer = SessionManagerLayer::new(TowerRedisStore::new(pool))
+    tower_sessions_routes(TowerRedisStore::new(pool))
+}
+
+async fn tower_sessions_postgres_app(url: &str) -> Router {
+    use tower_sessions_sqlx_store::PostgresStore as TowerPostgresStore;
+
+    let pool = tower_sessions_sqlx_store::sqlx::postgres::PgPoolOptions::new()
+        .max_connections(16)
+        .connect(url)
+        .await
+        .unwrap();
+    let store = TowerPostgresStore::new(pool);
+    store.migrate().await.unwrap();
+    tower_sessions_routes(store)
+}
+
+/// The routes of `store_app.rs`, on tower-sessions 0.14 with `store`.
+fn tower_sessions_routes<St>(store: St) -> Router
+where
+    St: tower_sessions_014::SessionStore + Clone,
+{
+    use tower_sessions_014::{Expiry, Session as TowerSession, SessionManagerLayer};
+
+    let layer = SessionManagerLayer::new(store)
         .with_secure(false)
         .with_expiry(Expiry::OnInactivity(
             tower_sessions_014::cookie::time::Duration::days(31),
@@ -88,6 +115,15 @@ async fn main() {
     let app = match backend.as_str() {
         "sessionkit" => sessionkit_app(store()),
         "sessionkit-overwrite" => sessionkit_app(overwrite::Overwrite(store())),
+        "sessionkit-postgres" => {
+            let url = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+            let store = PostgresStore::new(SqlConfig::new(url)).unwrap();
+            store.migrate().await.unwrap();
+            sessionkit_app(store)
+        }
+        "tower-sessions-postgres" => {
+            tower_sessions_postgres_app(&std::env::var("DATABASE_URL").expect("DATABASE_URL")).await
+        }
         "sessionkit-cluster" => {
             let nodes = std::env::var("REDIS_CLUSTER_URL").expect("REDIS_CLUSTER_URL");
             let config = RedisClusterConfig::from_url(&nodes).unwrap();
@@ -95,7 +131,8 @@ async fn main() {
         }
         "tower-sessions" => tower_sessions_app(&url).await,
         other => panic!(
-            "BACKEND={other:?}: sessionkit, sessionkit-overwrite, sessionkit-cluster or tower-sessions"
+            "BACKEND={other:?}: sessionkit, sessionkit-overwrite, sessionkit-cluster, \
+             sessionkit-postgres, tower-sessions or tower-sessions-postgres"
         ),
     };
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))

@@ -1,9 +1,9 @@
 //! [`PostgresStore`]: session records in a PostgreSQL table, through sqlx's
 //! pooled asynchronous driver (prepared statements, cached per connection).
 //!
-//! One statement per operation: a read is a `SELECT` (or, refreshing the
-//! expiry, an `UPDATE … RETURNING data`), with a `DELETE` of the row if it
-//! expired riding on it as a common table expression; a save is one
+//! One statement per operation: a read is a `SELECT` by the unique key
+//! (plus an `UPDATE` of the expiry when it is due, see [`SqlConfig`], and a
+//! `DELETE` when the row found expired); a save is one
 //! `UPDATE` (or `INSERT … ON CONFLICT`) that compares the stored bytes — see
 //! the [SQL stores' table and compare-and-set](SqlConfig). Only a conflict
 //! costs a second statement (reading the row as it is now). The session's
@@ -16,7 +16,7 @@
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
-use super::sql::{SqlConfig, Statements, seconds, sql_store_common, within};
+use super::sql::{SqlConfig, Statements, sql_store_common, within};
 use super::{CasOutcome, Expected, IndexEntry, SessionStore, StoreWrite};
 use crate::error::{ConfigError, StoreError};
 
@@ -25,7 +25,6 @@ const NOW: &str = "(now() AT TIME ZONE 'UTC')";
 fn statements(table: &str, index: &str) -> Statements {
     let expired = format!("(expiry IS NULL OR expiry <= {NOW})");
     let live = format!("expiry > {NOW}");
-    let gone = format!("WITH gone AS (DELETE FROM {table} WHERE session_id = $1 AND {expired})");
     let expiry = format!("{NOW} + make_interval(secs => $3)");
     let upsert = format!(
         "INSERT INTO {table} (session_id, data, expiry, sessionkit_user) \
@@ -34,12 +33,15 @@ fn statements(table: &str, index: &str) -> Statements {
          sessionkit_user = EXCLUDED.sessionkit_user"
     );
     Statements {
-        load: format!("{gone} SELECT data FROM {table} WHERE session_id = $1 AND {live}"),
+        load: format!("SELECT data FROM {table} WHERE session_id = $1 AND {live}"),
         load_refresh: format!(
-            "{gone} UPDATE {table} SET expiry = {NOW} + make_interval(secs => $2) \
-             WHERE session_id = $1 AND {live} RETURNING data"
+            "SELECT data, expiry < {NOW} + make_interval(secs => $2) FROM {table} \
+             WHERE session_id = $1 AND {live}"
         ),
-        delete_if_expired: None,
+        renew: format!(
+            "UPDATE {table} SET expiry = {NOW} + make_interval(secs => $2) WHERE session_id = $1"
+        ),
+        delete_if_expired: format!("DELETE FROM {table} WHERE session_id = $1 AND {expired}"),
         update: format!(
             "UPDATE {table} SET data = $2, expiry = {expiry}, sessionkit_user = $4 \
              WHERE session_id = $1 AND data = $5 AND {live}"
@@ -125,21 +127,6 @@ impl PostgresStore {
             sql: std::sync::Arc::new(statements(&table, &index)),
             config: std::sync::Arc::new(config),
         })
-    }
-
-    async fn load_row(
-        &self,
-        key: &str,
-        refresh: Option<std::time::Duration>,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
-        let row = self.config.row_key(key);
-        let query = match refresh {
-            Some(ttl) => sqlx::query_scalar(&self.sql.load_refresh)
-                .bind(row)
-                .bind(seconds(ttl)),
-            None => sqlx::query_scalar(&self.sql.load).bind(row),
-        };
-        within(self.config.timeout, query.fetch_optional(&self.pool)).await
     }
 }
 

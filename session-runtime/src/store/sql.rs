@@ -55,6 +55,15 @@ pub enum SqlLayout {
 /// CONFLICT DO UPDATE … WHERE <the old row expired>`, so an id collision
 /// with a live session is reported, never overwritten.
 ///
+/// # Expiry
+///
+/// A save sets `expiry` to now + the permanent lifetime, as Flask-Session
+/// does. A read renews it too, but only once less than the lifetime minus
+/// `min(lifetime / 64, 1 minute)` remains: a session that is only read
+/// costs at most one write a minute instead of one per request (Flask-Session
+/// writes on every request), and its row may expire up to a minute before
+/// its cookie.
+///
 /// # Examples
 ///
 /// ```
@@ -217,6 +226,14 @@ pub(super) async fn within<T>(
     }
 }
 
+/// The remaining lifetime under which a read renews a row's expiry, in
+/// seconds: the lifetime less `min(lifetime / 64, 1 minute)`. So a session
+/// that is only read costs at most one write a minute, not one per request,
+/// and its row may expire up to that much before its cookie.
+pub(super) fn renew_threshold(ttl: Duration) -> f64 {
+    seconds(ttl.saturating_sub((ttl / 64).min(Duration::from_secs(60))))
+}
+
 /// The time to live as seconds for SQL (at least a millisecond).
 pub(super) fn seconds(ttl: Duration) -> f64 {
     ttl.as_secs_f64().max(0.001)
@@ -227,11 +244,13 @@ pub(super) fn seconds(ttl: Duration) -> f64 {
 pub(super) struct Statements {
     /// The live record (no refresh).
     pub(super) load: String,
-    /// The live record, its expiry renewed (bind: key, seconds).
+    /// The live record and whether its expiry is due for renewal (bind:
+    /// key, threshold).
     pub(super) load_refresh: String,
-    /// Deletes the row if it expired (SQLite, after a miss; PostgreSQL
-    /// folds it into the loads).
-    pub(super) delete_if_expired: Option<String>,
+    /// Renews the expiry (bind: key, seconds).
+    pub(super) renew: String,
+    /// Deletes the row if it expired (after a miss; bind: key).
+    pub(super) delete_if_expired: String,
     /// Compare-and-set (bind: key, data, seconds, user, expected).
     pub(super) update: String,
     /// Create unless a live row holds the key (bind: key, data, seconds, user).
@@ -302,6 +321,41 @@ macro_rules! sql_store_common {
             /// The pool, for the application's own queries.
             pub fn pool(&self) -> &$pool {
                 &self.pool
+            }
+
+            async fn load_row(
+                &self,
+                key: &str,
+                refresh: Option<std::time::Duration>,
+            ) -> Result<Option<Vec<u8>>, StoreError> {
+                let row = self.config.row_key(key);
+                let found: Option<Vec<u8>> = match refresh {
+                    None => {
+                        let query = sqlx::query_scalar(&self.sql.load).bind(&row);
+                        within(self.config.timeout, query.fetch_optional(&self.pool)).await?
+                    }
+                    Some(ttl) => {
+                        let query = sqlx::query_as::<_, (Vec<u8>, bool)>(&self.sql.load_refresh)
+                            .bind(&row)
+                            .bind(super::sql::renew_threshold(ttl));
+                        let found =
+                            within(self.config.timeout, query.fetch_optional(&self.pool)).await?;
+                        if let Some((_, true)) = &found {
+                            let query = sqlx::query(&self.sql.renew)
+                                .bind(&row)
+                                .bind(super::sql::seconds(ttl));
+                            within(self.config.timeout, query.execute(&self.pool)).await?;
+                        }
+                        found.map(|(data, _)| data)
+                    }
+                };
+                if found.is_none() {
+                    // An expired row goes when it is read, as Flask-Session
+                    // does (a miss is rare: a stale cookie).
+                    let query = sqlx::query(&self.sql.delete_if_expired).bind(&row);
+                    within(self.config.timeout, query.execute(&self.pool)).await?;
+                }
+                Ok(found)
             }
 
             async fn compare_and_set_row(

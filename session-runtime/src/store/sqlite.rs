@@ -13,7 +13,7 @@ use std::str::FromStr;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
-use super::sql::{SqlConfig, Statements, seconds, sql_store_common, within};
+use super::sql::{SqlConfig, Statements, sql_store_common, within};
 use super::{CasOutcome, Expected, IndexEntry, SessionStore, StoreWrite};
 use crate::error::{ConfigError, StoreError};
 
@@ -37,12 +37,14 @@ fn statements(table: &str, index: &str) -> Statements {
     Statements {
         load: format!("SELECT data FROM {table} WHERE session_id = ?1 AND {live}"),
         load_refresh: format!(
-            "UPDATE {table} SET expiry = {} WHERE session_id = ?1 AND {live} RETURNING data",
+            "SELECT data, expiry < {} FROM {table} WHERE session_id = ?1 AND {live}",
             later(2)
         ),
-        delete_if_expired: Some(format!(
-            "DELETE FROM {table} WHERE session_id = ?1 AND {expired}"
-        )),
+        renew: format!(
+            "UPDATE {table} SET expiry = {} WHERE session_id = ?1",
+            later(2)
+        ),
+        delete_if_expired: format!("DELETE FROM {table} WHERE session_id = ?1 AND {expired}"),
         update: format!(
             "UPDATE {table} SET data = ?2, expiry = {expiry}, sessionkit_user = ?4 \
              WHERE session_id = ?1 AND data = ?5 AND {live}"
@@ -115,31 +117,6 @@ impl SqliteStore {
             sql: std::sync::Arc::new(statements(&table, &index)),
             config: std::sync::Arc::new(config),
         })
-    }
-
-    async fn load_row(
-        &self,
-        key: &str,
-        refresh: Option<std::time::Duration>,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
-        let row = self.config.row_key(key);
-        let query = match refresh {
-            Some(ttl) => sqlx::query_scalar(&self.sql.load_refresh)
-                .bind(&row)
-                .bind(seconds(ttl)),
-            None => sqlx::query_scalar(&self.sql.load).bind(&row),
-        };
-        let found: Option<Vec<u8>> =
-            within(self.config.timeout, query.fetch_optional(&self.pool)).await?;
-        if let (None, Some(delete)) = (&found, &self.sql.delete_if_expired) {
-            // An expired row goes when it is read, as Flask-Session does.
-            within(
-                self.config.timeout,
-                sqlx::query(delete).bind(&row).execute(&self.pool),
-            )
-            .await?;
-        }
-        Ok(found)
     }
 }
 
