@@ -6,6 +6,7 @@ gunicorn (one sync worker), all on one Redis this script starts.
     target/interop-venv/bin/python benches/store_load.py [--seconds 10] [--rounds 2]
     target/interop-venv/bin/python benches/store_load.py --cluster   # single node vs cluster
     target/interop-venv/bin/python benches/store_load.py --postgres  # PostgreSQL stores
+    target/interop-venv/bin/python benches/store_load.py --floor     # against the hand-built floor
 
 With `--postgres` it compares sessionkit's `PostgresStore` with
 tower-sessions 0.14 + tower-sessions-sqlx-store 0.15 on a database it
@@ -134,6 +135,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--floor", action="store_true",
+                    help="sessionkit against the hand-built floor (benches/store_floor.rs)")
     ap.add_argument("--postgres", action="store_true",
                     help="sessionkit's PostgresStore against tower-sessions' sqlx store")
     ap.add_argument("--cluster", action="store_true",
@@ -161,6 +164,8 @@ def main():
     database_url = f"postgres://postgres@127.0.0.1:5432/{database}"
     if args.cluster:
         servers = {name: servers["sessionkit"] for name in ["sessionkit", "sessionkit-cluster"]}
+    if args.floor:
+        servers = {name: servers["sessionkit"] for name in ["sessionkit", "floor", "tower-sessions"]}
     if args.postgres:
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-c", f"CREATE DATABASE {database}"],
                        check=True, stdout=subprocess.DEVNULL)

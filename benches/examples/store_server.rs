@@ -9,6 +9,8 @@
 //!   compare-and-set;
 //! - `sessionkit-cluster`: `RedisClusterStore` on the Redis Cluster that
 //!   `REDIS_CLUSTER_URL` (`redis-cluster://h1:p1,…`) names;
+//! - `floor`: the hand-built floor (`benches/store_floor.rs`): axum,
+//!   redis-rs, `GETEX` / `GET` + `EVALSHA`, MessagePack, nothing else;
 //! - `sessionkit-postgres` / `tower-sessions-postgres`: `PostgresStore`
 //!   against tower-sessions 0.14 with tower-sessions-sqlx-store 0.15, on the
 //!   database `DATABASE_URL` names (each creates its own table);
@@ -29,6 +31,8 @@
 mod overwrite;
 #[path = "../benches/store_app.rs"]
 mod store_app;
+#[path = "../benches/store_floor.rs"]
+mod store_floor;
 
 use store_app::{TOKEN, sessionkit_app};
 
@@ -115,6 +119,7 @@ async fn main() {
     let app = match backend.as_str() {
         "sessionkit" => sessionkit_app(store()),
         "sessionkit-overwrite" => sessionkit_app(overwrite::Overwrite(store())),
+        "floor" => store_floor::floor_app(&url).await,
         "sessionkit-postgres" => {
             let url = std::env::var("DATABASE_URL").expect("DATABASE_URL");
             let store = PostgresStore::new(SqlConfig::new(url)).unwrap();
@@ -132,7 +137,7 @@ async fn main() {
         "tower-sessions" => tower_sessions_app(&url).await,
         other => panic!(
             "BACKEND={other:?}: sessionkit, sessionkit-overwrite, sessionkit-cluster, \
-             sessionkit-postgres, tower-sessions or tower-sessions-postgres"
+             sessionkit-postgres, tower-sessions, tower-sessions-postgres or floor"
         ),
     };
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
