@@ -27,7 +27,6 @@ use sessionkit::{DynamicSession, SessionConfig};
 use support::flask::{FlaskSessionApp, flask_request};
 use support::redis::RedisServer;
 use support::router::{cookie_of, send, text};
-use support::store::Overwrite;
 use support::store_suite;
 
 const SECRET: &str = "the-shared-secret-key-of-both-apps";
@@ -352,27 +351,11 @@ async fn one_command_to_read_two_to_change_none_to_ignore() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_requests_lose_no_update_on_redis() {
-    let Some(server) = RedisServer::start("concurrent_requests_lose_no_update_on_redis") else {
-        return;
-    };
-    let n = 24;
-    assert_eq!(store_suite::concurrent_keys(store(&server), n).await, n);
-    // The same requests with a plain overwrite lose keys: the test can fail.
-    let kept = store_suite::concurrent_keys(Overwrite(store(&server)), n).await;
-    assert!(kept < n, "the overwrite kept {kept} of {n}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_store_suite_passes_on_redis() {
     let Some(server) = RedisServer::start("the_store_suite_passes_on_redis") else {
         return;
     };
-    store_suite::save_rules(store(&server)).await;
-    store_suite::regenerate_and_revoke(store(&server), "42").await;
-    store_suite::revoked_mid_request_stays_revoked(store(&server), "43").await;
-    store_suite::typed_merge(store(&server)).await;
-    store_suite::sessions_expire(store(&server)).await;
+    store_suite::all(store(&server), 24).await;
 }
 
 #[tokio::test]

@@ -23,7 +23,6 @@ use sessionkit::store::{RedisClusterConfig, RedisClusterStore, ServerSideSession
 use sessionkit::tower::SessionLayer;
 use support::redis_cluster::{NODE_TIMEOUT_MS, RedisCluster, cli};
 use support::router::{cookie_of, send, text};
-use support::store::Overwrite;
 use support::store_suite;
 
 fn store(cluster: &RedisCluster, timeout: Duration) -> RedisClusterStore {
@@ -41,15 +40,7 @@ async fn the_store_suite_passes_on_a_cluster() {
         return;
     };
     let store = store(&cluster, Duration::from_secs(2));
-    store_suite::save_rules(store.clone()).await;
-    let n = 24;
-    assert_eq!(store_suite::concurrent_keys(store.clone(), n).await, n);
-    let kept = store_suite::concurrent_keys(Overwrite(store.clone()), n).await;
-    assert!(kept < n, "the overwrite kept {kept} of {n}");
-    store_suite::regenerate_and_revoke(store.clone(), "42").await;
-    store_suite::revoked_mid_request_stays_revoked(store.clone(), "43").await;
-    store_suite::typed_merge(store.clone()).await;
-    store_suite::sessions_expire(store.clone()).await;
+    store_suite::all(store.clone(), 24).await;
 
     // The sessions of one user live on several masters, and the index on
     // yet another slot: revoke reached them all (the suite checked), with

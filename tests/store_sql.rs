@@ -16,7 +16,6 @@ use sessionkit::store::{PostgresStore, SqlConfig, SqliteStore};
 use support::flask::{FlaskSessionApp, flask_request};
 use support::postgres::{PostgresServer, TestDatabase};
 use support::router::{cookie_of, send, text};
-use support::store::Overwrite;
 use support::store_suite;
 
 async fn postgres(db: &TestDatabase, config: impl FnOnce(SqlConfig) -> SqlConfig) -> PostgresStore {
@@ -26,26 +25,13 @@ async fn postgres(db: &TestDatabase, config: impl FnOnce(SqlConfig) -> SqlConfig
     store
 }
 
-/// The whole suite on `store`.
-async fn suite<St: sessionkit::store::SessionStore + Clone>(store: St) {
-    store_suite::save_rules(store.clone()).await;
-    let n = 16;
-    assert_eq!(store_suite::concurrent_keys(store.clone(), n).await, n);
-    let kept = store_suite::concurrent_keys(Overwrite(store.clone()), n).await;
-    assert!(kept < n, "the overwrite kept {kept} of {n}");
-    store_suite::regenerate_and_revoke(store.clone(), "42").await;
-    store_suite::revoked_mid_request_stays_revoked(store.clone(), "43").await;
-    store_suite::typed_merge(store.clone()).await;
-    store_suite::sessions_expire(store).await;
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_store_suite_passes_on_postgres() {
     let Some(db) = TestDatabase::create("the_store_suite_passes_on_postgres") else {
         return;
     };
-    suite(postgres(&db, |c| c).await).await;
-    suite(postgres(&db, SqlConfig::flask_session_layout).await).await;
+    store_suite::all(postgres(&db, |c| c).await, 16).await;
+    store_suite::all(postgres(&db, SqlConfig::flask_session_layout).await, 16).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -56,7 +42,7 @@ async fn the_store_suite_passes_on_sqlite() {
     let store = SqliteStore::new(SqlConfig::new(format!("sqlite://{}", path.display()))).unwrap();
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
-    suite(store.clone()).await;
+    store_suite::all(store.clone(), 16).await;
 
     // The sessions survive a restart: a new store on the same file.
     let (app, _) = store_suite::app(store);

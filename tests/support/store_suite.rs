@@ -18,6 +18,7 @@ use sessionkit::tower::SessionLayer;
 use sessionkit::{DynamicSession, SessionConfig, SessionData as _};
 
 use super::router::{cookie_of, send, text};
+use super::store::Overwrite;
 
 /// The cookie deleted: what an emptied or vanished session answers.
 pub const DELETED: &str = "session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/";
@@ -375,4 +376,19 @@ pub async fn sessions_expire<St: SessionStore + Clone>(store: St) {
         text(send(&app, "GET", "/get/a", Some(&cookie)).await).await,
         ""
     );
+}
+
+/// The whole suite on `store`: the save rules; `n` concurrent requests
+/// that all keep their key (and, as the control that shows the test can
+/// fail, the same requests on a plain overwrite losing some); regenerate
+/// and revoke (users 42 and 43); the typed merge; expiry.
+pub async fn all<St: SessionStore + Clone>(store: St, n: usize) {
+    save_rules(store.clone()).await;
+    assert_eq!(concurrent_keys(store.clone(), n).await, n);
+    let kept = concurrent_keys(Overwrite(store.clone()), n).await;
+    assert!(kept < n, "the overwrite kept {kept} of {n}");
+    regenerate_and_revoke(store.clone(), "42").await;
+    revoked_mid_request_stays_revoked(store.clone(), "43").await;
+    typed_merge(store.clone()).await;
+    sessions_expire(store).await;
 }
