@@ -103,6 +103,11 @@ pub use session_runtime::tower;
 #[cfg(feature = "axum")]
 pub use session_runtime::axum;
 
+/// actix-web 4 integration: the `SessionMiddleware` (with the CSRF check)
+/// and the `Session<T>` and `Csrf` extractors (cargo feature `actix`).
+#[cfg(feature = "actix")]
+pub use session_runtime::actix;
+
 #[doc(hidden)]
 pub use session_runtime::__private;
 

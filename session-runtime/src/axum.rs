@@ -8,84 +8,16 @@
 //! are tower middleware in [`crate::tower`]; [`SessionLayer`] and
 //! [`CsrfLayer`] are re-exported here so axum users import from one place.
 
-use std::fmt;
-
 use axum_core::extract::FromRequestParts;
 use axum_core::response::{IntoResponse, Response as AxumResponse};
 use http::StatusCode;
 
 use crate::data::SessionData;
 use crate::error::SaveError;
-use crate::lifecycle::{SessionGuard, SessionHandle, SessionUnavailable};
+pub use crate::extract::Session;
+use crate::lifecycle::{SessionHandle, SessionUnavailable};
 #[doc(no_inline)]
 pub use crate::tower::{CsrfLayer, SessionLayer};
-
-/// The axum extractor for the request's typed session.
-///
-/// ```
-/// use sessionkit::axum::Session;
-/// use sessionkit::DynamicSession;
-///
-/// async fn handler(session: Session<DynamicSession>) -> String {
-///     let visits = session.lock().get_as::<u64>("visits").and_then(Result::ok).unwrap_or(0);
-///     format!("{visits}")
-/// }
-/// ```
-pub struct Session<S>(SessionHandle<S>);
-
-impl<S> fmt::Debug for Session<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Session").field(&self.0).finish()
-    }
-}
-
-impl<S> Clone for Session<S> {
-    fn clone(&self) -> Self {
-        Session(self.0.clone())
-    }
-}
-
-impl<S: SessionData> Session<S> {
-    /// Locks the session (opening it on first use). Do not hold the guard
-    /// across an `.await`: it is not `Send`, so axum rejects such handlers.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use sessionkit::axum::Session;
-    /// use sessionkit::DynamicSession;
-    ///
-    /// async fn add_to_cart(session: Session<DynamicSession>) -> String {
-    ///     let items = {
-    ///         let mut s = session.lock();
-    ///         let items = s.get_as::<u64>("items").and_then(Result::ok).unwrap_or(0) + 1;
-    ///         s.insert("items", items);
-    ///         items
-    ///     }; // the guard is dropped here, before any `.await`
-    ///     format!("{items} items")
-    /// }
-    /// ```
-    pub fn lock(&self) -> SessionGuard<'_, S> {
-        self.0.lock()
-    }
-
-    /// The underlying handle.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use sessionkit::axum::Session;
-    /// use sessionkit::DynamicSession;
-    ///
-    /// async fn peek(session: Session<DynamicSession>) -> &'static str {
-    ///     // Not opened until first locked (a request without a cookie pays nothing).
-    ///     if session.handle().is_opened() { "opened" } else { "not yet" }
-    /// }
-    /// ```
-    pub fn handle(&self) -> &SessionHandle<S> {
-        &self.0
-    }
-}
 
 /// With a server-side store, extracting the session loads it (one store
 /// round trip); a handler that does not extract it costs none.
@@ -97,9 +29,7 @@ impl<St: Send + Sync, S: SessionData> FromRequestParts<St> for Session<S> {
         _state: &St,
     ) -> Result<Self, Self::Rejection> {
         let handle = SessionHandle::from_parts(parts).ok_or_else(MissingSessionLayer::of::<S>)?;
-        handle.load().await?;
-        handle.mark_obtained();
-        Ok(Session(handle))
+        Ok(Session::obtain(handle).await?)
     }
 }
 
@@ -179,18 +109,7 @@ pub struct MissingSessionLayer(String);
 
 impl MissingSessionLayer {
     fn of<S>() -> Self {
-        MissingSessionLayer(public_type_name::<S>())
-    }
-}
-
-/// `S`'s path as users write it: sessionkit's own types under the facade
-/// crate (`sessionkit::DynamicSession`), not the internal crate that
-/// defines them.
-fn public_type_name<S>() -> String {
-    let name = std::any::type_name::<S>();
-    match name.strip_prefix("session_runtime::") {
-        Some(rest) => format!("sessionkit::{}", rest.rsplit("::").next().unwrap_or(rest)),
-        None => name.to_owned(),
+        MissingSessionLayer(crate::extract::public_type_name::<S>())
     }
 }
 

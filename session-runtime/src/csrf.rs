@@ -578,6 +578,10 @@ impl fmt::Debug for Csrf {
     }
 }
 
+/// How a CSRF refusal is answered (the adapters' `on_error`; default
+/// [`CsrfError::to_response`]).
+pub(crate) type CsrfErrorHandler = Arc<dyn Fn(&CsrfError) -> EarlyResponse + Send + Sync>;
+
 /// An origin `(scheme, host, port)` with the scheme's default port filled
 /// in; `None` for anything but an `http` or `https` origin with a host.
 fn with_default_port(
@@ -1033,5 +1037,61 @@ impl Csrf {
             }
         }
         Ok(())
+    }
+
+    /// The whole check of one request, shared by the framework adapters:
+    /// the form body's size limit (a declared `Content-Length` over it is
+    /// refused before anything is read), the body read by `read` up to that
+    /// limit (only a form body: other bodies are not read, and `Ok(None)`
+    /// says so), the session loaded from its store, then
+    /// [`Csrf::protect`]. A refusal is logged once (the reason and the
+    /// path, never the token) and answered by `on_error`; a store that is
+    /// down answers with its 503.
+    pub(crate) async fn check_request<S, B, Fut>(
+        &self,
+        request: &http::request::Parts,
+        session: &crate::lifecycle::SessionHandle<S>,
+        on_error: &CsrfErrorHandler,
+        read: impl FnOnce(usize) -> Fut,
+    ) -> Result<Option<B>, EarlyResponse>
+    where
+        S: SessionData,
+        B: AsRef<[u8]>,
+        Fut: std::future::Future<Output = Result<B, CsrfError>>,
+    {
+        let refuse = |e: CsrfError| {
+            tracing::debug!(
+                target: crate::error::LOG_TARGET,
+                error = %e,
+                path = %request.uri.path(),
+                "CSRF check refused the request"
+            );
+            on_error(&e)
+        };
+        // Only form bodies can carry the token. Header bytes as Latin-1
+        // text, as Werkzeug (and the check) read them.
+        let limit = request.headers.get(CONTENT_TYPE).and_then(|v| {
+            self.config()
+                .body_limit(&crate::werkzeug::http::latin1(v.as_bytes()))
+        });
+        let body = match limit {
+            None => None,
+            Some(limit) => {
+                let declared = request
+                    .headers
+                    .get(http::header::CONTENT_LENGTH)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse::<u64>().ok());
+                if declared.is_some_and(|d| d > limit as u64) {
+                    return Err(refuse(CsrfError::BodyTooLarge));
+                }
+                Some(read(limit).await.map_err(refuse)?)
+            }
+        };
+        // A server-side session is loaded from its store first.
+        session.load().await.map_err(|u| u.response())?;
+        let bytes = body.as_ref().map_or(&[][..], AsRef::as_ref);
+        self.protect(request, bytes, session).map_err(refuse)?;
+        Ok(body)
     }
 }

@@ -13,13 +13,13 @@
 //!   `process_response` with before- and after-request hooks.
 //! - [`config`], [`error`]: the configuration and the errors (and
 //!   [`error::LOG_TARGET`]).
-//! - [`tower`] and [`axum`]: the middleware and the extractors; [`csrf`],
+//! - [`tower`] and [`axum`], [`actix`]: the middleware and the extractors; [`csrf`],
 //!   [`flask_login`], [`testing`].
 //!
 //! Floors, each importing only from the ones below it: `werkzeug/` and
 //! `codec/` (Werkzeug's HTTP and itsdangerous/Flask's formats) → `data`,
 //! `state`, `config`, `error` → `interface`, `secure_cookie` → `lifecycle`
-//! → `csrf`, `flask_login` → `tower/`, `axum`.
+//! → `csrf`, `flask_login` → `extract` → `tower/`, `axum`, `actix/`.
 //!
 //! Users normally depend on the `sessionkit` facade crate, which re-exports
 //! this one.
@@ -27,6 +27,9 @@
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+#[cfg(feature = "actix")]
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
+pub mod actix;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
@@ -35,6 +38,8 @@ pub mod config;
 pub mod csrf;
 mod data;
 pub mod error;
+#[cfg(any(feature = "axum", feature = "actix"))]
+mod extract;
 pub mod flask_login;
 pub mod interface;
 pub mod lifecycle;

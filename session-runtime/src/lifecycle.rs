@@ -1141,6 +1141,12 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
         handle
     }
 
+    /// Whether after-request hooks are registered (they see, and may
+    /// change, the whole response head).
+    pub(crate) fn has_after_hooks(&self) -> bool {
+        !self.after.is_empty()
+    }
+
     /// Whether `handle` must be loaded from its store before the
     /// before-request hooks run (there are hooks, and a stored session to
     /// load).

@@ -259,6 +259,49 @@ impl<S: SessionData> SessionTester<S> {
         ))
     }
 
+    /// A session cookie as [`cookie`](Self::cookie) makes it, holding a
+    /// Flask-WTF CSRF token, and the signed token a page would put in its
+    /// form (what [`Csrf::token`](crate::csrf::Csrf::token) issues with the
+    /// app's CSRF defaults): a request "with a valid form".
+    ///
+    /// # Errors
+    ///
+    /// [`SaveError`] as for [`cookie`](Self::cookie); without a secret key,
+    /// [`SaveError::NullSessionWrite`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sessionkit::DynamicSession;
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::csrf::{Csrf, CsrfConfig};
+    /// use sessionkit::testing::SessionTester;
+    ///
+    /// let key = SecretKey::from_text("test-key")?;
+    /// let tester = SessionTester::<DynamicSession>::new(key.clone())?;
+    /// let (cookie, token) = tester.cookie_with_csrf_token(|s| {
+    ///     s.insert("_user_id", "42");
+    /// })?;
+    /// let session = tester.open(cookie.strip_prefix("session=").unwrap())?;
+    /// assert!(Csrf::new(CsrfConfig::new(key)).validate(Some(&token), &session).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn cookie_with_csrf_token(
+        &self,
+        prepare: impl FnOnce(&mut S),
+    ) -> Result<(String, String), SaveError> {
+        let config =
+            crate::csrf::CsrfConfig::for_session(SessionInterface::<S>::config(&self.interface))
+                .map_err(|_| SaveError::NullSessionWrite)?;
+        let csrf = crate::csrf::Csrf::new(config);
+        let mut token = Err(SaveError::NullSessionWrite);
+        let cookie = self.cookie(|s| {
+            prepare(s);
+            token = csrf.token(s).map_err(|_| SaveError::NullSessionWrite);
+        })?;
+        Ok((cookie, token?))
+    }
+
     /// Opens a session cookie value as the app would.
     ///
     /// # Errors
@@ -383,6 +426,52 @@ impl<S: SessionData> SessionTester<S> {
     /// cookie this tester cannot open.
     pub fn saved<B>(&self, response: &impl AsHeaders<B>) -> SavedSession<S> {
         self.saved_from_headers(response.headers_ref())
+    }
+
+    /// [`saved`](Self::saved) for an actix-web response's headers
+    /// (`ServiceResponse`, `HttpResponse` or a client response: actix-web 4
+    /// has its own header types).
+    ///
+    /// # Panics
+    ///
+    /// As [`saved_from_headers`](Self::saved_from_headers).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actix_web::{App, web, test};
+    /// use sessionkit::actix::{Session, SessionMiddleware};
+    /// use sessionkit::codec::SecretKey;
+    /// use sessionkit::testing::{SavedSession, SessionTester};
+    /// use sessionkit::DynamicSession;
+    ///
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let key = SecretKey::from_text("test-key")?;
+    /// let app = test::init_service(
+    ///     App::new()
+    ///         .route("/", web::get().to(|s: Session<DynamicSession>| async move {
+    ///             s.lock().insert("n", 1);
+    ///             "ok"
+    ///         }))
+    ///         .wrap(SessionMiddleware::<DynamicSession>::with_key(key.clone())?),
+    /// ).await;
+    /// let response = test::call_service(&app, test::TestRequest::get().to_request()).await;
+    /// let tester = SessionTester::<DynamicSession>::new(key)?;
+    /// match tester.saved_from_actix(response.headers()) {
+    ///     SavedSession::Set(s) => assert_eq!(s.get_as::<u64>("n").unwrap()?, 1),
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "actix")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
+    pub fn saved_from_actix(
+        &self,
+        headers: &actix_web::http::header::HeaderMap,
+    ) -> SavedSession<S> {
+        self.saved_from_headers(&crate::actix::head::to_http_headers(headers))
     }
 }
 

@@ -120,7 +120,7 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLayer<S, I> {
 #[must_use]
 pub struct CsrfLayer<S> {
     pub(super) csrf: crate::csrf::Csrf,
-    pub(super) on_error: Arc<dyn Fn(&crate::csrf::CsrfError) -> EarlyResponse + Send + Sync>,
+    pub(super) on_error: crate::csrf::CsrfErrorHandler,
     pub(super) _session: std::marker::PhantomData<fn() -> S>,
 }
 

@@ -87,53 +87,7 @@ where
             return CsrfFuture::direct(inner.call(Request::from_parts(parts, body)));
         }
         let on_error = Arc::clone(&self.layer.on_error);
-        // Only form bodies can carry the token; others are not read.
-        // Header bytes as Latin-1 text, as Werkzeug (and the check) read them.
-        let limit = parts.headers.get(http::header::CONTENT_TYPE).and_then(|v| {
-            csrf.config()
-                .body_limit(&crate::werkzeug::http::latin1(v.as_bytes()))
-        });
         let checked = Box::pin(async move {
-            // Every refusal is logged once (the reason and the path), then
-            // answered by `on_error`.
-            let refuse = |e: crate::csrf::CsrfError, parts: &http::request::Parts| {
-                tracing::debug!(
-                    target: crate::error::LOG_TARGET,
-                    error = %e,
-                    path = %parts.uri.path(),
-                    "CSRF check refused the request"
-                );
-                Ok(on_error(&e).map(ResB::from))
-            };
-            let declared = parts
-                .headers
-                .get(http::header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<u64>().ok());
-            if let (Some(limit), Some(declared)) = (limit, declared)
-                && declared > limit as u64
-            {
-                return refuse(crate::csrf::CsrfError::BodyTooLarge, &parts);
-            }
-            // The form's bytes, read up to the limit, or (not a form) none:
-            // the body then goes on to the handler unread.
-            let (bytes, body) = match limit {
-                None => (Default::default(), body),
-                Some(limit) => match http_body_util::Limited::new(body, limit).collect().await {
-                    Ok(collected) => {
-                        let bytes = collected.to_bytes();
-                        (bytes.clone(), axum_core::body::Body::from(bytes))
-                    }
-                    Err(e) => {
-                        let err = if e.is::<http_body_util::LengthLimitError>() {
-                            crate::csrf::CsrfError::BodyTooLarge
-                        } else {
-                            crate::csrf::CsrfError::BodyUnreadable
-                        };
-                        return refuse(err, &parts);
-                    }
-                },
-            };
             let Some(session) = SessionHandle::<S>::from_parts(&parts) else {
                 let e = CsrfOutsideSessionLayer;
                 tracing::error!(
@@ -146,14 +100,33 @@ where
                         .map(ResB::from),
                 );
             };
-            // A server-side session is loaded from its store first.
-            if let Err(unavailable) = session.load().await {
-                return Ok(unavailable.response().map(ResB::from));
+            // The form's bytes, read up to the limit; the handler reads the
+            // same bytes (or, not a form, the unread body).
+            let mut unread = Some(body);
+            let read = |limit| {
+                let body = unread.take().unwrap_or_default();
+                async move {
+                    match http_body_util::Limited::new(body, limit).collect().await {
+                        Ok(collected) => Ok(collected.to_bytes()),
+                        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+                            Err(crate::csrf::CsrfError::BodyTooLarge)
+                        }
+                        Err(_) => Err(crate::csrf::CsrfError::BodyUnreadable),
+                    }
+                }
+            };
+            let checked = csrf.check_request(&parts, &session, &on_error, read).await;
+            match checked {
+                Ok(Some(bytes)) => {
+                    let body = axum_core::body::Body::from(bytes);
+                    inner.call(Request::from_parts(parts, body)).await
+                }
+                Ok(None) => {
+                    let body = unread.take().unwrap_or_default();
+                    inner.call(Request::from_parts(parts, body)).await
+                }
+                Err(answer) => Ok(answer.map(ResB::from)),
             }
-            if let Err(e) = csrf.protect(&parts, &bytes, &session) {
-                return refuse(e, &parts);
-            }
-            inner.call(Request::from_parts(parts, body)).await
         });
         CsrfFuture::checked(checked)
     }
