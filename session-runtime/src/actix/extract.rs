@@ -140,3 +140,30 @@ impl ResponseError for SaveError {
         head::to_actix(crate::lifecycle::default_save_error_response(self))
     }
 }
+
+/// Flask-Login's session identifier of an actix-web request (the client
+/// address or the first `X-Forwarded-For` entry, and the `User-Agent`):
+/// [`flask_login::session_identifier`](crate::flask_login::session_identifier)
+/// for actix-web's request type.
+///
+/// # Examples
+///
+/// ```
+/// use actix_web::test::TestRequest;
+/// use sessionkit::actix::flask_login_identifier;
+/// use sessionkit::flask_login::identifier;
+///
+/// let request = TestRequest::get()
+///     .peer_addr("10.0.0.1:5000".parse()?)
+///     .insert_header(("user-agent", "curl/8.0"))
+///     .to_http_request();
+/// assert_eq!(flask_login_identifier(&request), identifier(Some(b"10.0.0.1"), Some(b"curl/8.0")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn flask_login_identifier(request: &HttpRequest) -> String {
+    let address = request.peer_addr().map(|a| a.ip().to_string());
+    crate::flask_login::session_identifier(
+        address.as_deref(),
+        &head::to_http_headers(request.headers()),
+    )
+}

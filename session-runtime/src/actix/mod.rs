@@ -57,5 +57,5 @@ pub(crate) mod head;
 mod middleware;
 
 pub use crate::extract::Session;
-pub use extract::{MissingCsrf, SessionError};
+pub use extract::{MissingCsrf, SessionError, flask_login_identifier};
 pub use middleware::{SessionMiddleware, SessionMiddlewareFuture, SessionMiddlewareService};
