@@ -1,22 +1,23 @@
 //! The demo app on a real listening socket, driven by a real HTTP client
-//! with a cookie jar.
+//! with a cookie jar: every scenario runs on both demos, the axum one and
+//! the actix-web one (`axum_server::…` and `actix_server::…`), which must
+//! behave the same byte for byte.
 
 #[allow(dead_code, unreachable_pub, missing_docs)]
 #[path = "../examples/demo.rs"]
 mod demo;
+#[allow(dead_code, unreachable_pub, missing_docs)]
+#[path = "../examples/demo_actix.rs"]
+mod demo_actix;
 mod support;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum::Router;
 use axum::http::StatusCode;
-use axum::routing::get;
 use demo::DemoSession;
-use sessionkit::axum::Session;
 use sessionkit::codec::{DateTime, SecretKey};
 use sessionkit::testing::{SavedSession, SessionTester};
-use sessionkit::tower::SessionLayer;
-use support::web::{browser, form_token, get_text, serve};
+use support::web::{Server, browser, form_token, get_text, on_both_servers, serve, serve_actix};
 
 const KEY: &str = "demo-test-key-0123456789abcdef0123";
 
@@ -24,9 +25,52 @@ fn key() -> SecretKey {
     SecretKey::from_text(KEY).unwrap()
 }
 
-async fn demo_server() -> String {
-    serve(demo::app(demo::config(key())).unwrap()).await
+/// The demo on `server`, with sessions where `backend` says.
+async fn demo_on(server: Server, backend: &demo::Backend) -> String {
+    match server {
+        Server::Axum => serve(demo::app_with(demo::config(key()), backend).unwrap()).await,
+        Server::Actix => {
+            let backend = demo_backend(backend);
+            let app = demo_actix::app_with(demo_actix::config(key()), &backend).unwrap();
+            serve_actix(move |c| app(c))
+        }
+    }
 }
+
+/// The same backend, as the actix demo's (its own copy of the shared
+/// module).
+fn demo_backend(backend: &demo::Backend) -> demo_actix::Backend {
+    let text = match backend {
+        demo::Backend::Cookie => "cookie".to_owned(),
+        demo::Backend::Memory => "memory".to_owned(),
+        demo::Backend::Redis(u)
+        | demo::Backend::RedisCluster(u)
+        | demo::Backend::Postgres(u)
+        | demo::Backend::Sqlite(u) => u.clone(),
+    };
+    demo_actix::Backend::parse(Some(&text)).unwrap()
+}
+
+/// The demo on `server`, sessions in the cookie.
+async fn demo_server(server: Server) -> String {
+    demo_on(server, &demo::Backend::Cookie).await
+}
+
+on_both_servers!(
+    login_counter_flash_and_logout,
+    a_token_issued_before_login_is_refused_after_it,
+    permanent_login_cookie_expires_after_the_lifetime,
+    tampered_cookie_is_logged_out_not_an_error,
+    vary_and_no_set_cookie_when_the_session_is_untouched,
+    another_client_with_the_cookie_gets_a_stale_login,
+    log_out_everywhere_with_cookies_explains_itself,
+    log_out_everywhere_with_the_memory_store,
+    log_out_everywhere_with_redis,
+    log_out_everywhere_with_postgres,
+    log_out_everywhere_with_sqlite,
+    log_out_everywhere_on_a_redis_cluster,
+    the_demos_share_one_login,
+);
 
 fn tester() -> SessionTester<DemoSession> {
     SessionTester::new(key()).unwrap()
@@ -61,9 +105,8 @@ async fn api(client: &reqwest::Client, base: &str) -> serde_json::Value {
     serde_json::from_str(&r.text().await.unwrap()).unwrap()
 }
 
-#[tokio::test]
-async fn login_counter_flash_and_logout() {
-    let base = demo_server().await;
+async fn login_counter_flash_and_logout(server: Server) {
+    let base = demo_server(server).await;
     let b = browser();
 
     let page = get_text(&b, format!("{base}/")).await;
@@ -113,11 +156,10 @@ async fn login_counter_flash_and_logout() {
     );
 }
 
-#[tokio::test]
-async fn a_token_issued_before_login_is_refused_after_it() {
+async fn a_token_issued_before_login_is_refused_after_it(server: Server) {
     // Token fixation: the form token of the logged-out page must not work
     // once the session is logged in (the demo rotates it at login).
-    let base = demo_server().await;
+    let base = demo_server(server).await;
     let b = browser();
     let before = form_token(&get_text(&b, format!("{base}/")).await);
     let r = b
@@ -142,9 +184,8 @@ async fn a_token_issued_before_login_is_refused_after_it() {
     assert_eq!(api(&b, &base).await["user"], serde_json::Value::Null);
 }
 
-#[tokio::test]
-async fn permanent_login_cookie_expires_after_the_lifetime() {
-    let base = demo_server().await;
+async fn permanent_login_cookie_expires_after_the_lifetime(server: Server) {
+    let base = demo_server(server).await;
     let r = submit(&browser(), &base, "/login", &[("username", "ada")]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let set = r.headers()["set-cookie"].to_str().unwrap().to_owned();
@@ -165,9 +206,8 @@ async fn permanent_login_cookie_expires_after_the_lifetime() {
     assert!(set.contains("; HttpOnly; Path=/; SameSite=Lax"), "{set}");
 }
 
-#[tokio::test]
-async fn tampered_cookie_is_logged_out_not_an_error() {
-    let base = demo_server().await;
+async fn tampered_cookie_is_logged_out_not_an_error(server: Server) {
+    let base = demo_server(server).await;
     let cookie = tester()
         .cookie(|s| s.set_user(Some("mallory".into())))
         .unwrap();
@@ -202,9 +242,8 @@ async fn tampered_cookie_is_logged_out_not_an_error() {
     assert!(r.text().await.unwrap().contains("Not logged in"));
 }
 
-#[tokio::test]
-async fn vary_and_no_set_cookie_when_the_session_is_untouched() {
-    let base = demo_server().await;
+async fn vary_and_no_set_cookie_when_the_session_is_untouched(server: Server) {
+    let base = demo_server(server).await;
     let client = reqwest::Client::new();
     let r = client.get(format!("{base}/")).send().await.unwrap();
     assert_eq!(r.headers()["vary"], "Cookie");
@@ -241,75 +280,11 @@ async fn vary_and_no_set_cookie_when_the_session_is_untouched() {
     assert_eq!(r.headers()["vary"], "Cookie");
 }
 
-/// Handlers that fail after writing, as in Flask: the session is saved on
-/// the error response too.
-#[tokio::test]
-async fn errors_in_handlers_still_save_the_session() {
-    async fn fails(session: Session<DemoSession>) -> Result<String, (StatusCode, &'static str)> {
-        session.lock().set_user(Some("z".into()));
-        Err((StatusCode::INTERNAL_SERVER_ERROR, "boom"))
-    }
-    async fn forbidden(session: Session<DemoSession>) -> StatusCode {
-        session.lock().set_user(Some("z".into()));
-        StatusCode::FORBIDDEN
-    }
-    let app = Router::new()
-        .route("/fails", get(fails))
-        .route("/forbidden", get(forbidden))
-        .layer(SessionLayer::<DemoSession>::with_key(key()).unwrap());
-    let base = serve(app).await;
-    for (path, status) in [("/fails", 500), ("/forbidden", 403)] {
-        let r = reqwest::get(format!("{base}{path}")).await.unwrap();
-        assert_eq!(r.status().as_u16(), status);
-        let SavedSession::Set(s) = tester().saved_from_headers(r.headers()) else {
-            panic!("{path}: not saved")
-        };
-        assert_eq!(s.user().as_deref(), Some("z"));
-    }
-}
-
-#[tokio::test]
-async fn a_handler_without_a_layer_gets_a_clear_500() {
-    let app = Router::new().route("/", get(|_s: Session<DemoSession>| async { "unreachable" }));
-    let base = serve(app).await;
-    let r = reqwest::get(format!("{base}/")).await.unwrap();
-    assert_eq!(r.status(), 500);
-    assert!(r.text().await.unwrap().contains(
-        "no SessionLayer for the session type `demo_app::demo::DemoSession` covers this route"
-    ));
-}
-
-#[tokio::test]
-async fn sessions_are_opened_lazily() {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    let opened = Arc::new(AtomicBool::new(true));
-    let seen = Arc::clone(&opened);
-    let layer = SessionLayer::<DemoSession>::with_key(key())
-        .unwrap()
-        .after_request(
-            move |_: &mut axum::http::response::Parts,
-                  s: &sessionkit::lifecycle::SessionHandle<DemoSession>| {
-                seen.store(s.is_opened(), Ordering::SeqCst);
-            },
-        );
-    let app = Router::new()
-        .route("/health", get(|| async { "ok" }))
-        .layer(layer);
-    let base = serve(app).await;
-    reqwest::get(format!("{base}/health")).await.unwrap();
-    assert!(
-        !opened.load(Ordering::SeqCst),
-        "no decoding for a handler that does not use the session"
-    );
-}
-
 /// The login stores Flask-Login's `_id` for the client; the home page runs
 /// Flask-Login's basic session protection: the same cookie from another
 /// `User-Agent` stays logged in but is no longer fresh.
-#[tokio::test]
-async fn another_client_with_the_cookie_gets_a_stale_login() {
-    let base = demo_server().await;
+async fn another_client_with_the_cookie_gets_a_stale_login(server: Server) {
+    let base = demo_server(server).await;
     let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
     let agent = |ua: &'static str| {
         let mut h = reqwest::header::HeaderMap::new();
@@ -335,8 +310,8 @@ async fn another_client_with_the_cookie_gets_a_stale_login() {
     assert_eq!(fresh_after(&r), (false, Some("ada".into())));
 }
 
-async fn store_demo(backend: &demo::Backend) -> String {
-    serve(demo::app_with(demo::config(key()), backend).unwrap()).await
+async fn store_demo(server: Server, backend: &demo::Backend) -> String {
+    demo_on(server, backend).await
 }
 
 /// With a server-side store: the cookie holds the session id, the login
@@ -378,52 +353,50 @@ async fn bob_posts_without_token(b: &reqwest::Client, base: &str) -> StatusCode 
         .status()
 }
 
-#[tokio::test]
-async fn log_out_everywhere_with_the_memory_store() {
-    log_out_everywhere(&store_demo(&demo::Backend::Memory).await).await;
+async fn log_out_everywhere_with_the_memory_store(server: Server) {
+    log_out_everywhere(&store_demo(server, &demo::Backend::Memory).await).await;
 }
 
-#[cfg(feature = "redis")]
-#[tokio::test]
-async fn log_out_everywhere_with_redis() {
-    let Some(server) = support::redis::RedisServer::start("log_out_everywhere_with_redis") else {
+async fn log_out_everywhere_with_redis(server: Server) {
+    let Some(redis) =
+        support::redis::RedisServer::start(&format!("log_out_everywhere_with_redis ({server:?})"))
+    else {
         return;
     };
-    log_out_everywhere(&store_demo(&demo::Backend::Redis(server.url())).await).await;
+    log_out_everywhere(&store_demo(server, &demo::Backend::Redis(redis.url())).await).await;
 }
 
-#[cfg(feature = "postgres")]
-#[tokio::test]
-async fn log_out_everywhere_with_postgres() {
-    let Some(db) = support::postgres::TestDatabase::create("log_out_everywhere_with_postgres")
-    else {
+async fn log_out_everywhere_with_postgres(server: Server) {
+    let Some(db) = support::postgres::TestDatabase::create(
+        &format!("log_out_everywhere_with_postgres_{server:?}").to_lowercase(),
+    ) else {
         return;
     };
     let backend = demo::Backend::Postgres(db.url());
     demo::migrate(&backend).await.unwrap();
-    log_out_everywhere(&store_demo(&backend).await).await;
+    log_out_everywhere(&store_demo(server, &backend).await).await;
 }
 
-#[cfg(feature = "sqlite")]
-#[tokio::test]
-async fn log_out_everywhere_with_sqlite() {
-    let dir = std::env::temp_dir().join(format!("sessionkit-demo-sqlite-{}", std::process::id()));
+async fn log_out_everywhere_with_sqlite(server: Server) {
+    let dir = std::env::temp_dir().join(format!(
+        "sessionkit-demo-sqlite-{}-{server:?}",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let backend = demo::Backend::Sqlite(format!("sqlite://{}", dir.join("s.db").display()));
     demo::migrate(&backend).await.unwrap();
-    log_out_everywhere(&store_demo(&backend).await).await;
+    log_out_everywhere(&store_demo(server, &backend).await).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[cfg(feature = "redis")]
-#[tokio::test]
-async fn log_out_everywhere_on_a_redis_cluster() {
-    let Some(cluster) =
-        support::redis_cluster::RedisCluster::start("log_out_everywhere_on_a_redis_cluster")
-    else {
+async fn log_out_everywhere_on_a_redis_cluster(server: Server) {
+    let Some(cluster) = support::redis_cluster::RedisCluster::start(&format!(
+        "log_out_everywhere_on_a_redis_cluster ({server:?})"
+    )) else {
         return;
     };
-    log_out_everywhere(&store_demo(&demo::Backend::RedisCluster(cluster.url())).await).await;
+    log_out_everywhere(&store_demo(server, &demo::Backend::RedisCluster(cluster.url())).await)
+        .await;
 }
 
 #[test]
@@ -458,13 +431,42 @@ fn session_store_values() {
     assert!(demo::Backend::parse(Some("mysql://x")).is_err());
 }
 
-#[tokio::test]
-async fn log_out_everywhere_with_cookies_explains_itself() {
-    let base = demo_server().await;
+async fn log_out_everywhere_with_cookies_explains_itself(server: Server) {
+    let base = demo_server(server).await;
     let b = browser();
     submit(&b, &base, "/login", &[("username", "ada")]).await;
     submit(&b, &base, "/logout-everywhere", &[]).await;
     let page = get_text(&b, format!("{base}/")).await;
     assert!(page.contains("needs a server-side store"), "{page}");
     assert!(page.contains("Logged in as"), "{page}");
+}
+
+/// Either server can replace the other behind one cookie: a login made on
+/// one demo is the login of the other (with cookie sessions, and with
+/// sessions in one Redis), and each one's CSRF tokens are valid on the
+/// other.
+async fn the_demos_share_one_login(first: Server) {
+    let second = match first {
+        Server::Axum => Server::Actix,
+        Server::Actix => Server::Axum,
+    };
+    let redis =
+        support::redis::RedisServer::start(&format!("the_demos_share_one_login ({first:?})"));
+    let mut backends = vec![demo::Backend::Cookie];
+    backends.extend(redis.as_ref().map(|r| demo::Backend::Redis(r.url())));
+    for backend in backends {
+        let (a, b) = (
+            demo_on(first, &backend).await,
+            demo_on(second, &backend).await,
+        );
+        // The jar keys cookies by host, not port: one browser for both.
+        let browser = browser();
+        let r = submit(&browser, &a, "/login", &[("username", "ada")]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(api(&browser, &b).await["user"], "ada", "{backend:?}");
+        // The other server's form token logs out.
+        let r = submit(&browser, &b, "/logout", &[]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{backend:?}");
+        assert_eq!(api(&browser, &a).await["user"], serde_json::Value::Null);
+    }
 }

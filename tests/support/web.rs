@@ -51,3 +51,67 @@ pub async fn json(client: &reqwest::Client, url: String) -> serde_json::Value {
 pub async fn get_text(client: &reqwest::Client, url: String) -> String {
     client.get(url).send().await.unwrap().text().await.unwrap()
 }
+
+/// Serves an actix-web app (its routes and middleware, set up by
+/// `configure` once per worker) on 127.0.0.1 (a free port), on its own
+/// thread and actix runtime; returns its base URL.
+#[allow(dead_code)]
+pub fn serve_actix<F>(configure: F) -> String
+where
+    F: Fn(&mut actix_web::web::ServiceConfig) + Clone + Send + 'static,
+{
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            actix_web::HttpServer::new(move || {
+                let configure = configure.clone();
+                actix_web::App::new().configure(move |c| configure(c))
+            })
+            .workers(1)
+            .disable_signals()
+            .listen(listener)
+            .unwrap()
+            .run()
+            .await
+            .unwrap();
+        });
+    });
+    base
+}
+
+/// Which adapter serves a scenario that runs on both.
+#[allow(dead_code)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Server {
+    /// axum, through the tower layers.
+    Axum,
+    /// actix-web, through its middleware.
+    Actix,
+}
+
+/// Runs each listed `async fn name(server: Server)` once per adapter, as
+/// `axum_server::name` and `actix_server::name`.
+#[allow(unused_macros)]
+macro_rules! on_both_servers {
+    ($($name:ident),* $(,)?) => {
+        mod axum_server {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(crate::support::web::Server::Axum).await
+                }
+            )*
+        }
+        mod actix_server {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(crate::support::web::Server::Actix).await
+                }
+            )*
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use on_both_servers;
