@@ -1,9 +1,15 @@
 //! CSRF protection: Flask-WTF's vectors, and every refusal and accepted
-//! token source through a real server.
+//! token source through a real server — each server scenario on both
+//! adapters (the tower `CsrfLayer` under axum, `SessionMiddleware::csrf`
+//! under actix-web: `axum_server::…`, `actix_server::…`), with the same
+//! answers.
 
 #[allow(dead_code, unreachable_pub, missing_docs)]
 #[path = "../examples/demo.rs"]
 mod demo;
+#[allow(dead_code, unreachable_pub, missing_docs)]
+#[path = "../examples/demo_actix.rs"]
+mod demo_actix;
 mod support;
 
 use std::time::{Duration, SystemTime};
@@ -21,7 +27,7 @@ use sessionkit::tower::SessionLayer;
 use sessionkit::{DynamicSession, SessionConfig};
 use support::typed;
 use support::typed::vectors;
-use support::web::{browser, get_text, serve};
+use support::web::{Server, browser, get_text, on_both_servers, serve, serve_actix};
 
 fn at(secs: u64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
@@ -198,29 +204,62 @@ fn key() -> SecretKey {
 }
 
 /// A server whose `/echo` route returns the form field `x` it received
-/// (proving the body is still readable after the CSRF layer).
-async fn server(config: CsrfConfig) -> String {
+/// (proving the body is still readable after the CSRF check), with `/raw`
+/// and `/webhook` answering the raw body, on `on`'s adapter.
+async fn server(on: Server, config: CsrfConfig) -> String {
     #[derive(serde::Deserialize)]
     struct Echo {
         x: Option<String>,
     }
-    async fn echo(Form(f): Form<Echo>) -> String {
-        format!("x={}", f.x.unwrap_or_default())
+    let session_config = SessionConfig::default().with_secret_key(key());
+    match on {
+        Server::Axum => {
+            async fn echo(Form(f): Form<Echo>) -> String {
+                format!("x={}", f.x.unwrap_or_default())
+            }
+            async fn raw(body: String) -> String {
+                format!("raw={body}")
+            }
+            let session = SessionLayer::<DynamicSession>::with_config(session_config).unwrap();
+            let app = Router::new()
+                .route("/echo", post(echo).put(echo).patch(echo).delete(echo))
+                .route("/raw", post(raw))
+                .route("/webhook", post(raw))
+                .route_layer(session.csrf_layer_with(Csrf::new(config)))
+                .layer(session);
+            serve(app).await
+        }
+        Server::Actix => {
+            use actix_web::web;
+            async fn echo(f: web::Form<Echo>) -> String {
+                format!("x={}", f.into_inner().x.unwrap_or_default())
+            }
+            // Bytes, not `String`: actix-web's `String` refuses a charset
+            // it does not know (the test with a Latin-1 content type).
+            async fn raw(body: web::Bytes) -> String {
+                format!("raw={}", String::from_utf8_lossy(&body))
+            }
+            let middleware =
+                sessionkit::actix::SessionMiddleware::<DynamicSession>::with_config(session_config)
+                    .unwrap()
+                    .csrf_with(Csrf::new(config));
+            serve_actix(move |c| {
+                c.service(
+                    web::scope("")
+                        .service(
+                            web::resource("/echo")
+                                .route(web::post().to(echo))
+                                .route(web::put().to(echo))
+                                .route(web::patch().to(echo))
+                                .route(web::delete().to(echo)),
+                        )
+                        .route("/raw", web::post().to(raw))
+                        .route("/webhook", web::post().to(raw))
+                        .wrap(middleware.clone()),
+                );
+            })
+        }
     }
-    async fn raw(body: String) -> String {
-        format!("raw={body}")
-    }
-    let session = SessionLayer::<DynamicSession>::with_config(
-        SessionConfig::default().with_secret_key(key()),
-    )
-    .unwrap();
-    let app = Router::new()
-        .route("/echo", post(echo).put(echo).patch(echo).delete(echo))
-        .route("/raw", post(raw))
-        .route("/webhook", post(raw))
-        .route_layer(session.csrf_layer_with(Csrf::new(config)))
-        .layer(session);
-    serve(app).await
 }
 
 /// A session cookie holding a raw token, and the signed token for it.
@@ -240,9 +279,8 @@ fn session_and_token(raw: &str) -> (String, String) {
 
 const RAW: &str = "0123456789abcdef0123456789abcdef01234567";
 
-#[tokio::test]
-async fn every_token_source_is_accepted_and_the_body_stays_readable() {
-    let base = server(CsrfConfig::new(key())).await;
+async fn every_token_source_is_accepted_and_the_body_stays_readable(on: Server) {
+    let base = server(on, CsrfConfig::new(key())).await;
     let (cookie, token) = session_and_token(RAW);
     let c = reqwest::Client::new();
     let url = format!("{base}/echo");
@@ -332,9 +370,8 @@ type Case<'a> = (
     CsrfError,
 );
 
-#[tokio::test]
-async fn every_refusal_reason() {
-    let base = server(CsrfConfig::new(key()).exempt("/webhook")).await;
+async fn every_refusal_reason(on: Server) {
+    let base = server(on, CsrfConfig::new(key()).exempt("/webhook")).await;
     let (cookie, token) = session_and_token(RAW);
     let (other_cookie, _) = session_and_token("ffffffffffffffffffffffffffffffffffffffff");
     let expired = CsrfTokenCodec::new(key()).sign(RAW, 1_000_000);
@@ -441,7 +478,7 @@ async fn every_refusal_reason() {
     assert_eq!(r.text().await.unwrap(), "raw=payload");
     // Too large a body to check: urlencoded over `max_form_memory_size`,
     // multipart over `max_body`.
-    let small = server(CsrfConfig::new(key()).with_form_limits(16, 1_000, 64)).await;
+    let small = server(on, CsrfConfig::new(key()).with_form_limits(16, 1_000, 64)).await;
     let r = c
         .post(format!("{small}/echo"))
         .form(&[("x", "a".repeat(100))])
@@ -462,9 +499,8 @@ async fn every_refusal_reason() {
     assert_eq!(r.status(), 413);
 }
 
-#[tokio::test]
-async fn https_requires_a_same_origin_referrer() {
-    let base = server(CsrfConfig::new(key()).with_assume_https(true)).await;
+async fn https_requires_a_same_origin_referrer(on: Server) {
+    let base = server(on, CsrfConfig::new(key()).with_assume_https(true)).await;
     let (cookie, token) = session_and_token(RAW);
     let host = base.trim_start_matches("http://").to_owned();
     let c = reqwest::Client::new();
@@ -498,9 +534,9 @@ async fn https_requires_a_same_origin_referrer() {
     }
 }
 
-#[tokio::test]
-async fn fetch_metadata_alone_and_trusted_origins() {
+async fn fetch_metadata_alone_and_trusted_origins(on: Server) {
     let base = server(
+        on,
         CsrfConfig::new(key())
             .with_mode(CsrfMode::FetchMetadata)
             .trust_origin("https://app.example.com"),
@@ -615,8 +651,7 @@ async fn fetch_metadata_alone_and_trusted_origins() {
     );
 }
 
-#[tokio::test]
-async fn an_app_served_over_https_is_said_so_in_the_configuration() {
+async fn an_app_served_over_https_is_said_so_in_the_configuration(on: Server) {
     // HTTP/1.1 requests carry a relative URI (`/echo`): the server never
     // sees the scheme. With `assume_https` (or a Secure session cookie, via
     // `CsrfConfig::for_session`) the strict Referer check runs and the
@@ -628,7 +663,7 @@ async fn an_app_served_over_https_is_said_so_in_the_configuration() {
     let derived = CsrfConfig::for_session(&session_config).unwrap();
     assert!(derived.assume_https);
     for config in [CsrfConfig::new(key()).with_assume_https(true), derived] {
-        let base = server(config).await;
+        let base = server(on, config).await;
         let host = base.trim_start_matches("http://").to_owned();
         let c = reqwest::Client::new();
         let send = |headers: Vec<(&'static str, String)>| {
@@ -666,9 +701,14 @@ async fn an_app_served_over_https_is_said_so_in_the_configuration() {
     }
 }
 
-#[tokio::test]
-async fn the_demo_refuses_a_cross_site_form_post() {
-    let base = serve(demo::app(demo::config(key())).unwrap()).await;
+async fn the_demo_refuses_a_cross_site_form_post(on: Server) {
+    let base = match on {
+        Server::Axum => serve(demo::app(demo::config(key())).unwrap()).await,
+        Server::Actix => {
+            let app = demo_actix::app(demo_actix::config(key())).unwrap();
+            serve_actix(move |c| app(c))
+        }
+    };
     let victim = browser();
     // The victim has a session (and a token) from visiting the demo.
     let page = get_text(&victim, format!("{base}/")).await;
@@ -700,8 +740,7 @@ async fn the_demo_refuses_a_cross_site_form_post() {
     assert_eq!(state["user"], Json::Null);
 }
 
-#[tokio::test]
-async fn x_forwarded_proto_counts_only_when_trusted() {
+async fn x_forwarded_proto_counts_only_when_trusted(on: Server) {
     // Over plain HTTP a missing `Referer` is fine unless the request counts
     // as HTTPS, which `X-Forwarded-Proto: https` makes it only when the
     // configuration trusts that header.
@@ -717,7 +756,7 @@ async fn x_forwarded_proto_counts_only_when_trusted() {
     ] {
         let mut config = CsrfConfig::new(key());
         config.trust_forwarded_proto = trust;
-        let base = server(config).await;
+        let base = server(on, config).await;
         let mut req = c
             .post(format!("{base}/echo"))
             .header("cookie", &cookie)
@@ -768,11 +807,10 @@ fn token_issues_a_flask_wtf_token_and_keeps_the_raw_one() {
     assert_eq!(csrf.token(&mut null), Err(CsrfError::SessionTokenMissing));
 }
 
-#[tokio::test]
-async fn a_content_type_with_latin1_bytes_is_read_as_werkzeug_reads_it() {
+async fn a_content_type_with_latin1_bytes_is_read_as_werkzeug_reads_it(on: Server) {
     // Werkzeug sees header bytes as Latin-1: `charset=\xe9` is still an
     // urlencoded form, so the layer reads the body and finds the token.
-    let base = server(CsrfConfig::new(key())).await;
+    let base = server(on, CsrfConfig::new(key())).await;
     let (cookie, token) = session_and_token(RAW);
     let content_type = reqwest::header::HeaderValue::from_bytes(
         b"application/x-www-form-urlencoded; charset=\xe9",
@@ -788,3 +826,14 @@ async fn a_content_type_with_latin1_bytes_is_read_as_werkzeug_reads_it() {
         .unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
 }
+
+on_both_servers!(
+    every_token_source_is_accepted_and_the_body_stays_readable,
+    every_refusal_reason,
+    https_requires_a_same_origin_referrer,
+    fetch_metadata_alone_and_trusted_origins,
+    an_app_served_over_https_is_said_so_in_the_configuration,
+    the_demo_refuses_a_cross_site_form_post,
+    x_forwarded_proto_counts_only_when_trusted,
+    a_content_type_with_latin1_bytes_is_read_as_werkzeug_reads_it,
+);

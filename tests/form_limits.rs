@@ -5,6 +5,9 @@
 #[allow(dead_code, unreachable_pub, missing_docs)]
 #[path = "../examples/demo.rs"]
 mod demo;
+#[allow(dead_code, unreachable_pub, missing_docs)]
+#[path = "../examples/demo_actix.rs"]
+mod demo_actix;
 mod support;
 
 use std::time::{Duration, Instant};
@@ -13,7 +16,7 @@ use sessionkit::DynamicSession;
 use sessionkit::codec::SecretKey;
 use sessionkit::csrf::{Csrf, CsrfConfig, CsrfError};
 use sessionkit::lifecycle::SessionHandle;
-use support::web::serve;
+use support::web::{Server, serve, serve_actix};
 
 const KEY: &str = "form-limits-key-0123456789abcdef-XYZ";
 
@@ -173,7 +176,22 @@ async fn timed_post(base: &str, content_type: &str, body: Vec<u8>) -> (u16, Dura
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_answers_hostile_bodies_quickly_and_stays_responsive() {
-    let base = serve(demo::app(demo::config(key())).unwrap()).await;
+    hostile_bodies(Server::Axum).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_actix_demo_answers_hostile_bodies_quickly_and_stays_responsive() {
+    hostile_bodies(Server::Actix).await;
+}
+
+async fn hostile_bodies(on: Server) {
+    let base = match on {
+        Server::Axum => serve(demo::app(demo::config(key())).unwrap()).await,
+        Server::Actix => {
+            let app = demo_actix::app(demo_actix::config(key())).unwrap();
+            serve_actix(move |c| app(c))
+        }
+    };
     let keys = distinct_keys(160_000); // 1.33 MB
     let params = many_parameters(80_000); // 789 KB
     assert!(keys.len() > 1_000_000 && params.len() > 700_000);
