@@ -6,14 +6,31 @@
 #[allow(dead_code, unreachable_pub, missing_docs)]
 #[path = "../examples/demo.rs"]
 mod demo;
+#[allow(dead_code, unreachable_pub, missing_docs)]
+#[path = "../examples/demo_actix.rs"]
+mod demo_actix;
 mod support;
 
 use serde_json::Value;
 use sessionkit::codec::SecretKey;
 use support::flask::FlaskApp;
-use support::web::{browser, browser_with, form_token, get_text, json, serve};
+use support::web::{
+    Server, browser, browser_with, form_token, get_text, json, on_both_servers, serve, serve_actix,
+};
 
 const SECRET: &str = "shared-secret-between-flask-and-rust-ü";
+
+/// The Rust demo on `on`'s adapter, with the Flask app's secret key.
+async fn rust_demo(on: Server) -> String {
+    let key = SecretKey::from_text(SECRET).unwrap();
+    match on {
+        Server::Axum => serve(demo::app(demo::config(key)).unwrap()).await,
+        Server::Actix => {
+            let app = demo_actix::app(demo_actix::config(key)).unwrap();
+            serve_actix(move |c| app(c))
+        }
+    }
+}
 
 /// Logs `user` in on the Flask app (Flask-Login, a flash, a Flask-only key).
 async fn flask_login(browser: &reqwest::Client, flask: &str, user: &str) {
@@ -36,12 +53,12 @@ fn session_keys(whoami: &Value) -> Vec<&str> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_login_across_flask_and_rust() {
-    let Some(flask) = FlaskApp::start("one_login_across_flask_and_rust", SECRET) else {
+async fn one_login_across_flask_and_rust(on: Server) {
+    let Some(flask) = FlaskApp::start(&format!("one_login_across_flask_and_rust ({on:?})"), SECRET)
+    else {
         return;
     };
-    let rust = serve(demo::app(demo::config(SecretKey::from_text(SECRET).unwrap())).unwrap()).await;
+    let rust = rust_demo(on).await;
     // Cookies are per host, not per port: one jar serves both apps.
     let browser = browser();
 
@@ -116,12 +133,14 @@ async fn one_login_across_flask_and_rust() {
 
 /// Flask-WTF tokens validate in Rust, and Rust's tokens validate in
 /// Flask-WTF (same secret, same session cookie).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn csrf_tokens_work_both_ways_with_flask_wtf() {
-    let Some(flask) = FlaskApp::start("csrf_tokens_work_both_ways_with_flask_wtf", SECRET) else {
+async fn csrf_tokens_work_both_ways_with_flask_wtf(on: Server) {
+    let Some(flask) = FlaskApp::start(
+        &format!("csrf_tokens_work_both_ways_with_flask_wtf ({on:?})"),
+        SECRET,
+    ) else {
         return;
     };
-    let rust = serve(demo::app(demo::config(SecretKey::from_text(SECRET).unwrap())).unwrap()).await;
+    let rust = rust_demo(on).await;
 
     // Flask issues the token (and stores its raw form in the shared session);
     // Rust accepts it on a protected POST.
@@ -175,12 +194,14 @@ async fn csrf_tokens_work_both_ways_with_flask_wtf() {
 /// address, `X-Forwarded-For`, a `User-Agent` with quotes and a raw
 /// non-ASCII byte). The same cookie sent with another `User-Agent` trips
 /// Flask-Login's session protection, which shows that `_id` is checked.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_rust_login_is_fresh_in_flask_login() {
-    let Some(flask) = FlaskApp::start("a_rust_login_is_fresh_in_flask_login", SECRET) else {
+async fn a_rust_login_is_fresh_in_flask_login(on: Server) {
+    let Some(flask) = FlaskApp::start(
+        &format!("a_rust_login_is_fresh_in_flask_login ({on:?})"),
+        SECRET,
+    ) else {
         return;
     };
-    let rust = serve(demo::app(demo::config(SecretKey::from_text(SECRET).unwrap())).unwrap()).await;
+    let rust = rust_demo(on).await;
     let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
     let headers = |agent: &[u8]| {
         let mut h = reqwest::header::HeaderMap::new();
@@ -215,3 +236,9 @@ async fn a_rust_login_is_fresh_in_flask_login() {
     assert_eq!(seen["user"], "grace");
     assert_eq!(seen["fresh"], false, "{seen}");
 }
+
+on_both_servers!(
+    one_login_across_flask_and_rust,
+    csrf_tokens_work_both_ways_with_flask_wtf,
+    a_rust_login_is_fresh_in_flask_login
+);

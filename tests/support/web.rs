@@ -97,7 +97,7 @@ macro_rules! on_both_servers {
     ($($name:ident),* $(,)?) => {
         mod axum_server {
             $(
-                #[tokio::test]
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     super::$name(crate::support::web::Server::Axum).await
                 }
@@ -105,7 +105,7 @@ macro_rules! on_both_servers {
         }
         mod actix_server {
             $(
-                #[tokio::test]
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     super::$name(crate::support::web::Server::Actix).await
                 }
