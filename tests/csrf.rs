@@ -4,6 +4,9 @@
 //! under actix-web: `axum_server::…`, `actix_server::…`), with the same
 //! answers.
 
+// Both demos include the module they share, each its own copy.
+#![allow(clippy::duplicate_mod)]
+
 #[allow(dead_code, unreachable_pub, missing_docs)]
 #[path = "../examples/demo.rs"]
 mod demo;

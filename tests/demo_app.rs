@@ -3,6 +3,9 @@
 //! the actix-web one (`axum_server::…` and `actix_server::…`), which must
 //! behave the same byte for byte.
 
+// Both demos include the module they share, each its own copy.
+#![allow(clippy::duplicate_mod)]
+
 #[allow(dead_code, unreachable_pub, missing_docs)]
 #[path = "../examples/demo.rs"]
 mod demo;

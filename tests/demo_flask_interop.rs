@@ -3,6 +3,9 @@
 //! change something in Rust, go back to Flask (it sees the change, and the
 //! keys Rust does not declare survive).
 
+// Both demos include the module they share, each its own copy.
+#![allow(clippy::duplicate_mod)]
+
 #[allow(dead_code, unreachable_pub, missing_docs)]
 #[path = "../examples/demo.rs"]
 mod demo;

@@ -9,8 +9,6 @@
 
 #![allow(missing_docs, unreachable_pub)]
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -23,6 +21,8 @@ use tower::ServiceExt as _;
 
 #[path = "../../tests/support/store.rs"]
 mod overwrite;
+#[path = "redis_server.rs"]
+mod redis_server;
 #[path = "store_app.rs"]
 mod store_app;
 
@@ -67,52 +67,13 @@ fn bench_app(c: &mut Criterion, rt: &tokio::runtime::Runtime, name: &str, app: R
     g.finish();
 }
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn redis_server() -> Option<(Server, String)> {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .ok()?
-        .local_addr()
-        .ok()?
-        .port();
-    let child = Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .stdout(Stdio::null())
-        .spawn()
-        .ok()?;
-    let server = Server(child);
-    for _ in 0..200 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some((server, format!("redis://127.0.0.1:{port}/0")));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    None
-}
-
 fn store(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     bench_app(c, &rt, "memory", app(MemoryStore::new()));
-    let Some((_server, url)) = redis_server() else {
+    let Some((_server, url)) = redis_server::start() else {
         eprintln!("store: no redis-server on PATH; the Redis rows are skipped");
         return;
     };
