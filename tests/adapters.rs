@@ -375,7 +375,47 @@ async fn a_missing_middleware_is_named(server: Server) {
     assert!(text.contains(fix), "{text}");
 }
 
+/// A custom interface that opens eagerly and reads a header besides the
+/// cookie (`X-User`, put into the session): what an adapter hands the
+/// interface must be the whole request head, not only the cookies.
+struct HeaderUser(SecureCookieSessionInterface);
+
+impl SessionInterface<DynamicSession> for HeaderUser {
+    fn config(&self) -> &SessionConfig {
+        SessionInterface::<DynamicSession>::config(&self.0)
+    }
+    fn open_session(&self, request: &http::request::Parts) -> Option<DynamicSession> {
+        let mut session = self.0.open_session_with(self, request)?;
+        if let Some(user) = request.headers.get("x-user").and_then(|v| v.to_str().ok()) {
+            session.insert("user", user);
+        }
+        Some(session)
+    }
+    fn save_session(
+        &self,
+        session: &DynamicSession,
+        headers: &mut http::HeaderMap,
+    ) -> Result<(), SaveError> {
+        self.0.save_session_with(self, session, headers)
+    }
+}
+
+async fn an_eager_interface_reads_the_whole_head(server: Server) {
+    let interface =
+        SecureCookieSessionInterface::new(SessionConfig::default().with_secret_key(key()));
+    let lifecycle = SessionLifecycle::<DynamicSession, _>::new(HeaderUser(interface.unwrap()));
+    let base = serve_on(server, lifecycle).await;
+    let r = reqwest::Client::new()
+        .get(format!("{base}/read"))
+        .header("x-user", "eve")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.text().await.unwrap(), "eve");
+}
+
 on_both_servers!(
+    an_eager_interface_reads_the_whole_head,
     errors_and_panics_still_save_the_session,
     a_null_session_refuses_writes,
     bad_cookies_open_fresh_sessions,

@@ -1114,31 +1114,63 @@ impl<S: SessionData, I: SessionInterface<S>> SessionLifecycle<S, I> {
         request: &mut http::request::Parts,
     ) -> (SessionHandle<S>, Option<EarlyResponse>) {
         let handle = self.open_request(request);
-        if self.loads_before_hooks(&handle)
+        let early = self.before_hooks_async(request, &handle).await;
+        (handle, early)
+    }
+
+    /// The second half of [`SessionLifecycle::preprocess_request_async`]:
+    /// loads a stored session the hooks will see, then runs them.
+    pub(crate) async fn before_hooks_async(
+        &self,
+        request: &http::request::Parts,
+        handle: &SessionHandle<S>,
+    ) -> Option<EarlyResponse> {
+        if self.loads_before_hooks(handle)
             && let Err(unavailable) = handle.load().await
         {
-            return (handle, Some(unavailable.response()));
+            return Some(unavailable.response());
         }
-        let early = self.run_before_hooks(request, &handle);
-        (handle, early)
+        self.run_before_hooks(request, handle)
     }
 
     /// Opens the session (lazily) and stores its handle in the request's
     /// extensions: the first half of [`SessionLifecycle::preprocess_request`].
     pub(crate) fn open_request(&self, request: &mut http::request::Parts) -> SessionHandle<S> {
-        let handle = match self.interface.lazy_cookie(request) {
-            Some(cookie) => {
-                let opener: Opener<S> = self.interface.clone();
-                SessionHandle::lazy(cookie, opener)
-            }
-            None => SessionHandle::new(
-                self.interface
-                    .open_session(request)
-                    .unwrap_or_else(|| self.interface.make_null_session()),
-            ),
-        };
+        self.open_lazily(request)
+            .unwrap_or_else(|| self.open_eagerly(request))
+    }
+
+    /// Opens the session lazily, if the interface opens from the session
+    /// cookie alone ([`SessionInterface::lazy_cookie`]): then nothing but
+    /// the request's `Cookie` headers is read. `None` otherwise.
+    pub(crate) fn open_lazily(
+        &self,
+        request: &mut http::request::Parts,
+    ) -> Option<SessionHandle<S>> {
+        let cookie = self.interface.lazy_cookie(request)?;
+        let opener: Opener<S> = self.interface.clone();
+        let handle = SessionHandle::lazy(cookie, opener);
+        request.extensions.insert(handle.clone());
+        Some(handle)
+    }
+
+    /// Opens the session now with [`SessionInterface::open_session`] (an
+    /// interface that does not open lazily; it may read the whole request
+    /// head).
+    pub(crate) fn open_eagerly(&self, request: &mut http::request::Parts) -> SessionHandle<S> {
+        let handle = SessionHandle::new(
+            self.interface
+                .open_session(request)
+                .unwrap_or_else(|| self.interface.make_null_session()),
+        );
         request.extensions.insert(handle.clone());
         handle
+    }
+
+    /// Whether before-request hooks are registered (they see the whole
+    /// request head).
+    pub(crate) fn has_before_hooks(&self) -> bool {
+        !self.before.is_empty()
     }
 
     /// Whether after-request hooks are registered (they see, and may

@@ -434,16 +434,34 @@ impl<S: SessionData, I: SessionInterface<S>> Shared<S, I> {
         Svc: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
         B: MessageBody + 'static,
     {
+        // The head as the core reads it: the cookies, and every header
+        // only when something reads more.
         let mut parts = head::request_parts(request.head());
-        let (session, mut early) = self.lifecycle.preprocess_request_async(&mut parts).await;
-        request.extensions_mut().insert(session.clone());
-        if let Some((csrf, on_error)) = &self.csrf {
-            request.extensions_mut().insert(csrf.clone());
-            if early.is_none() && csrf.applies_to(&parts) && request.match_pattern().is_some() {
-                early = self
-                    .check_csrf(csrf, on_error, &parts, &session, &mut request)
-                    .await;
+        let csrf = self
+            .csrf
+            .as_ref()
+            .filter(|(csrf, _)| csrf.applies_to(&parts) && request.match_pattern().is_some());
+        let session = match self.lifecycle.open_lazily(&mut parts) {
+            Some(session) => {
+                if self.lifecycle.has_before_hooks() || csrf.is_some() {
+                    head::copy_headers(request.head(), &mut parts);
+                }
+                session
             }
+            None => {
+                head::copy_headers(request.head(), &mut parts);
+                self.lifecycle.open_eagerly(&mut parts)
+            }
+        };
+        request.extensions_mut().insert(session.clone());
+        if let Some((csrf, _)) = &self.csrf {
+            request.extensions_mut().insert(csrf.clone());
+        }
+        let mut early = self.lifecycle.before_hooks_async(&parts, &session).await;
+        if let (None, Some((csrf, on_error))) = (&early, csrf) {
+            early = self
+                .check_csrf(csrf, on_error, &parts, &session, &mut request)
+                .await;
         }
         if let Some(answer) = early {
             let answer = self.lifecycle.finish_response_async(&session, answer).await;
