@@ -12,6 +12,8 @@
 
 #![allow(missing_docs, unreachable_pub)]
 
+#[path = "actix_app.rs"]
+mod actix_app;
 mod fixtures;
 #[path = "../../tests/support/store.rs"]
 mod overwrite;
@@ -20,62 +22,18 @@ mod redis_server;
 
 use std::time::Duration;
 
-use actix_web::dev::{Service, ServiceResponse};
+use actix_app::{
+    browser_request, cookie_of, start_actix_session, with_actix_session, with_session,
+};
+use actix_web::dev::Service;
 use actix_web::test::{TestRequest, call_service, init_service};
 use actix_web::{App, web};
 use criterion::{Criterion, criterion_group, criterion_main};
-use fixtures::{Small, interface, next};
+use fixtures::{Small, interface, start_session};
 use sessionkit::SessionData;
-use sessionkit::actix::{Session, SessionMiddleware};
+use sessionkit::actix::SessionMiddleware;
 use sessionkit::codec::Compression;
 use sessionkit::store::{RedisConfig, RedisStore};
-
-/// sessionkit: read the token, change `user_id`.
-async fn with_session(session: Session<Small>) -> &'static str {
-    let mut s = session.lock();
-    assert!(s.csrf_token().is_some());
-    s.set_user_id(next());
-    "ok"
-}
-
-/// sessionkit: the small fixture, for the first request.
-async fn start_session(session: Session<Small>) -> &'static str {
-    let mut s = session.lock();
-    s.set_permanent(true);
-    s.set_csrf_token(Some(fixtures::TOKEN.to_owned()));
-    s.set_user_id(42);
-    "ok"
-}
-
-/// actix-session: the same read and change.
-async fn with_actix_session(session: actix_session::Session) -> &'static str {
-    let token: Option<String> = session.get("csrf_token").unwrap();
-    assert!(token.is_some());
-    session.insert("user_id", next()).unwrap();
-    "ok"
-}
-
-async fn start_actix_session(session: actix_session::Session) -> &'static str {
-    session.insert("_permanent", true).unwrap();
-    session.insert("csrf_token", fixtures::TOKEN).unwrap();
-    session.insert("user_id", 42).unwrap();
-    "ok"
-}
-
-fn actix_session_key() -> actix_web::cookie::Key {
-    actix_web::cookie::Key::from(&[7u8; 64])
-}
-
-/// The session cookie a response set (`name=value`).
-fn cookie_of<B>(response: &ServiceResponse<B>) -> String {
-    let set = response
-        .headers()
-        .get("set-cookie")
-        .expect("a session cookie")
-        .to_str()
-        .unwrap();
-    set.split(';').next().unwrap().to_owned()
-}
 
 /// Benches one app: `/start` makes the session, `/` is measured with its
 /// cookie (every answer checked once to be a 200 that saves).
@@ -86,12 +44,7 @@ macro_rules! bench_app {
         let response = $rt.block_on(call_service(&app, start));
         assert_eq!(response.status(), 200, "{}", $name);
         let cookie = cookie_of(&response);
-        let request = || {
-            TestRequest::get()
-                .uri("/")
-                .insert_header(("cookie", cookie.as_str()))
-                .to_request()
-        };
+        let request = || browser_request(&cookie).to_request();
         let response = $rt.block_on(call_service(&app, request()));
         assert_eq!(response.status(), 200, "{}", $name);
         assert!(response.headers().contains_key("set-cookie"), "{}", $name);
@@ -111,7 +64,7 @@ fn actix(c: &mut Criterion) {
     let actix_cookie = || {
         actix_session::SessionMiddleware::builder(
             actix_session::storage::CookieSessionStore::default(),
-            actix_session_key(),
+            actix_app::actix_session_key(),
         )
         .cookie_secure(false)
         .build()
@@ -124,7 +77,7 @@ fn actix(c: &mut Criterion) {
         ));
         g.bench_function("without_session", |b| {
             b.iter(|| {
-                rt.block_on(app.call(TestRequest::get().uri("/").to_request()))
+                rt.block_on(app.call(browser_request("").to_request()))
                     .unwrap()
             })
         });
@@ -199,9 +152,12 @@ fn actix(c: &mut Criterion) {
             .route("/", web::get().to(with_actix_session))
             .route("/start", web::get().to(start_actix_session))
             .wrap(
-                actix_session::SessionMiddleware::builder(theirs.clone(), actix_session_key())
-                    .cookie_secure(false)
-                    .build()
+                actix_session::SessionMiddleware::builder(
+                    theirs.clone(),
+                    actix_app::actix_session_key()
+                )
+                .cookie_secure(false)
+                .build()
             )
     );
     g.finish();

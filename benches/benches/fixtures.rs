@@ -203,3 +203,13 @@ pub fn next() -> u64 {
     static N: AtomicU64 = AtomicU64::new(1);
     N.fetch_add(1, Ordering::Relaxed) % 1_000_000
 }
+
+/// The small fixture in a typed session, for a first request: one handler
+/// for axum and actix-web (`Session<T>` is the same type in both).
+pub async fn start_session(session: sessionkit::axum::Session<Small>) -> &'static str {
+    let mut s = session.lock();
+    s.set_permanent(true);
+    s.set_csrf_token(Some(TOKEN.to_owned()));
+    s.set_user_id(42);
+    "ok"
+}

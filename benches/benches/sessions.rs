@@ -18,7 +18,7 @@ use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use fixtures::{
     Medium, NOW, SignedJarBaseline, Small, axum_request, interface, key, large, medium, next,
-    request_with, small,
+    request_with, small, start_session,
 };
 use http::{HeaderMap, Request};
 use sessionkit::axum::Session;
@@ -262,15 +262,6 @@ where
     Router::new()
         .route("/", get(handler))
         .with_state(key.clone())
-}
-
-/// Our typed session, filled as the small fixture (for a first request).
-async fn start_session(session: Session<Small>) -> &'static str {
-    let mut s = session.lock();
-    s.set_permanent(true);
-    s.set_csrf_token(Some(fixtures::TOKEN.to_owned()));
-    s.set_user_id(42);
-    "ok"
 }
 
 /// tower-sessions with its `MemoryStore` (the cookie holds an id, the data
