@@ -313,15 +313,18 @@ async fn hooks_answer_early_and_change_responses(server: Server) {
     );
 }
 
-/// A store that cannot be reached: a request that needs its session gets
-/// a quick 503, with no cookie; a route that does not touch it is served.
-async fn a_store_that_is_down_answers_503(server: Server) {
+/// A Redis that is killed mid-session: a request that needs its session
+/// gets a quick 503 with no cookie (a route that does not touch it is
+/// served), and once Redis is back the same cookie finds its session.
+async fn a_store_that_goes_down_answers_503_and_recovers(server: Server) {
     use sessionkit::store::{RedisConfig, RedisStore, ServerSideSessionInterface};
-    // Nothing listens on port 1.
-    let store = RedisStore::new(
-        RedisConfig::new("redis://127.0.0.1:1/0").with_timeout(Duration::from_millis(500)),
-    )
-    .unwrap();
+    let name = format!("a_store_that_goes_down_answers_503_and_recovers ({server:?})");
+    let Some(mut redis) = support::redis::RedisServer::start(&name) else {
+        return;
+    };
+    let store =
+        RedisStore::new(RedisConfig::new(redis.url()).with_timeout(Duration::from_millis(500)))
+            .unwrap();
     let interface =
         ServerSideSessionInterface::new(SessionConfig::default().with_secret_key(key()), store)
             .unwrap();
@@ -330,30 +333,52 @@ async fn a_store_that_is_down_answers_503(server: Server) {
         SessionLifecycle::<DynamicSession, _>::new(interface),
     )
     .await;
-    let sid_cookie = format!("session={}", "A".repeat(43));
-    let client = reqwest::Client::new();
-    for (path, cookie) in [("/read", Some(sid_cookie.as_str())), ("/write", None)] {
-        let started = Instant::now();
-        let mut request = client.get(format!("{base}{path}"));
-        if let Some(c) = cookie {
-            request = request.header("cookie", c);
-        }
-        let r = request.send().await.unwrap();
-        assert_eq!(r.status(), 503, "{path}");
-        assert!(r.headers().get("set-cookie").is_none(), "{path}");
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "{path}: {:?}",
-            started.elapsed()
-        );
-    }
-    let r = client
-        .get(format!("{base}/health"))
-        .header("cookie", &sid_cookie)
-        .send()
-        .await
-        .unwrap();
+    let browser = support::web::browser();
+    let r = browser.get(format!("{base}/write")).send().await.unwrap();
     assert_eq!(r.status(), 200);
+    let read = || async {
+        let r = browser.get(format!("{base}/read")).send().await.unwrap();
+        let status = r.status().as_u16();
+        let cookie = r.headers().get("set-cookie").is_some();
+        (status, cookie, r.text().await.unwrap())
+    };
+    // (Flask-Session's sessions are permanent: each answer refreshes the
+    // cookie.)
+    assert_eq!(read().await, (200, true, "z".to_owned()));
+
+    redis.kill();
+    let started = Instant::now();
+    let (status, cookie, _) = read().await;
+    assert_eq!((status, cookie), (503, false));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let r = browser.get(format!("{base}/write")).send().await.unwrap();
+    assert_eq!(r.status(), 503, "a new session cannot be stored either");
+    let r = browser.get(format!("{base}/health")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+
+    redis.restart();
+    // The restarted server keeps nothing: the session is gone, and the
+    // same cookie is answered with a fresh one, not an error.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, _, text) = read().await;
+        if status == 200 {
+            assert_eq!(text, "none");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still {status} after Redis came back"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let r = browser.get(format!("{base}/write")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(read().await, (200, true, "z".to_owned()));
 }
 
 /// A handler that extracts a session no middleware provides gets a 500
@@ -421,6 +446,6 @@ on_both_servers!(
     bad_cookies_open_fresh_sessions,
     vary_and_lazy_opening,
     hooks_answer_early_and_change_responses,
-    a_store_that_is_down_answers_503,
+    a_store_that_goes_down_answers_503_and_recovers,
     a_missing_middleware_is_named,
 );
