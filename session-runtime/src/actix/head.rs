@@ -3,7 +3,8 @@
 //! actix-web 4 is built on `http` 0.2; the core (and axum, hyper, tower) on
 //! `http` 1. Their method, URI, version and header types are distinct
 //! types with the same content, so the adapter copies what the core reads:
-//! the request's head once per request, and on the way out either the
+//! the request's method, URI, version and cookies (its other headers only
+//! when something reads them), and on the way out either the
 //! whole response head (when after-request hooks may change it) or only
 //! what the save touches (`Vary` in, `Set-Cookie` and `Vary` out). No
 //! crate converts between the two versions; every value is copied through
