@@ -76,19 +76,17 @@ use crate::store::{ServerSideSessionInterface, SessionStore};
 /// ```
 #[must_use]
 pub struct SessionMiddleware<S, I = SecureCookieSessionInterface> {
-    shared: Arc<Shared<S, I>>,
-}
-
-/// What every worker's middleware instance shares (read-only).
-struct Shared<S, I> {
     lifecycle: SessionLifecycle<S, I>,
-    csrf: Option<(Csrf, CsrfErrorHandler)>,
+    csrf: Option<Csrf>,
+    on_csrf_error: CsrfErrorHandler,
 }
 
 impl<S, I> Clone for SessionMiddleware<S, I> {
     fn clone(&self) -> Self {
         SessionMiddleware {
-            shared: Arc::clone(&self.shared),
+            lifecycle: self.lifecycle.clone(),
+            csrf: self.csrf.clone(),
+            on_csrf_error: Arc::clone(&self.on_csrf_error),
         }
     }
 }
@@ -96,9 +94,9 @@ impl<S, I> Clone for SessionMiddleware<S, I> {
 impl<S, I: fmt::Debug> fmt::Debug for SessionMiddleware<S, I> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionMiddleware")
-            .field("lifecycle", &self.shared.lifecycle)
-            .field("csrf", &self.shared.csrf.as_ref().map(|(c, _)| c))
-            .finish()
+            .field("lifecycle", &self.lifecycle)
+            .field("csrf", &self.csrf)
+            .finish_non_exhaustive()
     }
 }
 
@@ -210,10 +208,9 @@ impl<S: SessionData, I: SessionInterface<S>> SessionMiddleware<S, I> {
     /// ```
     pub fn from_lifecycle(lifecycle: SessionLifecycle<S, I>) -> Self {
         SessionMiddleware {
-            shared: Arc::new(Shared {
-                lifecycle,
-                csrf: None,
-            }),
+            lifecycle,
+            csrf: None,
+            on_csrf_error: Arc::new(CsrfError::to_response),
         }
     }
 
@@ -232,7 +229,7 @@ impl<S: SessionData, I: SessionInterface<S>> SessionMiddleware<S, I> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn lifecycle(&self) -> &SessionLifecycle<S, I> {
-        &self.shared.lifecycle
+        &self.lifecycle
     }
 
     /// Adds Flask-WTF's CSRF check with its defaults and the session's
@@ -269,8 +266,7 @@ impl<S: SessionData, I: SessionInterface<S>> SessionMiddleware<S, I> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn csrf(self) -> Result<Self, ConfigError> {
-        let config =
-            crate::csrf::CsrfConfig::for_session(self.shared.lifecycle.interface().config())?;
+        let config = crate::csrf::CsrfConfig::for_session(self.lifecycle.interface().config())?;
         Ok(self.csrf_with(Csrf::new(config)))
     }
 
@@ -290,43 +286,45 @@ impl<S: SessionData, I: SessionInterface<S>> SessionMiddleware<S, I> {
     /// let middleware = SessionMiddleware::<DynamicSession>::with_key(key)?.csrf_with(csrf);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn csrf_with(self, csrf: Csrf) -> Self {
-        let on_error: CsrfErrorHandler = Arc::new(CsrfError::to_response);
-        self.with_csrf_parts(Some((csrf, on_error)))
+    pub fn csrf_with(mut self, csrf: Csrf) -> Self {
+        self.csrf = Some(csrf);
+        self
     }
 
     /// Sets the answer to a CSRF refusal (default
     /// [`CsrfError::to_response`]: Flask-WTF's message, 400 or 403).
-    /// Without the CSRF check this does nothing.
+    /// It answers the refusals of the CSRF check, whether [`csrf`](Self::csrf)
+    /// or [`csrf_with`](Self::csrf_with) comes before or after it.
     ///
     /// # Examples
     ///
     /// ```
+    /// use actix_web::{App, web, test};
     /// use sessionkit::actix::SessionMiddleware;
     /// use sessionkit::codec::SecretKey;
     /// use sessionkit::DynamicSession;
     ///
+    /// # actix_web::rt::System::new().block_on(async {
     /// let middleware = SessionMiddleware::<DynamicSession>::with_key(SecretKey::from_text("k")?)?
-    ///     .csrf()?
-    ///     .on_csrf_error(|e| http::Response::builder().status(e.status()).body(b"refused".to_vec()).unwrap());
+    ///     .on_csrf_error(|e| http::Response::builder().status(e.status()).body(b"refused".to_vec()).unwrap())
+    ///     .csrf()?;
+    /// let app = test::init_service(
+    ///     App::new().route("/cart", web::post().to(|| async { "added" })).wrap(middleware),
+    /// ).await;
+    /// let request = test::TestRequest::post().uri("/cart").set_form([("item", "7")]).to_request();
+    /// let response = test::call_service(&app, request).await;
+    /// assert_eq!(response.status(), 400);
+    /// assert_eq!(test::read_body(response).await, "refused");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn on_csrf_error(
-        self,
+        mut self,
         f: impl Fn(&CsrfError) -> EarlyResponse + Send + Sync + 'static,
     ) -> Self {
-        let csrf = self.shared.csrf.as_ref().map(|(c, _)| c.clone());
-        let on_error: CsrfErrorHandler = Arc::new(f);
-        self.with_csrf_parts(csrf.map(|c| (c, on_error)))
-    }
-
-    fn with_csrf_parts(self, csrf: Option<(Csrf, CsrfErrorHandler)>) -> Self {
-        SessionMiddleware {
-            shared: Arc::new(Shared {
-                lifecycle: self.shared.lifecycle.clone(),
-                csrf,
-            }),
-        }
+        self.on_csrf_error = Arc::new(f);
+        self
     }
 }
 
@@ -346,7 +344,7 @@ where
     fn new_transform(&self, service: Svc) -> Self::Future {
         ready(Ok(SessionMiddlewareService {
             service: Rc::new(service),
-            shared: Arc::clone(&self.shared),
+            middleware: Rc::new(self.clone()),
         }))
     }
 }
@@ -373,13 +371,13 @@ where
 /// ```
 pub struct SessionMiddlewareService<Svc, S, I = SecureCookieSessionInterface> {
     service: Rc<Svc>,
-    shared: Arc<Shared<S, I>>,
+    middleware: Rc<SessionMiddleware<S, I>>,
 }
 
 impl<Svc, S, I: fmt::Debug> fmt::Debug for SessionMiddlewareService<Svc, S, I> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionMiddlewareService")
-            .field("lifecycle", &self.shared.lifecycle)
+            .field("middleware", &self.middleware)
             .finish_non_exhaustive()
     }
 }
@@ -404,8 +402,8 @@ where
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
         let service = Rc::clone(&self.service);
-        let shared = Arc::clone(&self.shared);
-        Box::pin(async move { shared.serve(&*service, request).await })
+        let middleware = Rc::clone(&self.middleware);
+        Box::pin(async move { middleware.serve(&*service, request).await })
     }
 }
 
@@ -422,7 +420,7 @@ impl From<Vec<u8>> for Finished {
     }
 }
 
-impl<S: SessionData, I: SessionInterface<S>> Shared<S, I> {
+impl<S: SessionData, I: SessionInterface<S>> SessionMiddleware<S, I> {
     /// One request: open (and, for hooks, load), hooks, CSRF, the inner
     /// service, save.
     async fn serve<Svc, B>(
@@ -440,7 +438,7 @@ impl<S: SessionData, I: SessionInterface<S>> Shared<S, I> {
         let csrf = self
             .csrf
             .as_ref()
-            .filter(|(csrf, _)| csrf.applies_to(&parts) && request.match_pattern().is_some());
+            .filter(|csrf| csrf.applies_to(&parts) && request.match_pattern().is_some());
         let session = match self.lifecycle.open_lazily(&mut parts) {
             Some(session) => {
                 if self.lifecycle.has_before_hooks() || csrf.is_some() {
@@ -454,14 +452,12 @@ impl<S: SessionData, I: SessionInterface<S>> Shared<S, I> {
             }
         };
         request.extensions_mut().insert(session.clone());
-        if let Some((csrf, _)) = &self.csrf {
+        if let Some(csrf) = &self.csrf {
             request.extensions_mut().insert(csrf.clone());
         }
         let mut early = self.lifecycle.before_hooks_async(&parts, &session).await;
-        if let (None, Some((csrf, on_error))) = (&early, csrf) {
-            early = self
-                .check_csrf(csrf, on_error, &parts, &session, &mut request)
-                .await;
+        if let (None, Some(csrf)) = (&early, csrf) {
+            early = self.check_csrf(csrf, &parts, &session, &mut request).await;
         }
         if let Some(answer) = early {
             let answer = self.lifecycle.finish_response_async(&session, answer).await;
@@ -502,14 +498,16 @@ impl<S: SessionData, I: SessionInterface<S>> Shared<S, I> {
     async fn check_csrf(
         &self,
         csrf: &Csrf,
-        on_error: &CsrfErrorHandler,
         parts: &http::request::Parts,
         session: &SessionHandle<S>,
         request: &mut ServiceRequest,
     ) -> Option<EarlyResponse> {
         let payload = request.take_payload();
         let read = |limit| read_limited(payload, limit);
-        match csrf.check_request(parts, session, on_error, read).await {
+        match csrf
+            .check_request(parts, session, &self.on_csrf_error, read)
+            .await
+        {
             Ok(Some(bytes)) => {
                 request.set_payload(actix_web::dev::Payload::from(bytes));
                 None
