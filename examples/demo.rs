@@ -66,7 +66,7 @@ use sessionkit::tower::SessionLayer;
 #[path = "demo_common/mod.rs"]
 mod common;
 
-use common::Revoke;
+use common::DemoState;
 pub use common::{Backend, DemoSession, LoginForm, config, migrate};
 
 /// The demo on axum.
@@ -78,12 +78,12 @@ impl common::Framework for Axum {
 
     fn routes<I: SessionInterface<DemoSession>>(
         lifecycle: SessionLifecycle<DemoSession, I>,
-        revoke: Option<Revoke>,
+        state: DemoState,
     ) -> Result<Router, ConfigError> {
         let session = SessionLayer::from_lifecycle(lifecycle);
         // Flask-WTF's defaults, with the session's key; HTTPS if its cookie
-        // is Secure.
-        let csrf = session.csrf_layer()?;
+        // is Secure. Refusals get the demo's page.
+        let csrf = session.csrf_layer()?.on_error(common::csrf_refusal);
         Ok(Router::new()
             .route("/", get(home))
             .route("/login", post(login))
@@ -93,7 +93,7 @@ impl common::Framework for Axum {
             // Checked only on matched routes (like Flask-WTF); unsafe methods only.
             .route_layer(csrf)
             .route("/health", get(|| async { "ok" }))
-            .layer(Extension(revoke))
+            .layer(Extension(state))
             .layer(session))
     }
 }
@@ -130,14 +130,21 @@ fn login_identifier(
 async fn home(
     session: Session<DemoSession>,
     csrf: Csrf,
+    Extension(state): Extension<DemoState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
 ) -> Html<String> {
-    Html(common::home(
-        session.handle(),
-        &csrf,
-        &login_identifier(peer, &headers),
-    ))
+    let info = common::PageInfo {
+        backend: state.backend,
+        cookie_bytes: common::session_cookie_bytes(
+            headers
+                .get_all(header::COOKIE)
+                .iter()
+                .map(HeaderValue::as_bytes),
+        ),
+    };
+    let identifier = login_identifier(peer, &headers);
+    Html(common::home(session.handle(), &csrf, &identifier, &info))
 }
 
 async fn login(
@@ -163,9 +170,9 @@ async fn logout(session: Session<DemoSession>) -> Redirect {
 
 async fn logout_everywhere(
     session: Session<DemoSession>,
-    Extension(revoke): Extension<Option<Revoke>>,
+    Extension(state): Extension<DemoState>,
 ) -> Response {
-    match common::logout_everywhere(session.handle(), revoke.as_ref()).await {
+    match common::logout_everywhere(session.handle(), state.revoke.as_ref()).await {
         Ok(()) => Redirect::to("/").into_response(),
         Err(e) => (StatusCode::SERVICE_UNAVAILABLE, e).into_response(),
     }

@@ -28,7 +28,7 @@ use sessionkit::lifecycle::SessionLifecycle;
 #[path = "demo_common/mod.rs"]
 mod common;
 
-use common::Revoke;
+use common::DemoState;
 pub use common::{Backend, DemoSession, LoginForm, config, migrate};
 
 /// The demo's routes, to mount on an actix-web `App` with
@@ -44,16 +44,19 @@ impl common::Framework for Actix {
 
     fn routes<I: SessionInterface<DemoSession>>(
         lifecycle: SessionLifecycle<DemoSession, I>,
-        revoke: Option<Revoke>,
+        state: DemoState,
     ) -> Result<ActixApp, ConfigError> {
         // Flask-WTF's defaults, with the session's key; HTTPS if its cookie
         // is Secure. Checked on the app's routes, unsafe methods only.
-        let session = SessionMiddleware::from_lifecycle(lifecycle).csrf()?;
-        let revoke = web::Data::new(revoke);
+        // Refusals get the demo's page.
+        let session = SessionMiddleware::from_lifecycle(lifecycle)
+            .csrf()?
+            .on_csrf_error(common::csrf_refusal);
+        let state = web::Data::new(state);
         Ok(Arc::new(move |c: &mut web::ServiceConfig| {
             c.service(
                 web::scope("")
-                    .app_data(revoke.clone())
+                    .app_data(state.clone())
                     .route("/", web::get().to(home))
                     .route("/login", web::post().to(login))
                     .route("/logout", web::post().to(logout))
@@ -91,8 +94,20 @@ fn see_other() -> HttpResponse {
         .finish()
 }
 
-async fn home(session: Session<DemoSession>, csrf: Csrf, request: HttpRequest) -> HttpResponse {
-    let page = common::home(session.handle(), &csrf, &flask_login_identifier(&request));
+async fn home(
+    session: Session<DemoSession>,
+    csrf: Csrf,
+    state: web::Data<DemoState>,
+    request: HttpRequest,
+) -> HttpResponse {
+    let info = common::PageInfo {
+        backend: state.backend.clone(),
+        cookie_bytes: common::session_cookie_bytes(
+            request.headers().get_all("cookie").map(|v| v.as_bytes()),
+        ),
+    };
+    let identifier = flask_login_identifier(&request);
+    let page = common::home(session.handle(), &csrf, &identifier, &info);
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(page)
@@ -120,9 +135,9 @@ async fn logout(session: Session<DemoSession>) -> HttpResponse {
 
 async fn logout_everywhere(
     session: Session<DemoSession>,
-    revoke: web::Data<Option<Revoke>>,
+    state: web::Data<DemoState>,
 ) -> HttpResponse {
-    match common::logout_everywhere(session.handle(), revoke.as_ref().as_ref()).await {
+    match common::logout_everywhere(session.handle(), state.revoke.as_ref()).await {
         Ok(()) => see_other(),
         Err(e) => HttpResponse::ServiceUnavailable()
             .content_type("text/plain; charset=utf-8")

@@ -104,14 +104,30 @@ async fn log_in_see_the_flash_reload_and_log_out() {
     let browser = driver.browser(390).await;
     browser.goto(&format!("{base}/")).await;
     assert_eq!(browser.text("#user").await, "Not logged in.");
+    assert_eq!(browser.text("#cookie").await, "none sent yet");
+    assert_eq!(browser.text("#expiry").await, "when the browser closes");
+    assert!(
+        browser
+            .text("#backend")
+            .await
+            .starts_with("the cookie itself")
+    );
     browser.screenshot("logged-out").await;
 
     log_in(&browser, &base, "ada").await;
     assert_eq!(browser.text("#flashes li").await, "Logged in as ada.");
     browser.screenshot("logged-in-with-flash").await;
 
+    // The page shows the size of the cookie the browser sent with it.
+    let sent = browser.client.get_named_cookie("session").await.unwrap();
     browser.client.refresh().await.unwrap();
     browser.wait_for("#user").await;
+    let bytes = "session=".len() + sent.value().len();
+    assert_eq!(
+        browser.text("#cookie").await,
+        format!("{bytes} bytes sent by your browser")
+    );
+    assert!(browser.text("#expiry").await.starts_with("in 31 days"));
     assert!(!browser.has("#flashes li").await, "a flash shows once");
     assert_eq!(browser.text("#user").await, "ada");
     // Visits: the first page, the login form's page (loaded again), the
@@ -137,7 +153,10 @@ async fn the_browser_keeps_the_cookie_as_configured() {
     browser.goto(&format!("{base}/")).await;
     let cookie = browser.client.get_named_cookie("session").await.unwrap();
     assert_eq!(cookie.http_only(), Some(true));
-    assert_eq!(cookie.same_site().map(|s| s.to_string()).as_deref(), Some("Lax"));
+    assert_eq!(
+        cookie.same_site().map(|s| s.to_string()).as_deref(),
+        Some("Lax")
+    );
     assert_eq!(cookie.path(), Some("/"));
     assert!(
         cookie.expires_datetime().is_none(),
@@ -185,8 +204,12 @@ async fn another_site_cannot_post_forms_or_fetch() {
         let url = format!("{evil}/form?to={target}&{fields}");
         browser.client.goto(&url).await.unwrap();
         browser.wait_for_url(&target).await;
-        let body = browser.text("body").await;
-        assert_eq!(body, CsrfError::CrossSite.to_string(), "{path}");
+        // The demo's refusal page, with the check's message.
+        let error = browser.text("#error").await;
+        assert_eq!(error, CsrfError::CrossSite.to_string(), "{path}");
+        if path == "/logout" {
+            browser.screenshot("cross-site-post-refused").await;
+        }
         browser.goto(&format!("{base}/")).await;
         assert_eq!(
             browser.text("#user").await,
@@ -230,6 +253,12 @@ async fn log_out_everywhere_ends_the_other_profiles_session() {
     let phone = driver.browser(390).await;
     log_in(&laptop, &base, "ada").await;
     log_in(&phone, &base, "ada").await;
+    assert!(
+        laptop
+            .text("#backend")
+            .await
+            .starts_with("this server's memory")
+    );
     let sid = laptop.client.get_named_cookie("session").await.unwrap();
     assert_eq!(
         sid.value().len(),

@@ -164,7 +164,11 @@ async fn csrf_tokens_work_both_ways_with_flask_wtf(on: Server) {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
-    assert_eq!(r.text().await.unwrap(), "The CSRF token is missing.");
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("<p id=\"error\">The CSRF token is missing.</p>"),
+        "{page}"
+    );
 
     // Rust issues the token (a fresh browser); Flask-WTF accepts it.
     let browser = support::web::browser();

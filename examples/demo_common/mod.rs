@@ -5,11 +5,11 @@
 //! can replace the other behind one cookie.
 
 use sessionkit::codec::SecretKey;
-use sessionkit::csrf::Csrf;
+use sessionkit::csrf::{Csrf, CsrfError};
 use sessionkit::error::ConfigError;
 use sessionkit::flask_login::{ProtectionOutcome, SessionProtection};
 use sessionkit::interface::{BoxFuture, SecureCookieSessionInterface, SessionInterface};
-use sessionkit::lifecycle::{SessionHandle, SessionLifecycle};
+use sessionkit::lifecycle::{EarlyResponse, SessionHandle, SessionLifecycle};
 use sessionkit::store::{MemoryStore, ServerSideSessionInterface, SessionStore};
 use sessionkit::{SessionConfig, SessionData, session};
 
@@ -95,21 +95,29 @@ impl Backend {
 pub(crate) type Revoke =
     std::sync::Arc<dyn Fn(String) -> BoxFuture<Result<usize, String>> + Send + Sync>;
 
+/// What the demo's handlers share besides the session.
+#[derive(Clone)]
+pub(crate) struct DemoState {
+    /// Deletes a user's sessions, when they live in a store.
+    pub revoke: Option<Revoke>,
+    /// Where sessions are stored, for the page ([`Backend::label`]).
+    pub backend: String,
+}
+
 /// A web framework the demo runs on: builds the app's routes around a
 /// session lifecycle.
 pub(crate) trait Framework {
     /// What the framework serves.
     type App;
 
-    /// The demo's routes around `lifecycle`; `revoke` when sessions live in
-    /// a store.
+    /// The demo's routes around `lifecycle`, with the handlers' `state`.
     ///
     /// # Errors
     ///
     /// [`ConfigError`] for an invalid configuration.
     fn routes<I: SessionInterface<DemoSession>>(
         lifecycle: SessionLifecycle<DemoSession, I>,
-        revoke: Option<Revoke>,
+        state: DemoState,
     ) -> Result<Self::App, ConfigError>;
 }
 
@@ -123,34 +131,38 @@ pub(crate) fn build<F: Framework>(
     config: SessionConfig,
     backend: &Backend,
 ) -> Result<F::App, ConfigError> {
+    let label = backend.label();
     match backend {
         Backend::Cookie => F::routes(
             SessionLifecycle::new(SecureCookieSessionInterface::new(config)?),
-            None,
+            DemoState {
+                revoke: None,
+                backend: label,
+            },
         ),
-        Backend::Memory => store_app::<F, _>(config, MemoryStore::new()),
+        Backend::Memory => store_app::<F, _>(config, MemoryStore::new(), label),
         #[cfg(feature = "redis")]
         Backend::Redis(url) => {
             let store = sessionkit::store::RedisStore::new(sessionkit::store::RedisConfig::new(
                 url.as_str(),
             ))?;
-            store_app::<F, _>(config, store)
+            store_app::<F, _>(config, store, label)
         }
         #[cfg(feature = "redis")]
         Backend::RedisCluster(url) => {
             let store = sessionkit::store::RedisClusterStore::new(
                 sessionkit::store::RedisClusterConfig::from_url(url)?,
             )?;
-            store_app::<F, _>(config, store)
+            store_app::<F, _>(config, store, label)
         }
         #[cfg(feature = "postgres")]
-        Backend::Postgres(url) => store_app::<F, _>(config, postgres_store(url)?),
+        Backend::Postgres(url) => store_app::<F, _>(config, postgres_store(url)?, label),
         #[cfg(not(feature = "postgres"))]
         Backend::Postgres(_) => Err(ConfigError::Store(
             "this build has no PostgreSQL store: run with `--features postgres`".into(),
         )),
         #[cfg(feature = "sqlite")]
-        Backend::Sqlite(url) => store_app::<F, _>(config, sqlite_store(url)?),
+        Backend::Sqlite(url) => store_app::<F, _>(config, sqlite_store(url)?, label),
         #[cfg(not(feature = "sqlite"))]
         Backend::Sqlite(_) => Err(ConfigError::Store(
             "this build has no SQLite store: run with `--features sqlite`".into(),
@@ -194,6 +206,7 @@ pub async fn migrate(backend: &Backend) -> Result<(), Box<dyn std::error::Error>
 fn store_app<F: Framework, St: SessionStore>(
     config: SessionConfig,
     store: St,
+    backend: String,
 ) -> Result<F::App, ConfigError> {
     let interface = ServerSideSessionInterface::new(config, store)?;
     let revoker = interface.clone();
@@ -201,7 +214,13 @@ fn store_app<F: Framework, St: SessionStore>(
         let revoker = revoker.clone();
         Box::pin(async move { revoker.revoke_user(&user).await.map_err(|e| e.to_string()) })
     });
-    F::routes(SessionLifecycle::new(interface), Some(revoke))
+    F::routes(
+        SessionLifecycle::new(interface),
+        DemoState {
+            revoke: Some(revoke),
+            backend,
+        },
+    )
 }
 
 /// Escapes text for HTML.
@@ -230,16 +249,90 @@ fn protect(s: &mut DemoSession, current: &str) {
     }
 }
 
+/// What the home page shows about where the session lives.
+#[derive(Clone, Debug)]
+pub(crate) struct PageInfo {
+    /// Where sessions are stored (see [`Backend::label`]).
+    pub backend: String,
+    /// The size of the session cookie the browser sent, if any.
+    pub cookie_bytes: Option<usize>,
+}
+
+impl Backend {
+    /// Where sessions are stored, for people.
+    pub fn label(&self) -> String {
+        match self {
+            Backend::Cookie => "the cookie itself (signed, Flask's format)".into(),
+            Backend::Memory => "this server's memory (the cookie holds an id)".into(),
+            Backend::Redis(_) => "Redis, Flask-Session's layout (the cookie holds an id)".into(),
+            Backend::RedisCluster(_) => "a Redis Cluster (the cookie holds an id)".into(),
+            Backend::Postgres(_) => {
+                "PostgreSQL, Flask-Session's table (the cookie holds an id)".into()
+            }
+            Backend::Sqlite(_) => "an SQLite file (the cookie holds an id)".into(),
+        }
+    }
+}
+
+/// The size of the `session` cookie in `Cookie` header values.
+pub(crate) fn session_cookie_bytes<'a>(
+    headers: impl IntoIterator<Item = &'a [u8]>,
+) -> Option<usize> {
+    headers.into_iter().find_map(|header| {
+        header
+            .split(|b| *b == b';')
+            .map(<[u8]>::trim_ascii)
+            .find_map(|pair| pair.strip_prefix(b"session="))
+            .map(|value| "session=".len() + value.len())
+    })
+}
+
+/// The demo's stylesheet: readable on a phone, no external assets.
+const STYLE: &str = "\
+:root{color-scheme:light dark;--accent:#2f6fde;--muted:#6b7280;--card:#f4f6fa;--ok:#e7f6ec;--bad:#fdecec}\
+@media (prefers-color-scheme:dark){:root{--card:#1d2230;--ok:#173323;--bad:#3a1c1c;--muted:#9aa3b2}}\
+*{box-sizing:border-box}\
+body{margin:0;font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}\
+main{max-width:34rem;margin:0 auto;padding:1.25rem 1rem 3rem}\
+h1{font-size:1.5rem;margin:0 0 1rem}h1 small{display:block;font-size:.85rem;font-weight:400;color:var(--muted)}\
+h2{font-size:1rem;margin:0 0 .5rem}\
+.card{background:var(--card);border-radius:.75rem;padding:1rem;margin:0 0 1rem}.card>p:first-child{margin-top:0}\
+#flashes{list-style:none;margin:0 0 1rem;padding:0}#flashes:empty{display:none}\
+#flashes li{border-radius:.5rem;padding:.6rem .8rem;margin:0 0 .5rem;background:var(--ok)}\
+#flashes li.error{background:var(--bad)}\
+form{margin:.5rem 0 0}label{display:block;font-weight:600;margin:0 0 .25rem}\
+input[name=username]{width:100%;font:inherit;padding:.55rem .7rem;border:1px solid var(--muted);border-radius:.5rem;margin:0 0 .5rem}\
+button{font:inherit;font-weight:600;padding:.55rem 1rem;border:0;border-radius:.5rem;background:var(--accent);color:#fff;cursor:pointer;width:100%}\
+button.quiet{background:transparent;color:var(--accent);border:1px solid var(--accent)}\
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.35rem 1rem;margin:0}dt{color:var(--muted)}dd{margin:0;overflow-wrap:anywhere}\
+.links{font-size:.9rem;color:var(--muted)}a{color:var(--accent)}";
+
+/// A page of the demo around `body`.
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title><style>{STYLE}</style></head><body><main>{body}</main></body></html>"
+    )
+}
+
 /// `GET /`: counts the visit, shows (and consumes) the flashes, the login
-/// or logout forms with their CSRF token. `identifier` is the request's
-/// Flask-Login session identifier.
-pub(crate) fn home(session: &SessionHandle<DemoSession>, csrf: &Csrf, identifier: &str) -> String {
+/// or logout forms with their CSRF token, and the session as a user would
+/// want to see it: who, visits, where it is stored, the cookie's size and
+/// expiry. `identifier` is the request's Flask-Login session identifier.
+pub(crate) fn home(
+    session: &SessionHandle<DemoSession>,
+    csrf: &Csrf,
+    identifier: &str,
+    info: &PageInfo,
+) -> String {
     let mut s = session.lock();
     protect(&mut s, identifier);
     *s.visits_mut() += 1;
     let flashes = s.take_flashes();
     let visits = *s.visits();
     let user = s.user().clone();
+    let permanent = s.is_permanent();
     let token = csrf.token(&mut *s).unwrap_or_default();
     drop(s);
     let hidden = format!(
@@ -251,13 +344,13 @@ pub(crate) fn home(session: &SessionHandle<DemoSession>, csrf: &Csrf, identifier
         Some(u) => format!(
             "<p>Logged in as <strong id=\"user\">{}</strong>.</p>\
              <form method=\"post\" action=\"/logout\">{hidden}<button type=\"submit\">Log out</button></form>\
-             <form method=\"post\" action=\"/logout-everywhere\">{hidden}<button type=\"submit\">Log out everywhere</button></form>",
+             <form method=\"post\" action=\"/logout-everywhere\">{hidden}<button class=\"quiet\" type=\"submit\">Log out everywhere</button></form>",
             escape(u)
         ),
         None => format!(
             "<p id=\"user\">Not logged in.</p>\
              <form method=\"post\" action=\"/login\">{hidden}\
-             <label>Username <input name=\"username\" required></label> \
+             <label for=\"username\">Username</label><input id=\"username\" name=\"username\" required autocomplete=\"username\"> \
              <button type=\"submit\">Log in</button></form>"
         ),
     };
@@ -271,12 +364,60 @@ pub(crate) fn home(session: &SessionHandle<DemoSession>, csrf: &Csrf, identifier
             )
         })
         .collect();
-    format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>sessionkit demo</title></head><body>\
-         <h1>sessionkit demo</h1>{who}<p>Visits: <span id=\"visits\">{visits}</span></p>\
-         <ul id=\"flashes\">{flashed}</ul>\
-         <p><a href=\"/api/session\">/api/session</a></p></body></html>"
+    let cookie = match info.cookie_bytes {
+        Some(n) => format!("{n} bytes sent by your browser"),
+        None => "none sent yet".to_owned(),
+    };
+    let expiry = if permanent {
+        "in 31 days, renewed on each visit (at most 90 days after login)"
+    } else {
+        "when the browser closes"
+    };
+    page(
+        "sessionkit demo",
+        &format!(
+            "<h1>sessionkit demo<small>typed sessions, shared with Flask</small></h1>\
+             <ul id=\"flashes\">{flashed}</ul>\
+             <section class=\"card\">{who}</section>\
+             <section class=\"card\"><h2>Your session</h2><dl>\
+             <dt>Visits</dt><dd><span id=\"visits\">{visits}</span></dd>\
+             <dt>Stored in</dt><dd id=\"backend\">{}</dd>\
+             <dt>Cookie</dt><dd id=\"cookie\">{cookie}</dd>\
+             <dt>Expires</dt><dd id=\"expiry\">{expiry}</dd></dl></section>\
+             <p class=\"links\">The session as JSON: <a href=\"/api/session\">/api/session</a></p>",
+            escape(&info.backend)
+        ),
     )
+}
+
+/// The demo's answer to a CSRF refusal: Flask-WTF's message (in
+/// `#error`), what it means for the visitor, and a way back; the status is
+/// the check's (400, 403 or 413).
+pub(crate) fn csrf_refusal(e: &CsrfError) -> EarlyResponse {
+    let meaning = match e {
+        CsrfError::CrossSite | CsrfError::OriginMismatch => {
+            "The form was sent by a page of another site, so it was not carried out."
+        }
+        CsrfError::BodyTooLarge | CsrfError::BodyUnreadable => "The form could not be read.",
+        _ => {
+            "The form came from an old or foreign page, so it was not carried out: \
+              go back, reload the page and send it again."
+        }
+    };
+    let body = page(
+        "Request refused — sessionkit demo",
+        &format!(
+            "<h1>Request refused</h1><section class=\"card\"><p id=\"error\">{}</p>\
+             <p>{meaning} Your session is unchanged.</p></section>\
+             <p class=\"links\"><a href=\"/\">Back to the demo</a></p>",
+            escape(&e.to_string())
+        ),
+    );
+    http::Response::builder()
+        .status(e.status())
+        .header("content-type", "text/html; charset=utf-8")
+        .body(body.into_bytes())
+        .unwrap_or_default()
 }
 
 /// The login form.
