@@ -9,27 +9,56 @@
 //! `http://localhost:<port>`. Screenshots of the main states are saved
 //! under `target/browser-screenshots/`.
 
-mod support;
+// Both demos include the module they share, each its own copy.
+#![allow(clippy::duplicate_mod)]
 
-use std::time::{SystemTime, UNIX_EPOCH};
+#[allow(dead_code, unreachable_pub)]
+#[path = "support/browser.rs"]
+mod chromium;
+mod support;
 
 #[allow(dead_code, unreachable_pub, missing_docs)]
 #[path = "../examples/demo.rs"]
 mod demo;
+#[allow(dead_code, unreachable_pub, missing_docs)]
+#[path = "../examples/demo_actix.rs"]
+mod demo_actix;
+
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::response::Html;
 use axum::routing::get;
+use chromium::{Browser, Driver};
 use sessionkit::codec::SecretKey;
 use sessionkit::csrf::CsrfError;
-use support::browser::{Browser, Driver};
-use support::web::serve;
+use support::web::{Server, on_both_servers, serve, serve_actix};
 
 const KEY: &str = "browser-test-key-0123456789abcdef";
 
-async fn demo_with(backend: &demo::Backend) -> String {
+/// The demo on `server`'s adapter, with sessions where `backend` says.
+async fn demo_with(server: Server, backend: &demo::Backend) -> String {
     let key = SecretKey::from_text(KEY).unwrap();
-    serve(demo::app_with(demo::config(key), backend).unwrap()).await
+    match server {
+        Server::Axum => serve(demo::app_with(demo::config(key), backend).unwrap()).await,
+        Server::Actix => {
+            let backend = demo_actix::Backend::parse(Some(&backend_value(backend))).unwrap();
+            let app = demo_actix::app_with(demo_actix::config(key), &backend).unwrap();
+            serve_actix(move |c| app(c))
+        }
+    }
+}
+
+/// `SESSION_STORE`'s value for `backend`.
+fn backend_value(backend: &demo::Backend) -> String {
+    match backend {
+        demo::Backend::Cookie => "cookie".into(),
+        demo::Backend::Memory => "memory".into(),
+        demo::Backend::Redis(u)
+        | demo::Backend::RedisCluster(u)
+        | demo::Backend::Postgres(u)
+        | demo::Backend::Sqlite(u) => u.clone(),
+    }
 }
 
 /// Logs `user` in through the demo's form, as a person would.
@@ -95,12 +124,13 @@ fn now() -> i64 {
 
 /// Log in through the form, see the user and the flash; reload (the flash
 /// is gone, the visit counted); log out. Screenshots of both states.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn log_in_see_the_flash_reload_and_log_out() {
-    let Some(driver) = Driver::start("log_in_see_the_flash_reload_and_log_out") else {
+async fn log_in_see_the_flash_reload_and_log_out(server: Server) {
+    let Some(driver) = Driver::start(&format!(
+        "log_in_see_the_flash_reload_and_log_out ({server:?})"
+    )) else {
         return;
     };
-    let base = demo_with(&demo::Backend::Cookie).await;
+    let base = demo_with(server, &demo::Backend::Cookie).await;
     let browser = driver.browser(390).await;
     browser.goto(&format!("{base}/")).await;
     assert_eq!(browser.text("#user").await, "Not logged in.");
@@ -112,11 +142,13 @@ async fn log_in_see_the_flash_reload_and_log_out() {
             .await
             .starts_with("the cookie itself")
     );
-    browser.screenshot("logged-out").await;
+    browser.screenshot(&format!("logged-out-{server:?}")).await;
 
     log_in(&browser, &base, "ada").await;
     assert_eq!(browser.text("#flashes li").await, "Logged in as ada.");
-    browser.screenshot("logged-in-with-flash").await;
+    browser
+        .screenshot(&format!("logged-in-with-flash-{server:?}"))
+        .await;
 
     // The page shows the size of the cookie the browser sent with it.
     let sent = browser.client.get_named_cookie("session").await.unwrap();
@@ -143,12 +175,13 @@ async fn log_in_see_the_flash_reload_and_log_out() {
 /// session cookie before login and one that expires after the 31-day
 /// lifetime once the login makes the session permanent; and scripts cannot
 /// read it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_browser_keeps_the_cookie_as_configured() {
-    let Some(driver) = Driver::start("the_browser_keeps_the_cookie_as_configured") else {
+async fn the_browser_keeps_the_cookie_as_configured(server: Server) {
+    let Some(driver) = Driver::start(&format!(
+        "the_browser_keeps_the_cookie_as_configured ({server:?})"
+    )) else {
         return;
     };
-    let base = demo_with(&demo::Backend::Cookie).await;
+    let base = demo_with(server, &demo::Backend::Cookie).await;
     let browser = driver.browser(800).await;
     browser.goto(&format!("{base}/")).await;
     let cookie = browser.client.get_named_cookie("session").await.unwrap();
@@ -189,12 +222,13 @@ async fn the_browser_keeps_the_cookie_as_configured() {
 /// `/login` is refused (403, the browser says `Sec-Fetch-Site:
 /// cross-site`), and the session is unchanged; `fetch()` with credentials
 /// from that site changes nothing either. The demo's own forms work.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn another_site_cannot_post_forms_or_fetch() {
-    let Some(driver) = Driver::start("another_site_cannot_post_forms_or_fetch") else {
+async fn another_site_cannot_post_forms_or_fetch(server: Server) {
+    let Some(driver) = Driver::start(&format!(
+        "another_site_cannot_post_forms_or_fetch ({server:?})"
+    )) else {
         return;
     };
-    let base = demo_with(&demo::Backend::Cookie).await;
+    let base = demo_with(server, &demo::Backend::Cookie).await;
     let evil = attacker().await;
     let browser = driver.browser(800).await;
     log_in(&browser, &base, "ada").await;
@@ -208,7 +242,9 @@ async fn another_site_cannot_post_forms_or_fetch() {
         let error = browser.text("#error").await;
         assert_eq!(error, CsrfError::CrossSite.to_string(), "{path}");
         if path == "/logout" {
-            browser.screenshot("cross-site-post-refused").await;
+            browser
+                .screenshot(&format!("cross-site-post-refused-{server:?}"))
+                .await;
         }
         browser.goto(&format!("{base}/")).await;
         assert_eq!(
@@ -243,22 +279,28 @@ async fn another_site_cannot_post_forms_or_fetch() {
 
 /// Sessions in a server-side store: the same login, and "Log out
 /// everywhere" in one profile ends the session in another.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn log_out_everywhere_ends_the_other_profiles_session() {
-    let Some(driver) = Driver::start("log_out_everywhere_ends_the_other_profiles_session") else {
+async fn log_out_everywhere_ends_the_other_profiles_session(server: Server) {
+    let Some(driver) = Driver::start(&format!(
+        "log_out_everywhere_ends_the_other_profiles_session ({server:?})"
+    )) else {
         return;
     };
-    let base = demo_with(&demo::Backend::Memory).await;
+    let redis = support::redis::RedisServer::start(&format!(
+        "log_out_everywhere_ends_the_other_profiles_session ({server:?})"
+    ));
+    let mut backends = vec![demo::Backend::Memory];
+    backends.extend(redis.as_ref().map(|r| demo::Backend::Redis(r.url())));
+    for backend in &backends {
+        log_out_everywhere(&driver, &demo_with(server, backend).await, backend).await;
+    }
+}
+
+async fn log_out_everywhere(driver: &Driver, base: &str, backend: &demo::Backend) {
     let laptop = driver.browser(800).await;
     let phone = driver.browser(390).await;
-    log_in(&laptop, &base, "ada").await;
-    log_in(&phone, &base, "ada").await;
-    assert!(
-        laptop
-            .text("#backend")
-            .await
-            .starts_with("this server's memory")
-    );
+    log_in(&laptop, base, "ada").await;
+    log_in(&phone, base, "ada").await;
+    assert_eq!(laptop.text("#backend").await, backend.label());
     let sid = laptop.client.get_named_cookie("session").await.unwrap();
     assert_eq!(
         sid.value().len(),
@@ -266,10 +308,17 @@ async fn log_out_everywhere_ends_the_other_profiles_session() {
         "the cookie holds only the session id"
     );
 
-    submit(&laptop, &base, "/logout-everywhere").await;
+    submit(&laptop, base, "/logout-everywhere").await;
     assert_eq!(laptop.text("#user").await, "Not logged in.");
     phone.goto(&format!("{base}/")).await;
     assert_eq!(phone.text("#user").await, "Not logged in.");
     laptop.close().await;
     phone.close().await;
 }
+
+on_both_servers!(
+    log_in_see_the_flash_reload_and_log_out,
+    the_browser_keeps_the_cookie_as_configured,
+    another_site_cannot_post_forms_or_fetch,
+    log_out_everywhere_ends_the_other_profiles_session,
+);

@@ -260,7 +260,7 @@ pub(crate) struct PageInfo {
 
 impl Backend {
     /// Where sessions are stored, for people.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         match self {
             Backend::Cookie => "the cookie itself (signed, Flask's format)".into(),
             Backend::Memory => "this server's memory (the cookie holds an id)".into(),

@@ -1,4 +1,4 @@
-//! A real browser for the tests: Debian's headless Chromium, driven over
+//! A real browser for the tests (included by `tests/browser.rs` only): Debian's headless Chromium, driven over
 //! WebDriver (Debian's `chromedriver`) with `fantoccini`.
 //!
 //! Each [`Browser`] is a fresh temporary profile (its own cookie jar), with
@@ -45,7 +45,10 @@ impl Driver {
             let why = format!(
                 "`{path}` is missing (apt-get install chromium chromium-driver; `.ci/run` does it)"
             );
-            assert!(!super::in_ci(), "{test}: {why}, and CI requires it");
+            assert!(
+                !crate::support::in_ci(),
+                "{test}: {why}, and CI requires it"
+            );
             eprintln!(
                 "\n==================== SKIPPED ====================\n\
                  {test}: {why}\n\

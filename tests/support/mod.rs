@@ -1,7 +1,6 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code, unreachable_pub)]
 
-pub mod browser;
 pub mod flask;
 pub mod http;
 #[cfg(feature = "postgres")]
