@@ -42,22 +42,10 @@ async fn demo_with(server: Server, backend: &demo::Backend) -> String {
     match server {
         Server::Axum => serve(demo::app_with(demo::config(key), backend).unwrap()).await,
         Server::Actix => {
-            let backend = demo_actix::Backend::parse(Some(&backend_value(backend))).unwrap();
+            let backend = demo_actix::Backend::parse(Some(&backend.store_value())).unwrap();
             let app = demo_actix::app_with(demo_actix::config(key), &backend).unwrap();
             serve_actix(move |c| app(c))
         }
-    }
-}
-
-/// `SESSION_STORE`'s value for `backend`.
-fn backend_value(backend: &demo::Backend) -> String {
-    match backend {
-        demo::Backend::Cookie => "cookie".into(),
-        demo::Backend::Memory => "memory".into(),
-        demo::Backend::Redis(u)
-        | demo::Backend::RedisCluster(u)
-        | demo::Backend::Postgres(u)
-        | demo::Backend::Sqlite(u) => u.clone(),
     }
 }
 
@@ -70,21 +58,14 @@ async fn log_in(browser: &Browser, base: &str, user: &str) {
         .await
         .unwrap();
     form.set_by_name("username", user).await.unwrap();
-    form.submit().await.unwrap();
-    browser.wait_for_url(&format!("{base}/")).await;
+    submit(browser, base, "/login").await;
     assert_eq!(browser.text("#user").await, user);
 }
 
-/// Submits the demo's form posting to `action`.
+/// Submits the demo's form posting to `action`; the answer redirects to
+/// the home page.
 async fn submit(browser: &Browser, base: &str, action: &str) {
-    let form = browser
-        .client
-        .form(fantoccini::Locator::Css(&format!(
-            "form[action='{action}']"
-        )))
-        .await
-        .unwrap();
-    form.submit().await.unwrap();
+    browser.submit(&format!("form[action='{action}']")).await;
     browser.wait_for_url(&format!("{base}/")).await;
 }
 

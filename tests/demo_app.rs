@@ -33,25 +33,11 @@ async fn demo_on(server: Server, backend: &demo::Backend) -> String {
     match server {
         Server::Axum => serve(demo::app_with(demo::config(key()), backend).unwrap()).await,
         Server::Actix => {
-            let backend = demo_backend(backend);
+            let backend = demo_actix::Backend::parse(Some(&backend.store_value())).unwrap();
             let app = demo_actix::app_with(demo_actix::config(key()), &backend).unwrap();
             serve_actix(move |c| app(c))
         }
     }
-}
-
-/// The same backend, as the actix demo's (its own copy of the shared
-/// module).
-fn demo_backend(backend: &demo::Backend) -> demo_actix::Backend {
-    let text = match backend {
-        demo::Backend::Cookie => "cookie".to_owned(),
-        demo::Backend::Memory => "memory".to_owned(),
-        demo::Backend::Redis(u)
-        | demo::Backend::RedisCluster(u)
-        | demo::Backend::Postgres(u)
-        | demo::Backend::Sqlite(u) => u.clone(),
-    };
-    demo_actix::Backend::parse(Some(&text)).unwrap()
 }
 
 /// The demo on `server`, sessions in the cookie.

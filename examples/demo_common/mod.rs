@@ -259,6 +259,18 @@ pub(crate) struct PageInfo {
 }
 
 impl Backend {
+    /// `SESSION_STORE`'s value for this backend ([`Backend::parse`]'s input).
+    pub(crate) fn store_value(&self) -> String {
+        match self {
+            Backend::Cookie => "cookie".into(),
+            Backend::Memory => "memory".into(),
+            Backend::Redis(u)
+            | Backend::RedisCluster(u)
+            | Backend::Postgres(u)
+            | Backend::Sqlite(u) => u.clone(),
+        }
+    }
+
     /// Where sessions are stored, for people.
     pub(crate) fn label(&self) -> String {
         match self {

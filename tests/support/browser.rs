@@ -192,6 +192,22 @@ impl Browser {
         self.wait_for("body").await;
     }
 
+    /// Submits the form matching `css` and waits until the page it was on
+    /// has been replaced by the answer (the URL alone cannot tell when the
+    /// answer is the same page again).
+    pub async fn submit(&self, css: &str) {
+        let old = self.wait_for("html").await;
+        let form = self.client.form(Locator::Css(css)).await.unwrap();
+        form.submit().await.unwrap();
+        let deadline = Instant::now() + WAIT;
+        // A replaced page's elements can no longer be read.
+        while old.tag_name().await.is_ok() {
+            assert!(Instant::now() < deadline, "`{css}` did not load a new page");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self.wait_for("body").await;
+    }
+
     /// Saves a screenshot as `target/browser-screenshots/<name>.png`.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let png = self.client.screenshot().await.unwrap();
