@@ -259,7 +259,9 @@ pub(crate) struct PageInfo {
 }
 
 impl Backend {
-    /// `SESSION_STORE`'s value for this backend ([`Backend::parse`]'s input).
+    /// `SESSION_STORE`'s value for this backend ([`Backend::parse`]'s input):
+    /// the tests that serve both demos give one backend to each.
+    #[allow(dead_code)]
     pub(crate) fn store_value(&self) -> String {
         match self {
             Backend::Cookie => "cookie".into(),
